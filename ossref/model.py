@@ -1,0 +1,169 @@
+"""The values that flow through the pipeline: load -> check -> resolve -> render.
+
+Plain data only; no I/O and no behaviour beyond small derived properties.
+Every position here is 1-based and refers to the file on disk (not to the
+body or the front matter alone), so checks can report it unchanged.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Position:
+    line: int
+    column: int
+
+
+# --------------------------------------------------------------------------- BibTeX
+
+
+@dataclass
+class Reference:
+    """One BibTeX record that loaded.
+
+    ``fields`` maps lower-cased field names to their values exactly as written
+    between the delimiters (LaTeX is *not* decoded here: decoding is slow and
+    only cited records are ever formatted; see :mod:`ossref.vancouver`).
+    """
+
+    key: str
+    entry_type: str  # lower-cased, e.g. "article"
+    fields: dict[str, str]
+    path: str  # relative to the project root
+    line: int  # of the "@type{key" line
+    column: int
+    field_lines: dict[str, int] = field(default_factory=dict)
+
+    def get(self, name: str) -> str:
+        return self.fields.get(name, "").strip()
+
+
+# --------------------------------------------------------------------------- pages
+
+
+@dataclass
+class Differential:
+    ref: str  # slug, condition name or alias, as written
+    distinguishing: str  # may be empty
+    pos: Position  # of the list item
+
+
+@dataclass
+class Entry:
+    """The typed view of an entry's front matter (a page with ``condition``)."""
+
+    condition: str
+    aliases: list[str] = field(default_factory=list)
+    summary: str = ""
+    tags: list[str] = field(default_factory=list)
+    updated: _dt.date | None = None
+    differentials: list[Differential] = field(default_factory=list)
+    references: list[tuple[str, Position]] = field(default_factory=list)
+    condition_pos: Position = Position(1, 1)
+    alias_pos: list[Position] = field(default_factory=list)
+
+
+@dataclass
+class CitationItem:
+    key: str
+    locator: str  # "p. 3", or empty
+    pos: Position  # of the "@key"
+
+
+@dataclass
+class CitationGroup:
+    """``[@a; @b, p. 3]``: ``start``/``end`` are offsets into ``Page.body``."""
+
+    items: list[CitationItem]
+    start: int
+    end: int
+    pos: Position  # of the "["
+
+
+@dataclass
+class Link:
+    """A cross-link ``[[target#anchor|label]]`` (``wiki=True``) or a Markdown
+    link/image ``[label](url)`` (``wiki=False``); offsets into ``Page.body``."""
+
+    target: str  # wiki: target as written; markdown: the URL
+    anchor: str
+    label: str
+    start: int
+    end: int
+    pos: Position
+    wiki: bool
+    image: bool = False
+
+
+@dataclass
+class Heading:
+    level: int
+    text: str
+    anchor: str  # the id MkDocs' toc extension gives it
+    pos: Position
+
+
+@dataclass
+class RawHtml:
+    snippet: str
+    pos: Position
+
+
+@dataclass
+class BodyScan:
+    """What the body holds, ignoring code spans and fenced/indented code."""
+
+    citations: list[CitationGroup] = field(default_factory=list)
+    links: list[Link] = field(default_factory=list)
+    headings: list[Heading] = field(default_factory=list)
+    html: list[RawHtml] = field(default_factory=list)
+    #: ``{: ...}`` / ``{#id}`` attribute lists, refused like raw HTML.
+    attr_lists: list[RawHtml] = field(default_factory=list)
+
+
+@dataclass
+class Page:
+    """One Markdown file under the docs folder that could be read."""
+
+    path: str  # relative to the project root, e.g. "content/myositis-ossificans.md"
+    slug: str  # path under the docs folder without ".md", e.g. "myositis-ossificans"
+    source: str  # the whole file
+    meta: dict  # front matter as plain data ({} when absent or invalid)
+    #: Position of each front-matter node by its key path: ("condition",) is the
+    #: key's value, ("differentials", 0) the first list item,
+    #: ("differentials", 0, "entry") a value inside it. Keys themselves are at
+    #: ("condition", "<key>").
+    meta_pos: dict[tuple, Position]
+    body: str
+    body_line: int  # file line on which body offset 0 stands
+    entry: Entry | None = None
+    scan: BodyScan = field(default_factory=BodyScan)
+    meta_ok: bool = True  # False when front matter failed to parse
+
+    @property
+    def is_entry(self) -> bool:
+        return self.entry is not None
+
+    @property
+    def title(self) -> str:
+        if self.entry:
+            return self.entry.condition
+        title = self.meta.get("title")
+        if isinstance(title, str) and title.strip():
+            return title.strip()
+        for heading in self.scan.headings:
+            if heading.level == 1:
+                return heading.text
+        return self.slug.rsplit("/", 1)[-1].replace("-", " ").capitalize()
+
+
+@dataclass
+class Project:
+    """Everything loaded, before cross-file checks."""
+
+    pages: list[Page]
+    references: dict[str, Reference]  # by key, first definition wins
+    bib_files: list[str]
