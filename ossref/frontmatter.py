@@ -1,0 +1,320 @@
+"""Front matter: split it from the body and read it as safe, bounded YAML.
+
+:func:`parse_frontmatter` never raises. It returns the data as plain Python
+values, the 1-based file position of every node, where the body starts, and
+diagnostics for everything it refused.
+
+Why not ``yaml.safe_load``: it loses positions, silently keeps the last of two
+duplicate keys, expands alias bombs, and the C parser crashes on deep nesting.
+So the text is first bounded (size, nesting depth) and then walked as a stream
+of parser events, building values iteratively (no recursion) and refusing
+anchors, aliases and non-standard tags as they appear.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from .diagnostics import Diagnostic, diag
+from .model import Position
+
+try:  # libyaml is ~10x faster; the depth pre-check below keeps it from crashing.
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+#: Suffix of a path in ``positions`` that holds the position of a mapping key
+#: rather than its value. The NUL makes it impossible as a real key: control
+#: characters are refused before parsing.
+KEY = "\0key"
+
+_FENCE = re.compile(r"---[ \t]*\r?\n?")
+_CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*\r?$", re.M)
+
+_STANDARD_TAGS = {
+    "tag:yaml.org,2002:" + name
+    for name in ("str", "int", "float", "bool", "null", "timestamp", "seq", "map")
+}
+
+
+@dataclass
+class FrontMatter:
+    data: dict[str, Any] = field(default_factory=dict)
+    positions: dict[tuple, Position] = field(default_factory=dict)
+    body: str = ""
+    body_line: int = 1  # file line on which the body's first character stands
+    ok: bool = True  # False when present but unusable
+    present: bool = False
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+
+def parse_frontmatter(text: str, path: str, max_bytes: int, max_depth: int) -> FrontMatter:
+    """Split ``text`` (a whole Markdown file, BOM already removed) into front
+    matter and body, and parse the front matter.
+
+    Front matter is present when the file starts with a ``---`` line; it ends
+    at the next ``---`` or ``...`` line. All positions are 1-based file
+    positions (the YAML starts on file line 2).
+    """
+    result = FrontMatter(body=text)
+    opening = _FENCE.match(text)
+    if not opening or (opening.end() < len(text) and text[opening.end() - 1] != "\n"):
+        return result
+    result.present = True
+    closing = _CLOSE.search(text, opening.end())
+    if closing is None:
+        result.ok = False
+        result.diagnostics.append(
+            diag(path, 1, 1, "yaml-syntax", "front matter opened on line 1 never closes",
+                 "end it with a line holding only `---`")
+        )
+        result.body, result.body_line = "", 1
+        return result
+    yaml_text = text[opening.end():closing.start()]
+    after = closing.end()
+    if text.startswith("\r\n", after):
+        after += 2
+    elif text.startswith("\n", after):
+        after += 1
+    result.body = text[after:]
+    result.body_line = text.count("\n", 0, after) + 1
+
+    size = len(yaml_text.encode("utf-8"))
+    if size > max_bytes:
+        result.ok = False
+        result.diagnostics.append(
+            diag(path, 2, 1, "yaml-syntax", f"front matter is {size} bytes, more than the limit of {max_bytes}",
+                 "keep front matter to metadata; move text into the body")
+        )
+        return result
+    deep = _too_deep(yaml_text, max_depth)
+    if deep is not None:
+        result.ok = False
+        result.diagnostics.append(
+            diag(path, deep[0] + 2, deep[1] + 1, "yaml-syntax",
+                 f"front matter is nested more than {max_depth} levels deep",
+                 "front matter needs at most a list of mappings")
+        )
+        return result
+    try:
+        data, positions, problems = _read_events(yaml_text, path)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, column = (mark.line + 2, mark.column + 1) if mark else (2, 1)
+        problem = exc.problem or exc.context or "invalid YAML"
+        result.ok = False
+        result.diagnostics.append(
+            diag(path, line, column, "yaml-syntax", f"front matter is not valid YAML: {problem}",
+                 "check indentation, colons and quotes; quote text that contains `: ` or starts with `[`")
+        )
+        return result
+    except yaml.YAMLError as exc:
+        result.ok = False
+        result.diagnostics.append(diag(path, 2, 1, "yaml-syntax", f"front matter is not valid YAML: {exc}"))
+        return result
+    result.diagnostics.extend(problems)
+    if problems:
+        result.ok = False
+        return result
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        result.ok = False
+        result.diagnostics.append(
+            diag(path, 2, 1, "yaml-syntax", f"front matter must be a mapping of fields, not a {_kind(data)}",
+                 "write `field: value` lines, e.g. `condition: Myositis ossificans`")
+        )
+        return result
+    result.data, result.positions = data, positions
+    return result
+
+
+def _kind(value: Any) -> str:
+    return {list: "list", str: "text", int: "number", float: "number", bool: "boolean"}.get(type(value), "value")
+
+
+def _too_deep(text: str, limit: int) -> tuple[int, int] | None:
+    """Position (0-based line, column) where nesting first exceeds ``limit``.
+
+    A conservative linear estimate: flow brackets outside quotes, plus block
+    indentation levels, plus ``- `` items opened on one line. It only needs to
+    be exact enough to stop pathological input before libyaml sees it.
+    """
+    flow = 0
+    indents: list[int] = []
+    for lineno, line in enumerate(text.split("\n")):
+        stripped = line.lstrip(" ")
+        if flow == 0 and stripped and not stripped.startswith("#"):
+            indent = len(line) - len(stripped)
+            while indents and indents[-1] > indent:
+                indents.pop()
+            if not indents or indents[-1] < indent:
+                indents.append(indent)
+            dashes = 0
+            rest = stripped
+            while rest.startswith("- ") or rest == "-":
+                dashes += 1
+                rest = rest[2:].lstrip(" ")
+            if len(indents) + dashes > limit:
+                return lineno, indent
+        quote = ""
+        for col, ch in enumerate(line):
+            if quote:
+                if ch == quote:
+                    quote = ""
+            elif ch in "\"'":
+                # A quote only opens a quoted scalar at the start of a value.
+                before = line[:col].rstrip()
+                if not before or before[-1] in ":,[{-":
+                    quote = ch
+            elif ch == "#" and (col == 0 or line[col - 1] in " \t"):
+                break
+            elif ch in "[{":
+                flow += 1
+                if flow + len(indents) > limit:
+                    return lineno, col
+            elif ch in "]}":
+                flow = max(0, flow - 1)
+        if quote == "'":
+            quote = ""  # single-quoted scalars may span lines, but a stray ' must not hide brackets
+    return None
+
+
+def _read_events(text: str, path: str) -> tuple[Any, dict[tuple, Position], list[Diagnostic]]:
+    """Build plain values from the parser's event stream, with positions.
+
+    Iterative, so nesting cannot overflow Python's stack; refuses anchors,
+    aliases, complex keys, non-standard tags and duplicate keys.
+    """
+    loader = _Loader(text)
+    constructor = yaml.constructor.SafeConstructor()
+    resolver = yaml.resolver.Resolver()
+    positions: dict[tuple, Position] = {}
+    problems: list[Diagnostic] = []
+    # Each frame: [container, path, pending_key, key_positions]
+    stack: list[list[Any]] = []
+    root: Any = None
+    documents = 0
+
+    def pos(mark: Any) -> Position:
+        return Position(mark.line + 2, mark.column + 1)
+
+    def refuse(mark: Any, message: str, hint: str = "") -> None:
+        p = pos(mark)
+        problems.append(diag(path, p.line, p.column, "yaml-syntax", message, hint))
+
+    def attach(value: Any, mark: Any, is_scalar: bool) -> tuple | None:
+        nonlocal root
+        if not stack:
+            root = value
+            positions[()] = pos(mark)
+            return ()
+        frame = stack[-1]
+        container, cpath = frame[0], frame[1]
+        if isinstance(container, list):
+            vpath = cpath + (len(container),)
+            container.append(value)
+            positions[vpath] = pos(mark)
+            return vpath
+        if frame[2] is _NO_KEY:
+            if not is_scalar:
+                refuse(mark, "a mapping key must be plain text", "write `field: value`")
+                frame[2] = _BAD_KEY
+                return None
+            if not isinstance(value, (str, int, float, bool)) and value is not None:
+                value = str(value)
+            first = frame[3].get(value)
+            if first is not None:
+                p = pos(mark)
+                problems.append(
+                    diag(path, p.line, p.column, "yaml-syntax",
+                         f"duplicate key {value!r}: first defined on line {first.line}",
+                         "keep one of the two; YAML would silently keep only the last")
+                )
+                frame[2] = _BAD_KEY
+                return None
+            frame[3][value] = pos(mark)
+            positions[cpath + (value, KEY)] = pos(mark)
+            frame[2] = value
+            return None
+        key = frame[2]
+        frame[2] = _NO_KEY
+        if key is _BAD_KEY:
+            return None
+        vpath = cpath + (key,)
+        container[key] = value
+        positions[vpath] = pos(mark)
+        return vpath
+
+    try:
+        for event in loader.parse_events() if hasattr(loader, "parse_events") else _events(loader):
+            if isinstance(event, yaml.DocumentStartEvent):
+                documents += 1
+                if documents > 1:
+                    refuse(event.start_mark, "front matter holds more than one YAML document")
+                    break
+                continue
+            anchor = getattr(event, "anchor", None)
+            if isinstance(event, yaml.AliasEvent):
+                refuse(event.start_mark, f"YAML alias *{event.anchor} is not allowed",
+                       "write the value out in full; anchors and aliases are refused")
+                attach(None, event.start_mark, True)  # keeps the mapping's key/value pairing
+                continue
+            if anchor is not None:
+                # Still walked, so the structure stays balanced; the result is refused anyway.
+                refuse(event.start_mark, f"YAML anchor &{anchor} is not allowed",
+                       "write the value out in full; anchors and aliases are refused")
+            tag = getattr(event, "tag", None)
+            if tag is not None and tag not in _STANDARD_TAGS and tag != "!":
+                refuse(event.start_mark, f"YAML tag {tag} is not allowed", "remove the tag")
+                tag = None
+            if isinstance(event, yaml.ScalarEvent):
+                if tag is None:
+                    implicit = event.implicit
+                    tag = resolver.resolve(yaml.ScalarNode, event.value, implicit)
+                elif tag == "!":
+                    tag = "tag:yaml.org,2002:str"
+                node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
+                try:
+                    value = constructor.construct_object(node)
+                except (yaml.constructor.ConstructorError, ValueError, OverflowError) as exc:
+                    refuse(event.start_mark, f"cannot read value {event.value!r}: {exc}".split("\n")[0],
+                           "quote the value to keep it as text")
+                    value = event.value
+                attach(value, event.start_mark, True)
+            elif isinstance(event, yaml.SequenceStartEvent):
+                value: Any = []
+                vpath = attach(value, event.start_mark, False)
+                stack.append([value, vpath if vpath is not None else (_BAD_KEY,), _NO_KEY, {}])
+            elif isinstance(event, yaml.MappingStartEvent):
+                value = {}
+                vpath = attach(value, event.start_mark, False)
+                stack.append([value, vpath if vpath is not None else (_BAD_KEY,), _NO_KEY, {}])
+            elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+                stack.pop()
+    finally:
+        loader.dispose()
+    # Positions under a refused key point into values that were dropped.
+    positions = {k: v for k, v in positions.items() if _BAD_KEY not in k}
+    return root, positions, problems
+
+
+def _events(loader: Any):
+    while loader.check_event():
+        yield loader.get_event()
+
+
+class _Sentinel:
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+_NO_KEY = _Sentinel("<no key>")
+_BAD_KEY = _Sentinel("<refused key>")

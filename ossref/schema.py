@@ -1,0 +1,164 @@
+"""The entry schema: which front-matter fields exist and what they hold.
+
+:func:`read_entry` turns parsed front matter into an :class:`~ossref.model.Entry`
+(or None for pages that are not entries) and returns diagnostics for every
+field that breaks the schema. It never raises.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+from typing import Any
+
+from .diagnostics import Diagnostic, diag
+from .frontmatter import KEY
+from .model import Differential, Entry, Position
+
+#: Fields of an entry, each with what it must hold (shown in messages).
+ENTRY_FIELDS: dict[str, str] = {
+    "condition": "non-empty text: the name shown as title",
+    "aliases": "a list of text: synonyms and abbreviations",
+    "summary": "text: one sentence shown under the title",
+    "tags": "a list of text",
+    "updated": "a date, YYYY-MM-DD",
+    "differentials": "a list of entries (slug, name or alias) or {entry: ..., distinguishing: ...}",
+    "references": "a list of citation keys",
+}
+
+#: Keys MkDocs or Material understand; they pass unchecked.
+MKDOCS_FIELDS = frozenset({"title", "description", "hide", "search", "status", "icon", "template", "tags_title"})
+
+#: Keys allowed inside a differential mapping.
+DIFFERENTIAL_FIELDS = ("entry", "distinguishing")
+
+
+def read_entry(meta: dict[str, Any], positions: dict[tuple, Position], path: str) -> tuple[Entry | None, list[Diagnostic]]:
+    """Validate ``meta``. Returns the Entry when ``condition`` is present (even
+    if other fields are invalid, so that cross-file checks still see it)."""
+    out: list[Diagnostic] = []
+
+    def at(*keypath: Any) -> Position:
+        return positions.get(tuple(keypath)) or positions.get(tuple(keypath) + (KEY,)) or Position(2, 1)
+
+    def bad(keypath: tuple, message: str, hint: str = "") -> None:
+        p = at(*keypath)
+        out.append(diag(path, p.line, p.column, "invalid-field", message, hint))
+
+    for key in meta:
+        if not isinstance(key, str):
+            p = at(key, KEY)
+            out.append(diag(path, p.line, p.column, "unknown-field", f"front-matter key {key!r} is not text"))
+            continue
+        if key in ENTRY_FIELDS or key in MKDOCS_FIELDS:
+            continue
+        p = at(key, KEY)
+        close = difflib.get_close_matches(key.lower(), [*ENTRY_FIELDS, *sorted(MKDOCS_FIELDS)], n=1, cutoff=0.6)
+        hint = f"did you mean `{close[0]}`?" if close else "known fields: " + ", ".join(ENTRY_FIELDS)
+        out.append(diag(path, p.line, p.column, "unknown-field", f"unknown front-matter field `{key}`", hint))
+
+    if "condition" not in meta:
+        for key in ("differentials", "aliases"):
+            if key in meta:
+                p = at(key, KEY)
+                out.append(diag(path, p.line, p.column, "missing-field",
+                                f"`{key}` is only meaningful on an entry, and this page has no `condition`",
+                                "add `condition: <name>` to make the page an entry, or remove the field"))
+        return None, out
+
+    condition = meta.get("condition")
+    if not _text(condition):
+        bad(("condition",), "`condition` must be non-empty text", "e.g. `condition: Myositis ossificans`")
+        condition = ""
+    entry = Entry(condition=str(condition).strip(), condition_pos=at("condition"))
+
+    entry.aliases, entry.alias_pos = _text_list(meta, "aliases", positions, at, bad)
+    entry.tags, _ = _text_list(meta, "tags", positions, at, bad)
+
+    if "summary" in meta:
+        if _text(meta["summary"]):
+            entry.summary = " ".join(str(meta["summary"]).split())
+        else:
+            bad(("summary",), "`summary` must be non-empty text", "one plain sentence, or remove the field")
+
+    if "updated" in meta:
+        value = meta["updated"]
+        if isinstance(value, dt.datetime):
+            entry.updated = value.date()
+        elif isinstance(value, dt.date):
+            entry.updated = value
+        else:
+            bad(("updated",), f"`updated` must be a date, got {value!r}", "write it as YYYY-MM-DD, unquoted")
+
+    if "differentials" in meta:
+        items = meta["differentials"]
+        if not isinstance(items, list):
+            bad(("differentials",), "`differentials` must be a list", "one `- slug` or `- entry: slug` per line")
+        else:
+            for i, item in enumerate(items):
+                where = at("differentials", i)
+                if _text(item):
+                    entry.differentials.append(Differential(str(item).strip(), "", where))
+                elif isinstance(item, dict):
+                    unknown = [k for k in item if k not in DIFFERENTIAL_FIELDS]
+                    for k in unknown:
+                        p = at("differentials", i, k, KEY)
+                        close = difflib.get_close_matches(str(k), DIFFERENTIAL_FIELDS, n=1)
+                        out.append(diag(path, p.line, p.column, "unknown-field",
+                                        f"unknown differential field `{k}`",
+                                        f"did you mean `{close[0]}`?" if close else "use `entry` and `distinguishing`"))
+                    target = item.get("entry")
+                    note = item.get("distinguishing", "")
+                    if not _text(target):
+                        bad(("differentials", i), "a differential mapping needs `entry: <slug, name or alias>`")
+                        continue
+                    if note is None or (note != "" and not _text(note)):
+                        bad(("differentials", i, "distinguishing"), "`distinguishing` must be text")
+                        note = ""
+                    entry.differentials.append(Differential(str(target).strip(), " ".join(str(note).split()), where))
+                else:
+                    bad(("differentials", i), f"a differential must be text or a mapping, got {_kind(item)}",
+                        "write `- slug` or `- entry: slug` with `distinguishing: ...`")
+
+    if "references" in meta:
+        items = meta["references"]
+        if not isinstance(items, list):
+            bad(("references",), "`references` must be a list of citation keys", "e.g. `references: [smith2020]`")
+        else:
+            for i, item in enumerate(items):
+                if _text(item):
+                    key = str(item).strip().lstrip("@")
+                    entry.references.append((key, at("references", i)))
+                else:
+                    bad(("references", i), f"a reference must be a citation key, got {_kind(item)}")
+    return entry, out
+
+
+def _text(value: Any) -> bool:
+    return isinstance(value, (str, int, float)) and not isinstance(value, bool) and str(value).strip() != ""
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "an empty value"
+    return {list: "a list", dict: "a mapping", bool: "a boolean"}.get(type(value), type(value).__name__)
+
+
+def _text_list(meta, key, positions, at, bad) -> tuple[list[str], list[Position]]:
+    if key not in meta:
+        return [], []
+    items = meta[key]
+    if _text(items):
+        # One value written without brackets; a common slip, accepted as a list of one.
+        return [str(items).strip()], [at(key)]
+    if not isinstance(items, list):
+        bad((key,), f"`{key}` must be a list of text", f"e.g. `{key}: [first, second]`")
+        return [], []
+    values, where = [], []
+    for i, item in enumerate(items):
+        if _text(item):
+            values.append(str(item).strip())
+            where.append(at(key, i))
+        else:
+            bad((key, i), f"each item of `{key}` must be non-empty text, got {_kind(item)}")
+    return values, where
