@@ -1,0 +1,189 @@
+"""Checks across the loaded project: citations, links, differentials, names.
+
+:func:`check_project` returns diagnostics; it prints nothing and changes
+nothing. Per-file problems (YAML, schema, BibTeX syntax) were already found by
+the loaders; this module adds what needs the whole project, and the body
+rules (raw HTML, unsafe URLs) that need the scanned body.
+"""
+
+from __future__ import annotations
+
+import difflib
+import html
+import posixpath
+import re
+from collections.abc import Iterable
+
+from markdown.extensions.toc import slugify
+
+from .diagnostics import Diagnostic, diag
+from .index import NameIndex, anchors, normalize
+from .model import Link, Page, Project
+
+SAFE_SCHEMES = ("http", "https", "mailto")
+_SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]*):")
+# Browsers ignore these inside a URL's scheme, so "java\tscript:" is javascript:.
+_IGNORED_IN_URL = re.compile(r"[\x00-\x20\x7f]+")
+
+
+def url_scheme(url: str) -> str | None:
+    """The scheme a browser would see in ``url`` (lower-case), or None for a
+    relative URL. Entities are decoded first, as Markdown does."""
+    cleaned = _IGNORED_IN_URL.sub("", html.unescape(url))
+    match = _SCHEME.match(cleaned)
+    return match.group(1).lower() if match else None
+
+
+def check_project(project: Project) -> list[Diagnostic]:
+    index = NameIndex(project.pages)
+    by_path = {page.path: page for page in project.pages}
+    out: list[Diagnostic] = []
+    cited: set[str] = set()
+    for page in project.pages:
+        out += _body_rules(page)
+        out += _links(page, index, by_path)
+        out += _citations(page, project, cited)
+    out += _differentials(project.pages, index)
+    out += _duplicate_names(project.pages)
+    for key, ref in project.references.items():
+        if key not in cited:
+            out.append(diag(ref.path, ref.line, ref.column, "unused-reference",
+                            f"reference `{key}` is cited by no page",
+                            "cite it with [@" + key + "] where it supports a statement, or remove it"))
+    return out
+
+
+def _body_rules(page: Page) -> Iterable[Diagnostic]:
+    for found in page.scan.html:
+        yield diag(page.path, found.pos.line, found.pos.column, "raw-html",
+                   f"raw HTML is not allowed: {found.snippet}",
+                   "write Markdown instead; HTML comments <!-- --> are fine")
+    for found in page.scan.attr_lists:
+        yield diag(page.path, found.pos.line, found.pos.column, "raw-html",
+                   f"attribute lists are not allowed: {found.snippet}",
+                   "remove the {: ...} block; headings get their ids automatically")
+    for link in page.scan.links:
+        if link.wiki:
+            continue
+        # The scanner splits off "#fragment"; an entity such as "&#x09;" contains one.
+        scheme = url_scheme(link.target + ("#" + link.anchor if link.anchor else ""))
+        if scheme is not None and scheme not in SAFE_SCHEMES:
+            yield diag(page.path, link.pos.line, link.pos.column, "unsafe-url",
+                       f"link scheme `{scheme}:` is not allowed",
+                       "only http, https and mailto links, or relative links to pages")
+
+
+def _links(page: Page, index: NameIndex, by_path: dict[str, Page]) -> Iterable[Diagnostic]:
+    docs_root = page.path[: len(page.path) - len(page.slug) - len(".md")]  # "content/"
+    for link in page.scan.links:
+        if link.wiki:
+            target = index.lookup(link.target) if link.target else page
+            if target is None:
+                hint = index.suggest(link.target) or "link to a slug, condition name or alias"
+                yield _broken(page, link, f"cross-link [[{link.target}]] names no page", hint)
+                continue
+        else:
+            if link.image or url_scheme(link.target) is not None or link.target.startswith(("/", "//")):
+                continue
+            if not link.target:
+                target = page
+            elif link.target.endswith(".md"):
+                here = posixpath.dirname(page.path)
+                resolved = posixpath.normpath(posixpath.join(here, link.target))
+                target = by_path.get(resolved) if resolved.startswith(docs_root) else None
+                if target is None:
+                    where = "leaves the docs folder" if not resolved.startswith(docs_root) else "names no page"
+                    yield _broken(page, link, f"link to `{link.target}` {where}",
+                                  "link to a page's .md file relative to this one, or use [[slug]]")
+                    continue
+            else:
+                continue
+        if link.anchor and not _has_anchor(target, link.anchor):
+            close = difflib.get_close_matches(link.anchor, sorted(anchors(target)), n=1)
+            hint = f"did you mean `#{close[0]}`?" if close else "anchors come from the page's headings"
+            yield _broken(page, link, f"`{target.slug}` has no heading with anchor `#{link.anchor}`", hint)
+
+
+def _has_anchor(target: Page, anchor: str) -> bool:
+    known = anchors(target)
+    return anchor in known or slugify(anchor, "-") in known
+
+
+def _broken(page: Page, link: Link, message: str, hint: str) -> Diagnostic:
+    return diag(page.path, link.pos.line, link.pos.column, "broken-link", message, hint)
+
+
+def _citations(page: Page, project: Project, cited: set[str]) -> Iterable[Diagnostic]:
+    keys = project.references
+    # The first key of a group is reported at its "[" (the `[@key]` token an
+    # editor sees); later keys at their own "@", so each is findable.
+    uses = [
+        (item.key, group.pos if i == 0 else item.pos)
+        for group in page.scan.citations
+        for i, item in enumerate(group.items)
+    ]
+    if page.entry is not None:
+        uses += page.entry.references
+    for key, pos in uses:
+        if key in keys:
+            cited.add(key)
+            continue
+        close = difflib.get_close_matches(key, list(keys), n=1, cutoff=0.7)
+        hint = f"did you mean `{close[0]}`?" if close else "add its BibTeX record to citations/ first"
+        yield diag(page.path, pos.line, pos.column, "unknown-citation",
+                   f"citation key `{key}` is in no BibTeX file", hint)
+
+
+def _differentials(pages: list[Page], index: NameIndex) -> Iterable[Diagnostic]:
+    lists: dict[str, set[str]] = {}
+    resolved: list[tuple[Page, object, Page]] = []
+    for page in pages:
+        if page.entry is None:
+            continue
+        mine = lists.setdefault(page.path, set())
+        for item in page.entry.differentials:
+            target = index.lookup(item.ref)
+            if target is None:
+                hint = index.suggest(item.ref) or "name an entry by slug, condition or alias"
+                yield diag(page.path, item.pos.line, item.pos.column, "unknown-differential",
+                           f"differential `{item.ref}` names no entry", hint)
+                continue
+            if target.entry is None:
+                yield diag(page.path, item.pos.line, item.pos.column, "unknown-differential",
+                           f"differential `{item.ref}` names `{target.slug}`, which is not an entry",
+                           "differentials must be entries: pages with a `condition`")
+                continue
+            if target is page:
+                yield diag(page.path, item.pos.line, item.pos.column, "invalid-field",
+                           f"`{item.ref}` is this entry itself", "remove it from `differentials`")
+                continue
+            mine.add(target.path)
+            resolved.append((page, item, target))
+    for page, item, target in resolved:
+        if page.path not in lists.get(target.path, set()):
+            yield diag(page.path, item.pos.line, item.pos.column, "one-way-differential",
+                       f"`{target.slug}` does not list `{page.slug}` back as a differential",
+                       f"add `{page.slug}` to the differentials of {target.path}")
+
+
+def _duplicate_names(pages: list[Page]) -> Iterable[Diagnostic]:
+    owners: dict[str, tuple[Page, str]] = {}
+    for page in pages:
+        names = [(page.slug, None)]
+        if page.entry is not None:
+            names.append((page.entry.condition, page.entry.condition_pos))
+            names += list(zip(page.entry.aliases, page.entry.alias_pos))
+        seen_here: set[str] = set()
+        for name, pos in names:
+            key = normalize(name)
+            if not key or key in seen_here:
+                continue
+            seen_here.add(key)
+            owner = owners.get(key)
+            if owner is None:
+                owners[key] = (page, name)
+                continue
+            line, column = (pos.line, pos.column) if pos else (1, 1)
+            yield diag(page.path, line, column, "duplicate-entry",
+                       f"`{name}` is already the name of {owner[0].path} (`{owner[1]}`)",
+                       "names, aliases and slugs must be unique, ignoring case and Unicode form")

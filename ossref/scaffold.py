@@ -1,0 +1,70 @@
+"""``ossref new``: write a new entry skeleton that passes the checker."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from pathlib import Path
+
+from .config import Config
+
+
+class ScaffoldError(Exception):
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def slugify(name: str) -> str:
+    """ASCII-folded kebab-case: "Myositis ossificans (MO)" -> "myositis-ossificans-mo",
+    "Calcinose tumorale é" -> "calcinose-tumorale-e"."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
+
+
+def _yaml_text(value: str) -> str:
+    # Double-quoted YAML: safe for any name, including ones with ": " or "#".
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+TEMPLATE = """\
+---
+condition: {condition}
+# aliases: [Abbreviation, Other name]
+# summary: One plain sentence that says what the lesion is.
+tags: []
+updated: {today}
+# differentials:
+#   - entry: myositis-ossificans
+#     distinguishing: One sentence on what tells the two apart.
+# references: [citationkey2024]
+---
+
+## Overview
+
+## Clinical features
+
+## Imaging
+
+## Histopathology
+
+## Management and prognosis
+"""
+
+
+def new_entry(config: Config, condition: str, today: dt.date | None = None) -> Path:
+    """Create ``<docs>/<slug>.md``; raises ScaffoldError (never overwrites)."""
+    condition = " ".join(condition.split())
+    slug = slugify(condition)
+    if not slug:
+        raise ScaffoldError(f"cannot make a file name from {condition!r}; use Latin letters or digits", 2)
+    path = config.docs_path / f"{slug}.md"
+    text = TEMPLATE.format(condition=_yaml_text(condition), today=(today or dt.date.today()).isoformat())
+    config.docs_path.mkdir(parents=True, exist_ok=True)
+    try:
+        with open(path, "x", encoding="utf-8") as fh:  # "x": refuse to overwrite, atomically
+            fh.write(text)
+    except FileExistsError:
+        raise ScaffoldError(f"{path.relative_to(config.root).as_posix()} already exists; not overwritten", 1) from None
+    return path
