@@ -19,8 +19,8 @@ How it works, in passes over the text:
    raw HTML and attribute lists. Headings get their text and anchor from a
    small emulation of Python-Markdown's inline rendering.
 
-Two readings of the body, on purpose. The brief for this module follows
-CommonMark for what counts as code; the page is rendered by Python-Markdown,
+Two readings of the body, on purpose. What counts as code follows
+CommonMark (as ossref's rules promise authors); the page is rendered by Python-Markdown,
 which disagrees in a few places (an unclosed or indented fence is not code to
 it, and its code spans pair backticks differently). Hiding raw HTML that the
 renderer will emit would defeat the ``raw-html`` check, so raw HTML is
@@ -63,8 +63,14 @@ def scan_body(body: str, body_line: int) -> BodyScan:
     * Nothing inside fenced code, indented code, code spans or HTML comments
       is reported, except raw HTML that Python-Markdown would render (see the
       module docstring).
-    * Results are in body order within each list. Heading anchors are the ids
-      Python-Markdown's ``toc`` extension gives, de-duplicated in order.
+    * Results are in body order within each list. Ranges never partly
+      overlap, but one may lie inside a link's label: the image in
+      ``[![alt](i.png)](page.md)``, a citation in ``[see [@a]](page.md)``.
+    * Heading anchors are the ids Python-Markdown's ``toc`` extension gives,
+      de-duplicated in order; an attribute list (``{#id}``) never sets one.
+    * Links: ``target`` is the URL without its ``#fragment`` and ``anchor``
+      the fragment, for every URL; e-mail autolinks get a ``mailto:`` target.
+      Wiki links keep the target as written (whitespace collapsed).
     * Pure, never raises (on an internal error it returns what it found so
       far; that is a bug to report, not a behaviour to rely on), linear time.
     """
@@ -72,13 +78,15 @@ def scan_body(body: str, body_line: int) -> BodyScan:
     try:
         _Scanner(body, body_line).run(result)
     except Exception:  # noqa: BLE001 - the contract is "never raises"; see docstring
-        if __debug__ and _RAISE_FOR_TESTS:
-            raise
+        pass
     return result
 
 
-#: Tests flip this to see internal errors instead of a partial result.
-_RAISE_FOR_TESTS = False
+def _scan_strict(body: str, body_line: int) -> BodyScan:
+    """:func:`scan_body` letting internal errors propagate, for tests."""
+    result = BodyScan()
+    _Scanner(body, body_line).run(result)
+    return result
 
 # ----------------------------------------------------------------------------- patterns
 
@@ -95,25 +103,35 @@ _SETEXT_UNDERLINE = re.compile(r"[=-]+[ \t]*\r?$")
 _HR = re.compile(r" {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*\r?$")
 _LIST_ITEM = re.compile(r" {0,3}(?:[-*+]|\d{1,9}[.)])(?:[ \t]|\r?$)")
 _QUOTE_PREFIX = re.compile(r"(?: {0,3}>[ ]?)+")
+#: A line starting with none of these (after indentation) is plain paragraph text.
+_SPECIAL_FIRST = frozenset("-*+_=#>`~<0123456789")
 _BLANK_RUN = re.compile(r"[^\n\x00]+")
 _TICKS = re.compile(r"`+")
-_TICKS_OR_COMMENT = re.compile(r"`+|<!--")
 
-# A `[`, `![` or `[[` not escaped by an odd number of backslashes is found by
-# searching for the bracket and then counting backslashes (see _escaped).
+# Bracket constructs are matched at each "[" found by a plain search; whether
+# it is escaped is decided by counting backslashes (_escaped), which a
+# lookbehind cannot do. A label may hold one level of nested brackets.
 _LABEL = r"(?:[^\[\]\\\x00]|\\[^\x00]|\[(?:[^\[\]\\\x00]|\\[^\x00])*\])*"
 _DEST_CHAR = r"(?:[^\s()\\\x00]|\\[^\s\x00])"
 _DEST = rf"(?:<[^<>\n\x00]*>|(?:{_DEST_CHAR}|\({_DEST_CHAR}*\))+)"
 _TITLE = r"(?:\"[^\"\x00]*\"|'[^'\x00]*'|\([^()\x00]*\))"
+# A link's destination as CommonMark has it, else anything up to the matching
+# parenthesis, spaces included: Python-Markdown renders [a](my page.md) as a link.
+_LOOSE = r"[^()\x00]*(?:\([^()\x00]*\)[^()\x00]*)*"
 _BRACKETS = re.compile(
     r"(?P<wiki>\[\[(?P<winner>[^\[\]\x00]*)\]\])"
-    rf"|(?P<link>\[(?P<label>{_LABEL})\]\([ \t\n]*(?:(?P<dest>{_DEST})(?:[ \t\n]+{_TITLE})?[ \t\n]*)?\))"
+    rf"|(?P<link>\[(?P<label>{_LABEL})\]\("
+    rf"(?:[ \t\n]*(?:(?P<dest>{_DEST})(?:[ \t\n]+{_TITLE})?[ \t\n]*)?\)|(?P<loose>{_LOOSE})\)))"
     r"|(?P<cite>\[(?P<cinner>[^\[\]\x00]*)\])"
 )
+_LOOSE_TITLE = re.compile(r"\s+(?:\"[^\"]*\"|'[^']*')\s*$")
 _BRACKET_START = re.compile(r"\[")
+_REFDEF_START = re.compile(r"[\n\x00] {0,3}\[")
 _REFDEF = re.compile(
-    r"(?:(?<=[\n\x00])|\A)[ ]{0,3}(?P<open>\[)(?P<id>[^\[\]\x00\n^][^\[\]\x00\n]*)\]:[ \t]*(?:\n[ \t]*)?"
-    rf"(?P<dest><[^<>\n\x00]*>|[^\s\x00]+)(?:[ \t\n]+{_TITLE})?[ \t]*(?=[\n\x00]|\Z)"
+    r"(?P<open>\[)(?P<id>[^\[\]\x00\n^][^\[\]\x00\n]*)\]:[ \t]*(?:\n[ \t]*)?"
+    # No space in the destination, even in <...>: Python-Markdown's rule. A
+    # definition it rejects is rendered as text, raw HTML included.
+    rf"(?P<dest>[^\s\x00]+)(?:[ \t\n]+{_TITLE})?[ \t]*(?=[\n\x00]|\Z)"
 )
 _CITE_KEY = re.compile(r"(?<![\w@])@(\w(?:[\w.:\-]*[\w\-])?)")
 _ANGLE = re.compile(
@@ -205,33 +223,40 @@ def _comment_end(text: str, s: int, close: _Next, bang: _Next) -> int:
 # ----------------------------------------------------------------------------- code spans
 
 
-def _inline_code(text: str, pm: bool) -> list[tuple[int, int]]:
+def _inline_code(text: str, pm: bool, comments: bool = True) -> tuple[list[tuple[int, int]], bool]:
     """Code spans and one-line HTML comments in ``text``, as sorted (start, end).
 
-    ``text`` has its block boundaries marked with ``"\\x00"``; nothing pairs
+    Returns the spans and whether some backtick run found no equal run to
+    close it (only then can the ``pm`` readings differ).
+
+    ``text`` has its block boundaries marked with ``"\x00"``; nothing pairs
     across one. With ``pm=False`` backtick runs pair as in CommonMark (a run
     closes only on the next run of the same length). With ``pm=True`` they
     pair as Python-Markdown 3.11 pairs them: failing an equal run, an opener
     pairs with the first of the longest later runs if that is shorter.
 
-    A comment must close on its own line here: Python-Markdown renders a
-    comment that spans lines inside a paragraph, but not one that spans a
-    blank line or a heading, so a one-line rule is the simple safe one.
-    (Comments that start a line are handled by the line pass.)
+    With ``comments=False`` only code spans are found, as Python-Markdown
+    finds them in a paragraph before anything else (comments come later, as
+    inline HTML).
+
+    A comment must close in its own block: Python-Markdown keeps a comment
+    that spans lines of one paragraph, but renders the ``<!--`` of one that
+    runs past a blank line or a heading as text, and what follows as Markdown.
+    (Comments that start a line are blocks of their own; see the line pass.)
     """
-    runs = [(m.start(), m.end()) for m in _TICKS.finditer(text)]
-    if not runs and "<!--" not in text:
-        return []
-    # Segment index of each run, for "must close before the block ends".
-    zeros = [m.start() for m in re.finditer(_SEP, text)]
-    seg_end_of_run: list[int] = []
-    zi = 0
-    nz = len(zeros)
-    for s, _ in runs:
-        while zi < nz and zeros[zi] < s:
-            zi += 1
-        seg_end_of_run.append(zeros[zi] if zi < nz else len(text))
-    run_index = {s: k for k, (s, _) in enumerate(runs)}
+    runs = [m.span() for m in _TICKS.finditer(text)] if "`" in text else []
+    comment_at = text.find("<!--") if comments else -1
+    if not runs and comment_at == -1:
+        return [], False
+    nruns = len(runs)
+    # End of the block holding each run: a span must close before it.
+    seg_end: list[int] = []
+    if nruns:
+        sep = text.find(_SEP)
+        for s, _ in runs:
+            while sep != -1 and sep < s:
+                sep = text.find(_SEP, s)
+            seg_end.append(sep if sep != -1 else len(text))
     by_len: dict[int, list[int]] = {}
     for s, e in runs:
         by_len.setdefault(e - s, []).append(s)
@@ -249,55 +274,62 @@ def _inline_code(text: str, pm: bool) -> list[tuple[int, int]]:
         return lst[i] if i < n and lst[i] < limit else -1
 
     later_max: list[int] = []
-    if pm:
+    if pm and nruns:
         # later_max[k]: longest run after run k in the same block.
-        later_max = [0] * len(runs)
+        later_max = [0] * nruns
         best = 0
-        for k in range(len(runs) - 1, -1, -1):
+        for k in range(nruns - 1, -1, -1):
             later_max[k] = best
-            if k and seg_end_of_run[k - 1] != seg_end_of_run[k]:
+            if k and seg_end[k - 1] != seg_end[k]:
                 best = 0
             else:
                 best = max(best, runs[k][1] - runs[k][0])
 
     close, bang = _Next(text, "-->"), _Next(text, "--!>")
-    newline, sep = _Next(text, "\n"), _Next(text, _SEP)
+    sep_next = _Next(text, _SEP)
     spans: list[tuple[int, int]] = []
+    unmatched = False
     pos = 0
-    search = _TICKS_OR_COMMENT.search
+    k = 0  # next run to consider
     while True:
-        m = search(text, pos)
-        if m is None:
+        # The next token is the earlier of the next run and the next "<!--".
+        while k < nruns and runs[k][0] < pos:
+            k += 1
+        if comment_at != -1 and comment_at < pos:
+            comment_at = text.find("<!--", pos)
+        run_at = runs[k][0] if k < nruns else -1
+        if run_at == -1 and comment_at == -1:
             break
-        s, e = m.span()
-        if text[s] == "<":
+        if comment_at != -1 and (run_at == -1 or comment_at < run_at):
+            s = comment_at
             end = _comment_end(text, s, close, bang)
-            nl, sp = newline.find(s), sep.find(s)
-            line_end = min(x for x in (nl, sp, len(text)) if x != -1)
-            if end != -1 and end <= line_end:
+            block_end = sep_next.find(s)
+            if end != -1 and (block_end == -1 or end <= block_end):
                 spans.append((s, end))
                 pos = end
             else:
                 pos = s + 4
             continue
+        s, e = runs[k]
         op = s + 1 if _escaped(text, s) else s
         length = e - op
         pos = e
         if length == 0:
             continue
-        k = run_index[s]
-        limit = seg_end_of_run[k]
+        limit = seg_end[k]
         c = next_run(length, e, limit)
         if c != -1:
             spans.append((op, c + length))
             pos = c + length
-        elif pm and 0 < later_max[k] < length:
+            continue
+        unmatched = True
+        if pm and 0 < later_max[k] < length:
             shorter = later_max[k]
             c = next_run(shorter, e, limit)
             if c != -1:
                 spans.append((op, c + shorter))
                 pos = c + shorter
-    return spans
+    return spans, unmatched
 
 
 # ----------------------------------------------------------------------------- heading text
@@ -318,14 +350,14 @@ except Exception:  # noqa: BLE001 - older Markdown or Python without possessive 
     _H_HTML = re.compile(r"(<(\/?[a-zA-Z][^<>@ ]*( [^<>]*)?|!--(?:(?!<!--|-->).)*--)>)", re.DOTALL)
     _H_ENTITY = re.compile(r"(&(?:\#[0-9]+|\#x[0-9a-fA-F]+|[a-zA-Z0-9]+);)")
 
+_H_SPECIAL = re.compile(r"[`\\\[<&*_\x02\x03]")
 _H_ESCAPABLE = frozenset("\\`*_{}[]()>#+-.!")
 _H_ESCAPE = re.compile(r"\\(.)")
 _H_PLACEHOLDER = re.compile("\x02(\\d+)\x03")
 _H_WIKI = re.compile(r"\[\[([^\[\]]*)\]\]")
 _H_LINK = re.compile(
     r"(?P<img>!?)\[(?P<label>(?:[^\[\]]|\[[^\[\]]*\])*)\]"
-    r"(?:(?P<inline>\(\s*(?:<[^<>\n]*>|[^\s()]*(?:\([^\s()]*\)[^\s()]*)*)"
-    r"(?:\s+(?:\"[^\"]*\"|'[^']*'|\([^()]*\)))?\s*\))"
+    r"(?:(?P<inline>\([^()]*(?:\([^()]*\)[^()]*)*\))"
     r"|(?P<refpart>\s?\[(?P<ref>[^\]]*)\]))?"
 )
 # Python-Markdown's emphasis delimiters (inlinepatterns.Delimiter): `*` "dumb", `_` "smart".
@@ -341,63 +373,168 @@ _H_DELIMS = {
         r"|(?P<start>(?<![\w_])_+(?![\s_])(?!$))"
     ),
 }
+_H_DELIM_CHAR = re.compile(r"[*_]")
+_H_DELIM_RUN = {"*": re.compile(r"\*+"), "_": re.compile(r"_+")}
+#: Longest heading text given the exact emphasis emulation (it copies the
+#: text once per emphasis run); beyond it emphasis markers are simply kept.
+_H_EMPHASIS_MAX = 10_000
 
 
-def _delimiters_used(s: str, token: str, used: bytearray) -> None:
-    """Mark in ``used`` the ``token`` characters that pair as emphasis.
+def _rule_of_3(opener: int, closer: int) -> bool:
+    return (opener + closer) % 3 == 0 and (opener % 3 != 0 or closer % 3 != 0)
 
-    A simplified form of Python-Markdown's delimiter algorithm: runs that can
-    open go on a stack, runs that can close consume openers from the top.
-    It ignores the "rule of 3", which only matters for contrived runs.
+
+def _emphasis_run(data: str, at: int, used: bytearray) -> int:
+    """One pass of Python-Markdown's DelimiterProcessor.handleMatch from ``at``.
+
+    A transcription of its pairing loop (Markdown 3.11) that records which
+    delimiter characters pair, in ``used``, instead of building elements.
+    Both tokens use ``strong,em`` tags, so ``max_size`` is 2 and ``double`` is
+    off, which drops those branches. Returns where the next pass starts.
     """
-    rx = _H_DELIMS[token]
-    stack: list[list[int]] = []  # [inner end of opener, remaining length]
-    i = s.find(token)
-    n = len(s)
-    while i != -1:
-        j = i
-        while j < n and s[j] == token:
-            j += 1
-        m = rx.match(s, i)
-        if m is not None:
-            kind = m.lastgroup
-            rs, re_ = m.span()
-            left = re_ - rs
-            if kind != "start" and stack:
-                c = rs
-                while left and stack:
-                    top = stack[-1]
-                    k = min(top[1], left)
-                    used[top[0] - k : top[0]] = b"\x01" * k
-                    used[c : c + k] = b"\x01" * k
-                    top[0] -= k
-                    top[1] -= k
-                    c += k
-                    left -= k
-                    if not top[1]:
-                        stack.pop()
-                if left and kind == "ambiguous":
-                    stack.append([re_, left])
-            elif kind != "end":
-                stack.append([re_, left])
-            j = max(j, re_)
-        i = s.find(token, j)
+    stacks: dict[str, list[tuple[int, int, bool, int, int]]] = {"*": [], "_": []}
+    regions: list[tuple[int, int, int, int]] = []
+
+    def any_stack(skip: str | None = None) -> bool:
+        return any(st for tok, st in stacks.items() if tok != skip)
+
+    def search(start: int) -> re.Match[str] | None:
+        while True:
+            c = _H_DELIM_CHAR.search(data, start)
+            if c is None:
+                return None
+            i = c.start()
+            tok = data[i]
+            m = _H_DELIMS[tok].match(data, i)
+            if m is not None and not (not stacks[tok] and m.lastgroup == "end"):
+                return m
+            start = i + 1
+
+    def add_region(a: int, b: int, c: int, d: int) -> None:
+        regions.append((a, b, c, d))
+        for st in stacks.values():
+            while st:
+                p = st[-1][0]
+                if max(p, a) <= min(p, d - 1):
+                    st.pop()
+                    continue
+                break
+
+    tok = data[at]
+    m2 = _H_DELIMS[tok].match(data, at)
+    if m2 is None or m2.lastgroup == "end":
+        if m2 is None:
+            m2 = _H_DELIM_RUN[tok].match(data, at)
+        return m2.end() if m2 is not None else at + 1
+    stack = stacks[tok]
+    start, end = m2.span()
+    length = end - start
+    stack.append((start, start + length, m2.lastgroup != "start", length, length))
+
+    while any_stack():
+        m2 = search(end)
+        if m2 is None:
+            break
+        tok = data[m2.start()]
+        stack = stacks[tok]
+        start, end = m2.span()
+        current = end - start
+        is_start = m2.lastgroup != "end"
+        is_end = not is_start or m2.lastgroup != "start"
+        is_ambiguous = is_start and is_end
+        last = stack[-1][-1] if stack else 0
+
+        if stack and is_ambiguous and current != last and _rule_of_3(stack[-1][3], current):
+            for i in range(len(stack) - 2, -1, -1):
+                if stack[i][-1] == current and not _rule_of_3(stack[i][3], current):
+                    last = current
+                    break
+
+        if stack and is_end and (
+            (current > last and (not is_ambiguous or not _rule_of_3(stack[-1][3], current)))
+            or current == last
+            or current >= 3
+        ):
+            is_start = False
+            original = current
+            while stack and current and last <= current:
+                delimiter = stack.pop()
+                size = min(delimiter[-1], 1 if delimiter[-1] == 3 else 2)
+                add_region(delimiter[1] - size, delimiter[1], start, start + size)
+                start += size
+                current -= size
+                if size < delimiter[-1]:
+                    new = delimiter[-1] - size
+                    stack.append((delimiter[0], delimiter[1] - size, delimiter[2], delimiter[3], new))
+                if not stack:
+                    if any_stack(tok):
+                        stack.clear()
+                        continue
+                    is_end = False
+                    break
+                last = stack[-1][-1]
+            if original >= 3 and current and is_ambiguous:
+                stack.append((m2.start() + (original - current), end, False, original, current))
+                is_end = False
+            else:
+                is_end = bool(current and stack and last > current)
+
+        if stack and is_end and (last >= 3 or not is_ambiguous) and last > current:
+            delimiter = stack.pop()
+            while stack and delimiter[-1] != 3 and delimiter[2]:
+                delimiter = stack.pop()
+                last = delimiter[-1]
+            if delimiter[2] and delimiter[-1] != 3:
+                if any_stack(tok):
+                    stack.clear()
+                    continue
+                break
+            is_start = False
+            ds, de = delimiter[0], delimiter[1]
+            while current:
+                size = min(current, 1 if current == 3 else 2)
+                new = last - size
+                add_region(ds + new, de, start, start + size)
+                start += size
+                current -= size
+                last -= size
+                de -= size
+            if last:
+                stack.append((ds, de, False, delimiter[3], last))
+
+        if is_start:
+            stack.append((start, end, is_ambiguous, current, current))
+
+    if not regions:
+        left = sorted(stacks["*"] + stacks["_"])
+        return left[-1][1] if left else at + 1
+    for a, b, c, d in regions:
+        used[a:b] = b"\x01" * (b - a)
+        used[c:d] = b"\x01" * (d - c)
+    return max(r[3] for r in regions)
 
 
 def _strip_emphasis(s: str) -> str:
-    if "*" not in s and "_" not in s:
+    """``s`` without the ``*``/``_`` that Python-Markdown pairs as emphasis."""
+    if ("*" not in s and "_" not in s) or len(s) > _H_EMPHASIS_MAX:
         return s
     used = bytearray(len(s))
-    _delimiters_used(s, "*", used)
-    _delimiters_used(s, "_", used)
+    data = s
+    pos = 0
+    while True:
+        c = _H_DELIM_CHAR.search(data, pos)
+        if c is None:
+            break
+        nxt = _emphasis_run(data, c.start(), used)
+        if nxt > c.start() and used[nxt - 1]:
+            # Python-Markdown continues after a placeholder standing for the
+            # emphasis just built; its last character is "\x03".
+            data = data[: nxt - 1] + "\x03" + data[nxt:]
+        pos = max(nxt, c.start() + 1)
     return "".join(ch for ch, u in zip(s, used) if not u)
 
 
-def _code_intervals_in_line(s: str) -> list[tuple[int, int]]:
-    return _inline_code(s, pm=True)
-
-
-def _plain(raw: str, refs: set[str], depth: int = 0) -> str:
+def _plain(raw: str, refs: set[str], depth: int = 0, store: list[str] | None = None) -> str:
     """Heading source -> the plain text Python-Markdown's toc slugifies.
 
     The toc extension takes the rendered inner HTML, strips tags, unescapes
@@ -405,25 +542,28 @@ def _plain(raw: str, refs: set[str], depth: int = 0) -> str:
     verbatim, links keep their label, images and tags vanish, entities are
     decoded, escapes resolved, and emphasis markers that pair are dropped.
     """
-    raw = raw.replace("\x02", "").replace("\x03", "")
-    store: list[str] = []
+    if not _H_SPECIAL.search(raw):
+        return " ".join(raw.split())
+    if store is None:
+        # Python-Markdown drops these too; here they delimit placeholders.
+        raw = raw.replace("\x02", "").replace("\x03", "")
+        store = []
 
     def ph(value: str) -> str:
         store.append(value)
         return f"\x02{len(store) - 1}\x03"
 
-    spans = _code_intervals_in_line(raw)
+    spans = _inline_code(raw, pm=True, comments=False)[0] if "`" in raw else None
     if spans:
         parts: list[str] = []
         last = 0
         for a, b in spans:
             parts.append(raw[last:a])
             chunk = raw[a:b]
-            if chunk.startswith("<!--"):
-                parts.append(ph(""))
-            else:
-                ticks = len(chunk) - len(chunk.lstrip("`"))
-                parts.append(ph(chunk[ticks : len(chunk) - ticks].strip()))
+            # The closing run has the opener's length (the opener may be the
+            # front part of a longer run, see _inline_code).
+            ticks = len(chunk) - len(chunk.rstrip("`"))
+            parts.append(ph(chunk[ticks : len(chunk) - ticks].strip()))
             last = b
         parts.append(raw[last:])
         raw = "".join(parts)
@@ -431,7 +571,7 @@ def _plain(raw: str, refs: set[str], depth: int = 0) -> str:
     raw = _H_ESCAPE.sub(lambda m: ph(m.group(1)) if m.group(1) in _H_ESCAPABLE else m.group(0), raw)
 
     def sub_plain(text: str) -> str:
-        return _plain(text, refs, depth + 1) if depth < 3 else text
+        return _plain(text, refs, depth + 1, store) if depth < 3 else text
 
     def wiki(m: re.Match[str]) -> str:
         inner = m.group(1)
@@ -515,6 +655,9 @@ class _Scanner:
         prev_block_start = False  # was the previous TEXT line the first of a block
         in_list = False
         in_icode = False
+        in_table = False
+        after_quote_heading = False
+        prev_quote_heading = False  # the previous TEXT line followed a heading inside a quote
         comment_end = -1
         fence: tuple[str, int, int, int, bool] | None = None  # char, length, first line, indent, info ok
         i = 0
@@ -552,9 +695,12 @@ class _Scanner:
                 i += 1
                 continue
 
+            quote_heading_before = after_quote_heading
+            after_quote_heading = False
             stripped = ln.lstrip(" \t")
             if not stripped or stripped == "\r":
                 prev = BLANK
+                in_table = False
                 i += 1
                 continue
             ind = len(ln) - len(stripped)
@@ -563,7 +709,6 @@ class _Scanner:
                 for ch in ln[:ind]:
                     col = col + 4 - col % 4 if ch == "\t" else col + 1
                 ind = col
-            after_blank = prev == BLANK
             code_indent = 8 if in_list else 4
 
             # Indented code cannot interrupt a paragraph (that is a continuation line).
@@ -576,12 +721,30 @@ class _Scanner:
             in_icode = False
 
             first = stripped[0]
+            if first not in _SPECIAL_FIRST and not in_table and ind < 4:
+                # The common case, a line of prose: nothing below can apply
+                # but the paragraph bookkeeping at the end of this loop.
+                if in_list and ind == 0 and prev != TEXT:
+                    in_list = False
+                if prev == TEXT:
+                    joins[i - 1] = True
+                    prev_block_start = False
+                else:
+                    prev_block_start = True
+                    if "|" in ln and i + 1 < nlines and _table_start(ln, lines[i + 1]):
+                        in_table = True
+                prev_quote_heading = quote_heading_before
+                prev = TEXT
+                i += 1
+                continue
             is_item = False
             if first in "-*+0123456789":
                 is_item = _LIST_ITEM.match(ln) is not None and not _HR.match(ln)
+            # Python-Markdown: a list cannot interrupt a paragraph; an unindented
+            # line ends a list unless it lazily continues an item's paragraph.
             if is_item:
-                in_list = True
-            elif in_list and after_blank and ind == 0:
+                in_list = in_list or prev != TEXT
+            elif in_list and ind == 0 and (prev != TEXT or first in "#`~-*_=<>"):
                 in_list = False
 
             # Fenced code.
@@ -590,6 +753,7 @@ class _Scanner:
                 if m and not (m.group(1)[0] == "`" and "`" in m.group(2)):
                     info_ok = _PM_FENCE_INFO.match(m.group(2)) is not None
                     fence = (m.group(1)[0], len(m.group(1)), i, ind, info_ok)
+                    in_table = False
                     i += 1
                     continue
 
@@ -599,6 +763,7 @@ class _Scanner:
                 cs = s + (len(ln) - len(stripped))
                 end = _comment_end(body, cs, close, bang)
                 if end != -1:
+                    in_table = False
                     blank_both.append((cs, end))
                     if end <= e:
                         comment_end = end
@@ -608,7 +773,13 @@ class _Scanner:
                     i += 1
                     continue
 
-            heading_indent_ok = ind == 0 or (in_list and ind % 4 == 0)
+            if in_table:
+                # Python-Markdown's tables take every line up to a blank one as a row.
+                prev, prev_block_start = TEXT, False
+                i += 1
+                continue
+
+            heading_indent_ok = ind == 0 or (in_list and ind % 4 == 0 and prev != TEXT)
 
             # ATX heading, also inside a block quote.
             atx_line = stripped
@@ -618,10 +789,15 @@ class _Scanner:
                 heading_indent_ok = True
             if atx_line[:1] == "#" and heading_indent_ok:
                 m = _ATX.match(atx_line)
-                if m:
+                # Python-Markdown's heading pattern cannot end on a lone backslash.
+                tail = atx_line.rstrip("\r")
+                if m and not (tail.endswith("\\") and _escaped(tail + " ", len(tail))):
                     marker = s + len(ln) - len(atx_line)
                     headings.append((len(m.group(1)), marker, _atx_text(m.group(2) or "")))
                     prev = OTHER
+                    # Python-Markdown splits the block around a heading, but
+                    # not around one inside a quote.
+                    after_quote_heading = first == ">"
                     i += 1
                     continue
 
@@ -632,6 +808,7 @@ class _Scanner:
                 and ind == 0
                 and prev == TEXT
                 and prev_block_start
+                and not (first == "-" and prev_quote_heading)
                 and _SETEXT_UNDERLINE.match(stripped)
             ):
                 t = lines[i - 1]
@@ -644,10 +821,15 @@ class _Scanner:
                 i += 1
                 continue
 
+            # A thematic break, unless Python-Markdown's setext rule (tried
+            # first) makes it the text of a heading underlined on the next line.
             if first in "-*_" and _HR.match(ln):
-                prev = OTHER
-                i += 1
-                continue
+                nxt = lines[i + 1] if i + 1 < nlines else ""
+                if not (prev != TEXT and nxt[:1] in ("=", "-") and _SETEXT_UNDERLINE.match(nxt)):
+                    prev = OTHER
+                    in_list = False
+                    i += 1
+                    continue
 
             # A paragraph (or list item, quote, table row) line. A list item
             # does not start a block for Python-Markdown's setext rule, but its
@@ -655,12 +837,14 @@ class _Scanner:
             if prev == TEXT and not is_item:
                 joins[i - 1] = True
             prev_block_start = prev != TEXT
+            prev_quote_heading = quote_heading_before
+            if prev_block_start and "|" in ln and i + 1 < nlines and _table_start(ln, lines[i + 1]):
+                in_table = True
             prev = TEXT
             i += 1
 
-        if fence is not None:
-            char, flen, first, findent, info_ok = fence
-            self._fence_done(first, nlines, False, lines, joins, blank_both, a_only)
+        if fence is not None:  # an unclosed fence runs to the end
+            self._fence_done(fence[2], nlines, False, lines, joins, blank_both, a_only)
 
         self.lines = lines
         self.joins = joins
@@ -680,9 +864,12 @@ class _Scanner:
             return
         a_only.append((s, e))
         # To Python-Markdown these lines are paragraphs: let their newlines
-        # join so its reading pairs backticks across them as it would.
+        # join so its reading pairs backticks across them as it would; but a
+        # line starting with a tag may start a raw HTML block, which splits
+        # the paragraph before any backticks pair.
         for k in range(first, stop):
-            if lines[k].strip() and lines[k + 1].strip():
+            nxt = lines[k + 1].lstrip(" \t")
+            if lines[k].strip() and nxt and nxt[0] != "<":
                 joins[k] = True
 
     # -- the working copies
@@ -701,12 +888,13 @@ class _Scanner:
         m0 = _blanked("".join(parts), self.blank_both)
         # The CommonMark reading: every fence is code.
         ma_blocks = _blanked(m0, self.a_only)
-        cm_spans = _inline_code(ma_blocks, pm=False)
+        cm_spans, unmatched = _inline_code(ma_blocks, pm=False)
         self.ma = _blanked(ma_blocks, cm_spans)
-        # The Python-Markdown reading, only used for raw HTML; mostly identical.
+        # The Python-Markdown reading, only used for raw HTML. It can differ
+        # only when a fence is not code to it or a backtick run was unmatched.
         self.mb = None
-        if self.a_only or "`" in m0:
-            pm_spans = _inline_code(m0, pm=True)
+        if self.a_only or unmatched:
+            pm_spans, _ = _inline_code(m0, pm=True)
             if self.a_only or pm_spans != cm_spans:
                 self.mb = _blanked(m0, pm_spans)
 
@@ -720,9 +908,12 @@ class _Scanner:
         refs: set[str] = set()
 
         defs: list[tuple[int, Link]] = []
-        for m in _REFDEF.finditer(ma):
-            s = m.start("open")
-            if _escaped(ma, s):
+        first = re.match(r" {0,3}\[", ma)
+        starts = [first.end() - 1] if first else []
+        starts.extend(m.end() - 1 for m in _REFDEF_START.finditer(ma))
+        for s in starts:
+            m = _REFDEF.match(ma, s)
+            if m is None:
                 continue
             dest = body[m.start("dest") : m.end("dest")]
             dests.append((m.start("dest"), m.end("dest")))
@@ -746,7 +937,7 @@ class _Scanner:
                 pos, limit = resume.pop()
                 continue
             s = b.start()
-            m = None if _escaped(ma, s) else match(ma, s, limit)
+            m = None if (s and ma[s - 1] == "\\" and _escaped(ma, s)) else match(ma, s, limit)
             if m is None:
                 pos = s + 1
             elif m.group("wiki") is not None:
@@ -760,11 +951,17 @@ class _Scanner:
                 image = s > 0 and ma[s - 1] == "!" and not _escaped(ma, s - 1)
                 start = s - 1 if image else s
                 dest_s, dest_e = m.span("dest")
-                dest = body[dest_s:dest_e] if dest_s != -1 else ""
                 if dest_s != -1:
                     dests.append((dest_s, dest_e))
-                if dest.startswith("<") and dest.endswith(">"):
-                    dest = dest[1:-1]
+                    dest = body[dest_s:dest_e]
+                    if dest.startswith("<") and dest.endswith(">"):
+                        dest = dest[1:-1]
+                elif m.group("loose") is not None:
+                    # Python-Markdown's reading; raw HTML in it is still reported.
+                    dest = body[m.start("loose") : m.end("loose")]
+                    dest = _LOOSE_TITLE.sub("", dest).strip()
+                else:
+                    dest = ""
                 target, anchor = _split_url(dest)
                 label = body[m.start("label") : m.end("label")].strip()
                 links.append((start, Link(target, anchor, label, start, m.end(), self.pos(start),
@@ -817,40 +1014,62 @@ class _Scanner:
 
         ids: set[str] = set()
         counters: dict[str, int] = {}
+        seen: dict[str, tuple[str, str]] = {}  # raw text -> (text, slug): pages repeat headings
         for level, marker, raw in self.headings_raw:
-            text = _plain(raw, refs)
-            anchor = _unique(_toc_slugify(text, "-"), ids, counters)
-            out.headings.append(Heading(level, text, anchor, self.pos(marker)))
+            done = seen.get(raw)
+            if done is None:
+                text = _plain(raw, refs)
+                done = seen[raw] = (text, _toc_slugify(text, "-"))
+            text, slug = done
+            out.headings.append(Heading(level, text, _unique(slug, ids, counters), self.pos(marker)))
 
     def _citation(self, m: re.Match[str]) -> CitationGroup | None:
         """The citation group in the single-bracket match ``m``, if it is one."""
-        ma = self.ma
-        end = m.end()
-        if ma.startswith("(", end):
-            return None  # [@key](url) is a link whose label failed to parse as one
-        inner_s = m.start("cinner")
         inner = m.group("cinner")
         if "@" not in inner:
             return None
+        end = m.end()
+        if self.ma.startswith("(", end):
+            return None  # [@key](url) is a link whose destination failed to parse
         if "\n" in inner and _blank_line_in(inner):
             return None
+        body = self.body
+        inner_s = m.start("cinner")
         items: list[CitationItem] = []
-        off = 0
+        off = inner_s
         for part in inner.split(";"):
-            keys = list(_CITE_KEY.finditer(part))
-            if len(keys) != 1:
+            k = _CITE_KEY.search(part)
+            if k is None or _CITE_KEY.search(part, k.end()) is not None:
                 return None
-            k = keys[0]
-            rest_s = inner_s + off + k.end()
-            rest = self.body[rest_s : inner_s + off + len(part)]
-            rest = rest.strip()
+            rest = body[off + k.end() : off + len(part)].strip()
             if rest.startswith(","):
                 rest = rest[1:].strip()
-            at = inner_s + off + k.start()
-            items.append(CitationItem(k.group(1), " ".join(rest.split()), self.pos(at)))
+            if "\n" in rest or "  " in rest or "\t" in rest:
+                rest = " ".join(rest.split())
+            items.append(CitationItem(k.group(1), rest, self.pos(off + k.start())))
             off += len(part) + 1
         s = m.start()
         return CitationGroup(items, s, end, self.pos(s))
+
+
+def _table_cells(row: str) -> list[str]:
+    row = row.strip(" \t\r")
+    if row.startswith("|"):
+        row = row[1:]
+    if row.endswith("|") and not row.endswith("\\|"):
+        row = row[:-1]
+    return row.split("|")
+
+
+def _table_start(header: str, separator: str) -> bool:
+    """Whether Python-Markdown's tables extension reads these two lines as a table's start."""
+    sep = separator.strip(" \t\r")
+    if not sep or "-" not in sep or set(sep) - set("|:- \t"):
+        return False
+    head = _table_cells(header)
+    if len(head) < 2 and not (header.strip().startswith("|") or header.rstrip(" \t\r").endswith("|")):
+        return False
+    return len(_table_cells(separator)) == len(head)
 
 
 def _blank_line_in(text: str) -> bool:
@@ -861,8 +1080,9 @@ def _atx_text(raw: str) -> str:
     """ATX heading content without its closing ``#`` run, as Python-Markdown reads it."""
     raw = raw.rstrip(" \t\r")
     stripped = raw.rstrip("#")
-    if len(stripped) != len(raw) and not _escaped(raw, len(stripped)):
-        raw = stripped
+    if len(stripped) != len(raw):
+        # An escaped "#" is text; the run after it still closes the heading.
+        raw = stripped + "#" if _escaped(raw, len(stripped)) else stripped
     m = _TRAILING_ATTR.search(raw)
     if m:
         raw = raw[: m.start()]
@@ -874,8 +1094,12 @@ def _split_url(url: str) -> tuple[str, str]:
     return target, anchor
 
 
+_SNIPPET_SPACES = str.maketrans("\n\r\t", "   ")
+
+
 def _snippet(text: str) -> str:
-    return " ".join(text[:80].split("\n")).replace("\r", " ").replace("\t", " ")
+    """At most 80 characters, on one line (a tag may span lines)."""
+    return text[:80].translate(_SNIPPET_SPACES)
 
 
 def _snippet_tag(body: str, s: int) -> str:
