@@ -1,0 +1,601 @@
+"""Write a resolved :class:`~ossref.resolve.Site` as Markdown for MkDocs.
+
+:func:`render_site` stages one Markdown file per page, at the page's own path
+under the docs folder (so URLs and "Edit this page" links stay those of the
+real docs folder), plus the generated pages ``index.md`` (A-Z), ``references.md``
+and ``tags/``, and copies images. MkDocs then builds the staging folder.
+
+Escaping, the one rule: every string that comes from front matter or BibTeX
+goes through :func:`md_text` (or :func:`attr_text` inside a raw HTML
+attribute, or ``yaml.safe_dump`` for front matter). It collapses white space
+and writes each character that Markdown, its common extensions or HTML give
+a meaning to as a numeric character reference (``[`` -> ``&#91;``), and the
+characters that only matter at the start of a line (``#``, ``-``, ``1.``...)
+when the string starts with them. Python-Markdown passes references through
+as text in paragraphs, table cells, link labels and raw HTML alike, so no such
+string can open a link, a tag, an attribute, a table cell or a block, whatever
+extensions are enabled. Formatted references (:mod:`ossref.vancouver`, already
+HTML-escaped) are only ever placed inside raw HTML *blocks*, which
+Python-Markdown does not parse.
+
+Links between pages are Markdown links to ``.md`` sources, which MkDocs turns
+into URLs and validates; raw HTML holds only same-page ``#fragment`` links.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import os
+import re
+import shutil
+import stat
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from markdown.extensions.toc import slugify, slugify_unicode
+
+from .config import Config
+from .diagnostics import Diagnostic, diag
+from .index import GENERATED_ANCHORS, normalize
+from .model import CitationGroup, Link, Page, Reference
+from .resolve import ResolvedPage, Site, first_author, relative_href
+from .vancouver import Formatted, format_reference
+
+__all__ = ["IMAGE_EXTENSIONS", "attr_text", "md_text", "render_site", "tag_slugs"]
+
+#: File types copied from the docs folder besides Markdown. Never SVG, HTML,
+#: JavaScript or CSS: those can carry script or restyle the site.
+IMAGE_EXTENSIONS = frozenset({".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif"})
+
+#: Front-matter keys of a page that reach MkDocs/Material unchanged.
+PASSTHROUGH_KEYS = ("hide", "search", "status", "icon")
+
+# Anywhere in a line: Python-Markdown's inline syntax, HTML's special
+# characters, and what common extensions use (tables "|", attr_list "{",
+# tilde/caret/mark "~^=", arithmatex "$").
+_ACTIVE = "\\`*_{}[]()<>!|&~^=$\"'"
+_ENTITIES = {ord(ch): f"&#{ord(ch)};" for ch in _ACTIVE}
+# Only at the start of a line: headings, lists, setext/hr lines, details
+# ("???"), blocks ("///"), definitions (":"), ordered lists ("1." / "1)").
+_LEADING = re.compile(r"[#+\-.=?/:]|\d+[.)]")
+# Inside a raw HTML attribute value the tag is stashed as a whole only after
+# Python-Markdown's code, escape and link patterns ran, and the tables
+# extension splits cells before that: those characters, and HTML's.
+_ATTR_ENTITIES = {ord(ch): f"&#{ord(ch)};" for ch in "&<>\"'\\`[]|{}"}
+
+#: Joins the ends of a range of citation numbers: "1–3".
+_RANGE_DASH = "\u2013"
+
+
+def md_text(value: object) -> str:
+    """``value`` as inert Markdown: one line, every active character an entity.
+
+    Safe as Markdown text anywhere in a line or at its start, in table cells,
+    link labels, and as raw HTML text or (double-quoted) attribute value."""
+    text = " ".join(str(value).split())
+    lead = _LEADING.match(text)
+    if lead is None:
+        return text.translate(_ENTITIES)
+    end = lead.end()
+    return text[: end - 1] + f"&#{ord(text[end - 1])};" + text[end:].translate(_ENTITIES)
+
+
+def attr_text(value: object) -> str:
+    """``value`` for a double-quoted attribute of raw inline HTML: one line,
+    HTML-escaped, and nothing Markdown would act on before the tag is kept."""
+    return " ".join(str(value).split()).translate(_ATTR_ENTITIES)
+
+
+def render_site(site: Site, config: Config, staging: Path) -> list[Diagnostic]:
+    """Write the staged Markdown of ``site`` into ``staging`` (created if needed;
+    pass an empty folder) and copy the allowed images from the docs folder.
+
+    Returns ``render-error`` diagnostics: a generated page (``references``,
+    ``tags/...``) whose URL a content page already has (the content page is
+    kept and the generated one not written), a generated section heading
+    that a body heading already uses, and a link to a docs file of a type
+    that is not published. Reads the docs folder only to copy images.
+    """
+    return _Renderer(site, config, staging).run()
+
+
+def tag_slugs(tags: list[str]) -> dict[str, str]:
+    """A distinct file slug for each tag: ASCII kebab-case when the tag has
+    ASCII letters, else its Unicode slug, else a short hash; "-2", "-3"...
+    when two tags would share one."""
+    out: dict[str, str] = {}
+    used: set[str] = set()
+    for tag in tags:
+        base = slugify(tag, "-") or slugify_unicode(tag, "-")
+        base = base or "tag-" + hashlib.sha1(tag.encode("utf-8")).hexdigest()[:8]
+        slug, n = base, 1
+        while slug in used or slug == "index":
+            n += 1
+            slug = f"{base}-{n}"
+        used.add(slug)
+        out[tag] = slug
+    return out
+
+
+# --------------------------------------------------------------------------- small pieces
+
+
+def _link(label_md: str, href: str) -> str:
+    return f"[{label_md}]({href})"
+
+
+# libyaml's emitter, when PyYAML has it, is ten times faster; both are safe dumpers.
+_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+def _front_matter(data: dict[str, Any]) -> str:
+    dumped = yaml.dump(data, Dumper=_DUMPER, allow_unicode=True, sort_keys=False,
+                       default_flow_style=False, width=1 << 30)
+    return f"---\n{dumped}---\n\n"
+
+
+def _one_line(value: Any) -> Any:
+    """A front-matter value with all text on one line, so no line of the dumped
+    YAML can read as the ``---`` that ends front matter."""
+    if isinstance(value, str):
+        return " ".join(value.split())
+    if isinstance(value, list):
+        return [_one_line(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _one_line(v) for k, v in value.items()}
+    return value
+
+
+def _page_url(slug: str) -> str:
+    """The page's URL path under the site, with ``use_directory_urls``."""
+    if slug == "index":
+        return ""
+    return slug[: -len("index")] if slug.endswith("/index") else slug + "/"
+
+
+def _url_key(slug: str) -> str:
+    return _page_url(slug).rstrip("/")
+
+
+def _staged(page: Page) -> str:
+    return page.slug + ".md"
+
+
+class _References:
+    """Each reference formatted once per build, with its hover title.
+
+    vancouver's own cache holds 4,096 records; a 10,000-entry wiki cites
+    more, and in an order that would keep evicting them."""
+
+    def __init__(self, formatted: dict[str, Formatted]) -> None:
+        self._formatted = formatted  # from resolve: every reference in use
+        self._done: dict[str, tuple[Formatted, str]] = {}
+
+    def get(self, ref: Reference) -> tuple[Formatted, str]:
+        """(formatted reference, attribute-escaped short citation)."""
+        found = self._done.get(ref.key)
+        if found is None:
+            formatted = self._formatted.get(ref.key) or format_reference(ref)
+            found = self._done[ref.key] = (formatted, attr_text(short_citation(ref, formatted)))
+        return found
+
+
+def short_citation(ref: Reference, formatted: Formatted) -> str:
+    """"Zelmanovich R et al., 2023": the hover title of a citation number.
+
+    Not the whole reference: repeated on every citation it made the staged
+    Markdown of a 1,000-entry wiki 30% larger and its MkDocs build 10% slower,
+    and the full reference is one click away in the page's References."""
+    first, more = first_author(formatted)
+    who = first + " et al." if more else first
+    year = _YEAR.search(ref.get("year") or ref.get("date"))
+    return f"{who}, {year.group(0)}" if year else who
+
+
+_YEAR = re.compile(r"\d{4}")
+
+
+# --------------------------------------------------------------------------- citations
+
+
+class _Citations:
+    """The superscripts of one page, and where each number is first cited."""
+
+    def __init__(self, rp: ResolvedPage, refs: _References) -> None:
+        self.rp = rp
+        self.refs = refs
+        self.count: dict[int, int] = defaultdict(int)
+        self.first_id: dict[int, str] = {}
+
+    def sup(self, group: CitationGroup) -> str:
+        items = [(self.rp.numbers[i.key], i.locator) for i in group.items if i.key in self.rp.numbers]
+        if not items:
+            return ""
+        if any(locator for _, locator in items):
+            parts = [(n, ", " + md_text(loc) if loc else "") for n, loc in items]
+            pieces, sep = self._anchors(parts), "; "
+        else:
+            pieces, sep = self._runs(sorted({n for n, _ in items})), ","
+        first_id, first = pieces[0]
+        body = sep.join([first] + [p for _, p in pieces[1:]])
+        return f'<sup class="ossref-cite" id="{first_id}">{body}</sup>'
+
+    def _anchors(self, parts: list[tuple[int, str]]) -> list[tuple[str, str]]:
+        return [self._anchor(n, suffix, i == 0) for i, (n, suffix) in enumerate(parts)]
+
+    def _runs(self, numbers: list[int]) -> list[tuple[str, str]]:
+        """Consecutive runs of three or more as "a–b"; the numbers a range
+        hides are first cited, for their back-links, at its start."""
+        out: list[tuple[str, str]] = []
+        i = 0
+        while i < len(numbers):
+            j = i
+            while j + 1 < len(numbers) and numbers[j + 1] == numbers[j] + 1:
+                j += 1
+            if j - i >= 2:
+                start_id, start = self._anchor(numbers[i], "", not out)
+                for hidden in numbers[i + 1 : j]:
+                    self.first_id.setdefault(hidden, start_id)
+                _, end = self._anchor(numbers[j], "", False)
+                out.append((start_id, start + _RANGE_DASH + end))
+            else:
+                out += [self._anchor(n, "", not out and k == i) for k, n in enumerate(numbers[i : j + 1], i)]
+            i = j + 1
+        return out
+
+    def _anchor(self, n: int, suffix: str, on_sup: bool) -> tuple[str, str]:
+        """(id, markup) of one number's link. Every link shown gets an id
+        ``cite-N-M`` (M-th link to number N on the page), except that the
+        group's first id goes on the ``<sup>``: a single citation is then
+        ``<sup id="cite-N-M"><a href="#ref-N">``, the form the brief set."""
+        self.count[n] += 1
+        ident = f"cite-{n}-{self.count[n]}"
+        self.first_id.setdefault(n, ident)
+        _, title = self.refs.get(self.rp.cited[n - 1])
+        id_attr = "" if on_sup else f' id="{ident}"'
+        return ident, f'<a{id_attr} href="#ref-{n}" title="{title}">{n}</a>{suffix}'
+
+    def back_id(self, n: int) -> str:
+        return self.first_id.get(n, f"cite-{n}-1")
+
+
+# --------------------------------------------------------------------------- the renderer
+
+
+@dataclass
+class _Section:
+    anchor: str
+    lines: list[str]
+
+
+class _Renderer:
+    def __init__(self, site: Site, config: Config, staging: Path) -> None:
+        self.site = site
+        self.config = config
+        self.staging = staging
+        self.refs = _References(site.formatted)
+        self.tag_slug = tag_slugs(list(site.tags))
+        self.tag_of = {normalize(tag): tag for tag in site.tags}
+        self.diagnostics: list[Diagnostic] = []
+        self.by_url = {_url_key(rp.page.slug): rp.page for rp in site.pages}
+        self._made: set[Path] = set()
+        self.unpublished: set[str] = set()
+
+    def run(self) -> list[Diagnostic]:
+        self.staging.mkdir(parents=True, exist_ok=True)
+        self._copy_images()
+        home: ResolvedPage | None = None
+        for rp in self.site.pages:
+            if rp.page.slug == "index":
+                home = rp
+                continue
+            self._write(_staged(rp.page), self._page(rp))
+        self._write("index.md", self._home(home))
+        self._generated("references", self._references_page)
+        self._generated("tags/index", self._tags_index)
+        for tag, slug in self.tag_slug.items():
+            self._generated(f"tags/{slug}", lambda tag=tag, slug=slug: self._tag_page(tag, slug))
+        return sorted(self.diagnostics)
+
+    # ----------------------------------------------------------------- files
+
+    def _write(self, rel: str, text: str) -> None:
+        path = self.staging / rel
+        folder = path.parent
+        if folder not in self._made:
+            folder.mkdir(parents=True, exist_ok=True)
+            self._made.add(folder)
+        path.write_text(text, encoding="utf-8")
+
+    def _generated(self, slug: str, make) -> None:
+        owner = self.by_url.get(_url_key(slug))
+        if owner is not None:
+            self.diagnostics.append(diag(
+                owner.path, 1, 1, "render-error",
+                f"`{owner.slug}` has the URL of the page ossref generates at `{slug}`; the generated page is left out",
+                "rename or move this page: `references` and `tags/` are reserved"))
+            return
+        self._write(slug + ".md", make())
+
+    def _copy_images(self) -> None:
+        docs = self.config.docs_path
+        for folder, dirs, files in os.walk(docs, followlinks=False):
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            for name in files:
+                source = Path(folder) / name
+                rel = source.relative_to(docs).as_posix()
+                if name.startswith(".") or name.endswith(".md"):
+                    continue
+                if source.suffix.lower() not in IMAGE_EXTENSIONS or not stat.S_ISREG(source.lstat().st_mode):
+                    self.unpublished.add(rel)
+                    continue
+                target = self.staging / rel
+                if target.parent not in self._made:
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    self._made.add(target.parent)
+                shutil.copyfile(source, target)
+
+    # ----------------------------------------------------------------- pages
+
+    def _page(self, rp: ResolvedPage) -> str:
+        page = rp.page
+        cites = _Citations(rp, self.refs)
+        body = self._body(rp, cites)
+        self._check_links(page)
+        if page.entry is not None:
+            head = self._entry_head(rp)
+            sections = self._entry_sections(rp, cites)
+        else:
+            head = _front_matter(self._topic_meta(page))
+            sections = self._topic_sections(rp, cites)
+        self._check_headings(page, sections)
+        parts = [head, body.strip("\n"), "\n"]
+        for section in sections:
+            parts += ["\n", "\n".join(section.lines), "\n"]
+        return "".join(parts)
+
+    def _entry_head(self, rp: ResolvedPage) -> str:
+        page, entry = rp.page, rp.page.entry
+        assert entry is not None
+        meta: dict[str, Any] = {"title": " ".join(entry.condition.split())}
+        description = entry.summary or page.meta.get("description")
+        if isinstance(description, str) and description.strip():
+            meta["description"] = " ".join(description.split())
+        meta.update(self._passthrough(page))
+        lines = [f"# {md_text(entry.condition)}", ""]
+        if entry.aliases:
+            lines += ["**Also known as:** " + ", ".join(md_text(a) for a in entry.aliases), ""]
+        if entry.summary:
+            lines += [md_text(entry.summary), ""]
+        if entry.tags:
+            links = [self._tag_link(page, tag) for tag in entry.tags]
+            lines += ["**Tags:** " + ", ".join(links), ""]
+        return _front_matter(meta) + "\n".join(lines) + "\n"
+
+    def _tag_link(self, page: Page, tag: str) -> str:
+        canonical = self.tag_of.get(normalize(tag), tag)
+        href = relative_href(_staged(page), f"tags/{self.tag_slug[canonical]}.md")
+        return _link(md_text(tag), href)
+
+    def _topic_meta(self, page: Page) -> dict[str, Any]:
+        meta: dict[str, Any] = {}
+        for key in ("title", "description"):
+            value = page.meta.get(key)
+            if isinstance(value, str) and value.strip():
+                meta[key] = " ".join(value.split())
+        meta.update(self._passthrough(page))
+        return meta
+
+    @staticmethod
+    def _passthrough(page: Page) -> dict[str, Any]:
+        return {key: _one_line(page.meta[key]) for key in PASSTHROUGH_KEYS if key in page.meta}
+
+    # ----------------------------------------------------------------- body
+
+    def _body(self, rp: ResolvedPage, cites: _Citations) -> str:
+        """The body with citations and page links replaced, spliced by offset."""
+        body = rp.page.body
+        edits: list[tuple[int, int, str]] = [(g.start, g.end, cites.sup(g)) for g in rp.page.scan.citations]
+        for rl in rp.links:
+            if not rl.rewrite:
+                continue
+            if rl.link.wiki:
+                label = rl.link.label or md_text(rl.text)
+                edits.append((rl.link.start, rl.link.end, _link(label, rl.href)))
+            else:
+                span = _fragment_span(body, rl.link)
+                if span is not None:
+                    edits.append((*span, rl.href[rl.href.index("#"):]))
+        edits.sort(key=lambda e: e[0])
+        out: list[str] = []
+        at = 0
+        for start, end, replacement in edits:
+            if start < at:  # nested in an edit already made (cannot happen after the check)
+                continue
+            out += [body[at:start], replacement]
+            at = end
+        out.append(body[at:])
+        return "".join(out)
+
+    def _check_links(self, page: Page) -> None:
+        """Report links to docs files that are not published (SVG, HTML...):
+        MkDocs would only say "not found"."""
+        if not self.unpublished:
+            return
+        here = page.slug.rsplit("/", 1)[0] + "/" if "/" in page.slug else ""
+        for link in page.scan.links:
+            if link.wiki or not link.target or ":" in link.target or link.target.startswith("/"):
+                continue
+            rel = os.path.normpath(here + link.target).replace(os.sep, "/")
+            if rel in self.unpublished:
+                self.diagnostics.append(diag(
+                    page.path, link.pos.line, link.pos.column, "render-error",
+                    f"`{link.target}` is not published: only {', '.join(sorted(IMAGE_EXTENSIONS))} files are copied",
+                    "convert it to PNG or WebP; SVG and HTML can carry script"))
+
+    def _check_headings(self, page: Page, sections: list[_Section]) -> None:
+        generated = {s.anchor for s in sections}
+        for heading in page.scan.headings:
+            if heading.anchor in generated:
+                self.diagnostics.append(diag(
+                    page.path, heading.pos.line, heading.pos.column, "render-error",
+                    f"heading `{heading.text}` is also a section ossref adds to this page",
+                    "rename the heading; links to #" + heading.anchor + " go to the generated section"))
+
+    # ----------------------------------------------------------------- sections
+
+    def _entry_sections(self, rp: ResolvedPage, cites: _Citations) -> list[_Section]:
+        sections = [
+            self._differentials(rp),
+            self._page_list("listed-as-a-differential-of", rp.page, rp.differential_of),
+            self._references(rp, cites),
+            self._further(rp),
+            self._page_list("what-links-here", rp.page, rp.backlinks),
+            self._cite_this(rp),
+        ]
+        return [s for s in sections if s is not None]
+
+    def _topic_sections(self, rp: ResolvedPage, cites: _Citations) -> list[_Section]:
+        sections = [self._references(rp, cites), self._page_list("what-links-here", rp.page, rp.backlinks)]
+        out = [s for s in sections if s is not None]
+        if rp.updated is not None:
+            if not out:
+                out.append(_Section("", []))
+            out[-1].lines += ["", f"Last updated: {rp.updated.isoformat()}"]
+        return out
+
+    @staticmethod
+    def _heading(anchor: str) -> list[str]:
+        return [f"## {GENERATED_ANCHORS[anchor]}", ""]
+
+    def _differentials(self, rp: ResolvedPage) -> _Section | None:
+        if not rp.differentials:
+            return None
+        lines = self._heading("differential-diagnosis")
+        lines += ["| Condition | Summary | Distinguishing features |", "| --- | --- | --- |"]
+        for target, distinguishing in rp.differentials:
+            name = _link(md_text(target.title), relative_href(_staged(rp.page), _staged(target)))
+            summary = md_text(target.entry.summary if target.entry else "")
+            lines.append(f"| {name} | {summary} | {md_text(distinguishing)} |")
+        return _Section("differential-diagnosis", lines)
+
+    def _page_list(self, anchor: str, here: Page, pages: list[Page]) -> _Section | None:
+        if not pages:
+            return None
+        lines = self._heading(anchor)
+        lines += [f"- {_link(md_text(p.title), relative_href(_staged(here), _staged(p)))}" for p in pages]
+        return _Section(anchor, lines)
+
+    def _references(self, rp: ResolvedPage, cites: _Citations) -> _Section | None:
+        if not rp.cited:
+            return None
+        lines = self._heading("references") + ['<ol class="ossref-references">']
+        for n, ref in enumerate(rp.cited, 1):
+            formatted, _ = self.refs.get(ref)
+            back = f'<a class="ossref-backref" href="#{cites.back_id(n)}" title="Back to the text">\u21a9</a>'
+            lines.append(f'<li id="ref-{n}">{formatted.html} {back}</li>')
+        lines.append("</ol>")
+        return _Section("references", lines)
+
+    def _further(self, rp: ResolvedPage) -> _Section | None:
+        if not rp.further:
+            return None
+        lines = self._heading("further-reading") + ['<ul class="ossref-further">']
+        lines += [f"<li>{self.refs.get(ref)[0].html}</li>" for ref in rp.further]
+        lines.append("</ul>")
+        return _Section("further-reading", lines)
+
+    def _cite_this(self, rp: ResolvedPage) -> _Section:
+        parts = [rp.page.title + ".", f"In: {self.config.site_name}."]
+        if rp.updated is not None:
+            parts.append(f"Updated {rp.updated.isoformat()}.")
+        if self.config.site_url:
+            parts.append(f"Available from: {self.config.site_url.rstrip('/')}/{_page_url(rp.page.slug)}")
+        lines = self._heading("cite-this-page") + [md_text(" ".join(parts))]
+        if rp.updated is not None:
+            lines += ["", f"Last updated: {rp.updated.isoformat()}"]
+        return _Section("cite-this-page", lines)
+
+    # ----------------------------------------------------------------- generated pages
+
+    def _home(self, home: ResolvedPage | None) -> str:
+        if home is not None:
+            text = self._page(home).rstrip("\n")
+            return text + "\n\n" + "\n".join(self._az(home.page)) + "\n"
+        entries = sum(1 for rp in self.site.pages if rp.page.entry is not None)
+        lines = [
+            f"# {md_text(self.config.site_name)}", "",
+            f"A reference wiki of {entries} condition{'' if entries == 1 else 's'}. "
+            "Find one by name or synonym below, browse by [tag](tags/index.md), "
+            "or see every [reference](references.md) cited.", "",
+        ]
+        return _front_matter({"title": "Home"}) + "\n".join(lines + self._az(None)) + "\n"
+
+    def _az(self, home: Page | None) -> list[str]:
+        """The A-Z index: one heading per letter, one line per condition or alias."""
+        groups: dict[str, list[str]] = {}
+        for item in self.site.az:
+            link = _link(md_text(item.page.title), relative_href("index.md", _staged(item.page)))
+            line = f"- {md_text(item.name)} \u2192 {link}" if item.alias else f"- {link}"
+            groups.setdefault(item.letter, []).append(line)
+        taken = {h.anchor for h in home.scan.headings} if home is not None else set()
+        lines = ["## Conditions A\u2013Z", ""]
+        jump = []
+        for letter in groups:
+            anchor = slugify(letter, "-")
+            if anchor and anchor not in taken:
+                taken.add(anchor)
+                jump.append(_link(md_text(letter), "#" + anchor))
+        if jump:
+            lines += [" \u00b7 ".join(jump), ""]
+        for letter, rows in groups.items():
+            heading = "Other" if letter == "#" else letter
+            lines += [f"### {md_text(heading)}", "", *rows, ""]
+        return lines
+
+    def _references_page(self) -> str:
+        total = len(self.site.references_index)
+        lines = ["# References", "", f"Every work cited in this wiki, {total} in all, by first author.", ""]
+        for n, (ref, pages) in enumerate(self.site.references_index, 1):
+            formatted, _ = self.refs.get(ref)
+            ident = html.escape("ref-" + ref.key, quote=True)
+            lines += [f'<p class="ossref-reference" id="{ident}"><span class="ossref-number">{n}.</span> '
+                      f"{formatted.html}</p>", ""]
+            links = [_link(md_text(p.title), relative_href("references.md", _staged(p))) for p in pages]
+            lines += ["Cited in: " + ", ".join(links), ""]
+        return _front_matter({"title": "References"}) + "\n".join(lines)
+
+    def _tags_index(self) -> str:
+        lines = ["# Tags", ""]
+        for tag, pages in self.site.tags.items():
+            lines.append(f"- {_link(md_text(tag), self.tag_slug[tag] + '.md')} ({len(pages)})")
+        return _front_matter({"title": "Tags"}) + "\n".join(lines) + "\n"
+
+    def _tag_page(self, tag: str, slug: str) -> str:
+        pages = self.site.tags[tag]
+        here = f"tags/{slug}.md"
+        count = f"{len(pages)} {'entry' if len(pages) == 1 else 'entries'}"
+        lines = [f"# Tag: {md_text(tag)}", "", f"{count}. [All tags](index.md)", ""]
+        for page in pages:
+            summary = page.entry.summary if page.entry else ""
+            line = f"- {_link(md_text(page.title), relative_href(here, _staged(page)))}"
+            lines.append(line + (f": {md_text(summary)}" if summary else ""))
+        return _front_matter({"title": " ".join(f"Tag: {tag}".split())}) + "\n".join(lines) + "\n"
+
+
+def _fragment_span(body: str, link: Link) -> tuple[int, int] | None:
+    """Offsets of ``#anchor`` in a Markdown link's destination: the last
+    occurrence in the link that ends the destination (before ")", ">", a
+    space or a title), so a label that mentions it is left alone."""
+    needle = "#" + link.anchor
+    at = body.rfind(needle, link.start, link.end)
+    while at != -1:
+        after = body[at + len(needle) : at + len(needle) + 1]
+        if after in (")", ">") or after.isspace():
+            return at, at + len(needle)
+        at = body.rfind(needle, link.start, at)
+    return None

@@ -1,0 +1,452 @@
+"""render_site(): the staged Markdown, piece by piece, and its escaping."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import shutil
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import markdown
+import pytest
+import yaml
+
+from conftest import FIXTURES, REPO
+from ossref.checks import url_scheme
+from ossref.config import load_config
+from ossref.pipeline import check
+from ossref.model import Reference
+from ossref.render import md_text, render_site, short_citation, tag_slugs
+from ossref.vancouver import format_reference
+from ossref.resolve import resolve
+
+
+def stage(root: Path, staging: Path, clean: bool = True):
+    """Check, resolve and render the project at ``root``; (staged texts, diagnostics)."""
+    config = load_config(root)
+    result = check(config)
+    if clean:
+        assert result.diagnostics == []
+    diagnostics = render_site(resolve(result.project, config), config, staging)
+    texts = {p.relative_to(staging).as_posix(): p.read_text(encoding="utf-8")
+             for p in sorted(staging.rglob("*.md"))}
+    return texts, diagnostics
+
+
+@pytest.fixture
+def basic(project, tmp_path):
+    texts, diagnostics = stage(project("site-basic"), tmp_path / "staging")
+    assert diagnostics == []
+    return texts
+
+
+def front_matter(text: str) -> tuple[dict, str]:
+    assert text.startswith("---\n")
+    head, _, body = text[4:].partition("\n---\n")
+    return yaml.safe_load(head), body
+
+
+def lines_of(text: str) -> list[str]:
+    return text.split("\n")
+
+
+# --------------------------------------------------------------------------- entry pages
+
+
+def test_staged_files_keep_their_paths(basic, tmp_path) -> None:
+    assert sorted(basic) == [
+        "alpha-lesion.md", "beta-lesion.md", "deep/gamma-lesion.md", "index.md", "overview.md",
+        "references.md", "tags/index.md", "tags/muscle.md", "tags/reactive.md",
+    ]
+    figure = (FIXTURES / "site-basic" / "content" / "img" / "figure.png").read_bytes()
+    assert (tmp_path / "staging" / "img" / "figure.png").read_bytes() == figure
+    assert not (tmp_path / "staging" / "img" / "unsafe.svg").exists()
+
+
+def test_entry_front_matter_is_for_mkdocs_only(basic) -> None:
+    meta, _ = front_matter(basic["alpha-lesion.md"])
+    assert meta == {"title": "Alpha lesion", "description": "A lesion used to test rendering.", "hide": ["toc"]}
+
+
+def test_entry_header(basic) -> None:
+    _, body = front_matter(basic["alpha-lesion.md"])
+    assert body.startswith(
+        "\n# Alpha lesion\n\n"
+        "**Also known as:** AL, Alpha body\n\n"
+        "A lesion used to test rendering.\n\n"
+        "**Tags:** [muscle](tags/muscle.md), [Reactive](tags/reactive.md)\n\n"
+        "## Overview\n"
+    )
+
+
+def sup(n: int, m: int, title: str, on_sup: bool = True) -> str:
+    """One number's link; the first of a group has its id on the <sup> instead."""
+    ident = "" if on_sup else f' id="cite-{n}-{m}"'
+    return f'<a{ident} href="#ref-{n}" title="{title}">{n}</a>'
+
+
+ADAMS, SMITH, ADAMS3 = "Adams C, 2021", "Smith A et al., 2020", "Adams C et al., 2019"
+
+
+def test_citations_are_numbered_superscripts(basic) -> None:
+    text = basic["alpha-lesion.md"]
+    # First use numbers a key; a repeated key keeps its number.
+    assert ("First two " f'<sup class="ossref-cite" id="cite-1-1">{sup(1, 1, ADAMS)}</sup>'
+            ", then one " f'<sup class="ossref-cite" id="cite-2-1">{sup(2, 1, SMITH)}</sup>'
+            ", two again " f'<sup class="ossref-cite" id="cite-1-2">{sup(1, 2, ADAMS)}</sup>.') in text
+    # A group is one superscript, numbers sorted, each its own link.
+    assert ('A group <sup class="ossref-cite" id="cite-1-3">'
+            f"{sup(1, 3, ADAMS)},{sup(2, 2, SMITH, False)}</sup>") in text
+    # A locator follows its number.
+    assert f'a locator <sup class="ossref-cite" id="cite-3-1">{sup(3, 1, ADAMS3)}, p. 3</sup>.' in text
+    # Three consecutive numbers are a range.
+    assert (f'All three <sup class="ossref-cite" id="cite-1-4">{sup(1, 4, ADAMS)}'
+            f"\u2013{sup(3, 2, ADAMS3, False)}</sup>.") in text
+    assert "[@" not in text
+
+
+def test_wiki_links_become_md_links(basic) -> None:
+    assert ("See [AL](alpha-lesion.md), [beta-lesion](beta-lesion.md#imaging), "
+            "[the third](deep/gamma-lesion.md) and [beta imaging](beta-lesion.md#imaging).") in basic["alpha-lesion.md"]
+    assert ("Back to [alpha-lesion](../alpha-lesion.md#overview) and [Overview](#overview); a figure:\n\n"
+            "![Figure](../img/figure.png)") in basic["deep/gamma-lesion.md"]
+
+
+def section(text: str, heading: str) -> list[str]:
+    """The lines of the ``## heading`` section, without the heading and blank edges."""
+    lines = lines_of(text)
+    start = lines.index(f"## {heading}") + 1
+    end = next((i for i in range(start, len(lines)) if lines[i].startswith("## ")), len(lines))
+    body = lines[start:end]
+    while body and not body[0]:
+        body.pop(0)
+    while body and not body[-1]:
+        body.pop()
+    return body
+
+
+def test_entry_sections_in_order(basic) -> None:
+    headings = [line for line in lines_of(basic["alpha-lesion.md"]) if line.startswith("## ")]
+    assert headings == ["## Overview", "## Differential diagnosis", "## Listed as a differential of",
+                        "## References", "## Further reading", "## What links here", "## Cite this page"]
+    # Empty sections are left out; References stays whenever something is cited.
+    gamma = [line for line in lines_of(basic["deep/gamma-lesion.md"]) if line.startswith("## ")]
+    assert gamma == ["## Overview", "## References", "## What links here", "## Cite this page"]
+
+
+def test_differential_table(basic) -> None:
+    assert section(basic["alpha-lesion.md"], "Differential diagnosis") == [
+        "| Condition | Summary | Distinguishing features |",
+        "| --- | --- | --- |",
+        "| [Beta lesion](beta-lesion.md) | The second lesion. | Beta has no bone &#124; unlike alpha. |",
+    ]
+    assert section(basic["alpha-lesion.md"], "Listed as a differential of") == ["- [Beta lesion](beta-lesion.md)"]
+
+
+def test_references_and_further_reading(basic) -> None:
+    back = '<a class="ossref-backref" href="#cite-{}-1" title="Back to the text">\u21a9</a>'
+    assert section(basic["alpha-lesion.md"], "References") == [
+        '<ol class="ossref-references">',
+        '<li id="ref-1">Adams C. Two studies. J Test. 2021. PMID: <a href="https://pubmed.ncbi.nlm.nih.gov/'
+        f'12345678/" rel="noopener">12345678</a>. {back.format(1)}</li>',
+        '<li id="ref-2">Smith A, Jones B. One study of lesions. J Test. 2020. doi: <a href="https://doi.org/'
+        f'10.1000/one.2020" rel="noopener">10.1000/one.2020</a>. {back.format(2)}</li>',
+        '<li id="ref-3">Adams C, Brown D, Clark E. Three studies. J Test. 2019. doi: <a href="https://doi.org/'
+        f'10.1000/three" rel="noopener">10.1000/three</a>. {back.format(3)}</li>',
+        "</ol>",
+    ]
+    assert section(basic["alpha-lesion.md"], "Further reading") == [
+        '<ul class="ossref-further">',
+        "<li>Zed Z. Further reading on lesions. London: Test Press; 2019.</li>",
+        "</ul>",
+    ]
+
+
+def test_what_links_here_and_cite_this_page(basic) -> None:
+    assert section(basic["alpha-lesion.md"], "What links here") == [
+        "- [Beta lesion](beta-lesion.md)", "- [Gamma lesion](deep/gamma-lesion.md)",
+        "- [Overview of lesions](overview.md)"]
+    assert basic["alpha-lesion.md"].endswith(
+        "## Cite this page\n\n"
+        "Alpha lesion. In: Fixture site. Updated 2025-01-02. Available from: https://example.org/wiki/alpha-lesion/\n\n"
+        "Last updated: 2025-01-02\n")
+    # No date in front matter and no git: the parts that are unknown are left out.
+    assert basic["beta-lesion.md"].endswith(
+        "## Cite this page\n\nBeta lesion. In: Fixture site. Available from: https://example.org/wiki/beta-lesion/\n")
+    assert section(basic["deep/gamma-lesion.md"], "What links here") == ["- [Alpha lesion](../alpha-lesion.md)"]
+
+
+# --------------------------------------------------------------------------- topic and generated pages
+
+
+def test_topic_page(basic) -> None:
+    meta, body = front_matter(basic["overview.md"])
+    assert meta == {"title": "Overview of lesions", "hide": ["navigation"]}
+    assert ("The [Alpha lesion](alpha-lesion.md) and [its mimic](beta-lesion.md) "
+            f'<sup class="ossref-cite" id="cite-1-1">{sup(1, 1, ADAMS3)}</sup>.') in body
+    headings = [line for line in lines_of(body) if line.startswith("## ")]
+    assert headings == ["## References"]
+
+
+def test_home_is_the_a_to_z_index(basic) -> None:
+    meta, body = front_matter(basic["index.md"])
+    assert meta == {"title": "Home"}
+    assert "\n".join([
+        "## Conditions A\u2013Z", "",
+        "[A](#a) \u00b7 [B](#b) \u00b7 [G](#g)", "",
+        "### A", "",
+        "- AL \u2192 [Alpha lesion](alpha-lesion.md)",
+        "- Alpha body \u2192 [Alpha lesion](alpha-lesion.md)",
+        "- [Alpha lesion](alpha-lesion.md)", "",
+        "### B", "",
+        "- [Beta lesion](beta-lesion.md)", "",
+        "### G", "",
+        "- Gamma \u2192 [Gamma lesion](deep/gamma-lesion.md)",
+        "- [Gamma lesion](deep/gamma-lesion.md)", "",
+    ]) in body
+
+
+def test_references_page_cites_back(basic) -> None:
+    text = basic["references.md"]
+    assert text.index('id="ref-three2022"') < text.index('id="ref-two2021"') < text.index('id="ref-one2020"')
+    assert ('<p class="ossref-reference" id="ref-one2020"><span class="ossref-number">3.</span> Smith A, Jones B. '
+            "One study of lesions.") in text
+    assert ("Cited in: [Alpha lesion](alpha-lesion.md), [Gamma lesion](deep/gamma-lesion.md), "
+            "[Overview of lesions](overview.md)") in text
+    assert "Cited in: [Alpha lesion](alpha-lesion.md), [Beta lesion](beta-lesion.md)" in text
+
+
+def test_tag_pages(basic) -> None:
+    assert "- [muscle](muscle.md) (3)\n- [Reactive](reactive.md) (1)\n" in basic["tags/index.md"]
+    meta, body = front_matter(basic["tags/muscle.md"])
+    assert meta == {"title": "Tag: muscle"}
+    assert body.endswith(
+        "- [Alpha lesion](../alpha-lesion.md): A lesion used to test rendering.\n"
+        "- [Beta lesion](../beta-lesion.md): The second lesion.\n"
+        "- [Gamma lesion](../deep/gamma-lesion.md): A lesion in a subfolder.\n")
+
+
+def test_own_index_is_kept_and_the_a_to_z_appended(project, tmp_path) -> None:
+    root = project("site-basic")
+    (root / "content" / "index.md").write_text("---\ntitle: Welcome\n---\n\n# Welcome\n\nSee [[AL]].\n")
+    texts, diagnostics = stage(root, tmp_path / "staging")
+    assert diagnostics == []
+    assert texts["index.md"].startswith("---\ntitle: Welcome\n---\n\n# Welcome\n\nSee [AL](alpha-lesion.md).\n")
+    assert "## Conditions A\u2013Z" in texts["index.md"]
+    assert "- [Welcome](index.md)" in lines_of(texts["alpha-lesion.md"])
+
+
+# --------------------------------------------------------------------------- what render refuses
+
+
+def test_generated_page_never_overwrites_a_content_page(project, tmp_path) -> None:
+    root = project("site-basic")
+    (root / "content" / "references.md").write_text("# My references\n")
+    (root / "content" / "tags").mkdir()
+    (root / "content" / "tags" / "muscle.md").write_text("# Muscle\n")
+    texts, diagnostics = stage(root, tmp_path / "staging")
+    assert [(d.path, d.code) for d in diagnostics] == [
+        ("content/references.md", "render-error"), ("content/tags/muscle.md", "render-error")]
+    assert texts["references.md"].endswith("# My references\n")
+    assert texts["tags/muscle.md"].endswith("# Muscle\n")
+
+
+def test_links_to_unpublished_files_and_clashing_headings_are_reported(project, tmp_path) -> None:
+    root = project("site-basic")
+    page = root / "content" / "beta-lesion.md"
+    page.write_text(page.read_text() + "\n![Diagram](img/unsafe.svg)\n\n## References\n\nMine.\n")
+    _, diagnostics = stage(root, tmp_path / "staging")
+    assert [(d.path, d.line, d.column, d.code) for d in diagnostics] == [
+        ("content/beta-lesion.md", 14, 1, "render-error"), ("content/beta-lesion.md", 16, 1, "render-error")]
+    assert "not published" in diagnostics[0].message and "References" in diagnostics[1].message
+
+
+# --------------------------------------------------------------------------- escaping
+
+EVIL = ["<script>alert(1)</script>", '"><img src=x onerror=alert(1)>', "[x](javascript:alert(1))",
+        "{: onclick=x}", "|"]
+EVIL_TEXT = " ".join(EVIL)
+BIB_FIELDS = ["author", "title", "journal", "year", "volume", "number", "pages", "doi", "pmid", "pmcid", "url",
+              "isbn", "publisher", "address", "edition", "booktitle", "editor", "month", "note", "eprint"]
+
+
+def evil_project(root: Path) -> Path:
+    (root / "content").mkdir(parents=True)
+    (root / "citations").mkdir()
+    (root / "mkdocs.yml").write_text(
+        yaml.safe_dump({"site_name": EVIL_TEXT, "site_url": "https://example.org/", "docs_dir": "content"}))
+    (root / "content" / "evil.md").write_text(
+        "---\n" + yaml.safe_dump({
+            "condition": EVIL_TEXT, "aliases": list(EVIL), "summary": EVIL_TEXT, "tags": list(EVIL),
+            "updated": dt.date(2024, 1, 1),
+            "differentials": [{"entry": "plain", "distinguishing": EVIL_TEXT}],
+            "references": ["evil", "evilbook"],
+        }, width=1 << 20) + "---\n\n## Body\n\nText [@evil; @evil2, p. 3] and [[plain]].\n")
+    (root / "content" / "plain.md").write_text(
+        "---\ncondition: Plain\nsummary: Plain.\ntags: [muscle]\ndifferentials:\n"
+        f"  - entry: evil\n    distinguishing: {json.dumps(EVIL_TEXT)}\n---\n\n"
+        f"Links to [[{EVIL[3]}]] (an alias, shown as written) and [[evil]] [@evil].\n")
+    fields = ",\n".join(f"  {name} = {{{EVIL_TEXT}}}" for name in BIB_FIELDS)
+    (root / "citations" / "refs.bib").write_text(
+        f"@article{{evil,\n{fields}\n}}\n\n@article{{evil2,\n{fields}\n}}\n\n@book{{evilbook,\n{fields}\n}}\n")
+    return root
+
+
+class Elements(HTMLParser):
+    """The elements of an HTML fragment as a browser parses them, and its text."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[tuple[str, dict]] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.found.append((tag, dict(attrs)))
+
+    handle_startendtag = handle_starttag
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def assert_inert(html: str, where: str) -> Elements:
+    assert "<script" not in html.lower(), where
+    parser = Elements()
+    parser.feed(html)
+    parser.close()
+    for tag, attrs in parser.found:
+        assert tag not in ("script", "img", "iframe", "style"), (where, tag, attrs)
+        for name, value in attrs.items():
+            assert not name.startswith("on"), (where, tag, attrs)
+            if name in ("href", "src"):
+                assert url_scheme(value or "") in (None, "http", "https", "mailto"), (where, tag, attrs)
+    return parser
+
+
+@pytest.mark.parametrize("extensions", [
+    ["tables", "toc", "footnotes"],
+    ["tables", "toc", "footnotes", "attr_list", "def_list", "admonition", "md_in_html", "abbr"],
+])
+def test_no_string_from_front_matter_or_bibtex_becomes_markup(tmp_path, extensions) -> None:
+    root = evil_project(tmp_path / "evil")
+    found = check(load_config(root)).diagnostics
+    # Only the identifiers and the link written as an attribute list are refused: the rest is valid input.
+    assert {d.code for d in found} == {"invalid-identifier", "raw-html"}, found
+    texts, _ = stage(root, tmp_path / "staging", clean=False)
+    assert {"evil.md", "plain.md", "index.md", "references.md", "tags/index.md"} <= set(texts)
+    shown = ""
+    for path, text in texts.items():
+        meta, body = front_matter(text)
+        for value in meta.values():  # YAML kept every string a string, on one line
+            assert isinstance(value, (str, list)), (path, meta)
+        shown += "".join(assert_inert(markdown.markdown(body, extensions=extensions), path).text)
+    # Nothing was lost either: a reader sees each string as the text it is.
+    for value in EVIL:
+        assert value in shown, value
+    evil = texts["evil.md"]
+    assert front_matter(evil)[0]["title"] == EVIL_TEXT and front_matter(evil)[0]["description"] == EVIL_TEXT
+    assert evil.count("<sup") == 1 and "<li id=\"ref-2\">" in evil  # the citations were rendered
+
+
+def test_md_text_escapes_line_starts_and_inline_syntax() -> None:
+    assert md_text("1. # - plain") == "1&#46; # - plain"
+    assert md_text("# heading") == "&#35; heading"
+    assert md_text("a  b\n\nc") == "a b c"
+    assert md_text("[x](y) `z` *w* <t> a|b \\") == (
+        "&#91;x&#93;&#40;y&#41; &#96;z&#96; &#42;w&#42; &#60;t&#62; a&#124;b &#92;")
+    for value in EVIL:
+        assert_inert(markdown.markdown(md_text(value), extensions=["tables", "attr_list"]), value)
+
+
+def test_short_citation_names_the_first_author_and_year() -> None:
+    def short(**fields: str) -> str:
+        ref = Reference("k", "article", fields, "refs.bib", 1, 1)
+        return short_citation(ref, format_reference(ref))
+
+    assert short(author="Smith, Ann", title="T", year="2020") == "Smith A, 2020"
+    assert short(author="Smith, Ann and Jones, Bob", title="T", date="2021-05") == "Smith A et al., 2021"
+    assert short(title="An anonymous work", journal="J", year="1999") == "An anonymous work, 1999"
+    assert short(author="{World Health Organization}", title="T") == "World Health Organization"
+
+
+def test_tag_slugs_are_distinct_files() -> None:
+    assert tag_slugs(["Soft tissue", "soft-tissue!", "Index", "<script>", "|", "骨"]) == {
+        "Soft tissue": "soft-tissue", "soft-tissue!": "soft-tissue-2", "Index": "index-2",
+        "<script>": "script", "|": "tag-" + hashlib.sha1(b"|").hexdigest()[:8], "骨": "骨",
+    }
+
+
+# --------------------------------------------------------------------------- the real wiki, and MkDocs
+
+
+def test_the_wiki_renders_without_diagnostics(tmp_path) -> None:
+    texts, diagnostics = stage(REPO, tmp_path / "staging")
+    assert diagnostics == []
+    oih = texts["ossified-intramuscular-hematoma.md"]
+    assert "[@" not in oih and "[[" not in oih
+    assert "- OIH \u2192 [Ossified intramuscular hematoma](ossified-intramuscular-hematoma.md)" in texts["index.md"]
+
+
+class Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.hrefs: list[str] = []
+        self.ids: set[str] = set()
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if attrs.get("id"):
+            self.ids.add(attrs["id"])
+        if tag == "a" and attrs.get("href"):
+            self.hrefs.append(attrs["href"])
+
+
+def test_mkdocs_builds_the_staged_fixture_with_every_link_and_anchor_resolved(project, tmp_path) -> None:
+    from ossref.mkdocs_adapter import build_html
+    from ossref.sanitize import sanitize_html
+
+    root = project("site-basic")
+    staging, site = tmp_path / "staging", tmp_path / "site"
+    _, diagnostics = stage(root, staging)
+    build_html(root, staging, site, sanitize_html)  # raises on any MkDocs warning
+    pages = {p: Links() for p in site.rglob("*.html")}
+    for path, parser in pages.items():
+        parser.feed(path.read_text(encoding="utf-8"))
+    checked = 0
+    for path, parser in pages.items():
+        for href in parser.hrefs:
+            parts = urlsplit(href)
+            if parts.scheme or parts.netloc or href.startswith("/") or href == "#":
+                continue
+            target = (path.parent / unquote(parts.path)).resolve() if parts.path else path
+            if target.is_dir():
+                target = target / "index.html"
+            assert target.is_file(), (path, href)
+            if parts.fragment and target in pages:
+                assert unquote(parts.fragment) in pages[target].ids, (path, href)
+                checked += 1
+    assert checked > 20
+    alpha = (site / "alpha-lesion" / "index.html").read_text(encoding="utf-8")
+    assert '<sup class="ossref-cite" id="cite-1-1"><a href="#ref-1" title="Adams C, 2021">1</a></sup>' in alpha
+    assert '<a href="../beta-lesion/#imaging">beta-lesion</a>' in alpha
+
+
+def test_render_copies_no_file_that_is_not_an_image(project, tmp_path) -> None:
+    root = project("site-basic")
+    for name in ("x.html", "x.js", "x.css", "x.svg", "x.PNG", ".hidden.png"):
+        (root / "content" / name).write_text("x")
+    stage(root, tmp_path / "staging")
+    copied = sorted(p.relative_to(tmp_path / "staging").as_posix()
+                    for p in (tmp_path / "staging").rglob("*") if p.is_file() and p.suffix != ".md")
+    assert copied == ["img/figure.png", "x.PNG"]
+
+
+def test_staging_folder_is_created(project, tmp_path) -> None:
+    root = project("site-basic")
+    staging = tmp_path / "a" / "b"
+    stage(root, staging)
+    assert (staging / "index.md").is_file()
+    shutil.rmtree(staging)
