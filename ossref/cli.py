@@ -3,7 +3,8 @@
 :func:`main` takes argv and returns the exit code, so tests call it in-process.
 Exit codes: 0 success; 1 findings fail the check (or ``new`` refused to
 overwrite, or the build failed); 2 usage or configuration error; 3 an internal
-error in ossref itself (a bug: reported in one line, never as a traceback).
+error in ossref itself (a bug: reported in one line, never as a traceback);
+130 after Ctrl-C and 143 after SIGTERM (``build`` cleans up first).
 """
 
 from __future__ import annotations
@@ -35,6 +36,16 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
     p.add_argument("--strict", action="store_true", help="fail on warnings too")
 
+    p = command("build", "check, then build the site into a folder swapped in only on success")
+    p.add_argument("--site-dir", type=Path, default=None,
+                   help="output folder (default: site_dir of mkdocs.yml, else site)")
+    p.add_argument("--strict", action="store_true", help="fail on warnings too")
+
+    p = command("serve", "live preview: rebuild on every change and serve the last good site")
+    p.add_argument("--host", default="127.0.0.1",
+                   help="address to listen on (default: 127.0.0.1; the preview is not meant for a network)")
+    p.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000; 0 picks a free one)")
+
     p = command("new", "scaffold a new entry in the docs folder")
     p.add_argument("condition", help='the condition name, e.g. "Calcific tendinitis"')
     return parser
@@ -59,6 +70,10 @@ def main(argv: list[str] | None = None, out: TextIO | None = None, err: TextIO |
         config = _config(args.root)
         if args.command == "check":
             return _check(config, args, out)
+        if args.command == "build":
+            return _build(config, args, out, err)
+        if args.command == "serve":
+            return _serve(config, args, out, err)
         if args.command == "new":
             return _new(config, args, out, err)
     except ConfigError as exc:
@@ -79,6 +94,26 @@ def _check(config: Config, args: argparse.Namespace, out: TextIO) -> int:
     result = check(config)
     report(result, args.format, out)
     return EXIT_FAIL if result.failed(args.strict) else EXIT_OK
+
+
+def _build(config: Config, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .build import Interrupted, build, default_site_dir
+
+    site_dir = args.site_dir if args.site_dir is not None else default_site_dir(config)
+    try:
+        return build(config, site_dir, args.strict, out, err)
+    except Interrupted as exc:
+        err.write("ossref: terminated\n")
+        return 128 + exc.signum
+
+
+def _serve(config: Config, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .serve import serve
+
+    if not 0 <= args.port <= 65535:
+        err.write(f"ossref: --port must be between 0 and 65535, got {args.port}\n")
+        return EXIT_USAGE
+    return serve(config, args.host, args.port, out, err)
 
 
 def _new(config: Config, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

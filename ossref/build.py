@@ -1,0 +1,351 @@
+"""``ossref build``: check, render, run MkDocs, and swap the new site in whole.
+
+The order, and what each failure leaves behind:
+
+1. The output folder is validated: not the project root, not inside or
+   around the docs or citations folder, not a folder that holds something
+   other than a built site (``.git``, ``mkdocs.yml``, files without an
+   ``index.html`` or ``404.html``): exit 2.
+2. The project is checked and the report printed; errors (with ``strict``,
+   warnings too) stop the build: exit 1.
+3. The project is resolved and rendered into a fresh staging folder in the
+   system's temporary folder, never inside the project's docs or citations.
+   Render diagnostics are graded like check diagnostics.
+4. MkDocs builds the staging folder into a new folder beside the target,
+   ``<parent>/.<name>.tmp-XXXXXXXX``, with every page body sanitized. A page
+   MkDocs fails on is reported as ``render-error``: exit 1.
+5. Only then the new folder replaces the target: in one ``renameat2``
+   exchange on Linux, else by two renames within the same parent.
+
+Until step 5 the previous site is never touched, so a failed build, an
+exception, Ctrl-C or SIGTERM leaves it byte for byte as it was; the temporary
+folders are removed on every way out. Signals arriving during the swap and
+the clean-up are held until both are done. Only SIGKILL or a crash of the
+machine can leave a ``.<name>.tmp-*`` folder behind (never a partial site);
+it is not removed automatically, since another build may own it.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import errno
+import os
+import secrets
+import shutil
+import signal
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+from .config import Config, ConfigError, read_mkdocs_yml
+from .diagnostics import Diagnostic, Severity, diag
+from .report import report, text_line
+
+if TYPE_CHECKING:
+    from .mkdocs_adapter import Problem
+    from .pipeline import CheckResult
+
+EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+
+__all__ = ["Interrupted", "build", "default_site_dir", "check_site_dir", "swap_in"]
+
+
+class Interrupted(KeyboardInterrupt):
+    """A signal (SIGTERM) stopped the build; everything was cleaned up.
+
+    A KeyboardInterrupt, so whatever stops on Ctrl-C stops on it too;
+    ``signum`` gives the conventional exit status ``128 + signum``."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+class _Failed(Exception):
+    """The build failed with diagnostics already graded and worth printing."""
+
+    def __init__(self, diagnostics: list[Diagnostic], reason: str) -> None:
+        super().__init__(reason)
+        self.diagnostics = diagnostics
+        self.reason = reason
+
+
+# --------------------------------------------------------------------------- the output folder
+
+
+def default_site_dir(config: Config) -> Path:
+    """MkDocs' ``site_dir`` from ``mkdocs.yml`` (relative to the project
+    root), else ``site``."""
+    value = read_mkdocs_yml(config.root).get("site_dir")
+    return config.root / (value if isinstance(value, str) and value.strip() else "site")
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
+
+
+def check_site_dir(config: Config, site_dir: Path) -> Path:
+    """The absolute, resolved output folder; raises ConfigError when building
+    there could overwrite or delete the project's own files."""
+    site = Path(os.path.abspath(site_dir)).resolve()
+    root = config.root
+    if site == root:
+        raise ConfigError(f"site dir {site_dir} is the project root; choose a folder of its own, e.g. site")
+    for name, folder in (("docs_dir", config.docs_path), ("citations_dir", config.citations_path)):
+        folder = folder.resolve()
+        if _inside(site, folder):
+            where = "is" if site == folder else "is inside"
+            raise ConfigError(f"site dir {site_dir} {where} the {name} folder {folder.name}/")
+        if _inside(folder, site):
+            raise ConfigError(f"site dir {site_dir} contains the {name} folder {folder.name}/")
+    if site.exists() and not site.is_dir():
+        raise ConfigError(f"site dir {site_dir} exists and is not a folder")
+    if site == Path(site.anchor):
+        raise ConfigError(f"site dir {site_dir} is a file-system root")
+    # The whole folder is replaced, so a typo must not delete a folder of
+    # something else (MkDocs alone would empty it too).
+    for marker in (".git", "mkdocs.yml"):
+        if (site / marker).exists():
+            raise ConfigError(f"site dir {site_dir} holds {marker}: it is not a built site")
+    if site.is_dir() and any(site.iterdir()) and not any((site / n).is_file() for n in ("index.html", "404.html")):
+        raise ConfigError(f"site dir {site_dir} holds files but no index.html or 404.html: "
+                          "it does not look like a built site; remove it or choose another folder")
+    return site
+
+
+# --------------------------------------------------------------------------- signals
+
+
+def _main_thread() -> bool:
+    return threading.current_thread() is threading.main_thread()
+
+
+@contextmanager
+def _terminate_raises() -> Iterator[None]:
+    """While inside, SIGTERM raises :class:`Interrupted` so that ``finally``
+    blocks run (the default action kills the process on the spot). Signal
+    handlers can only be set from the main thread; elsewhere this does nothing,
+    and no signal is delivered there anyway."""
+    if not _main_thread():
+        yield
+        return
+
+    def raise_interrupted(signum: int, frame: object) -> None:
+        raise Interrupted(signum)
+
+    previous = signal.signal(signal.SIGTERM, raise_interrupted)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+@contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM until the block is done, then deliver the first
+    one to the handler that was in place: used where stopping half-way would
+    leave a half-swapped site or a temporary folder behind."""
+    if not _main_thread():
+        yield
+        return
+    pending: list[int] = []
+
+    def hold(signum: int, frame: object) -> None:
+        pending.append(signum)
+
+    previous = {s: signal.signal(s, hold) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+        if pending:
+            handler = previous[pending[0]]
+            if callable(handler):
+                handler(pending[0], None)
+            elif handler == signal.SIG_DFL:
+                signal.raise_signal(pending[0])
+
+
+# --------------------------------------------------------------------------- folders and the swap
+
+
+def _new_dir(parent: Path, prefix: str) -> Path:
+    """Create an empty folder ``parent/<prefix><random>``. Unlike mkdtemp, it
+    gets the umask's usual permissions: it becomes the published site."""
+    while True:
+        path = parent / f"{prefix}{secrets.token_hex(4)}"
+        try:
+            os.mkdir(path, 0o777)
+        except FileExistsError:
+            continue
+        return path
+
+
+def _remove(path: Path | None) -> None:
+    if path is not None and (path.exists() or path.is_symlink()):
+        shutil.rmtree(path, ignore_errors=True)
+
+
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+_renameat2 = None
+if sys.platform.startswith("linux"):
+    try:
+        _libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        _renameat2 = _libc.renameat2  # glibc >= 2.28
+        _renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+        _renameat2.restype = ctypes.c_int
+    except (OSError, AttributeError):
+        _renameat2 = None
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically exchange two paths; False when the system cannot (no
+    renameat2, or a file system without RENAME_EXCHANGE)."""
+    if _renameat2 is None:
+        return False
+    if _renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.EINVAL, errno.ENOSYS, errno.EPERM, errno.ENOTSUP):
+        return False
+    raise OSError(code, os.strerror(code), str(a), None, str(b))
+
+
+def swap_in(new: Path, target: Path) -> None:
+    """Make the complete folder ``new`` appear at ``target`` (same parent
+    folder), removing the previous ``target``. Readers of ``target`` see the
+    old folder or the new one: with RENAME_EXCHANGE never neither; with the
+    two-rename fallback, for an instant, nothing."""
+    if not os.path.lexists(target):
+        os.rename(new, target)
+        return
+    if _exchange(new, target):
+        _remove(new)  # now the previous site
+        return
+    aside = _new_dir(target.parent, f".{target.name}.old-")
+    os.rmdir(aside)
+    os.rename(target, aside)
+    try:
+        os.rename(new, target)
+    except BaseException:
+        os.rename(aside, target)
+        raise
+    _remove(aside)
+
+
+# --------------------------------------------------------------------------- the build
+
+
+def _shown(path: Path) -> str:
+    try:
+        shown = path.relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        shown = str(path)
+    return shown.rstrip("/") + "/"
+
+
+def _render_errors(problems: list[Problem], config: Config) -> list[Diagnostic]:
+    """MkDocs' problems as ``render-error`` diagnostics on the source page, or
+    on mkdocs.yml when no source page is to blame (generated pages, theme)."""
+    found = []
+    docs = config.docs_path
+    for problem in problems:
+        page = problem.page
+        if page is not None and (docs / page).is_file():
+            path = Path(config.docs_dir, page).as_posix()
+            message = f"page could not be rendered: {problem.message}"
+        elif page is not None:
+            path = "mkdocs.yml"
+            message = f"generated page {page} could not be rendered: {problem.message}"
+        else:
+            path = "mkdocs.yml"
+            message = f"site could not be built: {problem.message}"
+        found.append(diag(path, 1, 1, "render-error", message))
+    return found
+
+
+def _build_site(config: Config, result: CheckResult, site: Path, strict: bool, out: TextIO) -> int:
+    """Steps 3 to 5; returns the number of pages built. Raises _Failed."""
+    from . import mkdocs_adapter
+    from .pipeline import apply_rules
+    from .render import render_site
+    from .resolve import resolve
+    from .sanitize import sanitize_html
+
+    staging = tmp = None
+    try:
+        with _signals_held():  # so that the folder is never made but not yet known
+            staging = Path(tempfile.mkdtemp(prefix="ossref-staging-"))
+        rendered = apply_rules(render_site(resolve(result.project, config), config, staging), config)
+        for d in rendered:
+            out.write(text_line(d) + "\n")
+        errors = sum(d.severity is Severity.ERROR for d in rendered)
+        if errors or (strict and rendered):
+            raise _Failed([], "rendering failed" if errors else "rendering warned (--strict)")
+        pages = sum(1 for _ in staging.rglob("*.md"))
+        site.parent.mkdir(parents=True, exist_ok=True)
+        with _signals_held():
+            tmp = _new_dir(site.parent, f".{site.name}.tmp-")
+        try:
+            mkdocs_adapter.build_html(config.root, staging, tmp, sanitize_html)
+        except mkdocs_adapter.BuildFailed as exc:
+            raise _Failed(apply_rules(_render_errors(exc.problems, config), config),
+                          "MkDocs failed") from None
+        with _signals_held():
+            swap_in(tmp, site)
+            tmp = None
+        return pages
+    finally:
+        with _signals_held():
+            _remove(tmp)
+            _remove(staging)
+
+
+def build(config: Config, site_dir: Path, strict: bool, out: TextIO, err: TextIO) -> int:
+    """Check the project, then build it into ``site_dir`` atomically.
+
+    Prints the check report (text format) and any render diagnostics on
+    ``out``, one summary line ``built N pages into DIR/ in X.Xs`` on ``out``
+    when done, and why nothing was built on ``err``. Returns 0 when built;
+    1 when the check failed (errors, or warnings with ``strict``) or the build
+    failed, leaving ``site_dir`` untouched; 2 for an unusable ``site_dir`` or
+    a ``mkdocs.yml`` MkDocs refuses. Raises :class:`Interrupted` on SIGTERM
+    and KeyboardInterrupt on Ctrl-C, after cleaning up; ConfigError as
+    :func:`ossref.pipeline.check` does.
+    """
+    from .mkdocs_adapter import ConfigFailed
+    from .pipeline import check
+
+    start = time.monotonic()
+    try:
+        site = check_site_dir(config, site_dir)
+    except ConfigError as exc:
+        err.write(f"ossref: {exc}\n")
+        return EXIT_USAGE
+    with _terminate_raises():
+        result = check(config)
+        report(result, "text", out)
+        if result.failed(strict):
+            why = "errors" if result.errors else "warnings (--strict)"
+            err.write(f"ossref: not built: the check found {why}; {_shown(site)} left as it was\n")
+            return EXIT_FAIL
+        try:
+            pages = _build_site(config, result, site, strict, out)
+        except _Failed as exc:
+            for d in exc.diagnostics:
+                out.write(text_line(d) + "\n")
+            err.write(f"ossref: not built: {exc.reason}; {_shown(site)} left as it was\n")
+            return EXIT_FAIL
+        except ConfigFailed as exc:
+            err.write(f"ossref: {exc}\n")
+            return EXIT_USAGE
+    out.write(f"built {pages} page{'' if pages == 1 else 's'} into {_shown(site)} in {time.monotonic() - start:.1f}s\n")
+    return EXIT_OK

@@ -1,0 +1,220 @@
+"""The only module that imports MkDocs: turn a staging folder into HTML.
+
+MkDocs 2.0 drops plugins and changes the build API, so everything ossref needs
+from MkDocs goes through :func:`build_html`, and nothing of ossref is a plugin
+named in ``mkdocs.yml``. Porting to another MkDocs means rewriting this file.
+
+What it does to the project's own ``mkdocs.yml``, in memory only:
+
+- ``docs_dir`` is the staging folder and ``site_dir`` the caller's folder.
+  Staged files keep the relative paths they have under the docs folder, so
+  page URLs and "Edit this page" links (``edit_uri`` is relative to the
+  repository) are those of the real docs folder.
+- ``nav`` is a short fixed list (home, references, tags). Entries are built
+  but not listed: a sidebar of every entry made a 1,000-entry build eight
+  times slower and the site twelve times larger. The "not included in nav"
+  notice is demoted to debug, whatever ``validation`` says.
+- A small hook object, registered on the loaded config's plugin collection
+  and never in ``mkdocs.yml``, passes every page body through ``sanitize``
+  after all other ``on_page_content`` handlers (and keeps compiled theme
+  templates in memory from one build to the next).
+
+MkDocs reports problems through :mod:`logging`. While a build runs, the
+``mkdocs`` and ``MARKDOWN`` loggers write to a handler of this module instead
+of the console; any warning or error fails the build with
+:class:`BuildFailed`, whose problems name the page being rendered when MkDocs
+logged it.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+from mkdocs.commands.build import build as _mkdocs_build
+from mkdocs.config.base import load_config as _mkdocs_load_config
+from mkdocs.exceptions import MkDocsException
+
+__all__ = ["BuildFailed", "ConfigFailed", "Problem", "NAV", "build_html"]
+
+#: The whole sidebar: (title, path under the docs folder). An item whose page
+#: was not staged is left out rather than reported as a broken nav link.
+NAV = (("Home", "index.md"), ("References", "references.md"), ("Tags", "tags/index.md"))
+
+_LOGGERS = ("mkdocs", "MARKDOWN")
+_HOOK_NAME = "ossref/sanitize"
+# Logging handlers and levels are process-wide: one MkDocs build at a time.
+_LOCK = threading.Lock()
+_DOC_FILE = re.compile(r"""Doc file '([^']+)'""")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing MkDocs complained about.
+
+    ``page`` is the page's path under the docs (staging) folder, e.g.
+    ``myositis-ossificans.md``, or None when the problem belongs to no page
+    (configuration, theme, templates). ``message`` is a single line.
+    """
+
+    page: str | None
+    message: str
+
+
+class BuildFailed(Exception):
+    """MkDocs logged warnings or errors, or raised: the site is incomplete."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("; ".join(p.message for p in problems) or "MkDocs build failed")
+        self.problems = problems
+
+
+class ConfigFailed(Exception):
+    """MkDocs refused ``mkdocs.yml`` (a configuration error, exit status 2)."""
+
+
+class _Capture(logging.Handler):
+    """Collects WARNING and above, tagged with the page MkDocs is on."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.problems: list[Problem] = []
+        self.errors = 0
+        self.config: object | None = None
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            message = " ".join(record.getMessage().split())
+        except Exception:  # noqa: BLE001 - a bad log call must not hide the problem
+            message = str(record.msg)
+        page = getattr(getattr(getattr(self.config, "_current_page", None), "file", None), "src_uri", None)
+        if page is None:
+            # Anchor validation runs after all pages, so no page is current;
+            # its messages name the page instead.
+            found = _DOC_FILE.search(message)
+            page = found.group(1) if found else None
+        self.problems.append(Problem(page, message))
+        self.errors += record.levelno >= logging.ERROR
+
+
+@contextmanager
+def _captured_logs() -> Iterator[_Capture]:
+    handler = _Capture()
+    saved = []
+    for name in _LOGGERS:
+        logger = logging.getLogger(name)
+        saved.append((logger, logger.handlers[:], logger.level, logger.propagate))
+        # Replace rather than add: with MkDocs' CLI handler or a root handler
+        # in place, every warning would also be printed, as a traceback for
+        # errors. Nothing below WARNING is wanted, so it is not even formatted.
+        logger.handlers = [handler]
+        logger.setLevel(logging.WARNING)
+        logger.propagate = False
+    try:
+        yield handler
+    finally:
+        for logger, handlers, level, propagate in saved:
+            logger.handlers = handlers
+            logger.setLevel(level)
+            logger.propagate = propagate
+
+
+class _MemoryBytecodeCache(jinja2.BytecodeCache):
+    """Compiled theme templates, kept in this process only.
+
+    Compiling Material's templates is about half of a small wiki's build, and
+    MkDocs makes a new Jinja environment for every build; ``ossref serve``
+    rebuilds in one process, so it compiles them once. Jinja checks each
+    entry against a checksum of the template's source, so an edited template
+    is recompiled. Never on disk: nothing a pull request could plant is loaded.
+    """
+
+    def __init__(self) -> None:
+        self._store: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        data = self._store.get(bucket.key)
+        if data is not None:
+            bucket.bytecode_from_string(data)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self._store[bucket.key] = bucket.bytecode_to_string()
+
+
+_TEMPLATES = _MemoryBytecodeCache()
+
+
+class _Hooks:
+    """Plugin-shaped object: PluginCollection registers its ``on_*`` methods."""
+
+    def __init__(self, sanitize: Callable[[str], str]) -> None:
+        self._sanitize = sanitize
+
+    def on_env(self, env: jinja2.Environment, *, config: object, files: object) -> None:
+        env.bytecode_cache = _TEMPLATES
+
+    def on_page_content(self, html: str, *, page: object, config: object, files: object) -> str:
+        return self._sanitize(html)
+
+    # Lowest priority: runs after every other on_page_content handler, so no
+    # plugin or hook can add markup behind the sanitizer's back. Search
+    # indexes later (on_page_context), so it indexes the sanitized body.
+    on_page_content.mkdocs_priority = -math.inf  # type: ignore[attr-defined]
+
+
+def _nav(staging: Path) -> list[dict[str, str]]:
+    return [{title: path} for title, path in NAV if (staging / path).is_file()]
+
+
+def build_html(project_root: Path, staging: Path, site_dir: Path, sanitize: Callable[[str], str]) -> None:
+    """Build the Markdown in ``staging`` into HTML in ``site_dir`` with the
+    theme, extensions and plugins of ``project_root/mkdocs.yml``.
+
+    ``site_dir`` is emptied first (MkDocs cleans it): pass a fresh folder.
+    Every page body passes through ``sanitize``. Nothing is printed. Raises
+    :class:`ConfigFailed` when MkDocs rejects the configuration and
+    :class:`BuildFailed` when the build logs a warning or an error or raises;
+    ``site_dir`` is then incomplete and the caller discards it.
+    """
+    with _LOCK, _captured_logs() as capture:
+        try:
+            config = _mkdocs_load_config(
+                str(project_root / "mkdocs.yml"),
+                docs_dir=str(staging),
+                site_dir=str(site_dir),
+                nav=_nav(staging),
+            )
+        except (MkDocsException, OSError) as exc:
+            reasons = [p.message for p in capture.problems] or [str(exc)]
+            raise ConfigFailed("mkdocs.yml: " + "; ".join(reasons)) from None
+        if capture.problems:  # e.g. an unknown key, a deprecated option
+            raise ConfigFailed("mkdocs.yml: " + "; ".join(p.message for p in capture.problems))
+        # Every warning fails the build through the capture handler; MkDocs'
+        # own strict mode would only add a second, vaguer failure.
+        config["strict"] = False
+        config.validation.nav.omitted_files = logging.DEBUG
+        if _HOOK_NAME in config.plugins:
+            raise ConfigFailed(f"mkdocs.yml: a plugin named {_HOOK_NAME!r} is reserved for ossref")
+        config.plugins[_HOOK_NAME] = _Hooks(sanitize)  # type: ignore[assignment]
+        capture.config = config
+
+        config.plugins.on_startup(command="build", dirty=False)
+        try:
+            _mkdocs_build(config)
+        except Exception as exc:  # noqa: BLE001 - MkDocs, themes and plugins raise anything
+            # MkDocs logs a failing page (naming it) before re-raising; the
+            # exception itself is news only when nothing was logged as an error.
+            if not capture.errors:
+                capture.problems.append(Problem(None, f"{type(exc).__name__}: {' '.join(str(exc).split())}"))
+            raise BuildFailed(capture.problems) from None
+        finally:
+            config.plugins.on_shutdown()
+        if capture.problems:
+            raise BuildFailed(capture.problems)

@@ -1,0 +1,148 @@
+"""End to end: a reader browses the built wiki in headless Chromium.
+
+Builds the real wiki once, serves it on 127.0.0.1, and drives Debian's
+``/usr/bin/chromium`` with Playwright (never a downloaded browser). Every
+request the pages make is recorded: none may leave 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import functools
+import shutil
+import threading
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from conftest import REPO, run
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+playwright = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed"),
+]
+
+# Without the background-networking flags Chromium phones home at start-up.
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--disable-default-apps", "--disable-extensions",
+]
+
+
+class _Quiet(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def site_url(tmp_path_factory):
+    site = tmp_path_factory.mktemp("browser") / "site"
+    code, out, err = run(["build", "--root", str(REPO), "--site-dir", str(site)])
+    assert code == 0, out + err
+    handler = functools.partial(_Quiet, directory=str(site))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with playwright.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh page whose every request is recorded in ``page.requested``."""
+    context = browser.new_context()
+    pg = context.new_page()
+    requested: list[str] = []
+    pg.on("request", lambda request: requested.append(request.url))
+    pg.requested = requested  # type: ignore[attr-defined]
+    yield pg
+    context.close()
+    outside = [url for url in requested
+               if urlsplit(url).scheme not in ("data", "blob", "about") and urlsplit(url).hostname != "127.0.0.1"]
+    assert outside == [], f"requests left 127.0.0.1: {outside}"
+
+
+OIH = "ossified-intramuscular-hematoma/"
+
+
+def title(page) -> str:
+    """The article's h1 without the permalink sign the toc extension appends."""
+    return page.locator("article h1").first.inner_text().replace("\u00b6", "").strip()
+
+MO = "myositis-ossificans/"
+
+
+def test_entry_page_reads_like_a_reference(page, site_url: str) -> None:
+    page.goto(site_url + OIH)
+    assert title(page) == "Ossified intramuscular hematoma"
+    article = page.locator("article")
+    assert "OIH" in article.inner_text()
+    for heading in ("Differential diagnosis", "References", "Cite this page"):
+        assert page.get_by_role("heading", name=heading).count() >= 1, heading
+    assert page.locator("sup.ossref-cite a").count() > 0
+
+
+def test_citation_jumps_to_its_reference_and_shows_it_on_hover(page, site_url: str) -> None:
+    page.goto(site_url + OIH)
+    first = page.locator("sup.ossref-cite a").first
+    title = first.get_attribute("title") or ""
+    assert "Zelmanovich R" in title
+    number = first.inner_text().strip()
+    first.click()
+    page.wait_for_function("location.hash.startsWith('#ref-')")
+    target = page.evaluate("location.hash")
+    assert target == f"#ref-{number}"
+    reference = page.locator(f"li[id='ref-{number}']")
+    assert reference.is_visible()
+    assert "doi.org/10.1186/s41984-023-00259-0" in reference.inner_html()
+    assert "PMID" in reference.inner_text()
+
+
+def test_differential_link_goes_there_and_back(page, site_url: str) -> None:
+    page.goto(site_url + OIH)
+    section = page.locator("table").filter(has_text="Myositis ossificans")
+    section.get_by_role("link", name="Myositis ossificans").first.click()
+    page.wait_for_url("**/" + MO)
+    assert title(page) == "Myositis ossificans"
+    # The way back: myositis ossificans lists the hematoma too.
+    back = page.locator("table").get_by_role("link", name="Ossified intramuscular hematoma").first
+    back.click()
+    page.wait_for_url("**/" + OIH)
+    page.go_back()
+    page.wait_for_url("**/" + MO)
+    assert title(page) == "Myositis ossificans"
+
+
+@pytest.mark.parametrize("query", ["ossified intramuscular", "OIH"])
+def test_search_finds_an_entry_by_name_and_by_alias(page, site_url: str, query: str) -> None:
+    page.goto(site_url)
+    # Material's search worker loads its index after the page; its input is
+    # ready once the worker answered, which Material marks on the form.
+    page.wait_for_load_state("networkidle")
+    page.keyboard.press("/")
+    page.keyboard.type(query, delay=30)
+    first = page.locator(".md-search-result__item").first
+    first.wait_for(timeout=15_000)
+    assert "Ossified intramuscular hematoma" in first.inner_text()
+
+
+def test_home_page_indexes_aliases(page, site_url: str) -> None:
+    page.goto(site_url)
+    # "OIH → Ossified intramuscular hematoma": the alias line links to its entry.
+    line = page.locator("article li", has_text="OIH").first
+    line.get_by_role("link").first.click()
+    page.wait_for_url("**/" + OIH)
