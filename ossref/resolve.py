@@ -43,7 +43,9 @@ class ResolvedLink:
     ``href`` is the target's ``.md`` path relative to the linking page plus
     ``#anchor`` (the heading's real id), or only ``#anchor`` on the same page.
     ``text`` is the plain text to show when the link has no label: the target
-    as the editor wrote it (``[[OIH]]`` shows "OIH"), or the heading's text
+    as the editor wrote it when that is a name (``[[OIH]]`` shows "OIH"), the
+    target's title when it was written as a slug (``[[myositis-ossificans]]``
+    shows "Myositis ossificans", not the file name), or the heading's text
     for a bare ``[[#anchor]]``.
     ``rewrite`` says whether render must replace the link in the body: always
     for wiki links; for a Markdown ``.md`` link only when its anchor was given
@@ -211,6 +213,8 @@ def _wiki_link(page: Page, link: Link, target: Page, docs_root: str, known: dict
     href = _href(page, target, anchor, docs_root)
     if not link.target:
         text = _heading_text(target, anchor) or link.anchor or target.title
+    elif normalize(link.target.removesuffix(".md")) == normalize(target.slug):
+        text = target.title
     else:
         text = link.target
     return ResolvedLink(link, target, href, text, rewrite=True)

@@ -109,9 +109,9 @@ def test_citations_are_numbered_superscripts(basic) -> None:
 
 
 def test_wiki_links_become_md_links(basic) -> None:
-    assert ("See [AL](alpha-lesion.md), [beta-lesion](beta-lesion.md#imaging), "
+    assert ("See [AL](alpha-lesion.md), [Beta lesion](beta-lesion.md#imaging), "
             "[the third](deep/gamma-lesion.md) and [beta imaging](beta-lesion.md#imaging).") in basic["alpha-lesion.md"]
-    assert ("Back to [alpha-lesion](../alpha-lesion.md#overview) and [Overview](#overview); a figure:\n\n"
+    assert ("Back to [Alpha lesion](../alpha-lesion.md#overview) and [Overview](#overview); a figure:\n\n"
             "![Figure](../img/figure.png)") in basic["deep/gamma-lesion.md"]
 
 
@@ -431,7 +431,7 @@ def test_mkdocs_builds_the_staged_fixture_with_every_link_and_anchor_resolved(pr
     assert checked > 20
     alpha = (site / "alpha-lesion" / "index.html").read_text(encoding="utf-8")
     assert '<sup class="ossref-cite" id="cite-1-1"><a href="#ref-1" title="Adams C, 2021">1</a></sup>' in alpha
-    assert '<a href="../beta-lesion/#imaging">beta-lesion</a>' in alpha
+    assert '<a href="../beta-lesion/#imaging">Beta lesion</a>' in alpha
 
 
 def test_render_copies_no_file_that_is_not_an_image(project, tmp_path) -> None:

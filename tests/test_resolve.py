@@ -67,7 +67,8 @@ def test_wiki_links_point_at_md_sources_with_real_anchors(basic) -> None:
     links = [(rl.link.target, rl.href, rl.text, rl.rewrite) for rl in pages["alpha-lesion"].links]
     assert links == [
         ("AL", "alpha-lesion.md", "AL", True),
-        ("beta-lesion", "beta-lesion.md#imaging", "beta-lesion", True),
+        # Written as a slug, a link shows the target's title, not the file name.
+        ("beta-lesion", "beta-lesion.md#imaging", "Beta lesion", True),
         ("Gamma", "deep/gamma-lesion.md", "Gamma", True),
         # A Markdown link whose anchor was given as heading text is fixed too.
         ("beta-lesion.md", "beta-lesion.md#imaging", "beta imaging", True),
@@ -77,7 +78,7 @@ def test_wiki_links_point_at_md_sources_with_real_anchors(basic) -> None:
 def test_links_from_a_subfolder_and_to_the_same_page(basic) -> None:
     _, pages = basic
     links = [(rl.href, rl.text) for rl in pages["deep/gamma-lesion"].links]
-    assert links == [("../alpha-lesion.md#overview", "alpha-lesion"), ("#overview", "Overview")]
+    assert links == [("../alpha-lesion.md#overview", "Alpha lesion"), ("#overview", "Overview")]
 
 
 def test_relative_href() -> None:
