@@ -50,6 +50,9 @@ class Config:
     #: From MkDocs' ``repo_url`` and ``edit_uri``: where "Edit this page" points.
     repo_url: str = ""
     edit_uri: str = ""
+    #: From MkDocs' ``use_directory_urls`` (default true): pages live at
+    #: ``<slug>/`` rather than ``<slug>.html``; generated links must agree.
+    use_directory_urls: bool = True
     #: Severity overrides: rule code -> "error", "warning" or "off". Option ``rules``.
     rules: dict[str, str] = field(default_factory=dict)
     #: Largest Markdown or BibTeX file read, in bytes; a larger one is a
@@ -190,6 +193,7 @@ def load_config(root: Path) -> Config:
         site_url=text("site_url", ""),
         repo_url=text("repo_url", ""),
         edit_uri=text("edit_uri", ""),
+        use_directory_urls=raw.get("use_directory_urls", True) is not False,
         **values,
     )
     for name in ("docs_dir", "citations_dir", "cache_dir"):

@@ -18,8 +18,13 @@ extensions are enabled. Formatted references (:mod:`ossref.vancouver`, already
 HTML-escaped) are only ever placed inside raw HTML *blocks*, which
 Python-Markdown does not parse.
 
-Links between pages are Markdown links to ``.md`` sources, which MkDocs turns
-into URLs and validates; raw HTML holds only same-page ``#fragment`` links.
+Links in the body stay Markdown links to ``.md`` sources, which MkDocs turns
+into URLs and validates. What ossref generates (citation superscripts, the
+differential table, reference lists, backlinks, the A-Z, references and tag
+listings) is final HTML with final URLs, written where ``defer`` says: inline
+(the default), or as a token that :class:`~ossref.deferred.Deferred` expands
+after MkDocs rendered the page, so that Markdown and search never parse it.
+HTML fragments escape every string with ``html.escape``.
 """
 
 from __future__ import annotations
@@ -27,18 +32,21 @@ from __future__ import annotations
 import hashlib
 import html
 import os
+import posixpath
 import re
 import shutil
 import stat
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import yaml
 from markdown.extensions.toc import slugify, slugify_unicode
 
 from .config import Config
+from .deferred import inline
 from .diagnostics import Diagnostic, diag
 from .index import GENERATED_ANCHORS, normalize
 from .model import CitationGroup, Link, Page, Reference
@@ -90,9 +98,11 @@ def attr_text(value: object) -> str:
     return " ".join(str(value).split()).translate(_ATTR_ENTITIES)
 
 
-def render_site(site: Site, config: Config, staging: Path) -> list[Diagnostic]:
+def render_site(site: Site, config: Config, staging: Path,
+                defer: Callable[[str], str] = inline) -> list[Diagnostic]:
     """Write the staged Markdown of ``site`` into ``staging`` (created if needed;
     pass an empty folder) and copy the allowed images from the docs folder.
+    Generated HTML goes through ``defer`` (see the module docstring).
 
     Returns ``render-error`` diagnostics: a generated page (``references``,
     ``tags/...``) whose URL a content page already has (the content page is
@@ -100,7 +110,7 @@ def render_site(site: Site, config: Config, staging: Path) -> list[Diagnostic]:
     that a body heading already uses, and a link to a docs file of a type
     that is not published. Reads the docs folder only to copy images.
     """
-    return _Renderer(site, config, staging).run()
+    return _Renderer(site, config, staging, defer).run()
 
 
 def tag_slugs(tags: list[str]) -> dict[str, str]:
@@ -150,11 +160,31 @@ def _one_line(value: Any) -> Any:
     return value
 
 
-def _page_url(slug: str) -> str:
-    """The page's URL path under the site, with ``use_directory_urls``."""
+def _page_url(slug: str, directory_urls: bool = True) -> str:
+    """The page's URL path under the site, as MkDocs makes it."""
+    if not directory_urls:
+        return slug + ".html"
     if slug == "index":
         return ""
     return slug[: -len("index")] if slug.endswith("/index") else slug + "/"
+
+
+def url_href(from_slug: str, to_slug: str, directory_urls: bool = True, anchor: str = "") -> str:
+    """The relative URL from one page to another, as MkDocs would write it
+    for a Markdown link between their sources."""
+    here = posixpath.dirname(_page_url(from_slug, directory_urls).rstrip("/")) if not directory_urls \
+        else _page_url(from_slug).rstrip("/")
+    target = _page_url(to_slug, directory_urls)
+    rel = posixpath.relpath(target.rstrip("/") or ".", here or ".")
+    if directory_urls:
+        rel = "./" if rel == "." else rel + "/"
+    href = html.escape(rel, quote=True)
+    return f"{href}#{html.escape(anchor, quote=True)}" if anchor else href
+
+
+def _a(label: str, href: str) -> str:
+    """An HTML link; ``label`` is plain text, ``href`` already escaped."""
+    return f'<a href="{href}">{html.escape(label, quote=False)}</a>'
 
 
 def _url_key(slug: str) -> str:
@@ -273,8 +303,9 @@ class _Section:
 
 
 class _Renderer:
-    def __init__(self, site: Site, config: Config, staging: Path) -> None:
+    def __init__(self, site: Site, config: Config, staging: Path, defer: Callable[[str], str]) -> None:
         self.site = site
+        self.defer = defer
         self.config = config
         self.staging = staging
         self.refs = _References(site.formatted)
@@ -399,7 +430,10 @@ class _Renderer:
     def _body(self, rp: ResolvedPage, cites: _Citations) -> str:
         """The body with citations and page links replaced, spliced by offset."""
         body = rp.page.body
-        edits: list[tuple[int, int, str]] = [(g.start, g.end, cites.sup(g)) for g in rp.page.scan.citations]
+        edits: list[tuple[int, int, str]] = []
+        for group in rp.page.scan.citations:
+            sup = cites.sup(group)
+            edits.append((group.start, group.end, self.defer(sup) if sup else ""))
         for rl in rp.links:
             if not rl.rewrite:
                 continue
@@ -472,49 +506,58 @@ class _Renderer:
     def _heading(anchor: str) -> list[str]:
         return [f"## {GENERATED_ANCHORS[anchor]}", ""]
 
+    def _href(self, here: Page | str, there: Page) -> str:
+        slug = here if isinstance(here, str) else here.slug
+        return url_href(slug, there.slug, self.config.use_directory_urls)
+
+    def _block(self, html_block: str) -> str:
+        """A generated HTML block, on lines of its own."""
+        return self.defer(html_block)
+
     def _differentials(self, rp: ResolvedPage) -> _Section | None:
         if not rp.differentials:
             return None
-        lines = self._heading("differential-diagnosis")
-        lines += ["| Condition | Summary | Distinguishing features |", "| --- | --- | --- |"]
+        rows = []
         for target, distinguishing in rp.differentials:
-            name = _link(md_text(target.title), relative_href(_staged(rp.page), _staged(target)))
-            summary = md_text(target.entry.summary if target.entry else "")
-            lines.append(f"| {name} | {summary} | {md_text(distinguishing)} |")
-        return _Section("differential-diagnosis", lines)
+            summary = target.entry.summary if target.entry else ""
+            rows.append(f"<tr><td>{_a(target.title, self._href(rp.page, target))}</td>"
+                        f"<td>{html.escape(summary, quote=False)}</td>"
+                        f"<td>{html.escape(distinguishing, quote=False)}</td></tr>")
+        table = ("<table>\n<thead>\n<tr><th>Condition</th><th>Summary</th><th>Distinguishing features</th></tr>\n"
+                 "</thead>\n<tbody>\n" + "\n".join(rows) + "\n</tbody>\n</table>")
+        return _Section("differential-diagnosis", self._heading("differential-diagnosis") + [self._block(table)])
 
-    def _page_list(self, anchor: str, here: Page, pages: list[Page]) -> _Section | None:
+    def _page_list(self, anchor: str, here: Page | str, pages: list[Page]) -> _Section | None:
         if not pages:
             return None
-        lines = self._heading(anchor)
-        lines += [f"- {_link(md_text(p.title), relative_href(_staged(here), _staged(p)))}" for p in pages]
-        return _Section(anchor, lines)
+        items = "".join(f"<li>{_a(p.title, self._href(here, p))}</li>" for p in pages)
+        return _Section(anchor, self._heading(anchor) + [self._block(f"<ul>{items}</ul>")])
 
     def _references(self, rp: ResolvedPage, cites: _Citations) -> _Section | None:
         if not rp.cited:
             return None
-        lines = self._heading("references") + ['<ol class="ossref-references">']
+        items = ['<ol class="ossref-references">']
         for n, ref in enumerate(rp.cited, 1):
             formatted, _ = self.refs.get(ref)
             back = f'<a class="ossref-backref" href="#{cites.back_id(n)}" title="Back to the text">\u21a9</a>'
-            lines.append(f'<li id="ref-{n}">{formatted.html} {back}</li>')
-        lines.append("</ol>")
-        return _Section("references", lines)
+            items.append(f'<li id="ref-{n}">{formatted.html} {back}</li>')
+        items.append("</ol>")
+        return _Section("references", self._heading("references") + [self._block("\n".join(items))])
 
     def _further(self, rp: ResolvedPage) -> _Section | None:
         if not rp.further:
             return None
-        lines = self._heading("further-reading") + ['<ul class="ossref-further">']
-        lines += [f"<li>{self.refs.get(ref)[0].html}</li>" for ref in rp.further]
-        lines.append("</ul>")
-        return _Section("further-reading", lines)
+        items = "".join(f"<li>{self.refs.get(ref)[0].html}</li>" for ref in rp.further)
+        block = self._block(f'<ul class="ossref-further">{items}</ul>')
+        return _Section("further-reading", self._heading("further-reading") + [block])
 
     def _cite_this(self, rp: ResolvedPage) -> _Section:
         parts = [rp.page.title + ".", f"In: {self.config.site_name}."]
         if rp.updated is not None:
             parts.append(f"Updated {rp.updated.isoformat()}.")
         if self.config.site_url:
-            parts.append(f"Available from: {self.config.site_url.rstrip('/')}/{_page_url(rp.page.slug)}")
+            url = _page_url(rp.page.slug, self.config.use_directory_urls)
+            parts.append(f"Available from: {self.config.site_url.rstrip('/')}/{url}")
         lines = self._heading("cite-this-page") + [md_text(" ".join(parts))]
         if rp.updated is not None:
             lines += ["", f"Last updated: {rp.updated.isoformat()}"]
@@ -539,8 +582,8 @@ class _Renderer:
         """The A-Z index: one heading per letter, one line per condition or alias."""
         groups: dict[str, list[str]] = {}
         for item in self.site.az:
-            link = _link(md_text(item.page.title), relative_href("index.md", _staged(item.page)))
-            line = f"- {md_text(item.name)} \u2192 {link}" if item.alias else f"- {link}"
+            link = _a(item.page.title, self._href("index", item.page))
+            line = f"<li>{html.escape(item.name, quote=False)} \u2192 {link}</li>" if item.alias else f"<li>{link}</li>"
             groups.setdefault(item.letter, []).append(line)
         taken = {h.anchor for h in home.scan.headings} if home is not None else set()
         lines = ["## Conditions A\u2013Z", ""]
@@ -554,19 +597,20 @@ class _Renderer:
             lines += [" \u00b7 ".join(jump), ""]
         for letter, rows in groups.items():
             heading = "Other" if letter == "#" else letter
-            lines += [f"### {md_text(heading)}", "", *rows, ""]
+            lines += [f"### {md_text(heading)}", "", self._block("<ul>" + "".join(rows) + "</ul>"), ""]
         return lines
 
     def _references_page(self) -> str:
         total = len(self.site.references_index)
         lines = ["# References", "", f"Every work cited in this wiki, {total} in all, by first author.", ""]
+        blocks = []
         for n, (ref, pages) in enumerate(self.site.references_index, 1):
             formatted, _ = self.refs.get(ref)
             ident = html.escape("ref-" + ref.key, quote=True)
-            lines += [f'<p class="ossref-reference" id="{ident}"><span class="ossref-number">{n}.</span> '
-                      f"{formatted.html}</p>", ""]
-            links = [_link(md_text(p.title), relative_href("references.md", _staged(p))) for p in pages]
-            lines += ["Cited in: " + ", ".join(links), ""]
+            links = ", ".join(_a(p.title, self._href("references", p)) for p in pages)
+            blocks.append(f'<p class="ossref-reference" id="{ident}"><span class="ossref-number">{n}.</span> '
+                          f"{formatted.html}</p>\n<p>Cited in: {links}</p>")
+        lines += [self._block("\n".join(blocks)), ""]
         return _front_matter({"title": "References"}) + "\n".join(lines)
 
     def _tags_index(self) -> str:
@@ -580,10 +624,12 @@ class _Renderer:
         here = f"tags/{slug}.md"
         count = f"{len(pages)} {'entry' if len(pages) == 1 else 'entries'}"
         lines = [f"# Tag: {md_text(tag)}", "", f"{count}. [All tags](index.md)", ""]
+        items = []
         for page in pages:
             summary = page.entry.summary if page.entry else ""
-            line = f"- {_link(md_text(page.title), relative_href(here, _staged(page)))}"
-            lines.append(line + (f": {md_text(summary)}" if summary else ""))
+            link = _a(page.title, self._href(here.removesuffix(".md"), page))
+            items.append(f"<li>{link}{': ' + html.escape(summary, quote=False) if summary else ''}</li>")
+        lines.append(self._block("<ul>" + "".join(items) + "</ul>"))
         return _front_matter({"title": " ".join(f"Tag: {tag}".split())}) + "\n".join(lines) + "\n"
 
 

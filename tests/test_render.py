@@ -138,12 +138,17 @@ def test_entry_sections_in_order(basic) -> None:
 
 
 def test_differential_table(basic) -> None:
+    # Generated sections are final HTML with the URLs MkDocs gives pages.
     assert section(basic["alpha-lesion.md"], "Differential diagnosis") == [
-        "| Condition | Summary | Distinguishing features |",
-        "| --- | --- | --- |",
-        "| [Beta lesion](beta-lesion.md) | The second lesion. | Beta has no bone &#124; unlike alpha. |",
+        "<table>", "<thead>",
+        "<tr><th>Condition</th><th>Summary</th><th>Distinguishing features</th></tr>",
+        "</thead>", "<tbody>",
+        '<tr><td><a href="../beta-lesion/">Beta lesion</a></td><td>The second lesion.</td>'
+        "<td>Beta has no bone | unlike alpha.</td></tr>",
+        "</tbody>", "</table>",
     ]
-    assert section(basic["alpha-lesion.md"], "Listed as a differential of") == ["- [Beta lesion](beta-lesion.md)"]
+    assert section(basic["alpha-lesion.md"], "Listed as a differential of") == [
+        '<ul><li><a href="../beta-lesion/">Beta lesion</a></li></ul>']
 
 
 def test_references_and_further_reading(basic) -> None:
@@ -159,16 +164,14 @@ def test_references_and_further_reading(basic) -> None:
         "</ol>",
     ]
     assert section(basic["alpha-lesion.md"], "Further reading") == [
-        '<ul class="ossref-further">',
-        "<li>Zed Z. Further reading on lesions. London: Test Press; 2019.</li>",
-        "</ul>",
+        '<ul class="ossref-further"><li>Zed Z. Further reading on lesions. London: Test Press; 2019.</li></ul>',
     ]
 
 
 def test_what_links_here_and_cite_this_page(basic) -> None:
     assert section(basic["alpha-lesion.md"], "What links here") == [
-        "- [Beta lesion](beta-lesion.md)", "- [Gamma lesion](deep/gamma-lesion.md)",
-        "- [Overview of lesions](overview.md)"]
+        '<ul><li><a href="../beta-lesion/">Beta lesion</a></li><li><a href="../deep/gamma-lesion/">Gamma lesion</a>'
+        '</li><li><a href="../overview/">Overview of lesions</a></li></ul>']
     assert basic["alpha-lesion.md"].endswith(
         "## Cite this page\n\n"
         "Alpha lesion. In: Fixture site. Updated 2025-01-02. Available from: https://example.org/wiki/alpha-lesion/\n\n"
@@ -176,7 +179,8 @@ def test_what_links_here_and_cite_this_page(basic) -> None:
     # No date in front matter and no git: the parts that are unknown are left out.
     assert basic["beta-lesion.md"].endswith(
         "## Cite this page\n\nBeta lesion. In: Fixture site. Available from: https://example.org/wiki/beta-lesion/\n")
-    assert section(basic["deep/gamma-lesion.md"], "What links here") == ["- [Alpha lesion](../alpha-lesion.md)"]
+    assert section(basic["deep/gamma-lesion.md"], "What links here") == [
+        '<ul><li><a href="../../alpha-lesion/">Alpha lesion</a></li></ul>']
 
 
 # --------------------------------------------------------------------------- topic and generated pages
@@ -198,14 +202,14 @@ def test_home_is_the_a_to_z_index(basic) -> None:
         "## Conditions A\u2013Z", "",
         "[A](#a) \u00b7 [B](#b) \u00b7 [G](#g)", "",
         "### A", "",
-        "- AL \u2192 [Alpha lesion](alpha-lesion.md)",
-        "- Alpha body \u2192 [Alpha lesion](alpha-lesion.md)",
-        "- [Alpha lesion](alpha-lesion.md)", "",
+        '<ul><li>AL \u2192 <a href="alpha-lesion/">Alpha lesion</a></li>'
+        '<li>Alpha body \u2192 <a href="alpha-lesion/">Alpha lesion</a></li>'
+        '<li><a href="alpha-lesion/">Alpha lesion</a></li></ul>', "",
         "### B", "",
-        "- [Beta lesion](beta-lesion.md)", "",
+        '<ul><li><a href="beta-lesion/">Beta lesion</a></li></ul>', "",
         "### G", "",
-        "- Gamma \u2192 [Gamma lesion](deep/gamma-lesion.md)",
-        "- [Gamma lesion](deep/gamma-lesion.md)", "",
+        '<ul><li>Gamma \u2192 <a href="deep/gamma-lesion/">Gamma lesion</a></li>'
+        '<li><a href="deep/gamma-lesion/">Gamma lesion</a></li></ul>', "",
     ]) in body
 
 
@@ -214,9 +218,9 @@ def test_references_page_cites_back(basic) -> None:
     assert text.index('id="ref-three2022"') < text.index('id="ref-two2021"') < text.index('id="ref-one2020"')
     assert ('<p class="ossref-reference" id="ref-one2020"><span class="ossref-number">3.</span> Smith A, Jones B. '
             "One study of lesions.") in text
-    assert ("Cited in: [Alpha lesion](alpha-lesion.md), [Gamma lesion](deep/gamma-lesion.md), "
-            "[Overview of lesions](overview.md)") in text
-    assert "Cited in: [Alpha lesion](alpha-lesion.md), [Beta lesion](beta-lesion.md)" in text
+    assert ('Cited in: <a href="../alpha-lesion/">Alpha lesion</a>, <a href="../deep/gamma-lesion/">Gamma lesion</a>, '
+            '<a href="../overview/">Overview of lesions</a>') in text
+    assert 'Cited in: <a href="../alpha-lesion/">Alpha lesion</a>, <a href="../beta-lesion/">Beta lesion</a>' in text
 
 
 def test_tag_pages(basic) -> None:
@@ -224,9 +228,9 @@ def test_tag_pages(basic) -> None:
     meta, body = front_matter(basic["tags/muscle.md"])
     assert meta == {"title": "Tag: muscle"}
     assert body.endswith(
-        "- [Alpha lesion](../alpha-lesion.md): A lesion used to test rendering.\n"
-        "- [Beta lesion](../beta-lesion.md): The second lesion.\n"
-        "- [Gamma lesion](../deep/gamma-lesion.md): A lesion in a subfolder.\n")
+        '<ul><li><a href="../../alpha-lesion/">Alpha lesion</a>: A lesion used to test rendering.</li>'
+        '<li><a href="../../beta-lesion/">Beta lesion</a>: The second lesion.</li>'
+        '<li><a href="../../deep/gamma-lesion/">Gamma lesion</a>: A lesion in a subfolder.</li></ul>\n')
 
 
 def test_own_index_is_kept_and_the_a_to_z_appended(project, tmp_path) -> None:
@@ -236,7 +240,7 @@ def test_own_index_is_kept_and_the_a_to_z_appended(project, tmp_path) -> None:
     assert diagnostics == []
     assert texts["index.md"].startswith("---\ntitle: Welcome\n---\n\n# Welcome\n\nSee [AL](alpha-lesion.md).\n")
     assert "## Conditions A\u2013Z" in texts["index.md"]
-    assert "- [Welcome](index.md)" in lines_of(texts["alpha-lesion.md"])
+    assert '<li><a href="../">Welcome</a></li>' in texts["alpha-lesion.md"]
 
 
 # --------------------------------------------------------------------------- what render refuses
@@ -387,7 +391,8 @@ def test_the_wiki_renders_without_diagnostics(tmp_path) -> None:
     assert diagnostics == []
     oih = texts["ossified-intramuscular-hematoma.md"]
     assert "[@" not in oih and "[[" not in oih
-    assert "- OIH \u2192 [Ossified intramuscular hematoma](ossified-intramuscular-hematoma.md)" in texts["index.md"]
+    assert '<li>OIH \u2192 <a href="ossified-intramuscular-hematoma/">Ossified intramuscular hematoma</a></li>' \
+        in texts["index.md"]
 
 
 class Links(HTMLParser):
