@@ -8,10 +8,15 @@ cited records). This module then reads each block itself: it expands
 included), takes the value between the delimiters, and reports what is wrong.
 
 Every record in a file is either loaded or reported at its line. Positions
-are 1-based: bibtexparser's 0-based ``start_line`` is converted in
-:func:`_line` and nowhere else; columns come from the block's offset in the
-text. Line endings are normalised to ``\\n`` (so a lone ``\\r`` ends a line,
-as in editors) and a UTF-8 byte-order mark is dropped before parsing, so
+are 1-based and come from the block's offset in the text; only a block that
+cannot be found in the text falls back on bibtexparser's 0-based
+``start_line``, converted in :func:`_line` and nowhere else.
+
+A file yields at most :data:`~ossref.checks.MAX_PER_CODE` diagnostics of
+one rule, then one that counts the rest (:func:`~ossref.checks.cap_per_code`).
+
+Line endings are normalised to ``\\n`` (so a lone ``\\r`` ends a line, as
+in editors) and a UTF-8 byte-order mark is dropped before parsing, so
 neither shifts a position.
 """
 
@@ -19,6 +24,7 @@ from __future__ import annotations
 
 import logging
 import os
+from bisect import bisect_right
 import re
 import stat
 from pathlib import Path
@@ -36,6 +42,7 @@ from bibtexparser.model import (
     String,
 )
 
+from .checks import cap_per_code
 from .diagnostics import Diagnostic, diag
 from .identifiers import check_doi, check_isbn, check_pmcid, check_pmid, check_url, normalize_doi, normalize_pmid
 from .model import Reference
@@ -100,7 +107,8 @@ def load_bib_file(path: Path, rel: str, max_bytes: int) -> tuple[list[Reference]
             diag(rel, 1, 1, "bib-syntax", f"could not read this BibTeX file (internal error: {exc!r})",
                  "please report this as an ossref bug, with the file")
         ]
-    return refs, sorted(diags)
+    diags += _unsafe_text(text, rel)
+    return refs, cap_per_code(sorted(diags))
 
 
 def load_bibliography(
@@ -140,6 +148,30 @@ def load_bibliography(
                 refs[ref.key] = ref
     diags.extend(_duplicate_works(refs))
     return refs, sorted(diags)
+
+
+def _unsafe_text(text: str, rel: str) -> list[Diagnostic]:
+    """``unsafe-text`` at every control or bidirectional-override character
+    (the loader's :data:`~ossref.loader.UNSAFE_TEXT`), in ``text`` as
+    normalised by :func:`_read`, so positions agree with the other findings.
+    A record holding one still loads: the error stops the build, and the
+    record is not lost meanwhile."""
+    from .loader import UNSAFE_TEXT  # here, not at the top: the loader imports this module
+
+    out: list[Diagnostic] = []
+    line, line_start, counted = 1, 0, 0
+    for match in UNSAFE_TEXT.finditer(text):
+        at = match.start()
+        newlines = text.count("\n", counted, at)
+        if newlines:
+            line += newlines
+            line_start = text.rfind("\n", counted, at) + 1
+        counted = at
+        char = match.group()
+        out.append(diag(rel, line, at - line_start + 1, "unsafe-text",
+                        f"invisible control character U+{ord(char):04X} in a BibTeX file",
+                        "delete it; it can make text display differently from what it is"))
+    return out
 
 
 def _duplicate_works(refs: dict[str, Reference]) -> list[Diagnostic]:
@@ -229,6 +261,8 @@ class _FileReader:
         self.text = text
         self.rel = rel
         self.cursor = 0  # where the next block's raw text is searched from
+        self.previous = -1  # offset of the previous block found
+        self._starts: list[int] | None = None  # offsets of the lines' starts
         self.macros: dict[str, str] = {}
         self.refs: list[Reference] = []
         self.diags: list[Diagnostic] = []
@@ -262,12 +296,49 @@ class _FileReader:
     # ------------------------------------------------------------- positions
 
     def _locate(self, block: Block) -> int:
-        """Offset of the block's first character in the text; -1 if unknown."""
+        """Offset of the block's first character in the text; -1 if unknown.
+
+        Blocks come in text order, each raw text normally after the previous
+        one; but the raw text of a block that failed to parse can end with the
+        "@type" of the next, and bibtexparser's line is off after some broken
+        blocks (e.g. "@@@"). So: the first match after the previous block, if
+        it is on bibtexparser's line; else a match starting on that line;
+        else the first match after the previous block's start."""
         raw = block.raw or ""
-        offset = self.text.find(raw, self.cursor) if raw else -1
+        if not raw:
+            return -1
+        text = self.text
+        offset = text.find(raw, self.cursor)
+        line = block.start_line
+        if isinstance(line, int) and line >= 0 and (offset < 0 or self._line_of(offset) != line):
+            starts = self._line_starts()
+            if line < len(starts):
+                lo = max(starts[line], self.previous + 1)
+                hi = (starts[line + 1] if line + 1 < len(starts) else len(text)) + len(raw)
+                on_line = text.find(raw, lo, hi) if lo < hi else -1
+                if on_line >= 0:
+                    offset = on_line
+        if offset < 0:
+            offset = text.find(raw, self.previous + 1)
         if offset >= 0:
-            self.cursor = offset + len(raw)
+            self.previous = offset
+            self.cursor = max(self.cursor, offset + len(raw))
         return offset
+
+    def _line_of(self, offset: int) -> int:
+        """0-based line of ``offset``."""
+        return bisect_right(self._line_starts(), offset) - 1
+
+    def _line_starts(self) -> list[int]:
+        if self._starts is None:
+            self._starts = [0] + [m.end() for m in re.finditer("\n", self.text)]
+        return self._starts
+
+    def _line(self, block: Block, offset: int) -> int:
+        """1-based line of the block starting at ``offset``, from the text,
+        like its column (bibtexparser's ``start_line`` is off after some
+        broken blocks); bibtexparser's only if the block was not found."""
+        return self._line_of(offset) + 1 if offset >= 0 else _line(block)
 
     def _column(self, offset: int) -> int:
         if offset < 0:
@@ -280,7 +351,7 @@ class _FileReader:
     # ---------------------------------------------------------------- blocks
 
     def _entry(self, entry: Entry, offset: int) -> None:
-        line, column = _line(entry), self._column(offset)
+        line, column = self._line(entry, offset), self._column(offset)
         key, kind = entry.key, entry.entry_type
         if not kind:
             self._unusable(entry, offset, "an entry without a type (`@{...`)")
@@ -376,7 +447,7 @@ class _FileReader:
                       "put the whole value in braces, or join parts with `#`")
 
     def _string(self, string: String, offset: int) -> None:
-        line, column = _line(string), self._column(offset)
+        line, column = self._line(string, offset), self._column(offset)
         kind, _ = _head(string.raw or "")
         if kind.lower() != "string":
             return self._unusable(string, offset, f"`@{kind}` is read as @string by the parser")
@@ -392,7 +463,7 @@ class _FileReader:
         self.macros[name.lower()] = text
 
     def _failed(self, block: ParsingFailedBlock, offset: int) -> None:
-        line, column = _line(block), self._column(offset)
+        line, column = self._line(block, offset), self._column(offset)
         kind, key = _head(block.raw or "")
         what = f"`@{kind}{{{key}`" if key else f"`@{kind}`"
         reason = getattr(block.error, "abort_reason", "") or str(block.error)
@@ -413,7 +484,7 @@ class _FileReader:
             if not stripped or stripped.startswith("%"):
                 continue
             column = self._column(offset) if index == 0 else len(text) - len(text.lstrip()) + 1
-            self._add(_line(block) + index, column, "bib-field", f"stray text outside any entry: `{_show(stripped)}`",
+            self._add(self._line(block, offset) + index, column, "bib-field", f"stray text outside any entry: `{_show(stripped)}`",
                       "this is usually a broken entry; fix or delete it, and start comment lines with `%`")
             return
 
@@ -426,7 +497,7 @@ class _FileReader:
             self._unusable(block, offset, f"`@{kind}` is read as a comment or preamble by the parser")
 
     def _unusable(self, block: Block, offset: int, what: str) -> None:
-        self._add(_line(block), self._column(offset), "bib-syntax", f"{what}; it was not loaded",
+        self._add(self._line(block, offset), self._column(offset), "bib-syntax", f"{what}; it was not loaded",
                   "use a standard BibTeX/biblatex type such as @article, @book or @misc")
 
 

@@ -3,13 +3,16 @@
 :func:`check_project` returns diagnostics; it prints nothing and changes
 nothing. Per-file problems (YAML, schema, BibTeX syntax) were already found by
 the loaders; this module adds what needs the whole project, and the body
-rules (raw HTML, unsafe URLs) that need the scanned body.
+rules (raw HTML, unsafe URLs, too-complex Markdown) that need the body.
+
+No file yields more than :data:`MAX_PER_CODE` diagnostics of one rule: the
+rest are summed up in one more (:func:`cap_per_code`), so a hostile file
+cannot bury the report under hundreds of thousands of lines.
 """
 
 from __future__ import annotations
 
 import difflib
-import html
 import posixpath
 import re
 from collections.abc import Iterable
@@ -19,19 +22,47 @@ from markdown.extensions.toc import slugify
 from .diagnostics import Diagnostic, diag
 from .index import NameIndex, anchors, normalize
 from .model import Link, Page, Project
+from .scan import SAFE_SCHEMES, complexity, url_scheme
 
-SAFE_SCHEMES = ("http", "https", "mailto")
-_SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]*):")
-# Browsers ignore these inside a URL's scheme, so "java\tscript:" is javascript:.
-_IGNORED_IN_URL = re.compile(r"[\x00-\x20\x7f]+")
+__all__ = ["MAX_PER_CODE", "SAFE_SCHEMES", "cap_per_code", "check_project", "url_scheme"]
+
+#: Most diagnostics of one rule reported for one file. A real file has a
+#: handful; past this many, the author needs the first ones and a count.
+MAX_PER_CODE = 50
+_CLEAN_SCHEME = re.compile(r"[a-z][a-z0-9+.\-]*")
 
 
-def url_scheme(url: str) -> str | None:
-    """The scheme a browser would see in ``url`` (lower-case), or None for a
-    relative URL. Entities are decoded first, as Markdown does."""
-    cleaned = _IGNORED_IN_URL.sub("", html.unescape(url))
-    match = _SCHEME.match(cleaned)
-    return match.group(1).lower() if match else None
+def cap_per_code(diagnostics: list[Diagnostic], limit: int = MAX_PER_CODE) -> list[Diagnostic]:
+    """``diagnostics`` with at most ``limit`` of one rule per file: the first
+    ``limit`` by position, then one diagnostic of the same rule, at the first
+    one left out, saying how many more there are and on which lines. Nothing
+    goes unreported: every finding is listed or counted in a summary. The
+    order is kept when nothing is left out; otherwise the result is sorted."""
+    groups: dict[tuple[str, str], list[Diagnostic]] = {}
+    for d in diagnostics:
+        groups.setdefault((d.path, d.code), []).append(d)
+    if all(len(group) <= limit for group in groups.values()):
+        return diagnostics
+    out: list[Diagnostic] = []
+    for (path, code), group in groups.items():
+        if len(group) <= limit:
+            out += group
+            continue
+        group.sort()
+        out += group[:limit]
+        rest = group[limit:]
+        out.append(summary(path, code, rest[0].line, rest[0].column, rest[-1].line, len(rest), limit))
+    return sorted(out)
+
+
+def summary(path: str, code: str, line: int, column: int, last_line: int, count: int,
+            limit: int = MAX_PER_CODE) -> Diagnostic:
+    """The diagnostic standing for ``count`` more of rule ``code`` in ``path``,
+    from ``line``:``column`` to ``last_line``."""
+    lines = f"line {line}" if last_line == line else f"lines {line}-{last_line}"
+    return diag(path, line, column, code,
+                f"... and {count:,} more `{code}` findings in this file ({lines}), not listed one by one",
+                f"fix the {limit} listed above and check again")
 
 
 def check_project(project: Project) -> list[Diagnostic]:
@@ -40,17 +71,22 @@ def check_project(project: Project) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     cited: set[str] = set()
     for page in project.pages:
-        out += _body_rules(page)
-        out += _links(page, index, by_path)
-        out += _citations(page, project, cited)
+        found = list(_too_complex(page))
+        found += _body_rules(page)
+        found += _links(page, index, by_path)
+        found += _citations(page, project, cited)
+        out += cap_per_code(found)
     out += _differentials(project.pages, index)
     out += _duplicate_names(project.pages)
-    for key, ref in project.references.items():
-        if key not in cited:
-            out.append(diag(ref.path, ref.line, ref.column, "unused-reference",
-                            f"reference `{key}` is cited by no page",
-                            "cite it with [@" + key + "] where it supports a statement, or remove it"))
-    return out
+    unused = [diag(ref.path, ref.line, ref.column, "unused-reference", f"reference `{key}` is cited by no page",
+                   "cite it with [@" + key + "] where it supports a statement, or remove it")
+              for key, ref in project.references.items() if key not in cited]
+    return out + cap_per_code(unused)
+
+
+def _too_complex(page: Page) -> Iterable[Diagnostic]:
+    for pos, message, hint in complexity(page.body, page.body_line):
+        yield diag(page.path, pos.line, pos.column, "too-complex", message, hint)
 
 
 def _body_rules(page: Page) -> Iterable[Diagnostic]:
@@ -67,10 +103,22 @@ def _body_rules(page: Page) -> Iterable[Diagnostic]:
             continue
         # The scanner splits off "#fragment"; an entity such as "&#x09;" contains one.
         scheme = url_scheme(link.target + ("#" + link.anchor if link.anchor else ""))
-        if scheme is not None and scheme not in SAFE_SCHEMES:
+        if scheme is None or scheme in SAFE_SCHEMES:
+            continue
+        if _CLEAN_SCHEME.fullmatch(scheme):
             yield diag(page.path, link.pos.line, link.pos.column, "unsafe-url",
                        f"link scheme `{scheme}:` is not allowed",
                        "only http, https and mailto links, or relative links to pages")
+        else:
+            yield diag(page.path, link.pos.line, link.pos.column, "unsafe-url",
+                       f"link destination `{_show(scheme)}:...` may render with a scheme other than"
+                       " http, https or mailto",
+                       "write the URL plainly: no code spans, backslashes or brackets before its first colon")
+
+
+def _show(text: str, limit: int = 40) -> str:
+    text = "".join(c if c.isprintable() else " " for c in text).replace("`", "'")
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _links(page: Page, index: NameIndex, by_path: dict[str, Page]) -> Iterable[Diagnostic]:

@@ -65,6 +65,7 @@ RULES: dict[str, Rule] = _rules(
     ("bib-entry-type", W, "an unknown BibTeX entry type"),
     ("empty-page", W, "a Markdown file with no content"),
     ("render-error", E, "a page that could not be rendered"),
+    ("too-complex", E, "Markdown nested or repetitive enough to make rendering slow or fail"),
 )
 
 

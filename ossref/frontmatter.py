@@ -14,6 +14,7 @@ anchors, aliases and non-standard tags as they appear.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -104,7 +105,7 @@ def parse_frontmatter(text: str, path: str, max_bytes: int, max_depth: int) -> F
         data, positions, problems = _read_events(yaml_text, path)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line, column = (mark.line + 2, mark.column + 1) if mark else (2, 1)
+        line, column = _Lines(yaml_text).position(mark) if mark else (2, 1)
         problem = exc.problem or exc.context or "invalid YAML"
         result.ok = False
         result.diagnostics.append(
@@ -191,6 +192,7 @@ def _read_events(text: str, path: str) -> tuple[Any, dict[tuple, Position], list
     aliases, complex keys, non-standard tags and duplicate keys.
     """
     loader = _Loader(text)
+    lines = _Lines(text)
     constructor = yaml.constructor.SafeConstructor()
     resolver = yaml.resolver.Resolver()
     positions: dict[tuple, Position] = {}
@@ -201,7 +203,7 @@ def _read_events(text: str, path: str) -> tuple[Any, dict[tuple, Position], list
     documents = 0
 
     def pos(mark: Any) -> Position:
-        return Position(mark.line + 2, mark.column + 1)
+        return Position(*lines.position(mark))
 
     def refuse(mark: Any, message: str, hint: str = "") -> None:
         p = pos(mark)
@@ -301,6 +303,26 @@ def _read_events(text: str, path: str) -> tuple[Any, dict[tuple, Position], list
     # Positions under a refused key point into values that were dropped.
     positions = {k: v for k, v in positions.items() if _BAD_KEY not in k}
     return root, positions, problems
+
+
+class _Lines:
+    """File positions of YAML marks. The YAML parsers also end lines at
+    ``\\r``, ``\\x85``, ``\\u2028`` and ``\\u2029``; editors, the body
+    scanner and the reports count ``\\n`` only, so a mark's line and column
+    are worked out again from its ``index`` (a code point offset, in both the
+    C and the pure-Python parser). The YAML text starts on file line 2."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.newlines = [m.start() for m in re.finditer("\n", text)]
+
+    def position(self, mark: Any) -> tuple[int, int]:
+        index = getattr(mark, "index", None)
+        if not isinstance(index, int) or not 0 <= index <= len(self.text):
+            return mark.line + 2, mark.column + 1
+        k = bisect_right(self.newlines, index - 1)  # newlines before index
+        start = self.newlines[k - 1] + 1 if k else 0
+        return k + 2, index - start + 1
 
 
 def _events(loader: Any):

@@ -22,10 +22,21 @@ How it works, in passes over the text:
 Two readings of the body, on purpose. What counts as code follows
 CommonMark (as ossref's rules promise authors); the page is rendered by Python-Markdown,
 which disagrees in a few places (an unclosed or indented fence is not code to
-it, and its code spans pair backticks differently). Hiding raw HTML that the
-renderer will emit would defeat the ``raw-html`` check, so raw HTML is
-reported when it is outside code in *either* reading; everything else follows
-the CommonMark reading only.
+it, its code spans pair backticks differently, and it reads HTML comments its
+own way). Hiding raw HTML or a script link that the renderer will emit would
+defeat the ``raw-html`` and ``unsafe-url`` checks, so raw HTML is reported
+when it is outside code in *either* reading, and so is a link whose
+destination may render with an unsafe scheme (see :func:`url_scheme` and
+:class:`_LinkSweep`); everything else follows the CommonMark reading only.
+
+Both readings follow Python-Markdown's block structure where it matters for
+those two rules: text indented under an admonition, a details block, a
+footnote or a definition is text, not indented code; a block quote, a
+reference definition, an admonition or a definition splits the paragraph
+before it, so backticks do not pair across it.
+
+:func:`complexity` is separate: where Python-Markdown itself would be too
+slow on a body, or fail.
 """
 
 from __future__ import annotations
@@ -40,7 +51,7 @@ from markdown.extensions.toc import unique as _toc_unique
 
 from .model import BodyScan, CitationGroup, CitationItem, Heading, Link, Position, RawHtml
 
-__all__ = ["scan_body"]
+__all__ = ["SAFE_SCHEMES", "scan_body", "url_scheme"]
 
 # ----------------------------------------------------------------------------- entry point
 
@@ -61,8 +72,8 @@ def scan_body(body: str, body_line: int) -> BodyScan:
       ``[[`` to ``]]``, ``<`` to ``>``, ``[`` to ``]``), so a renderer can
       splice a replacement in.
     * Nothing inside fenced code, indented code, code spans or HTML comments
-      is reported, except raw HTML that Python-Markdown would render (see the
-      module docstring).
+      is reported, except raw HTML and unsafe links that Python-Markdown
+      would render (see the module docstring).
     * Results are in body order within each list. Ranges never partly
       overlap, but one may lie inside a link's label: the image in
       ``[![alt](i.png)](page.md)``, a citation in ``[see [@a]](page.md)``.
@@ -88,6 +99,44 @@ def _scan_strict(body: str, body_line: int) -> BodyScan:
     _Scanner(body, body_line).run(result)
     return result
 
+# ----------------------------------------------------------------------------- URL schemes
+
+#: The only schemes a link may have; anything else is ``unsafe-url``.
+SAFE_SCHEMES = ("http", "https", "mailto")
+_URL_SCHEME = re.compile(r"([a-zA-Z][a-zA-Z0-9+.\-]*):")
+# Browsers drop tabs and newlines anywhere in a URL (and leading C0 controls
+# and spaces), so "java\tscript:" is javascript:. Dropping every control and
+# space is stricter than that, never looser.
+_URL_IGNORED = re.compile(r"[\x00-\x20\x7f]+")
+# What Python-Markdown rewrites in an inline link's destination before it
+# becomes the href: backslash escapes, code spans (their backticks go), and
+# references and footnote references (replaced by their text). Its escape,
+# backtick, reference and footnote patterns all run before its link pattern.
+_PM_REWRITTEN = re.compile(r"[\\`\[\]]")
+
+
+def url_scheme(url: str) -> str | None:
+    """The scheme a browser may see in the href rendered from link destination
+    ``url``, lower-cased; None for a relative URL.
+
+    Entities are decoded (the browser decodes them in the href), controls and
+    spaces dropped, and leading ``<`` removed (Python-Markdown strips the
+    angle brackets of ``<url>`` forms). When the text before the first colon
+    is not a scheme as written but holds a character Python-Markdown rewrites
+    (``\\``, a backtick, ``[`` or ``]``), the result is that text itself: the
+    rendered href may well start with a scheme (```java`s`cript:``` renders as
+    ``javascript:``), and such text is never one of :data:`SAFE_SCHEMES`.
+    """
+    cleaned = _URL_IGNORED.sub("", _html.unescape(url) if "&" in url else url).lstrip("<")
+    match = _URL_SCHEME.match(cleaned)
+    if match:
+        return match.group(1).lower()
+    colon = cleaned.find(":")
+    if colon > 0 and _PM_REWRITTEN.search(cleaned, 0, colon):
+        return cleaned[:colon].lower()
+    return None
+
+
 # ----------------------------------------------------------------------------- patterns
 
 _SEP = "\x00"  # stands in for a newline that ends a block, in the working copies
@@ -103,6 +152,23 @@ _SETEXT_UNDERLINE = re.compile(r"[=-]+[ \t]*\r?$")
 _HR = re.compile(r" {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*\r?$")
 _LIST_ITEM = re.compile(r" {0,3}(?:[-*+]|\d{1,9}[.)])(?:[ \t]|\r?$)")
 _QUOTE_PREFIX = re.compile(r"(?: {0,3}>[ ]?)+")
+# Lines that open a block whose body Python-Markdown reads indented by four
+# more columns, even after blank lines: admonitions (!!!), details (???),
+# footnote definitions and definitions (def_list).
+# A reference definition on one line (its URL may follow on the next), as
+# Python-Markdown's ReferenceProcessor matches it, after any block quote or
+# list markers: it splits the paragraph around the definition.
+_DEF_BODY = (
+    r" {0,3}\[[^\[\]\n]*\]:[ \t]*(?:(?P<url>[^\s]+)[ \t]*(?P<title>\"[^\"\n]*\"|'[^'\n]*'|\([^\n]*\))?[ \t]*)?\r?$"
+)
+# After block quote markers; or quote and list markers, on a line that starts a list item.
+_DEF_LINE = re.compile(r"(?:[ \t]*>)*" + _DEF_BODY)
+_DEF_LINE_ITEM = re.compile(r"(?:[ \t]*(?:>|[-*+][ \t]|[0-9]{1,9}[.)][ \t]))*" + _DEF_BODY)
+_DEF_URL_LINE = re.compile(r"[ \t>]*[^\s]+[ \t]*(?P<title>\"[^\"\n]*\"|'[^'\n]*'|\([^\n]*\))?[ \t]*\r?$")
+_DEF_TITLE_LINE = re.compile(r"[ \t>]*(?:\"[^\"\n]*\"|'[^'\n]*'|\([^\n]*\))[ \t]*\r?$")
+_CONTAINER_OPEN = re.compile(r"(?:!!! ?|\?\?\?\+? ?)[\w\-]|\[\^[^\]\n]*\]:|:[ \t]")
+#: First characters of a line that may split a paragraph for Python-Markdown.
+_MAY_SPLIT = frozenset("<>#!?[:|-*+=_~0123456789")
 #: A line starting with none of these (after indentation) is plain paragraph text.
 _SPECIAL_FIRST = frozenset("-*+_=#>`~<0123456789")
 _BLANK_RUN = re.compile(r"[^\n\x00]+")
@@ -128,10 +194,10 @@ _LOOSE_TITLE = re.compile(r"\s+(?:\"[^\"]*\"|'[^']*')\s*$")
 _BRACKET_START = re.compile(r"\[")
 _REFDEF_START = re.compile(r"[\n\x00] {0,3}\[")
 _REFDEF = re.compile(
-    r"(?P<open>\[)(?P<id>[^\[\]\x00\n^][^\[\]\x00\n]*)\]:[ \t]*(?:\n[ \t]*)?"
+    r"(?P<open>\[)(?P<id>[^\[\]\x00\n^][^\[\]\x00\n]*)\]:[ \t]*(?:[\n\x00][ \t]*)?"
     # No space in the destination, even in <...>: Python-Markdown's rule. A
     # definition it rejects is rendered as text, raw HTML included.
-    rf"(?P<dest>[^\s\x00]+)(?:[ \t\n]+{_TITLE})?[ \t]*(?=[\n\x00]|\Z)"
+    rf"(?P<dest>[^\s\x00]+)(?:[ \t\n\x00]+{_TITLE})?[ \t]*(?=[\n\x00]|\Z)"
 )
 _CITE_KEY = re.compile(r"(?<![\w@])@(\w(?:[\w.:\-]*[\w\-])?)")
 _ANGLE = re.compile(
@@ -233,7 +299,9 @@ def _inline_code(text: str, pm: bool, comments: bool = True) -> tuple[list[tuple
     across one. With ``pm=False`` backtick runs pair as in CommonMark (a run
     closes only on the next run of the same length). With ``pm=True`` they
     pair as Python-Markdown 3.11 pairs them: failing an equal run, an opener
-    pairs with the first of the longest later runs if that is shorter.
+    pairs with the first of the longest later runs if that is shorter, and
+    failing that the search resumes as far past the run as the run is long
+    (so it may resume inside a later run); and a comment cannot hold "<!--".
 
     With ``comments=False`` only code spans are found, as Python-Markdown
     finds them in a paragraph before anything else (comments come later, as
@@ -293,17 +361,27 @@ def _inline_code(text: str, pm: bool, comments: bool = True) -> tuple[list[tuple
     k = 0  # next run to consider
     while True:
         # The next token is the earlier of the next run and the next "<!--".
-        while k < nruns and runs[k][0] < pos:
-            k += 1
+        if pm:  # Python-Markdown may resume inside a run (see below)
+            while k < nruns and runs[k][1] <= pos:
+                k += 1
+        else:
+            while k < nruns and runs[k][0] < pos:
+                k += 1
         if comment_at != -1 and comment_at < pos:
             comment_at = text.find("<!--", pos)
         run_at = runs[k][0] if k < nruns else -1
         if run_at == -1 and comment_at == -1:
             break
+        if pm and run_at != -1 and run_at < pos:
+            run_at = pos
         if comment_at != -1 and (run_at == -1 or comment_at < run_at):
             s = comment_at
             end = _comment_end(text, s, close, bang)
             block_end = sep_next.find(s)
+            if pm and end != -1 and text.find("<!--", s + 4, end) != -1:
+                # Python-Markdown's inline comment cannot hold "<!--": it
+                # renders this "<!--" as text, and what follows as Markdown.
+                end = -1
             if end != -1 and (block_end == -1 or end <= block_end):
                 spans.append((s, end))
                 pos = end
@@ -311,6 +389,7 @@ def _inline_code(text: str, pm: bool, comments: bool = True) -> tuple[list[tuple
                 pos = s + 4
             continue
         s, e = runs[k]
+        s = max(s, run_at)
         op = s + 1 if _escaped(text, s) else s
         length = e - op
         pos = e
@@ -323,12 +402,20 @@ def _inline_code(text: str, pm: bool, comments: bool = True) -> tuple[list[tuple
             pos = c + length
             continue
         unmatched = True
-        if pm and 0 < later_max[k] < length:
-            shorter = later_max[k]
-            c = next_run(shorter, e, limit)
-            if c != -1:
-                spans.append((op, c + shorter))
-                pos = c + shorter
+        if pm:
+            if 0 < later_max[k] < length:
+                shorter = later_max[k]
+                c = next_run(shorter, e, limit)
+                if c != -1:
+                    spans.append((op, c + shorter))
+                    pos = c + shorter
+                    continue
+            # Python-Markdown 3.11 (BacktickInlineProcessor.find_code_spans)
+            # resumes its search for an opener as many characters after the
+            # run as the run is long: "``x```" never pairs its "```", whose
+            # first two backticks are skipped. Text it skips cannot open a
+            # code span, so raw HTML after it is rendered.
+            pos = min(op + 2 * length, limit)
     return spans, unmatched
 
 
@@ -649,17 +736,27 @@ class _Scanner:
         a_only: list[tuple[int, int]] = []  # fenced code that Python-Markdown renders as text
         headings: list[tuple[int, int, str]] = []  # (level, offset of marker, raw text)
         close, bang = _Next(body, "-->"), _Next(body, "--!>")
+        html_open = _OpenComments(body, close, bang)
+        self.pm_fences: list[tuple[int, int]] = []  # fenced code to Python-Markdown, in order
 
         TEXT, BLANK, OTHER = 0, 1, 2
         prev = BLANK  # the body starts like after a blank line
         prev_block_start = False  # was the previous TEXT line the first of a block
         in_list = False
+        list_open = False  # the last block is a list, to Python-Markdown's ListIndentProcessor
+        list_block = False  # the current block is indented content of that list
+        in_quote = False  # the current paragraph is inside a block quote
+        para_start = 0  # first line of the current run of joined lines
+        containers: list[int] = []  # body indents of open admonitions, footnotes, definitions
         in_icode = False
         in_table = False
         after_quote_heading = False
         prev_quote_heading = False  # the previous TEXT line followed a heading inside a quote
         comment_end = -1
         fence: tuple[str, int, int, int, bool] | None = None  # char, length, first line, indent, info ok
+        lead = 0  # the first line that is not empty
+        while lead < nlines and not lines[lead]:
+            lead += 1
         i = 0
         while i < nlines:
             ln = lines[i]
@@ -670,6 +767,8 @@ class _Scanner:
                 char, flen, first, findent, info_ok = fence
                 stripped = ln.lstrip(" \t")
                 ind = len(ln) - len(stripped)
+                box = containers[-1] if containers and ind >= containers[-1] else 0
+                ind -= box
                 m = _FENCE_CLOSE.match(stripped) if stripped[:1] == char else None
                 if m and ind <= (7 if in_list else 3) and len(m.group(1)) >= flen and m.group(1)[0] == char:
                     body_text = body[starts[first + 1] if first + 1 < nlines else e : s]
@@ -698,7 +797,16 @@ class _Scanner:
             quote_heading_before = after_quote_heading
             after_quote_heading = False
             stripped = ln.lstrip(" \t")
-            if not stripped or stripped == "\r":
+            if ln and i == lead and (not stripped or stripped == "\r") and len(ln.expandtabs(4).rstrip("\r")) < 4:
+                # Python-Markdown blanks a line of spaces only after a newline:
+                # as the document's first line it starts a paragraph, so an
+                # indented line after it is no code. (Leading empty lines may
+                # be stripped on the way to it.)
+                prev, prev_block_start, para_start = TEXT, True, i
+                i += 1
+                continue
+            if not stripped or stripped == "\r" or (stripped[0] == ">" and not stripped.strip(" \t\r>")):
+                # A line of only ">" markers is a blank line inside the quote.
                 prev = BLANK
                 in_table = False
                 i += 1
@@ -709,7 +817,12 @@ class _Scanner:
                 for ch in ln[:ind]:
                     col = col + 4 - col % 4 if ch == "\t" else col + 1
                 ind = col
-            code_indent = 8 if in_list else 4
+            # A container's body ends at a line indented less after a blank
+            # line (a lazy continuation line keeps it open).
+            while containers and ind < containers[-1] and prev == BLANK:
+                containers.pop()
+            box = containers[-1] if containers and ind >= containers[-1] else 0
+            code_indent = max(box + 4, 8 if in_list or list_open else 4)
 
             # Indented code cannot interrupt a paragraph (that is a continuation line).
             if ind >= code_indent and (prev != TEXT or in_icode):
@@ -720,16 +833,45 @@ class _Scanner:
                 continue
             in_icode = False
 
+            # From here on, indentation counts from the container's body, as
+            # Python-Markdown reads the body with that much removed; ``col``
+            # is where the body starts in the line (no tab: else 0).
+            col = box if box and ln[:box] == " " * box else 0
+            ind -= box
             first = stripped[0]
+            # Python-Markdown's processors for these search the whole block,
+            # so such a line splits a paragraph: nothing pairs across it.
+            # A line less indented than an open container's body is not part
+            # of it (Python-Markdown takes only the indented lines) and does
+            # not continue the paragraph before it.
+            outside = bool(containers) and not box
+            opener = first in "!?[:" and ind <= (7 if in_list else 3) and _CONTAINER_OPEN.match(stripped) is not None
+            if opener:
+                containers.append(box + ind + 4)
+                if first == ":" and prev == TEXT:
+                    # def_list makes each line before a definition a term of its own.
+                    for k in range(para_start, i):
+                        joins[k] = False
             if first not in _SPECIAL_FIRST and not in_table and ind < 4:
                 # The common case, a line of prose: nothing below can apply
                 # but the paragraph bookkeeping at the end of this loop.
                 if in_list and ind == 0 and prev != TEXT:
                     in_list = False
-                if prev == TEXT:
+                if prev != TEXT:
+                    list_open = list_block = False
+                span = _def_span(lines, i, col) if first == "[" and "]:" in ln else 0
+                if span:
+                    for k in range(i, i + span - 1):
+                        joins[k] = True
+                    prev = OTHER
+                    i += span
+                    continue
+                in_quote = prev == TEXT and in_quote
+                if prev == TEXT and not opener and not outside:
                     joins[i - 1] = True
                     prev_block_start = False
                 else:
+                    para_start = i
                     prev_block_start = True
                     if "|" in ln and i + 1 < nlines and _table_start(ln, lines[i + 1]):
                         in_table = True
@@ -739,29 +881,43 @@ class _Scanner:
                 continue
             is_item = False
             if first in "-*+0123456789":
-                is_item = _LIST_ITEM.match(ln) is not None and not _HR.match(ln)
+                is_item = _LIST_ITEM.match(ln, col) is not None and not _HR.match(ln, col)
             # Python-Markdown: a list cannot interrupt a paragraph; an unindented
             # line ends a list unless it lazily continues an item's paragraph.
             if is_item:
                 in_list = in_list or prev != TEXT
             elif in_list and ind == 0 and (prev != TEXT or first in "#`~-*_=<>"):
                 in_list = False
+            # For indented code, Python-Markdown asks whether the block before
+            # is a list: an indented block after it is the last item's (and
+            # takes its lazy lines along), whatever those lines are.
+            if prev != TEXT:
+                if is_item:
+                    list_open, list_block = True, False
+                else:
+                    list_block = list_open and ind >= 4
+                    list_open = list_block
+            elif list_open and not list_block and not is_item and ind < 4 and (
+                first in "#<" or _HR.match(ln, col) or (first in "=-" and _SETEXT_UNDERLINE.match(stripped))
+            ):
+                list_open = False
 
             # Fenced code.
             if first in "`~" and ind <= (7 if in_list else 3):
                 m = _FENCE_OPEN.match(stripped)
                 if m and not (m.group(1)[0] == "`" and "`" in m.group(2)):
                     info_ok = _PM_FENCE_INFO.match(m.group(2)) is not None
-                    fence = (m.group(1)[0], len(m.group(1)), i, ind, info_ok)
+                    fence = (m.group(1)[0], len(m.group(1)), i, ind, info_ok)  # ind: from the box
                     in_table = False
                     i += 1
                     continue
 
             # A comment that starts a line: Python-Markdown passes it through
-            # as a block, however many lines (even blank ones) it spans.
+            # as a block, however many lines (even blank ones) it spans;
+            # unless an earlier "<!--" is still open to its HTML parser.
             if first == "<" and ind <= 3 and stripped.startswith("<!--"):
                 cs = s + (len(ln) - len(stripped))
-                end = _comment_end(body, cs, close, bang)
+                end = _comment_end(body, cs, close, bang) if not html_open.covers(cs, self.pm_fences) else -1
                 if end != -1:
                     in_table = False
                     blank_both.append((cs, end))
@@ -784,7 +940,7 @@ class _Scanner:
             # ATX heading, also inside a block quote.
             atx_line = stripped
             if first == ">":
-                q = _QUOTE_PREFIX.match(ln)
+                q = _QUOTE_PREFIX.match(ln, col)
                 atx_line = ln[q.end() :] if q else stripped
                 heading_indent_ok = True
             if atx_line[:1] == "#" and heading_indent_ok:
@@ -823,7 +979,7 @@ class _Scanner:
 
             # A thematic break, unless Python-Markdown's setext rule (tried
             # first) makes it the text of a heading underlined on the next line.
-            if first in "-*_" and _HR.match(ln):
+            if first in "-*_" and _HR.match(ln, col):
                 nxt = lines[i + 1] if i + 1 < nlines else ""
                 if not (prev != TEXT and nxt[:1] in ("=", "-") and _SETEXT_UNDERLINE.match(nxt)):
                     prev = OTHER
@@ -831,12 +987,29 @@ class _Scanner:
                     i += 1
                     continue
 
+            span = _def_span(lines, i, col, is_item and in_list) if "]:" in ln else 0
+            if span:
+                for k in range(i, i + span - 1):
+                    joins[k] = True
+                prev = OTHER
+                i += span
+                continue
+
             # A paragraph (or list item, quote, table row) line. A list item
             # does not start a block for Python-Markdown's setext rule, but its
             # inline content is separate from the line before.
-            if prev == TEXT and not is_item:
+            # A quote line splits the paragraph before it, unless that is in
+            # the quote already (lazy continuation lines are).
+            quote_line = first == ">" and ind <= 3
+            quote_breaks = quote_line and not in_quote
+            in_quote = quote_line or (prev == TEXT and in_quote)
+            # A list item line only starts new inline content inside a list:
+            # after a paragraph, Python-Markdown reads it as more paragraph.
+            if prev == TEXT and not (is_item and in_list) and not quote_breaks and not outside:
                 joins[i - 1] = True
-            prev_block_start = prev != TEXT
+            else:
+                para_start = i
+            prev_block_start = prev != TEXT or quote_breaks
             prev_quote_heading = quote_heading_before
             if prev_block_start and "|" in ln and i + 1 < nlines and _table_start(ln, lines[i + 1]):
                 in_table = True
@@ -861,15 +1034,17 @@ class _Scanner:
         e = starts[stop] + len(lines[stop])
         if pm_ok:
             blank_both.append((s, e))
+            self.pm_fences.append((s, e))
             return
         a_only.append((s, e))
         # To Python-Markdown these lines are paragraphs: let their newlines
         # join so its reading pairs backticks across them as it would; but a
-        # line starting with a tag may start a raw HTML block, which splits
-        # the paragraph before any backticks pair.
+        # line that may start a block of its own (a raw HTML block, a quote,
+        # a heading, an admonition, a definition...) splits the paragraph
+        # before any backticks pair. Joining less only shows more raw HTML.
         for k in range(first, stop):
             nxt = lines[k + 1].lstrip(" \t")
-            if lines[k].strip() and nxt and nxt[0] != "<":
+            if lines[k].strip() and nxt and nxt[0] not in _MAY_SPLIT and not nxt.startswith("```"):
                 joins[k] = True
 
     # -- the working copies
@@ -890,11 +1065,18 @@ class _Scanner:
         ma_blocks = _blanked(m0, self.a_only)
         cm_spans, unmatched = _inline_code(ma_blocks, pm=False)
         self.ma = _blanked(ma_blocks, cm_spans)
-        # The Python-Markdown reading, only used for raw HTML. It can differ
-        # only when a fence is not code to it or a backtick run was unmatched.
+        # The Python-Markdown reading, only used for raw HTML and unsafe links.
+        # It can differ only when a fence is not code to it, a backtick run
+        # was unmatched, or there is an inline comment.
         self.mb = None
-        if self.a_only or unmatched:
-            pm_spans, _ = _inline_code(m0, pm=True)
+        if self.a_only or unmatched or "<!--" in m0:
+            # Python-Markdown pairs every backtick of a paragraph before it
+            # looks for HTML: a comment whose "-->" falls in a code span does
+            # not end there. (CommonMark takes whichever comes first.)
+            pm_spans, _ = _inline_code(m0, pm=True, comments=False)
+            if "<!--" in m0:
+                comments, _ = _inline_code(_blanked(m0, pm_spans), pm=True)
+                pm_spans = sorted(pm_spans + comments)
             if self.a_only or pm_spans != cm_spans:
                 self.mb = _blanked(m0, pm_spans)
 
@@ -913,7 +1095,9 @@ class _Scanner:
         starts.extend(m.end() - 1 for m in _REFDEF_START.finditer(ma))
         for s in starts:
             m = _REFDEF.match(ma, s)
-            if m is None:
+            # Python-Markdown reads definitions before code spans: a code
+            # span blanked in the reading may hide text that spoils one.
+            if m is None or (ma[s : m.end()] != body[s : m.end()] and _REFDEF.match(body, s) is None):
                 continue
             dest = body[m.start("dest") : m.end("dest")]
             dests.append((m.start("dest"), m.end("dest")))
@@ -923,6 +1107,7 @@ class _Scanner:
         def_starts = {s for s, _ in defs}
 
         links: list[tuple[int, Link]] = list(defs)
+        closes: set[int] = set()  # the "]" of every inline link found, before its "("
         # After a link, its label is scanned too (an image inside a link, a
         # citation in a label) before scanning resumes after the link.
         resume: list[tuple[int, int]] = []
@@ -962,6 +1147,15 @@ class _Scanner:
                     dest = _LOOSE_TITLE.sub("", dest).strip()
                 else:
                     dest = ""
+                close = m.end("label")
+                closes.add(close)
+                inner = body[close + 2 : m.end() - 1]
+                if "`" in inner and inner != ma[close + 2 : m.end() - 1]:
+                    # A code span inside the parentheses, blanked above. Python-
+                    # Markdown renders it as its text, backticks gone
+                    # ([x](`javascript:...`) links to javascript:), so the
+                    # destination is the text as written, for url_scheme to judge.
+                    dest = _LOOSE_TITLE.sub("", inner).strip()
                 target, anchor = _split_url(dest)
                 label = body[m.start("label") : m.end("label")].strip()
                 links.append((start, Link(target, anchor, label, start, m.end(), self.pos(start),
@@ -979,6 +1173,7 @@ class _Scanner:
         # Autolinks and raw HTML.
         dests.sort()
         html_at: dict[int, None] = {}
+        autolinks: set[int] = set()
         for text, is_a in ((ma, True), (self.mb, False)):
             if text is None:
                 continue
@@ -999,9 +1194,26 @@ class _Scanner:
                     else:
                         url = m.group("mail")
                         target, anchor = "mailto:" + url, ""
+                    autolinks.add(s)
+                    links.append((s, Link(target, anchor, url, s, m.end(), self.pos(s), wiki=False)))
+                elif m.lastgroup == "auto" and s not in autolinks and _unsafe(m.group("auto")):
+                    # Only in Python-Markdown's reading (e.g. in a fence it
+                    # does not close): it renders <ftp://...> as a link.
+                    url = m.group("auto")
+                    target, anchor = _split_url(url)
                     links.append((s, Link(target, anchor, url, s, m.end(), self.pos(s), wiki=False)))
         for s in sorted(html_at):
             out.html.append(RawHtml(_snippet_tag(body, s), self.pos(s)))
+
+        # Links Python-Markdown renders that the passes above did not find:
+        # labels and destinations nested deeper than the patterns follow,
+        # reference definitions inside block quotes, lists and admonitions,
+        # and links in text that is code only to CommonMark. Only those with
+        # an unsafe destination are added, for the unsafe-url rule.
+        sweep = _LinkSweep(self, closes, def_starts)
+        links += sweep.run(ma)
+        if self.mb is not None:
+            links += sweep.run(self.mb)
 
         links.sort(key=lambda x: x[0])
         out.links.extend(link for _, link in links)
@@ -1050,6 +1262,245 @@ class _Scanner:
             off += len(part) + 1
         s = m.start()
         return CitationGroup(items, s, end, self.pos(s))
+
+
+_PARSER_COMMENT_CLOSE = re.compile(r"--\s*>")
+
+
+class _OpenComments:
+    """Whether an offset lies inside an HTML comment opened earlier, as the
+    HTML parser Python-Markdown runs over the whole text before the block
+    parser (markdown.htmlparser) sees comments: every "<!--" outside fenced
+    code opens one, wherever it stands, and it runs to the later of the
+    browser's end and the parser's ("--", spaces, ">"). A line-start "<!--"
+    inside one is no block of its own: the lines after it stay paragraph
+    text. Queries must come in increasing order; linear in total."""
+
+    def __init__(self, body: str, close: _Next, bang: _Next) -> None:
+        self.body = body
+        self.close, self.bang = close, bang
+        self.opens = [m.start() for m in re.finditer("<!--", body)] if "<!--" in body else []
+        self.k = 0
+        self.until = -1  # end of the last comment opened so far
+        self.f = 0  # fenced code already passed, in blank_both
+
+    def covers(self, offset: int, fenced: list[tuple[int, int]]) -> bool:
+        opens, body = self.opens, self.body
+        while self.k < len(opens) and opens[self.k] < offset:
+            q = opens[self.k]
+            self.k += 1
+            if q < self.until or self._in(q, fenced):
+                continue
+            end = _comment_end(body, q, self.close, self.bang)
+            m = _PARSER_COMMENT_CLOSE.search(body, q + 4)
+            parser_end = m.end() if m else len(body)
+            self.until = max(end if end != -1 else len(body), parser_end)
+        return offset < self.until
+
+    def _in(self, q: int, fenced: list[tuple[int, int]]) -> bool:
+        while self.f < len(fenced) and fenced[self.f][1] <= q:
+            self.f += 1
+        return self.f < len(fenced) and fenced[self.f][0] <= q
+
+
+def _def_span(lines: list[str], i: int, col: int, item: bool = False) -> int:
+    """How many lines, from ``lines[i]``, a reference definition takes (0: it
+    is not one), as Python-Markdown matches it: URL on the line or the next,
+    a title on the same line as the URL or the next. ``item``: the line
+    starts a list item (else list markers are text before the "[")."""
+    m = (_DEF_LINE_ITEM if item else _DEF_LINE).match(lines[i], col)
+    if m is None:
+        return 0
+    nxt = lines[i + 1] if i + 1 < len(lines) else None
+    if m.group("url") is None:
+        u = _DEF_URL_LINE.match(nxt) if nxt is not None else None
+        if u is None:
+            return 0
+        if u.group("title") is None and i + 2 < len(lines) and _DEF_TITLE_LINE.match(lines[i + 2]):
+            return 3
+        return 2
+    if m.group("title") is None and nxt is not None and _DEF_TITLE_LINE.match(nxt):
+        return 2
+    return 1
+
+
+def _unsafe(url: str) -> bool:
+    scheme = url_scheme(url)
+    return scheme is not None and scheme not in SAFE_SCHEMES
+
+
+_SWEEP_BRACKET = re.compile(r"[\[\]\x00]")
+_SWEEP_CLOSE = re.compile(r"\](?=[(:])")
+_SWEEP_SPACE = re.compile(r"[ \t\n]*")
+_SWEEP_PLAIN = re.compile(r"[A-Za-z0-9+.\- \t\n]+")
+_SWEEP_ENTITY = re.compile(r"&(?:#[0-9]{1,8}|#[xX][0-9a-fA-F]{1,8}|[A-Za-z][A-Za-z0-9]{1,31});?")
+# What may stand before a reference definition's "[" on its line for
+# Python-Markdown: block quote and list markers, indentation (admonitions,
+# list items, definitions), a definition's ":" and a footnote's "[^id]:".
+_SWEEP_DEF_PREFIX = re.compile(r"(?:[ \t>*+\-:]|[0-9]{1,9}[.)]|\[\^[^\[\]\x00\n]*\]:)*")
+_SWEEP_DEF_URL = re.compile(r"[ \t]*(?:[\n\x00][ \t>]*)?([^\s\x00]+)")
+
+
+class _LinkSweep:
+    """A second, deliberately simple look for links with unsafe destinations.
+
+    In a reading of the body (code blanked, blocks separated by ``"\\x00"``)
+    every ``]`` that closes a ``[`` (brackets matched with a stack, as
+    Python-Markdown's getText counts them) and is followed by ``(`` starts an
+    inline link's destination, and one followed by ``:`` with only container
+    markers before its ``[`` on the line is a reference definition. Of those
+    the main pass did not already find, each whose destination may render
+    with a scheme other than :data:`SAFE_SCHEMES` becomes a :class:`Link`
+    (``start`` at its ``[``, ``end`` after the scheme's colon; it may overlap
+    other constructs, and is never rewritten by a renderer: its target is
+    not a page).
+
+    Linear: brackets are matched once; reading a destination stops at the
+    first character that cannot be part of a scheme, and jumps over bracket
+    groups and code spans, so no two destinations read the same characters.
+    """
+
+    def __init__(self, scanner: "_Scanner", closes: set[int], def_starts: set[int]) -> None:
+        self.sc = scanner
+        self.body = scanner.body
+        self.closes = closes  # inline links the main pass found, by their "]"
+        self.def_starts = def_starts
+        self.emitted: set[int] = set()  # the "]" of links found, in either reading
+        self._colons: list[int] | None = None
+        self._prefix: dict[int, int] = {}  # line start -> end of its container prefix
+
+    def run(self, text: str) -> list[tuple[int, Link]]:
+        pairs: dict[int, int] = {}  # "[" -> its "]"
+        opener: dict[int, int] = {}  # "]" -> its "["
+        stack: list[int] = []
+        for m in _SWEEP_BRACKET.finditer(text):
+            i = m.start()
+            c = text[i]
+            if c == _SEP:
+                stack.clear()
+            elif i and text[i - 1] == "\\" and _escaped(text, i):
+                continue
+            elif c == "[":
+                stack.append(i)
+            elif stack:
+                o = stack.pop()
+                pairs[o] = i
+                opener[i] = o
+        found: list[tuple[int, Link]] = []
+        for m in _SWEEP_CLOSE.finditer(text):
+            c = m.start()
+            o = opener.get(c)
+            if o is None or c in self.emitted:
+                continue
+            if text[c + 1] == "(":
+                if c in self.closes:
+                    continue
+                link = self._inline(text, o, c, pairs)
+            elif o not in self.def_starts and text[o + 1 : o + 2] != "^" and text.find("[", o + 1, c) == -1:
+                link = self._definition(text, o, c)
+            else:
+                continue
+            if link is not None:
+                self.emitted.add(c)
+                found.append((link.start, link))
+        return found
+
+    def _inline(self, text: str, o: int, c: int, pairs: dict[int, int]) -> Link | None:
+        body = self.body
+        i = _SWEEP_SPACE.match(text, c + 2).end()
+        if text.startswith("<", i):
+            i += 1
+        start = i
+        composed = False
+        n = len(text)
+        while i < n:
+            t = text[i]
+            b = body[i]
+            if t != b:
+                if b == "\r":
+                    i += 1
+                    continue
+                if t == _SEP or b != "`":  # a block boundary, or a blanked comment: no scheme
+                    return None
+                # A code span: Python-Markdown keeps its text and drops the backticks.
+                composed = True
+                e = _SWEEP_PLAIN.match(text, i).end()
+                colon = self._colon(i, e)
+                if colon != -1:
+                    return self._made(o, c, start, colon + 1, body[start : colon + 1], composed)
+                i = e
+            elif b == ":":
+                return self._made(o, c, start, i + 1, body[start : i + 1], composed)
+            elif b == "`":  # code to the other reading, perhaps
+                composed = True
+                i += 1
+            elif b == "\\":
+                composed = True
+                i += 2
+            elif b == "[":
+                e = pairs.get(i)
+                if e is None:
+                    return None
+                composed = True
+                colon = self._colon(i, e)
+                if colon != -1:
+                    return self._made(o, c, start, e + 1, body[start : colon + 1], composed)
+                i = e + 1
+            elif b == "&":
+                m = _SWEEP_ENTITY.match(body, i)
+                if m is None:
+                    return None
+                char = _html.unescape(m.group())
+                if char == ":":
+                    return self._made(o, c, start, m.end(), body[start : m.end()], composed)
+                if len(char) != 1 or _SWEEP_PLAIN.fullmatch(char) is None:
+                    return None
+                i = m.end()
+            else:
+                # Read the run in the body: in the reading, a blanked code span
+                # looks like spaces. A block boundary ends it.
+                m = _SWEEP_PLAIN.match(body, i)
+                if m is None:
+                    return None
+                sep = text.find(_SEP, i, m.end())
+                i = m.end() if sep == -1 else sep
+        return None
+
+    def _made(self, o: int, c: int, start: int, end: int, target: str, composed: bool) -> Link | None:
+        if not composed and not _unsafe(target):
+            return None
+        body = self.body
+        image = o > 0 and body[o - 1] == "!" and not _escaped(body, o - 1)
+        s = o - 1 if image else o
+        label = body[o + 1 : c].strip()
+        return Link(target, "", label, s, max(end, c + 1), self.sc.pos(s), wiki=False, image=image)
+
+    def _colon(self, a: int, b: int) -> int:
+        """Offset of the first ":" in ``body[a:b]``, or -1."""
+        if self._colons is None:
+            self._colons = [m.start() for m in re.finditer(":", self.body)]
+        k = bisect_right(self._colons, a - 1)
+        if k < len(self._colons) and self._colons[k] < b:
+            return self._colons[k]
+        return -1
+
+    def _definition(self, text: str, o: int, c: int) -> Link | None:
+        sc = self.sc
+        line = bisect_right(sc.line_starts, o) - 1
+        ls = sc.line_starts[line]
+        end = self._prefix.get(ls)
+        if end is None:
+            end = self._prefix[ls] = _SWEEP_DEF_PREFIX.match(self.body, ls).end()
+        if end != o:
+            return None
+        m = _SWEEP_DEF_URL.match(text, c + 2)
+        if m is None:
+            return None
+        url = self.body[m.start(1) : m.end(1)].lstrip("<").rstrip(">")
+        if not _unsafe(url):
+            return None
+        target, anchor = _split_url(url)
+        return Link(target, anchor, self.body[o + 1 : c].strip(), o, m.end(1), sc.pos(o), wiki=False)
 
 
 def _table_cells(row: str) -> list[str]:
@@ -1106,3 +1557,376 @@ def _snippet_tag(body: str, s: int) -> str:
     window = body[s : s + 80]
     close = window.find(">")
     return _snippet(window[: close + 1] if close != -1 else window)
+
+
+# ----------------------------------------------------------------------------- complexity
+#
+# Python-Markdown 3.11 with the wiki's extensions (toc, tables, admonition,
+# footnotes, def_list, pymdownx.details, superfences, highlight) is
+# super-linear on some input well within the 1 MB file limit, and fails with
+# RecursionError on some deep nesting. A page past one of these limits is a
+# ``too-complex`` error, so the build refuses it rather than hang or crash.
+# Each limit is far above what a real entry needs (the wiki's own entries,
+# repeated to 1 MB, render in 0.36 s) and keeps rendering well under a second.
+#
+# Measured with markdown.markdown(text, extensions=<the wiki's>) on one core,
+# Python 3.11 (input: size, seconds); see the report of the hardening change.
+
+#: Container levels before a line's text: block quote markers, list markers,
+#: and each 4 columns of indentation. ("- " * 500 + "x": 1 KB, RecursionError;
+#: 250 list items each indented 4 more: 125 KB, RecursionError; 400 lines of
+#: "> " * i + "- x": 161 KB, 3.6 s; 600 lines of ">" * i + " x": 181 KB, 2.8 s.)
+MAX_NESTING = 32
+#: Emphasis levels open at once in a paragraph (a run of n "*" or "_" counts n).
+#: ("*" * 2,000 + "x" + "*" * 2,000: 4 KB, RecursionError; "*a " * 2,000 + "x" +
+#: " a*" * 2,000: 12 KB, RecursionError; "*_" * 50,000 + "x" + "_*" * 50,000:
+#: 200 KB, 13.6 s.)
+MAX_EMPHASIS = 32
+#: Characters scanned by the link, reference and image patterns in one
+#: paragraph: from each "[" to its "]" (or the paragraph's end), and from each
+#: "](" to its ")". ("[" * 3,000: 3 KB, 1.4 s; "[a " * 3,000: 9 KB, 3.8 s;
+#: "[a](" * 3,000: 12 KB, 2.3 s; "[" * 10,000 + "x" + "]" * 10,000: 20 KB, 14.8 s.)
+MAX_BRACKET_SCAN = 2_000_000
+#: Characters scanned for closing backtick runs in one paragraph, following
+#: Python-Markdown's own pairing. ("`" * k + "x" for k = 1..800: 320 KB, 5.9 s;
+#: "``x`" * 10,000: 40 KB, 9.7 s; the same * 3,000: 12 KB, 0.9 s.)
+MAX_BACKTICK_SCAN = 5_000_000
+#: Inline constructs (counted as their characters: \ ` [ < & * _ and hard
+#: breaks) times the length of the paragraph, list item, heading or table row
+#: holding them: each one found copies the paragraph. (100,000 "&amp;": 500 KB,
+#: 15 s; 50,000 "[a](b) ": 350 KB, 7.4 s; 50,000 "<http://x.org> ": 750 KB,
+#: 4.0 s; "a  \n" * 100,000: 400 KB, 13 s; "\\" * 1,000,000: over 30 s.)
+MAX_INLINE_WORK = 2_000_000_000
+#: Lines that split a block (headings, rules, setext underlines, fences,
+#: admonitions) times the length of the block, for a block without blank
+#: lines: each split copies the rest. ("# x\n" * 10,000: 40 KB, 6.8 s;
+#: "a\n---\n" * 10,000: 60 KB, 16 s; "***\n" * 10,000: 40 KB, 8.8 s;
+#: "!!! note\n" * 20,000: 180 KB, 5.9 s.)
+MAX_SPLIT_WORK = 20_000_000
+#: Footnote references and definitions on a page. ("x[^1] " * 2,000: 12 KB,
+#: 2.4 s; 20,000 footnotes, referenced and defined: 500 KB, 17 s.)
+MAX_FOOTNOTES = 1_000
+#: Definitions (":   ...") in one block without a blank line between them.
+#: ("T\n:   d\n" * 500: 4 KB, RecursionError; * 300: 0.09 s.)
+MAX_DEFINITIONS = 200
+#: Fenced code blocks on a page; each is highlighted on its own. (10,000
+#: fences: 110 KB, 3.5 s; "```\n" * 50,000: 200 KB, 17 s.)
+MAX_FENCES = 1_000
+#: Rows of one table. (100,000 rows: 1 MB, 4.9 s; 10,000 rows: 100 KB, 0.4 s.)
+MAX_TABLE_ROWS = 5_000
+
+_CX_DEEP = re.compile(r"^[ \t>*+\-.)0-9]{%d,}" % (MAX_NESTING + 1), re.M)
+# The same test as a search for a literal "\n" first, which is ten times faster.
+_CX_DEEP_AFTER_NEWLINE = re.compile(r"\n[ \t>*+\-.)0-9]{%d}" % (MAX_NESTING + 1))
+_CX_BLANK = re.compile(r"\n[ \t\r]*(?=\n)")
+_CX_INLINE_START = re.compile(r"^[ \t>]*(?:[-*+][ \t]|[0-9]{1,9}[.)][ \t]|#|\|)", re.M)
+_CX_SPLIT = re.compile(
+    r"^[ ]{0,3}(?:#{1,6}(?:[ \t]|$)|[-*_=](?:[ \t]*[-*_=]){2,}[ \t]*\r?$|`{3}|~{3}|!!!|\?{3})", re.M
+)
+_CX_FENCE = re.compile(r"^[ \t>]*(?:`{3,}|~{3,})", re.M)
+_CX_DEFINITION = re.compile(r"^[ ]{0,3}:[ \t]", re.M)
+_CX_PIPE_LINE = re.compile(r"^[^\n|]*\|", re.M)
+_CX_EMPHASIS = re.compile(r"[*_]+")
+_CX_BLANK_LINE = re.compile(r"\n[ \t\r]*\n")
+_CX_BRACKETS = re.compile(r"[\[\]()]|\n[ \t\r]*\n")
+_CX_INLINE_CHARS = ("\\", "`", "[", "<", "&", "*", "_")
+
+
+def complexity(body: str, body_line: int) -> list[tuple[Position, str, str]]:
+    """Where ``body`` is past a limit above: ``(position, message, hint)``, at
+    most one per limit, at the line where it is crossed (the first line of
+    the paragraph or block, for limits on one).
+
+    Pure and linear in the size of the body; a page within every limit costs
+    only a few counts over its text (C speed), as the exact passes run only
+    when a cheap bound says a limit might be crossed.
+    """
+    return _Complexity(body, body_line).run()
+
+
+class _Complexity:
+    def __init__(self, body: str, body_line: int) -> None:
+        self.body = body
+        self.body_line = body_line
+        self.out: list[tuple[Position, str, str]] = []
+        self._blocks: list[tuple[int, int]] | None = None
+
+    def pos(self, offset: int) -> Position:
+        body = self.body
+        return Position(self.body_line + body.count("\n", 0, offset), offset - (body.rfind("\n", 0, offset) + 1) + 1)
+
+    def add(self, offset: int, message: str, hint: str) -> None:
+        self.out.append((self.pos(offset), message, hint))
+
+    def blocks(self) -> list[tuple[int, int]]:
+        """(start, end) of every run of non-blank lines."""
+        if self._blocks is None:
+            out: list[tuple[int, int]] = []
+            at = 0
+            for m in _CX_BLANK.finditer(self.body):
+                if m.start() > at:
+                    out.append((at, m.start()))
+                at = m.end() + 1
+            if at < len(self.body):
+                out.append((at, len(self.body)))
+            self._blocks = out
+        return self._blocks
+
+    def run(self) -> list[tuple[Position, str, str]]:
+        body = self.body
+        n = len(body)
+        if not n:
+            return []
+        if _CX_DEEP_AFTER_NEWLINE.search(body) or _CX_DEEP.match(body):
+            self.nesting()
+        if body.count("*") + body.count("_") > MAX_EMPHASIS:
+            self.emphasis()
+        # Each limit below is on one paragraph or block, which is no longer
+        # than the longest run of text without an empty line: most pages are
+        # cleared by that length alone.
+        longest = max(map(len, body.split("\n\n"))) if n * n > MAX_BRACKET_SCAN else n
+        if longest * longest > MAX_BRACKET_SCAN and (body.count("[") + body.count("(")) * longest > MAX_BRACKET_SCAN:
+            self.brackets()
+        if longest * longest > MAX_BACKTICK_SCAN and body.count("`") * longest > MAX_BACKTICK_SCAN:
+            self.backticks()
+        if longest * longest > MAX_INLINE_WORK:
+            self.inline()
+        if longest * longest > MAX_SPLIT_WORK:
+            self.splits()
+        if n > 4 * MAX_FOOTNOTES and body.count("[^") > MAX_FOOTNOTES:
+            m = None
+            for k, m in enumerate(re.finditer(r"\[\^", body)):
+                if k == MAX_FOOTNOTES:
+                    break
+            self.add(m.start(), f"more than {MAX_FOOTNOTES:,} footnote references and definitions on one page",
+                     "Python-Markdown takes seconds to render thousands of footnotes: cite sources with [@key]")
+        if n > 3 * MAX_DEFINITIONS and body.count(":") > MAX_DEFINITIONS:
+            self.definitions()
+        if n > 6 * MAX_FENCES and body.count("`") + body.count("~") > 6 * MAX_FENCES:
+            for k, m in enumerate(_CX_FENCE.finditer(body)):
+                if k == 2 * MAX_FENCES:
+                    self.add(m.start(), f"more than {MAX_FENCES:,} fenced code blocks on one page",
+                             "each is highlighted on its own: split the page, or merge the blocks")
+                    break
+        if n > 2 * MAX_TABLE_ROWS and body.count("|") > MAX_TABLE_ROWS:
+            self.tables()
+        return self.out
+
+    # -- the exact passes
+
+    def nesting(self) -> None:
+        body = self.body
+        for m in _CX_DEEP.finditer(body):
+            depth, cols, i, end = 0, 0, m.start(), m.end()
+            while i < end:
+                c = body[i]
+                if c == " ":
+                    cols += 1
+                elif c == "\t":
+                    cols += 4 - cols % 4
+                elif c == ">":
+                    depth += 1 + cols // 4
+                    cols = 0
+                elif c in "-*+" and i + 1 < len(body) and body[i + 1] in " \t":
+                    depth += 1 + cols // 4
+                    cols = 0
+                elif c.isdigit():
+                    j = i
+                    while j < end and body[j].isdigit():
+                        j += 1
+                    if j < len(body) - 1 and body[j] in ".)" and body[j + 1] in " \t":
+                        depth += 1 + cols // 4
+                        cols = 0
+                        i = j
+                    else:
+                        break
+                else:
+                    break
+                i += 1
+            depth += cols // 4
+            if depth > MAX_NESTING:
+                self.add(m.start(), f"block quotes, lists or indentation nested {depth} levels deep"
+                                    f" (the limit is {MAX_NESTING})",
+                         "Python-Markdown fails or takes seconds on such nesting: flatten the structure")
+                return
+
+    def emphasis(self) -> None:
+        body = self.body
+        n = len(body)
+        depth = 0
+        last = 0
+        for m in _CX_EMPHASIS.finditer(body):
+            run = m.group()
+            s, e = m.span()
+            if depth and _CX_BLANK_LINE.search(body, last, s):
+                depth = 0  # a new paragraph
+            last = e
+            before = body[s - 1] if s else " "
+            after = body[e] if e < n else " "
+            opens = not after.isspace()
+            closes = not before.isspace()
+            if opens and closes:
+                if "*" not in run and before.isalnum() and after.isalnum():
+                    continue  # snake_case: "_" inside a word is no emphasis
+                opens = depth == 0
+            if opens:
+                depth += len(run)
+                if depth > MAX_EMPHASIS:
+                    self.add(s, f"emphasis markers (* or _) nested {depth} levels deep"
+                                f" (the limit is {MAX_EMPHASIS})",
+                             "Python-Markdown fails on deeply nested emphasis: remove the extra * and _")
+                    return
+            elif closes:
+                depth = max(0, depth - len(run))
+
+    def brackets(self) -> None:
+        body = self.body
+        n = len(body)
+        opens: list[int] = []  # "[" not yet closed
+        parens: list[tuple[int, bool]] = []  # "(" not yet closed; True after "]"
+        work = 0
+        block = 0
+
+        def flush(end: int) -> bool:
+            nonlocal work
+            work += sum(end - o for o in opens) + sum(end - o for o, link in parens if link)
+            opens.clear()
+            parens.clear()
+            return work > MAX_BRACKET_SCAN
+
+        for m in _CX_BRACKETS.finditer(body):
+            c = m.group()
+            i = m.start()
+            if c == "[":
+                opens.append(i)
+            elif c == "]":
+                if opens:
+                    work += i - opens.pop()
+            elif c == "(":
+                parens.append((i, i > 0 and body[i - 1] == "]"))
+            elif c == ")":
+                if parens:
+                    o, link = parens.pop()
+                    if link:
+                        work += i - o
+            else:
+                if flush(i):
+                    break
+                work = 0
+                block = m.end()
+                continue
+            if work > MAX_BRACKET_SCAN:
+                break
+        else:
+            if not flush(n):
+                return
+        self.add(block, "this paragraph's brackets and parentheses would take Python-Markdown too long to match"
+                        f" (over {MAX_BRACKET_SCAN:,} characters scanned)",
+                 "close every [ with ] and every ]( with ), or split the paragraph")
+
+    def backticks(self) -> None:
+        body = self.body
+        for start, end in self.blocks():
+            if body.count("`", start, end) * (end - start) <= MAX_BACKTICK_SCAN:
+                continue
+            runs = [m.span() for m in _TICKS.finditer(body, start, end)]
+            by_len: dict[int, list[int]] = {}
+            for s, e in runs:
+                by_len.setdefault(e - s, []).append(s)
+            later_max = [0] * len(runs)
+            best = 0
+            for k in range(len(runs) - 1, -1, -1):
+                later_max[k] = best
+                best = max(best, runs[k][1] - runs[k][0])
+            work = 0
+            pos = start
+            for k, (s, e) in enumerate(runs):
+                if e <= pos:
+                    continue
+                s = max(s, pos)
+                if s == runs[k][0] and _escaped(body, s):
+                    s += 1
+                length = e - s
+                if length == 0:
+                    continue
+                lst = by_len[length]
+                j = bisect_right(lst, s)
+                if j < len(lst):
+                    work += lst[j] - s
+                    pos = lst[j] + length
+                    continue
+                work += end - s  # Python-Markdown scans to the paragraph's end
+                shorter = later_max[k]
+                if 0 < shorter < length:
+                    lst = by_len[shorter]
+                    pos = lst[bisect_right(lst, s)] + shorter
+                else:
+                    pos = s + 2 * length
+                if work > MAX_BACKTICK_SCAN:
+                    self.add(start, "this paragraph's backticks would take Python-Markdown too long to pair"
+                                    f" (over {MAX_BACKTICK_SCAN:,} characters scanned)",
+                             "close every code span with as many backticks as opened it, or use a fenced block")
+                    return
+
+    def inline(self) -> None:
+        body = self.body
+        # Python-Markdown renders each list item, heading and table row on its
+        # own: a new one starts a new piece of inline text.
+        cuts = sorted({m.start() for m in _CX_INLINE_START.finditer(body)})
+        for start, end in self.blocks():
+            lo = bisect_right(cuts, start)
+            hi = bisect_right(cuts, end)
+            edges = [start] + cuts[lo:hi] + [end]
+            for a, b in zip(edges, edges[1:]):
+                if (b - a) * (b - a) <= MAX_INLINE_WORK:
+                    continue
+                count = sum(body.count(c, a, b) for c in _CX_INLINE_CHARS) + body.count("  \n", a, b)
+                if count * (b - a) > MAX_INLINE_WORK:
+                    self.add(a, f"this paragraph has {count:,} inline constructs in {b - a:,} characters:"
+                                " too many for Python-Markdown to render in reasonable time",
+                             "split it into smaller paragraphs")
+                    return
+
+    def splits(self) -> None:
+        body = self.body
+        marks = [m.start() for m in _CX_SPLIT.finditer(body)]
+        if len(marks) * len(body) <= MAX_SPLIT_WORK:
+            return
+        for start, end in self.blocks():
+            k = bisect_right(marks, end - 1) - bisect_right(marks, start - 1)
+            if k * (end - start) > MAX_SPLIT_WORK:
+                self.add(start, f"this block has {k:,} headings, rules or fences in {end - start:,} characters"
+                                " without a blank line between them: too slow for Python-Markdown to render",
+                         "put a blank line before and after each heading, rule and fence")
+                return
+
+    def definitions(self) -> None:
+        body = self.body
+        marks = [m.start() for m in _CX_DEFINITION.finditer(body)]
+        if len(marks) <= MAX_DEFINITIONS:
+            return
+        for start, end in self.blocks():
+            lo = bisect_right(marks, start - 1)
+            hi = bisect_right(marks, end - 1)
+            if hi - lo > MAX_DEFINITIONS:
+                self.add(marks[lo + MAX_DEFINITIONS], f"more than {MAX_DEFINITIONS} definitions without a blank line"
+                                                      " between them: Python-Markdown nests each in the one before"
+                                                      " and fails",
+                         "put a blank line between the definitions")
+                return
+
+    def tables(self) -> None:
+        body = self.body
+        run_start, run_len, last_line_end = -1, 0, -2
+        for m in _CX_PIPE_LINE.finditer(body):
+            s = m.start()
+            if s == last_line_end + 1:
+                run_len += 1
+            else:
+                run_start, run_len = s, 1
+            if run_len > MAX_TABLE_ROWS:
+                self.add(run_start, f"a table of more than {MAX_TABLE_ROWS:,} rows",
+                         "split the table, or move the data to a file the page links to")
+                return
+            nl = body.find("\n", s)
+            last_line_end = nl if nl != -1 else len(body)
