@@ -5,20 +5,39 @@ symlinks, reads each file at most once, refuses anything that is a link or
 resolves outside the project, and returns a :class:`~ossref.model.Project`
 with every diagnostic found while loading. It never raises for bad content;
 only a missing docs folder is a :class:`~ossref.config.ConfigError`.
+
+Per-file results (a page's front matter, schema and body scan; a BibTeX
+file's records) are cached in the project's ``cache_dir`` by a hash of the
+file's bytes, its path, the loading options and the code (see
+:mod:`ossref.cache`); the cross-file BibTeX checks always rerun. A cached
+result is the result loading the same bytes again would give, so the cache
+changes speed only. ``OSSREF_NO_CACHE=1`` turns it off.
+
+When many files miss the cache (a cold run on a large wiki), they are parsed
+by two worker processes; ``OSSREF_JOBS=1`` keeps everything in-process.
 """
 
 from __future__ import annotations
 
+import copy
+import gc
 import os
+import pickle
 import re
 import stat
+import tempfile
+import threading
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, Iterator
 
-from .bibliography import load_bibliography
+from .bibliography import _duplicate_works, _where, load_bib_file
+from .cache import Store, dumps, open_store, prepare_folder
 from .config import Config, ConfigError, relpath
 from .diagnostics import Diagnostic, diag
 from .frontmatter import parse_frontmatter
-from .model import Page, Project
+from .model import Page, Project, Reference
 from .scan import scan_body
 from .schema import read_entry
 
@@ -34,30 +53,47 @@ def walk(folder: Path, root: Path, suffix: str) -> tuple[list[Path], list[Diagno
     """Regular files ending in ``suffix`` below ``folder``, sorted, plus an
     ``unsafe-path`` diagnostic for every symlink met (never followed).
 
-    Hidden files and folders (``.git``, editor swap files) are skipped."""
+    Hidden files and folders (``.git``, editor swap files) are skipped.
+    Folders are visited top-down, sub-folders in name order (as ``os.walk``
+    does); entry types come from ``os.scandir``, without a ``stat`` per file."""
     found: list[Path] = []
     problems: list[Diagnostic] = []
     if folder.is_symlink():
         problems.append(_unsafe(folder, root, "folder is a symbolic link"))
         return found, problems
-    for dirpath, dirnames, filenames in os.walk(folder, followlinks=False):
-        here = Path(dirpath)
-        for name in sorted(dirnames):
+    stack = [str(folder)]
+    while stack:
+        here = stack.pop()
+        dirs: list[tuple[str, bool]] = []
+        files: list[tuple[str, bool, bool]] = []
+        try:
+            with os.scandir(here) as entries:
+                for entry in entries:
+                    try:
+                        if entry.is_dir():  # follows links, as os.walk does
+                            dirs.append((entry.name, entry.is_symlink()))
+                        else:
+                            files.append((entry.name, entry.is_symlink(), entry.is_file(follow_symlinks=False)))
+                    except OSError:
+                        files.append((entry.name, False, False))
+        except OSError:  # unreadable folder: skipped, as os.walk does
+            continue
+        subdirs = []
+        for name, link in sorted(dirs):
             if name.startswith("."):
-                dirnames.remove(name)
-            elif (here / name).is_symlink():
-                problems.append(_unsafe(here / name, root, "folder is a symbolic link"))
-                dirnames.remove(name)
-        dirnames.sort()
-        for name in sorted(filenames):
+                continue
+            if link:
+                problems.append(_unsafe(Path(here, name), root, "folder is a symbolic link"))
+            else:
+                subdirs.append(os.path.join(here, name))
+        for name, link, regular in sorted(files):
             if name.startswith(".") or not name.endswith(suffix):
                 continue
-            path = here / name
-            mode = path.lstat().st_mode
-            if stat.S_ISLNK(mode):
-                problems.append(_unsafe(path, root, "file is a symbolic link"))
-            elif stat.S_ISREG(mode):
-                found.append(path)
+            if link:
+                problems.append(_unsafe(Path(here, name), root, "file is a symbolic link"))
+            elif regular:
+                found.append(Path(here, name))
+        stack.extend(reversed(subdirs))
     return sorted(found), problems
 
 
@@ -68,14 +104,27 @@ def _unsafe(path: Path, root: Path, what: str) -> Diagnostic:
 
 def read_text(path: Path, rel: str, max_bytes: int) -> tuple[str | None, list[Diagnostic]]:
     """The file's text (UTF-8, a BOM removed), or None with a ``read-error``."""
+    data, problems = read_bytes(path, rel, max_bytes)
+    if data is None:
+        return None, problems
+    return decode_text(data, rel)
+
+
+def read_bytes(path: Path, rel: str, max_bytes: int) -> tuple[bytes | None, list[Diagnostic]]:
+    """The file's bytes, or None with a ``read-error`` (unreadable, or larger
+    than ``max_bytes``: such a file is not read at all)."""
     try:
         size = path.stat().st_size
         if size > max_bytes:
             return None, [diag(rel, 1, 1, "read-error", f"file is {size} bytes, more than the limit of {max_bytes}",
                                "split it, or raise extra.ossref.max_file_bytes")]
-        data = path.read_bytes()
+        return path.read_bytes(), []
     except OSError as exc:
         return None, [diag(rel, 1, 1, "read-error", f"cannot read file: {exc.strerror or exc}")]
+
+
+def decode_text(data: bytes, rel: str) -> tuple[str | None, list[Diagnostic]]:
+    """``data`` as UTF-8 text with a BOM removed, or None with a ``read-error``."""
     try:
         return data.decode("utf-8-sig"), []
     except UnicodeDecodeError as exc:
@@ -106,8 +155,20 @@ def slug_for(path: Path, docs: Path) -> str:
 def load_page(path: Path, config: Config) -> tuple[Page | None, list[Diagnostic]]:
     """Read and parse one Markdown file; None when it could not be read."""
     rel = relpath(path, config.root)
-    text, problems = read_text(path, rel, config.max_file_bytes)
-    slug = slug_for(path, config.docs_path)
+    data, problems = read_bytes(path, rel, config.max_file_bytes)
+    return parse_page(data, rel, slug_for(path, config.docs_path), config, problems)
+
+
+def parse_page(data: bytes | None, rel: str, slug: str, config: Config,
+               problems: list[Diagnostic] | None = None) -> tuple[Page | None, list[Diagnostic]]:
+    """Parse one Markdown file's bytes (None: it could not be read, and
+    ``problems`` says why). A pure function of its arguments: what the cache
+    stores."""
+    problems = list(problems or [])
+    text = None
+    if data is not None:
+        text, found = decode_text(data, rel)
+        problems += found
     if not all(SLUG_PART.fullmatch(part) for part in slug.split("/")):
         problems.append(diag(rel, 1, 1, "invalid-slug", f"file name `{slug}` is not lower-case kebab-case",
                              "rename it using a-z, 0-9 and single hyphens, e.g. `myositis-ossificans.md`"))
@@ -127,24 +188,410 @@ def load_page(path: Path, config: Config) -> tuple[Page | None, list[Diagnostic]
     return page, problems
 
 
-def load_project(config: Config) -> tuple[Project, list[Diagnostic]]:
-    """Load every page and BibTeX file of the project."""
+# --------------------------------------------------------------------------- cache form
+#
+# A cached page is stored without its text: the source is the file's bytes,
+# which the loader has in hand anyway (it hashes them), and the body is
+# almost always a suffix of the source. That keeps the store a tenth of the
+# size of the wiki.
+
+
+def freeze_page(page: Page | None, problems: list[Diagnostic]) -> bytes:
+    """The cache blob of a :func:`parse_page` result."""
+    if page is None:
+        return dumps((None, 0, problems))
+    shell = copy.copy(page)
+    source, body = page.source, page.body
+    start = len(source) - len(body)
+    if source.endswith(body):
+        shell.body = ""
+    else:  # not expected: keep the body itself
+        start = -1
+    shell.source = ""
+    return dumps((shell, start, problems))
+
+
+def thaw_page(value: Any, data: bytes) -> tuple[Page | None, list[Diagnostic]]:
+    """A :func:`parse_page` result from its unpickled cache blob and the
+    file's bytes; raises on a malformed value (the caller reparses)."""
+    shell, start, problems = value
+    if shell is None:
+        return None, list(problems)
+    if not isinstance(shell, Page) or not isinstance(start, int):
+        raise TypeError("not a cached page")
+    text = data.decode("utf-8-sig")
+    shell.source = text
+    if start >= 0:
+        shell.body = text[start:]
+    return shell, list(problems)
+
+
+def freeze_bib(loaded: tuple[list[Reference], list[Diagnostic]]) -> bytes:
+    return dumps(loaded)
+
+
+def thaw_bib(value: Any) -> tuple[list[Reference], list[Diagnostic]]:
+    refs, problems = value
+    if not isinstance(refs, list) or not all(isinstance(r, Reference) for r in refs):
+        raise TypeError("not a cached BibTeX file")
+    return refs, list(problems)
+
+
+# --------------------------------------------------------------------------- workers
+#
+# Parsing is CPU-bound Python, so a cold run on a large wiki spreads the files
+# that missed the cache over two worker processes. A worker returns cache
+# blobs (it has to serialise its results anyway), which the parent unpickles
+# and stores as they are. On two cores this takes a 10,000-entry cold check
+# from ~9 s to ~5-6 s; below PARALLEL_MIN_BYTES the start-up cost outweighs it.
+
+#: Parse in worker processes only when the files to parse hold this many bytes.
+PARALLEL_MIN_BYTES = 6_000_000
+#: Files per task sent to a worker.
+_CHUNK_BYTES = 2_000_000
+JOBS_ENV = "OSSREF_JOBS"
+
+
+def _jobs() -> int:
+    raw = os.environ.get(JOBS_ENV, "").strip()
+    if raw:
+        try:
+            return max(1, int(raw))
+        except ValueError:
+            return 1
+    try:
+        available = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        available = os.cpu_count() or 1
+    return min(2, available)
+
+
+def _work_pages(items: list[tuple[bytes, str, str]], config: Config) -> list[bytes]:
+    """Worker: parse pages from their bytes; their cache blobs, in order."""
+    gc.disable()  # a worker makes no reference cycles worth collecting
+    return [freeze_page(*parse_page(data, rel, slug, config)) for data, rel, slug in items]
+
+
+def _work_bib(path: str, rel: str, data: bytes | None, max_bytes: int, scratch: str | None) -> bytes:
+    """Worker: load one BibTeX file; its cache blob."""
+    gc.disable()
+    return freeze_bib(_load_bib(Path(path), rel, data, max_bytes, Path(scratch) if scratch else None))
+
+
+def _load_bib(path: Path, rel: str, data: bytes | None, max_bytes: int,
+              scratch: Path | None) -> tuple[list[Reference], list[Diagnostic]]:
+    """Load a BibTeX file. With ``data`` (the bytes the cache key was made
+    from), those bytes are written to a private scratch file that
+    :func:`load_bib_file` reads, so the result belongs to exactly them even if
+    the file changes meanwhile; without, the file itself is read."""
+    if data is None:
+        return load_bib_file(path, rel, max_bytes)
+    fd, tmp = tempfile.mkstemp(prefix=".snapshot-", suffix=".bib", dir=scratch)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        return load_bib_file(Path(tmp), rel, max_bytes)
+    finally:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+
+
+def _executor(jobs: int):
+    import concurrent.futures
+    import multiprocessing
+
+    # fork is cheap and shares the loaded modules, but is unsafe in a
+    # process running other threads (ossref serve): then spawn.
+    methods = multiprocessing.get_all_start_methods()
+    method = "fork" if "fork" in methods and threading.active_count() == 1 else "spawn"
+    return concurrent.futures.ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context(method))
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Loading makes millions of objects and no reference cycles: pause the
+    cyclic GC (30% of a cold load on a large wiki), then move what was made
+    into the oldest generation, so the next young collections do not scan it
+    all over again. Nothing is frozen for good: it stays collectable."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        gc.unfreeze()
+        if enabled:
+            gc.enable()
+
+
+# --------------------------------------------------------------------------- project
+
+
+def load_project(config: Config, *, cache: bool = True) -> tuple[Project, list[Diagnostic]]:
+    """Load every page and BibTeX file of the project. ``cache=False`` (or
+    ``OSSREF_NO_CACHE=1`` in the environment) neither reads nor writes the
+    check cache."""
     if not config.docs_path.is_dir():
         raise ConfigError(f"docs folder {config.docs_dir}/ does not exist in {config.root}")
-    problems: list[Diagnostic] = []
-    md_files, found = walk(config.docs_path, config.root, ".md")
-    problems += found
-    pages = []
-    for path in md_files:
-        page, found = load_page(path, config)
+    with _gc_paused():
+        store = open_store(config, enabled=cache)
+        problems: list[Diagnostic] = []
+        md_files, found = walk(config.docs_path, config.root, ".md")
         problems += found
-        if page is not None:
-            pages.append(page)
-    bib_files: list[Path] = []
-    if config.citations_path.is_dir() or config.citations_path.is_symlink():
-        bib_files, found = walk(config.citations_path, config.root, ".bib")
+        bib_files: list[Path] = []
+        bib_walk: list[Diagnostic] = []
+        if config.citations_path.is_dir() or config.citations_path.is_symlink():
+            bib_files, bib_walk = walk(config.citations_path, config.root, ".bib")
+        rel_of = _Relative(config.root)
+        pairs = [(p, rel_of(p) or relpath(p, config.root)) for p in bib_files]
+        loader = _Loader(config, store)
+        page_results = loader.pages(md_files)
+        bib_results = loader.bibs(pairs)
+        loader.run()
+        pages = []
+        for result in page_results:
+            page, found = result()
+            problems += found
+            if page is not None:
+                pages.append(page)
+        problems += bib_walk
+        references, found = merge_bibliography([result() for result in bib_results])
         problems += found
-    pairs = [(p, relpath(p, config.root)) for p in bib_files]
-    references, found = load_bibliography(pairs, config.max_file_bytes)
-    problems += found
+        store.save()
     return Project(pages=pages, references=references, bib_files=[r for _, r in pairs]), problems
+
+
+def merge_bibliography(
+    loaded: list[tuple[list[Reference], list[Diagnostic]]]
+) -> tuple[dict[str, Reference], list[Diagnostic]]:
+    """The cross-file half of :func:`ossref.bibliography.load_bibliography`,
+    over per-file results in file order (always rerun, never cached): the
+    same references and diagnostics ``load_bibliography`` returns."""
+    refs: dict[str, Reference] = {}
+    by_folded: dict[str, Reference] = {}
+    diags: list[Diagnostic] = []
+    for records, found in loaded:
+        diags.extend(found)
+        for ref in records:
+            folded = ref.key.casefold()
+            if ref.key in refs:
+                first = refs[ref.key]
+                diags.append(diag(ref.path, ref.line, ref.column, "duplicate-citation-key",
+                                  f"citation key `{ref.key}` is already defined at {_where(first)}",
+                                  "rename or delete one of the two entries (the first one is used)"))
+            elif folded in by_folded:
+                first = by_folded[folded]
+                diags.append(diag(ref.path, ref.line, ref.column, "duplicate-citation-key",
+                                  f"citation key `{ref.key}` differs only in case from `{first.key}`"
+                                  f" at {_where(first)}",
+                                  "BibTeX and LaTeX confuse such keys: rename one of them"))
+                refs[ref.key] = ref
+            else:
+                by_folded[folded] = ref
+                refs[ref.key] = ref
+    diags.extend(_duplicate_works(refs))
+    return refs, sorted(diags)
+
+
+class _Loader:
+    """Reads every file once, serves cache hits, and parses the misses
+    in-process or in worker processes. ``pages``/``bibs`` return one callable
+    per file that gives its result after :meth:`run`."""
+
+    def __init__(self, config: Config, store: Store) -> None:
+        self.config = config
+        self.store = store
+        self.page_misses: list[tuple[int, bytes, str, str, bytes]] = []  # (slot, data, rel, slug, key)
+        self.bib_misses: list[tuple[int, Path, str, bytes | None, bytes]] = []  # (slot, path, rel, data, key)
+        self.page_slots: list[Any] = []
+        self.bib_slots: list[Any] = []
+
+    def pages(self, paths: list[Path]) -> list[Any]:
+        config, store = self.config, self.store
+        out = []
+        rel_of = _Relative(config.root)
+        under_docs = _Relative(config.docs_path)
+        for path in paths:
+            rel = rel_of(path) or relpath(path, config.root)
+            slug = under_docs(path)
+            slug = slug[: -len(".md")] if slug and slug.endswith(".md") else slug_for(path, config.docs_path)
+            data, problems = read_bytes(path, rel, config.max_file_bytes)
+            if data is None:  # unreadable or too large: nothing to cache
+                out.append(_ready(parse_page(None, rel, slug, config, problems)))
+                continue
+            key = store.key("page", rel, data) if store.enabled else b""
+            hit = self._hit(key, lambda value, data=data: thaw_page(value, data))
+            if hit is not None:
+                out.append(_ready(hit))
+                continue
+            slot = len(self.page_slots)
+            self.page_slots.append(None)
+            self.page_misses.append((slot, data, rel, slug, key))
+            out.append(lambda slot=slot: self.page_slots[slot])
+        return out
+
+    def bibs(self, pairs: list[tuple[Path, str]]) -> list[Any]:
+        config, store = self.config, self.store
+        out = []
+        for path, rel in pairs:
+            if not store.enabled:  # nothing to key: parse the file itself, possibly in a worker
+                slot = len(self.bib_slots)
+                self.bib_slots.append(None)
+                self.bib_misses.append((slot, path, rel, None, b""))
+                out.append(lambda slot=slot: self.bib_slots[slot])
+                continue
+            try:
+                data = path.read_bytes() if path.stat().st_size <= config.max_file_bytes else None
+            except OSError:
+                data = None
+            if data is None:  # a file load_bib_file reports on by itself (too large, unreadable)
+                out.append(_ready(load_bib_file(path, rel, config.max_file_bytes)))
+                continue
+            key = store.key("bib", rel, data)
+            hit = self._hit(key, thaw_bib)
+            if hit is not None:
+                out.append(_ready(hit))
+                continue
+            slot = len(self.bib_slots)
+            self.bib_slots.append(None)
+            self.bib_misses.append((slot, path, rel, data, key))
+            out.append(lambda slot=slot: self.bib_slots[slot])
+        return out
+
+    def _hit(self, key: bytes, thaw) -> Any | None:
+        if not key:
+            return None
+        value = self.store.get(key)
+        if value is None:
+            return None
+        try:
+            return thaw(value)
+        except Exception:  # noqa: BLE001 - a malformed entry is a miss
+            self.store.drop(key)
+            return None
+
+    def run(self) -> None:
+        """Parse every miss and store its result."""
+        todo = sum(len(m[1]) for m in self.page_misses) + sum(
+            len(m[3]) if m[3] is not None else _size(m[1]) for m in self.bib_misses)
+        jobs = _jobs()
+        if jobs > 1 and todo >= PARALLEL_MIN_BYTES and len(self.page_misses) + len(self.bib_misses) > 1:
+            try:
+                self._run_parallel(jobs)
+            except (OSError, ImportError, BrokenProcessPool):
+                pass  # the platform cannot run workers: parse what is left here
+        self._run_serial()
+        self.page_misses, self.bib_misses = [], []
+
+    def _scratch(self) -> Path | None:
+        """Where BibTeX snapshots are written: the cache folder."""
+        folder = self.store.folder
+        if folder is None:
+            return None
+        try:
+            prepare_folder(folder)
+        except OSError:
+            return None
+        return folder
+
+    def _run_serial(self) -> None:
+        config, store = self.config, self.store
+        misses, self.page_misses = self.page_misses, []
+        misses.reverse()
+        while misses:  # popped, so that each file's bytes go once parsed
+            slot, data, rel, slug, key = misses.pop()
+            if self.page_slots[slot] is not None:
+                continue
+            result = parse_page(data, rel, slug, config)
+            if store.enabled:
+                store.put_blob(key, freeze_page(*result))
+            self.page_slots[slot] = result
+        scratch = self._scratch()
+        for slot, path, rel, data, key in self.bib_misses:
+            if self.bib_slots[slot] is not None:
+                continue
+            result = _load_bib(path, rel, data, config.max_file_bytes, scratch)
+            if store.enabled:
+                store.put_blob(key, freeze_bib(result))
+            self.bib_slots[slot] = result
+
+    def _run_parallel(self, jobs: int) -> None:
+        config, store = self.config, self.store
+        scratch = self._scratch()
+        scratch_name = str(scratch) if scratch is not None else None
+        with _executor(jobs) as pool:
+            # BibTeX files first: each is one big task.
+            bib_futures = [(slot, key, pool.submit(_work_bib, str(path), rel, data, config.max_file_bytes,
+                                                   scratch_name))
+                           for slot, path, rel, data, key in self.bib_misses]
+            chunks: list[list[tuple[int, bytes, str, str, bytes]]] = []
+            size = 0
+            for miss in self.page_misses:
+                if not chunks or size >= _CHUNK_BYTES:
+                    chunks.append([])
+                    size = 0
+                chunks[-1].append(miss)
+                size += len(miss[1])
+            page_futures = [(chunk, pool.submit(_work_pages, [(m[1], m[2], m[3]) for m in chunk], config))
+                            for chunk in chunks]
+            del chunks
+            page_futures.reverse()
+            # From here the chunks own the misses, so that each file's bytes
+            # and blobs can go once used; if this fails, the rest go back.
+            self.page_misses = []
+            try:
+                while page_futures:
+                    chunk, future = page_futures[-1]
+                    blobs = future.result()
+                    for (slot, data, _rel, _slug, key), blob in zip(chunk, blobs):
+                        self.page_slots[slot] = thaw_page(pickle.loads(blob), data)
+                        if store.enabled:
+                            store.put_blob(key, blob)
+                    del blobs, future
+                    page_futures.pop()
+            except BaseException:
+                self.page_misses = [miss for chunk, _ in reversed(page_futures) for miss in chunk]
+                raise
+            bib_futures.reverse()
+            while bib_futures:
+                slot, key, future = bib_futures.pop()
+                blob = future.result()
+                del future
+                self.bib_slots[slot] = thaw_bib(pickle.loads(blob))
+                if store.enabled:
+                    store.put_blob(key, blob)
+
+
+class _Relative:
+    """The path below ``folder`` with forward slashes, by slicing the
+    string, for the plain case (``relpath`` costs ~30 us a call, a tenth of a
+    warm run on a large wiki); None otherwise, for the caller to use
+    :func:`relpath` or :func:`slug_for`."""
+
+    def __init__(self, folder: Path) -> None:
+        self.prefix = os.path.join(str(folder), "")
+        self.plain = os.pardir not in Path(self.prefix).parts
+
+    def __call__(self, path: Path) -> str | None:
+        text = str(path)
+        if self.plain and text.startswith(self.prefix):
+            rest = text[len(self.prefix):]
+            parts = rest.split(os.sep)
+            if rest and os.pardir not in parts and os.curdir not in parts and "" not in parts:
+                return "/".join(parts)
+        return None
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _ready(value: Any):
+    return lambda: value
+
+

@@ -1,0 +1,459 @@
+"""Benchmark ``ossref check`` and ``ossref build`` against a bare ``mkdocs build``.
+
+    python benchmarks/run.py [--sizes 100,1000,5000] [--check-sizes 100,1000,10000]
+                             [--repeat 3] [--out benchmarks/out] [--seed 0]
+                             [--section-bytes 1000-3000]
+
+For every size it generates (or reuses) a synthetic wiki with
+``benchmarks/generate.py`` under ``OUT/corpus-N-sSEED``, then runs each
+command as a fresh subprocess ``--repeat`` times and reports the median wall
+time, the median CPU time (user + system, workers included) and the largest
+peak RSS, read with ``os.wait4`` (on Linux a process's peak includes the
+peaks of the children it waited for as a maximum, not a sum: for a check
+that parses in worker processes it is the largest single process).
+
+Commands, for ``--check-sizes``:
+
+* ``check cold``: ``ossref check`` with the cache folder removed first;
+* ``check warm``: ``ossref check`` again with one entry edited since the last
+  run (a sentence appended; a different one each repeat), so the cache
+  serves every other file.
+
+and for ``--sizes``:
+
+* ``build``: ``ossref build`` with the cache folder removed first (as in CI,
+  which restores no cache), into a site folder under OUT; "n/a" when
+  ``ossref build --help`` does not exit 0;
+* ``bare``: ``mkdocs build`` of the SAME Markdown ossref stages (resolved
+  links, numbered citations, generated sections), produced once, outside the
+  timing, with ``ossref.resolve``/``ossref.render`` when they exist (else the
+  corpus's plain content, flagged), with the corpus's ``mkdocs.yml`` and the
+  same short ``nav`` ossref's MkDocs adapter sets; so ``build/bare`` is the
+  cost of everything ossref adds (check, resolve, render, sanitize).
+
+It prints the machine, the exact command line and Markdown tables ready to
+paste into the README, with the growth factor between consecutive sizes
+(target: a 10x larger wiki costs at most 11x), and writes them with the raw
+numbers to ``OUT/results-<time>.md`` and ``.json``.
+
+The machine's load average is printed before and after: other processes
+competing for the CPUs inflate wall times (CPU times much less).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(HERE))
+
+import generate  # noqa: E402  (benchmarks/generate.py)
+
+CACHE_DIR = ".ossref-cache"  # the default cache_dir; the generated mkdocs.yml keeps it
+MARKER = ".bench-corpus.json"
+
+
+# ----------------------------------------------------------------------------- measuring
+
+
+@dataclass
+class Run:
+    wall: float
+    cpu: float
+    rss_kb: int
+    code: int
+
+
+@dataclass
+class Measure:
+    runs: list[Run] = field(default_factory=list)
+    note: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.runs) and all(r.code == 0 for r in self.runs)
+
+    @property
+    def wall(self) -> float:
+        return statistics.median(r.wall for r in self.runs)
+
+    @property
+    def cpu(self) -> float:
+        return statistics.median(r.cpu for r in self.runs)
+
+    @property
+    def rss_mb(self) -> float:
+        return max(r.rss_kb for r in self.runs) / 1024
+
+    def as_json(self) -> dict:
+        return {"note": self.note, "runs": [r.__dict__ for r in self.runs],
+                "median_wall_s": self.wall if self.runs else None,
+                "median_cpu_s": self.cpu if self.runs else None,
+                "peak_rss_mb": self.rss_mb if self.runs else None}
+
+
+def run_once(argv: list[str], cwd: Path | None = None, env: dict | None = None, log: Path | None = None) -> Run:
+    """Run ``argv`` as a fresh process; its wall time, CPU time and peak RSS
+    (from ``os.wait4``: the process and the children it waited for)."""
+    out = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115
+    if cwd is None:
+        cwd = Path(tempfile.gettempdir())  # not the repository: "python -m" would import from the folder it runs in
+    try:
+        start = time.perf_counter()
+        proc = subprocess.Popen(argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=out)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+    finally:
+        if log:
+            out.close()
+    rss = usage.ru_maxrss if sys.platform != "darwin" else usage.ru_maxrss // 1024  # KB
+    return Run(wall=wall, cpu=usage.ru_utime + usage.ru_stime, rss_kb=rss, code=proc.returncode)
+
+
+def repeat_runs(measure: Measure, times: int, argv: list[str], log: Path, before=None) -> None:
+    """Run ``argv`` ``times`` times into ``measure``; stop at the first failure
+    and show the end of its output."""
+    for _ in range(times):
+        if before is not None:
+            before()
+        size = log.stat().st_size if log.exists() else 0
+        run = run_once(argv, log=log)
+        measure.runs.append(run)
+        if run.code != 0:
+            with open(log, "rb") as fh:
+                fh.seek(size)
+                tail = fh.read().decode("utf-8", "replace").strip().splitlines()[-5:]
+            print(f"  FAILED (exit {run.code}): {' '.join(argv)}", *("    " + line for line in tail), sep="\n",
+                  file=sys.stderr, flush=True)
+            return
+
+
+def ossref(*args: str) -> list[str]:
+    return [sys.executable, "-m", "ossref", *args]
+
+
+def build_available() -> bool:
+    try:
+        done = subprocess.run(ossref("build", "--help"), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              cwd=tempfile.gettempdir(), timeout=60, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return done.returncode == 0
+
+
+# ----------------------------------------------------------------------------- corpora
+
+
+def generator_id(n: int, seed: int, section_bytes: tuple[int, int]) -> dict:
+    source = (HERE / "generate.py").read_bytes()
+    return {"n": n, "seed": seed, "section_bytes": list(section_bytes),
+            "generator_version": generate.GENERATOR_VERSION,
+            "generator_sha": hashlib.blake2b(source, digest_size=12).hexdigest()}
+
+
+def corpus(out: Path, n: int, seed: int, section_bytes: tuple[int, int]) -> tuple[Path, dict]:
+    """The corpus for (n, seed), generated unless an identical one exists."""
+    suffix = "" if section_bytes == generate.SECTION_BYTES else f"-b{section_bytes[0]}-{section_bytes[1]}"
+    root = out / f"corpus-{n}-s{seed}{suffix}"
+    wanted = generator_id(n, seed, section_bytes)
+    marker = root / MARKER
+    try:
+        found = json.loads(marker.read_text())
+        if {k: found.get(k) for k in wanted} == wanted:
+            return root, found
+    except (OSError, ValueError):
+        pass
+    print(f"  generating {n} entries into {root} ...", flush=True)
+    if root.exists():
+        shutil.rmtree(root)
+    counts = generate.generate(n, root, seed, section_bytes)
+    info = {**wanted, **counts}
+    marker.write_text(json.dumps(info, indent=1))
+    return root, info
+
+
+class Edit:
+    """Appends a different sentence to one entry each time, restoring it at the end."""
+
+    def __init__(self, root: Path) -> None:
+        entries = sorted(p for p in (root / "content").glob("*.md") if p.name != "index.md")
+        self.path = entries[len(entries) // 2]
+        self.original = self.path.read_bytes()
+        self.count = 0
+
+    def change(self) -> None:
+        self.count += 1
+        extra = f"\nThis paragraph was added by benchmark edit number {self.count} at {time.time():.6f}.\n"
+        self.path.write_bytes(self.original + extra.encode())
+
+    def restore(self) -> None:
+        self.path.write_bytes(self.original)
+
+
+def stage(root: Path, staged: Path) -> str:
+    """Write the staged copy used for the bare mkdocs build (in a subprocess,
+    outside any timing); returns what was staged."""
+    if staged.exists():
+        shutil.rmtree(staged)
+    staged.mkdir(parents=True)
+    done = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--stage", str(root), str(staged)],
+                          capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"staging {root} failed:\n{done.stdout}{done.stderr}")
+    return done.stdout.strip()
+
+
+def _stage_main(root: Path, staged: Path) -> int:
+    """``run.py --stage ROOT STAGED``: the staged Markdown and a mkdocs.yml for it."""
+    import yaml  # noqa: F401  (mkdocs' dependency: present)
+
+    docs = staged / "docs"
+    what = "plain content (no ossref.render)"
+    nav = None
+    try:
+        from ossref.config import load_config
+        from ossref.pipeline import check
+        from ossref.render import render_site
+        from ossref.resolve import resolve
+    except ImportError:
+        shutil.copytree(root / "content", docs)
+    else:
+        os.environ.setdefault("OSSREF_NO_CACHE", "1")
+        config = load_config(root)
+        result = check(config)
+        docs.mkdir()
+        problems = render_site(resolve(result.project, config), config, docs)
+        if problems:
+            print("render diagnostics:", problems[:3], file=sys.stderr)
+        what = "ossref's staged Markdown (resolve + render)"
+        try:
+            from ossref.mkdocs_adapter import NAV
+
+            nav = [(title, path) for title, path in NAV if (docs / path).is_file()]
+        except ImportError:
+            nav = None
+    text = (root / "mkdocs.yml").read_text(encoding="utf-8")
+    lines = [line for line in text.splitlines() if not line.startswith("docs_dir:")]
+    lines.append("docs_dir: docs")
+    if nav is not None:
+        lines.append("nav:")
+        lines += [f"  - {json.dumps(title)}: {json.dumps(path)}" for title, path in nav]
+    (staged / "mkdocs.yml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print(what + (f", nav of {len(nav)} items as ossref's adapter sets" if nav is not None else ""))
+    return 0
+
+
+# ----------------------------------------------------------------------------- the runs
+
+
+def bench_check(root: Path, repeat: int, log: Path) -> tuple[Measure, Measure]:
+    cache = root / CACHE_DIR
+    cold, warm = Measure(), Measure()
+    command = ossref("check", "--root", str(root))
+    repeat_runs(cold, repeat, command, log, before=lambda: shutil.rmtree(cache, ignore_errors=True))
+    edit = Edit(root)
+    try:
+        if not cache.is_dir():
+            run_once(command, log=log)  # fill the cache
+        repeat_runs(warm, repeat, command, log, before=edit.change)
+    finally:
+        edit.restore()
+    warm.note = f"edited: {edit.path.relative_to(root).as_posix()}"
+    return cold, warm
+
+
+def bench_build(root: Path, out: Path, n: int, repeat: int, log: Path, can_build: bool) -> tuple[Measure, Measure, str]:
+    build, bare = Measure(), Measure()
+    site = out / f"site-ossref-{n}"
+    if can_build:
+        repeat_runs(build, repeat, ossref("build", "--root", str(root), "--site-dir", str(site)), log,
+                    before=lambda: shutil.rmtree(root / CACHE_DIR, ignore_errors=True))
+    else:
+        build.note = "n/a: ossref build is not available"
+    staged = out / f"staged-{n}"
+    what = stage(root, staged)
+    bare.note = what
+    bare_site = out / f"site-bare-{n}"
+    repeat_runs(bare, repeat, [sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(staged / "mkdocs.yml"),
+                               "-d", str(bare_site)], log, before=lambda: shutil.rmtree(bare_site, ignore_errors=True))
+    return build, bare, what
+
+
+# ----------------------------------------------------------------------------- report
+
+
+def fmt_time(m: Measure) -> str:
+    if not m.runs:
+        return "n/a"
+    flag = "" if m.ok else " (failed!)"
+    return f"{m.wall:.2f} s{flag}"
+
+
+def fmt_cpu(m: Measure) -> str:
+    return f"{m.cpu:.2f} s" if m.runs else "n/a"
+
+
+def fmt_rss(m: Measure) -> str:
+    return f"{m.rss_mb:.0f} MB" if m.runs else "n/a"
+
+
+def growth(rows: list[tuple[int, Measure]]) -> list[str]:
+    """"x10 entries: x9.8 time" between consecutive sizes."""
+    out = []
+    for (n0, m0), (n1, m1) in zip(rows, rows[1:]):
+        if m0.runs and m1.runs and m0.wall > 0:
+            cpu = f", ×{m1.cpu / m0.cpu:.1f} CPU" if m0.cpu > 0 else ""
+            out.append(f"{n0:,}→{n1:,} (×{n1 / n0:.3g} entries): ×{m1.wall / m0.wall:.1f} wall{cpu}")
+    return out
+
+
+def machine() -> str:
+    try:
+        commit = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True,
+                                text=True, check=False).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(REPO), "status", "--porcelain", "--untracked-files=no"],
+                               capture_output=True, text=True, check=False).stdout.strip()
+    except OSError:
+        commit, dirty = "?", ""
+    cpus = os.cpu_count()
+    try:
+        with open("/proc/meminfo") as fh:
+            mem = f"{int(fh.readline().split()[1]) / 1024 / 1024:.0f} GB RAM"
+    except (OSError, ValueError, IndexError):
+        mem = "? RAM"
+    return (f"{platform.system()} {platform.machine()}, {cpus} CPUs, {mem}, Python {platform.python_version()}, "
+            f"ossref at {commit or '?'}{' + uncommitted changes' if dirty else ''}")
+
+
+def ossref_location() -> str:
+    """Where the ``ossref`` the runs import comes from (PYTHONPATH can point
+    the benchmark at another checkout)."""
+    try:
+        done = subprocess.run([sys.executable, "-c", "import ossref; print(ossref.__file__)"], capture_output=True,
+                              text=True, cwd=tempfile.gettempdir(), timeout=60, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return "?"
+    return str(Path(done.stdout.strip()).parent) if done.returncode == 0 else "not importable"
+
+
+def load() -> str:
+    try:
+        return " ".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:
+        return "?"
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--stage"]:
+        return _stage_main(Path(argv[1]), Path(argv[2]))
+    parser = argparse.ArgumentParser(description="Benchmark ossref check and build against a bare mkdocs build.")
+    parser.add_argument("--sizes", default="100,1000,5000", help="entries per wiki for the build benchmark")
+    parser.add_argument("--check-sizes", default="100,1000,10000", help="entries per wiki for the check benchmark")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per measurement; the median is shown")
+    parser.add_argument("--out", type=Path, default=HERE / "out", help="where corpora, sites and results go")
+    parser.add_argument("--seed", type=int, default=0, help="generator seed")
+    parser.add_argument("--section-bytes", type=generate.parse_range, default=generate.SECTION_BYTES,
+                        metavar="MIN-MAX", help="prose per body section in bytes (default 1000-3000)")
+    args = parser.parse_args(argv)
+
+    def sizes(text: str) -> list[int]:
+        return sorted({int(x) for x in text.split(",") if x.strip()}) if text.strip() else []
+
+    check_sizes, build_sizes = sizes(args.check_sizes), sizes(args.sizes)
+    out = args.out.resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    log = out / "run.log"
+    command = "python benchmarks/run.py " + " ".join(
+        [f"--sizes {','.join(map(str, build_sizes))}", f"--check-sizes {','.join(map(str, check_sizes))}",
+         f"--repeat {args.repeat}", f"--seed {args.seed}"]
+        + ([f"--section-bytes {args.section_bytes[0]}-{args.section_bytes[1]}"]
+           if args.section_bytes != generate.SECTION_BYTES else []))
+    header = [f"Machine: {machine()}", f"Command: `{command}`", f"Load average at start: {load()}",
+              f"ossref imported from: {ossref_location()}"]
+    print("\n".join(header), flush=True)
+
+    can_build = build_available()
+    corpora = {}
+    for n in sorted(set(check_sizes) | set(build_sizes)):
+        corpora[n] = corpus(out, n, args.seed, args.section_bytes)
+
+    results: dict = {"command": command, "machine": header[0], "check": {}, "build": {}}
+    check_rows: list[tuple[int, Measure, Measure]] = []
+    for n in check_sizes:
+        root, info = corpora[n]
+        print(f"check, {n:,} entries ...", flush=True)
+        cold, warm = bench_check(root, args.repeat, log)
+        check_rows.append((n, cold, warm))
+        results["check"][n] = {"corpus": info, "cold": cold.as_json(), "warm_one_changed": warm.as_json()}
+    build_rows: list[tuple[int, Measure, Measure]] = []
+    staged_what = ""
+    for n in build_sizes:
+        root, info = corpora[n]
+        print(f"build, {n:,} entries ...", flush=True)
+        build, bare, staged_what = bench_build(root, out, n, args.repeat, log, can_build)
+        build_rows.append((n, build, bare))
+        results["build"][n] = {"corpus": info, "build": build.as_json(), "bare_mkdocs": bare.as_json()}
+
+    lines = [*header[:2], header[3], ""]
+    if check_rows:
+        lines += [f"`ossref check`, median of {args.repeat} (cold: cache removed; warm: one entry edited since "
+                  "the previous run):", "",
+                  "| entries | references | Markdown | check cold | CPU | peak RSS | check warm, 1 changed | CPU "
+                  "| peak RSS |",
+                  "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+        for n, cold, warm in check_rows:
+            info = corpora[n][1]
+            lines.append(f"| {n:,} | {info.get('references', 2 * n):,} | {info.get('page_bytes', 0) / 1e6:.1f} MB "
+                         f"| {fmt_time(cold)} | {fmt_cpu(cold)} | {fmt_rss(cold)} "
+                         f"| {fmt_time(warm)} | {fmt_cpu(warm)} | {fmt_rss(warm)} |")
+        g_cold = growth([(n, c) for n, c, _ in check_rows])
+        g_warm = growth([(n, w) for n, _, w in check_rows])
+        if g_cold:
+            lines += ["", "Growth, check cold: " + "; ".join(g_cold), "Growth, check warm: " + "; ".join(g_warm)]
+        lines.append("")
+    if build_rows:
+        lines += [f"`ossref build` (cache removed first) against a bare `mkdocs build` of the same staged pages "
+                  f"({staged_what}), median of {args.repeat}:", "",
+                  "| entries | ossref build | CPU | peak RSS | bare mkdocs build | CPU | peak RSS | build/bare |",
+                  "|---:|---:|---:|---:|---:|---:|---:|---:|"]
+        for n, build, bare in build_rows:
+            ratio = f"{build.wall / bare.wall:.2f}" if build.runs and bare.runs and bare.wall > 0 else "n/a"
+            lines.append(f"| {n:,} | {fmt_time(build)} | {fmt_cpu(build)} | {fmt_rss(build)} | {fmt_time(bare)} "
+                         f"| {fmt_cpu(bare)} | {fmt_rss(bare)} | {ratio} |")
+        g_build = growth([(n, b) for n, b, _ in build_rows])
+        g_bare = growth([(n, b) for n, _, b in build_rows])
+        if g_build:
+            lines += ["", "Growth, ossref build: " + "; ".join(g_build), "Growth, bare mkdocs: " + "; ".join(g_bare)]
+        lines.append("")
+    lines.append(f"Load average at end: {load()} (start: {header[2].split(': ')[1]})")
+    text = "\n".join(lines)
+    print("\n" + text)
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    (out / f"results-{stamp}.md").write_text(text + "\n", encoding="utf-8")
+    results["markdown"] = text
+    (out / f"results-{stamp}.json").write_text(json.dumps(results, indent=1, default=str), encoding="utf-8")
+    failed = [r for rows in (check_rows, build_rows) for r in rows for m in r[1:] if m.runs and not m.ok]
+    if failed:
+        print(f"\nsome runs failed (exit code not 0): see {log}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
