@@ -14,10 +14,14 @@ The order, and what each failure leaves behind:
 4. MkDocs builds the staging folder into a new folder beside the target,
    ``<parent>/.<name>.tmp-XXXXXXXX``, with every page body sanitized. A page
    MkDocs fails on is reported as ``render-error``: exit 1.
-5. Only then the new folder replaces the target: in one ``renameat2``
+5. With option ``search: pagefind``, Pagefind indexes that folder into its
+   ``pagefind/`` (names) and ``pagefind-text/`` (full text) subfolders
+   (:mod:`ossref.search`), silently; if it fails, its output is printed on
+   ``err``: exit 1.
+6. Only then the new folder replaces the target: in one ``renameat2``
    exchange on Linux, else by two renames within the same parent.
 
-Until step 5 the previous site is never touched, so a failed build, an
+Until step 6 the previous site is never touched, so a failed build, an
 exception, Ctrl-C or SIGTERM leaves it byte for byte as it was; the temporary
 folders are removed on every way out. Signals arriving during the swap and
 the clean-up are held until both are done. Only SIGKILL or a crash of the
@@ -68,12 +72,14 @@ class Interrupted(KeyboardInterrupt):
 
 
 class _Failed(Exception):
-    """The build failed with diagnostics already graded and worth printing."""
+    """The build failed with diagnostics already graded and worth printing,
+    and ``detail``: lines for ``err`` (a tool's own output) before the reason."""
 
-    def __init__(self, diagnostics: list[Diagnostic], reason: str) -> None:
+    def __init__(self, diagnostics: list[Diagnostic], reason: str, detail: str = "") -> None:
         super().__init__(reason)
         self.diagnostics = diagnostics
         self.reason = reason
+        self.detail = detail
 
 
 # --------------------------------------------------------------------------- the output folder
@@ -294,11 +300,21 @@ def _build_site(config: Config, result: CheckResult, site: Path, strict: bool, o
         site.parent.mkdir(parents=True, exist_ok=True)
         with _signals_held():
             tmp = _new_dir(site.parent, f".{site.name}.tmp-")
+        # The default search passes no keyword, so the call stays the plain
+        # four-argument one that stand-ins for the adapter implement.
+        options = {"search": config.search} if config.search != "material" else {}
         try:
-            mkdocs_adapter.build_html(config.root, staging, tmp, sanitize_html)
+            mkdocs_adapter.build_html(config.root, staging, tmp, sanitize_html, **options)
         except mkdocs_adapter.BuildFailed as exc:
             raise _Failed(apply_rules(_render_errors(exc.problems, config), config),
                           "MkDocs failed") from None
+        if config.search == "pagefind":
+            from .search import SearchFailed, index_site
+
+            try:
+                index_site(tmp)
+            except SearchFailed as exc:
+                raise _Failed([], f"search index failed: {exc}", exc.output) from None
         with _signals_held():
             swap_in(tmp, site)
             tmp = None
@@ -342,6 +358,8 @@ def build(config: Config, site_dir: Path, strict: bool, out: TextIO, err: TextIO
         except _Failed as exc:
             for d in exc.diagnostics:
                 out.write(text_line(d) + "\n")
+            if exc.detail:
+                err.write(exc.detail.rstrip("\n") + "\n")
             err.write(f"ossref: not built: {exc.reason}; {_shown(site)} left as it was\n")
             return EXIT_FAIL
         except ConfigFailed as exc:

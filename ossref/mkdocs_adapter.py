@@ -18,6 +18,15 @@ What it does to the project's own ``mkdocs.yml``, in memory only:
   and never in ``mkdocs.yml``, passes every page body through ``sanitize``
   after all other ``on_page_content`` handlers (and keeps compiled theme
   templates in memory from one build to the next).
+- With ``search="pagefind"`` (option ``extra.ossref.search``): Material's
+  search plugin is left out, so no ``search/search_index.json`` is written and
+  Material's search script never starts; the templates shipped in
+  ``ossref/templates`` are added to the theme, after the project's own
+  ``custom_dir`` and before Material, and put a Pagefind search box in the
+  header slot Material's search used; every page body but the generated home,
+  references and tag pages is marked for Pagefind (:func:`ossref.search.mark_body`)
+  after sanitizing. Pagefind itself runs later, on the finished folder
+  (:func:`ossref.search.index_site`, called by the build).
 
 MkDocs reports problems through :mod:`logging`. While a build runs, the
 ``mkdocs`` and ``MARKDOWN`` loggers write to a handler of this module instead
@@ -40,13 +49,31 @@ from pathlib import Path
 import jinja2
 from mkdocs.commands.build import build as _mkdocs_build
 from mkdocs.config.base import load_config as _mkdocs_load_config
+from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import MkDocsException
+from mkdocs.plugins import PluginCollection
+from mkdocs.structure.pages import Page
 
-__all__ = ["BuildFailed", "ConfigFailed", "Problem", "NAV", "build_html"]
+__all__ = ["BuildFailed", "ConfigFailed", "Problem", "NAV", "SEARCH_ENGINES", "TEMPLATES_DIR", "build_html"]
 
 #: The whole sidebar: (title, path under the docs folder). An item whose page
 #: was not staged is left out rather than reported as a broken nav link.
 NAV = (("Home", "index.md"), ("References", "references.md"), ("Tags", "tags/index.md"))
+
+#: Values of ``build_html(search=...)``, as option ``extra.ossref.search``.
+SEARCH_ENGINES = ("material", "pagefind")
+
+#: Theme overrides shipped with ossref (package data), used with Pagefind.
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+
+# Generated pages Pagefind leaves out: each lists every entry, reference or
+# entry with a tag, so it would match most queries and its fragment would grow
+# with the wiki. Entries show their tags, so a tag still finds its entries.
+_UNINDEXED = ("index.md", "references.md")
+_UNINDEXED_FOLDERS = ("tags/",)
+
+# Material's names for its search plugin, and MkDocs' own.
+_SEARCH_PLUGINS = ("material/search", "search")
 
 _LOGGERS = ("mkdocs", "MARKDOWN")
 _HOOK_NAME = "ossref/sanitize"
@@ -154,14 +181,20 @@ _TEMPLATES = _MemoryBytecodeCache()
 class _Hooks:
     """Plugin-shaped object: PluginCollection registers its ``on_*`` methods."""
 
-    def __init__(self, sanitize: Callable[[str], str]) -> None:
+    def __init__(self, sanitize: Callable[[str], str], mark: Callable[[str], str] | None = None) -> None:
         self._sanitize = sanitize
+        self._mark = mark
 
     def on_env(self, env: jinja2.Environment, *, config: object, files: object) -> None:
         env.bytecode_cache = _TEMPLATES
 
-    def on_page_content(self, html: str, *, page: object, config: object, files: object) -> str:
-        return self._sanitize(html)
+    def on_page_content(self, html: str, *, page: Page, config: object, files: object) -> str:
+        html = self._sanitize(html)
+        if self._mark is not None and _indexed(page):
+            # After the sanitizer, which drops every data-* attribute an
+            # author could write: the search marks can only come from here.
+            html = self._mark(html)
+        return html
 
     # Lowest priority: runs after every other on_page_content handler, so no
     # plugin or hook can add markup behind the sanitizer's back. Search
@@ -173,16 +206,63 @@ def _nav(staging: Path) -> list[dict[str, str]]:
     return [{title: path} for title, path in NAV if (staging / path).is_file()]
 
 
-def build_html(project_root: Path, staging: Path, site_dir: Path, sanitize: Callable[[str], str]) -> None:
+def _indexed(page: Page) -> bool:
+    """Whether Pagefind indexes ``page``: entries and topic pages, unless
+    front matter says ``search: {exclude: true}`` (Material's own switch,
+    passed through by the renderer); not the generated pages."""
+    if page.file.src_uri in _UNINDEXED or page.file.src_uri.startswith(_UNINDEXED_FOLDERS):
+        return False
+    search = page.meta.get("search")
+    return not (isinstance(search, dict) and search.get("exclude") is True)
+
+
+class _SearchSlot:
+    """Stands in for Material's search plugin under its name.
+
+    Material's header shows its search slot (a search button for narrow
+    screens, then ``partials/search.html``) only while a plugin named
+    ``material/search`` is enabled; this object says so, registers no event,
+    and the ``partials/search.html`` of ``ossref/templates`` fills the slot
+    with the Pagefind search box."""
+
+    class config:  # noqa: N801 - read by Material's template as plugin.config.enabled
+        enabled = True
+
+
+def _use_pagefind(config: MkDocsConfig) -> None:
+    """Swap Material's search for Pagefind's box in the loaded ``config``."""
+    if config.theme.name != "material":
+        raise ConfigFailed(f"mkdocs.yml: extra.ossref.search: pagefind needs theme material, "
+                           f"not {config.theme.name}")
+    plugins = PluginCollection()
+    # A new collection rather than deleting from the old one: deleting a
+    # plugin would leave its event handlers registered.
+    for name, plugin in config.plugins.items():
+        if name not in _SEARCH_PLUGINS:
+            plugins[name] = plugin
+    plugins["material/search"] = _SearchSlot()  # type: ignore[assignment]
+    config.plugins = plugins
+    # The project's custom_dir, if any, stays first: its overrides win.
+    dirs = config.theme.dirs
+    dirs.insert(1 if config.theme.custom_dir else 0, str(TEMPLATES_DIR))
+
+
+def build_html(project_root: Path, staging: Path, site_dir: Path, sanitize: Callable[[str], str],
+               *, search: str = "material") -> None:
     """Build the Markdown in ``staging`` into HTML in ``site_dir`` with the
     theme, extensions and plugins of ``project_root/mkdocs.yml``.
 
     ``site_dir`` is emptied first (MkDocs cleans it): pass a fresh folder.
-    Every page body passes through ``sanitize``. Nothing is printed. Raises
-    :class:`ConfigFailed` when MkDocs rejects the configuration and
-    :class:`BuildFailed` when the build logs a warning or an error or raises;
-    ``site_dir`` is then incomplete and the caller discards it.
+    Every page body passes through ``sanitize``. Nothing is printed. With
+    ``search="pagefind"`` the site is built for Pagefind (see the module
+    notes) but not indexed: run :func:`ossref.search.index_site` on
+    ``site_dir`` afterwards. Raises :class:`ConfigFailed` when MkDocs rejects
+    the configuration (or ``search="pagefind"`` meets a theme other than
+    Material) and :class:`BuildFailed` when the build logs a warning or an
+    error or raises; ``site_dir`` is then incomplete and the caller discards it.
     """
+    if search not in SEARCH_ENGINES:
+        raise ValueError(f"search must be one of {SEARCH_ENGINES}, not {search!r}")
     with _LOCK, _captured_logs() as capture:
         try:
             config = _mkdocs_load_config(
@@ -202,7 +282,12 @@ def build_html(project_root: Path, staging: Path, site_dir: Path, sanitize: Call
         config.validation.nav.omitted_files = logging.DEBUG
         if _HOOK_NAME in config.plugins:
             raise ConfigFailed(f"mkdocs.yml: a plugin named {_HOOK_NAME!r} is reserved for ossref")
-        config.plugins[_HOOK_NAME] = _Hooks(sanitize)  # type: ignore[assignment]
+        mark = None
+        if search == "pagefind":
+            from .search import mark_body as mark
+
+            _use_pagefind(config)
+        config.plugins[_HOOK_NAME] = _Hooks(sanitize, mark)  # type: ignore[assignment]
         capture.config = config
 
         config.plugins.on_startup(command="build", dirty=False)

@@ -146,3 +146,42 @@ def test_home_page_indexes_aliases(page, site_url: str) -> None:
     line = page.locator("article li", has_text="OIH").first
     line.get_by_role("link").first.click()
     page.wait_for_url("**/" + OIH)
+
+
+def test_pagefind_search_finds_an_entry_by_alias_from_the_site_alone(page, tmp_path) -> None:
+    """Option search: pagefind, end to end: the box in Material's header finds
+    the entry by its alias first, with every file from the site itself."""
+    root = tmp_path / "wiki"
+    shutil.copytree(REPO / "tests" / "fixtures" / "clean", root)
+    config = (REPO / "mkdocs.yml").read_text().replace("\n  ossref:\n", "\n  ossref:\n    search: pagefind\n", 1)
+    (root / "mkdocs.yml").write_text(config)
+    code, out, err = run(["build", "--root", str(root)])
+    assert code == 0, out + err
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(root / "site")))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        # A nested page: the box and the bundle are found by relative URLs.
+        page.goto(f"http://127.0.0.1:{server.server_address[1]}/myositis-ossificans/")
+        page.wait_for_load_state("networkidle")
+        assert not any("pagefind" in url for url in page.requested)  # nothing until the reader searches
+        page.keyboard.press("/")
+        page.keyboard.type("OIH", delay=30)
+        first = page.locator(".md-search-result__item").first
+        first.wait_for(timeout=15_000)
+        assert first.locator("h1").inner_text() == "Ossified intramuscular hematoma"
+        assert "OIH" in first.locator("mark").first.inner_text()
+        assert any(url.endswith("/pagefind/pagefind.js") for url in page.requested)
+        assert not any("search_index.json" in url or "/pagefind-text/" in url for url in page.requested)
+        # The full text is searched on request: "OIH" also occurs in the body
+        # of myositis ossificans.
+        page.get_by_text("Search the full text of every page").click()
+        page.get_by_text("2 matching documents in the full text").wait_for(timeout=15_000)
+        assert any("/pagefind-text/" in url for url in page.requested)
+        first = page.locator(".md-search-result__item").first
+        assert first.locator("h1").inner_text() == "Ossified intramuscular hematoma"
+        first.locator("a").first.click()
+        page.wait_for_url("**/" + OIH)
+        assert title(page) == "Ossified intramuscular hematoma"
+    finally:
+        server.shutdown()
+        server.server_close()

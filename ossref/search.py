@@ -1,0 +1,218 @@
+"""Pagefind search (option ``search: pagefind``): mark pages, then index the built site.
+
+Material's search ships one index of every page (19 MB gzipped for a
+10,000-entry wiki), and a reader downloads all of it before the first result.
+Pagefind splits its index into chunks by word, and page texts into fragments,
+so a search fetches only the chunks of its own words and the fragments of the
+results shown.
+
+That alone does not keep a first search under 300 KB on a large wiki: Pagefind
+stores every position of every word, so the chunk holding a word found all
+over every page ("the", "of", "lesion"), and any rarer word that shares its
+chunk, weighs hundreds of kilobytes up to a megabyte at 10,000 entries. So the
+site gets two bundles:
+
+- ``pagefind/``, searched first: what names a page, its title and its
+  "Also known as" line. At 10,000 entries its whole index is under 200 KB in
+  chunks of about 10 KB, so a first search by name or alias stays under
+  300 KB, Pagefind's own code included.
+- ``pagefind-text/``: the whole text of every page, searched only when the
+  reader asks for it ("Search the full text" under the results).
+
+Two halves, both called by the build:
+
+- :func:`mark_body` runs on every indexed page body after the sanitizer (the
+  adapter calls it), so these attributes come only from here; the sanitizer
+  removes every ``data-*`` an author writes. It wraps the body in
+  ``data-pagefind-body`` (Pagefind then indexes only pages that have one, and
+  only that element, so the header, navigation, footer and edit button stay
+  out), takes the title from the ``<h1>``, keeps the permalink signs out, weights
+  the "Also known as" line like the title so that an alias (``OIH``) finds its
+  entry first, and wraps the title and that line as the first bundle's region
+  (whatever else the body holds, or gains later, stays out of it).
+- :func:`index_site` runs the Pagefind binary (the ``pagefind[bin]`` wheel)
+  twice on the finished temporary site folder, before it is swapped in. It
+  prints nothing; on any failure it raises :class:`SearchFailed` with
+  Pagefind's output, and the build keeps the previous site.
+
+The search box is a theme override shipped in ``ossref/templates`` (see
+:mod:`ossref.mkdocs_adapter`): Material's own search markup and styles, driven
+by ``assets/ossref/search.js`` through Pagefind's JavaScript API, every URL
+relative to the page, nothing fetched from another host.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from pathlib import Path
+
+__all__ = ["ALIAS_WEIGHT", "BUNDLE_DIR", "NAMES", "TEXT_BUNDLE_DIR", "SearchFailed", "index_site", "mark_body",
+           "pagefind_executable"]
+
+#: Folders of the two bundles inside the site, as ``assets/ossref/search.js``
+#: loads them: the names searched first, then on request the full text.
+BUNDLE_DIR = "pagefind"
+TEXT_BUNDLE_DIR = "pagefind-text"
+
+#: Attribute of the element around a page's title and "Also known as" line:
+#: the region of the first bundle (Pagefind's root for that run).
+NAMES = "data-ossref-names"
+
+#: Pagefind weight of the "Also known as" line: that of an ``<h1>`` (Pagefind's
+#: default for headings of level 1), since an alias is another name of the
+#: condition. Body text weighs 1.
+ALIAS_WEIGHT = 7
+
+#: Longest a Pagefind run may take, in seconds, before the build fails: 10,000
+#: entries take well under a minute on two cores.
+TIMEOUT_SECONDS = 900
+
+#: Files of Pagefind's bundle that the search box never loads: Pagefind's own
+#: ready-made interfaces. Removed, so the site ships only what it uses.
+UNUSED_BUNDLE_FILES = re.compile(r"pagefind-(ui|component-ui|modular-ui|highlight)\.(js|css)")
+
+#: Lines of Pagefind's output kept in a failure message.
+_OUTPUT_LINES = 20
+
+# A start or end tag of the sanitizer's output. nh3 writes every attribute
+# value in double quotes, escapes `"` inside it and `<` in text, but leaves
+# `<` raw inside attribute values: scanning whole tags from left to right
+# (never searching for "<h1" as text) is what keeps a link title such as
+# "<h1 onclick=..." from being mistaken for a tag.
+_TAG = re.compile(r'<(/?)([A-Za-z][A-Za-z0-9]*)((?:\s+[^\s"\'<>/=]+(?:="[^"]*")?)*)\s*/?>')
+_ALIASES_LEAD = "<strong>Also known as:</strong>"
+_VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track",
+                   "wbr"})
+_HEADERLINK = re.compile(r'(?:^|\s)class="headerlink"')
+
+
+class SearchFailed(Exception):
+    """Pagefind could not index the site; ``output`` holds what it printed."""
+
+    def __init__(self, message: str, output: str = "") -> None:
+        super().__init__(message)
+        self.output = output
+
+
+def mark_body(html: str) -> str:
+    """Return a sanitized page body ``html`` marked for Pagefind.
+
+    The whole body is wrapped in ``<div data-pagefind-body>``; the first
+    top-level ``<h1>`` gets ``data-pagefind-meta="title"`` and, with the
+    paragraph right after it when that starts with ``<strong>Also known
+    as:</strong>`` (how entries list their aliases; it gets
+    ``data-pagefind-weight``), is wrapped in ``<div data-ossref-names>``, the
+    one region of the first bundle. Permalink anchors (``a.headerlink``, the
+    toc extension's "¶") get ``data-pagefind-ignore``. Only real tags are
+    changed, never text or attribute values; only these fixed attributes and
+    the two wrappers are added."""
+    inserts: list[tuple[int, str]] = []
+    depth = 0
+    # The names region: "title" until the first top-level <h1>, "in-title"
+    # inside it, "after-title" up to the next top-level tag, "in-aliases"
+    # inside an "Also known as" paragraph there, then "done".
+    state = "title"
+    names_end: int | None = None
+    for tag in _TAG.finditer(html):
+        name = tag.group(2).lower()
+        if tag.group(1):
+            depth -= name not in _VOID
+            if depth == 0 and (state, name) in (("in-title", "h1"), ("in-aliases", "p")):
+                names_end = tag.end()
+                state = "after-title" if name == "h1" else "done"
+            continue
+        at = tag.start() + 1 + len(tag.group(2))
+        if depth == 0 and state == "title" and name == "h1":
+            inserts += [(tag.start(), f"<div {NAMES}>"), (at, ' data-pagefind-meta="title"')]
+            state = "in-title"
+        elif depth == 0 and state == "after-title":
+            state = "done"
+            if (name == "p" and not html[names_end:tag.start()].strip()
+                    and html.startswith(_ALIASES_LEAD, tag.end())):
+                inserts.append((at, f' data-pagefind-weight="{ALIAS_WEIGHT}"'))
+                state = "in-aliases"
+        if name == "a" and _HEADERLINK.search(tag.group(3)):
+            inserts.append((at, " data-pagefind-ignore"))
+        depth += name not in _VOID and not tag.group(0).endswith("/>")
+    if names_end is not None:
+        inserts.append((names_end, "</div>"))
+    else:  # no <h1>, or one never closed (not in sanitized HTML): no names region
+        inserts = [(i, text) for i, text in inserts if text != f"<div {NAMES}>"]
+    out: list[str] = []
+    done = 0
+    for i, text in sorted(inserts, key=lambda item: item[0]):
+        out += [html[done:i], text]
+        done = i
+    out.append(html[done:])
+    return "<div data-pagefind-body>" + "".join(out) + "</div>"
+
+
+def pagefind_executable() -> Path:
+    """The Pagefind binary: ``PAGEFIND_BINARY_PATH`` if set, else the one in the
+    ``pagefind_bin`` wheel (a dependency of ossref), else ``pagefind`` on PATH.
+    Raises :class:`SearchFailed` when there is none."""
+    try:
+        from pagefind.service import get_executable
+    except ImportError:
+        get_executable = None
+    found = get_executable() if get_executable is not None else None
+    if found is None:
+        try:
+            from pagefind_bin import get_executable as wheel_executable
+            found = wheel_executable()
+        except (ImportError, FileNotFoundError):
+            found = None
+    if found is None or not Path(found).is_file():
+        raise SearchFailed(f"no Pagefind binary {'at ' + str(found) if found else 'found'}; "
+                           "install it with: pip install 'pagefind[bin]>=1.5,<2'")
+    return Path(found)
+
+
+def index_site(site: Path) -> None:
+    """Index the built site folder ``site`` with Pagefind: the pages' names
+    into ``site/pagefind/``, their whole text into ``site/pagefind-text/``.
+
+    Only pages marked by :func:`mark_body` are indexed; Pagefind's ready-made
+    interfaces (:data:`UNUSED_BUNDLE_FILES`) are removed. Prints nothing.
+    Raises :class:`SearchFailed` (message and Pagefind's output) when the
+    binary is missing, exits non-zero, times out, or leaves no index; the
+    folder may then hold part of a bundle and must not be published.
+    """
+    executable = pagefind_executable()
+    _run(executable, site, BUNDLE_DIR, "--root-selector", f"[{NAMES}]")
+    _run(executable, site, TEXT_BUNDLE_DIR)
+
+
+def _run(executable: Path, site: Path, bundle_dir: str, *options: str) -> None:
+    # Only the arguments decide what is indexed: no PAGEFIND_* variable of the
+    # caller's environment, and no pagefind.yml of the current folder (the
+    # site folder holds only what MkDocs wrote).
+    env = {key: value for key, value in os.environ.items() if not key.startswith("PAGEFIND_")}
+    command = [str(executable), "--site", ".", "--output-subdir", bundle_dir, *options]
+    try:
+        done = subprocess.run(command, cwd=site, env=env, stdin=subprocess.DEVNULL, capture_output=True,
+                              text=True, errors="replace", timeout=TIMEOUT_SECONDS, check=False)
+    except subprocess.TimeoutExpired as exc:
+        raise SearchFailed(f"Pagefind took longer than {TIMEOUT_SECONDS} s", _text(exc.stdout, exc.stderr)) from None
+    except OSError as exc:
+        raise SearchFailed(f"Pagefind could not be started: {exc}") from None
+    output = _text(done.stdout, done.stderr)
+    if done.returncode != 0:
+        raise SearchFailed(f"Pagefind exited with status {done.returncode}", output)
+    bundle = site / bundle_dir
+    if not (bundle / "pagefind-entry.json").is_file() or not (bundle / "pagefind.js").is_file():
+        raise SearchFailed(f"Pagefind wrote no search index into {bundle_dir}/", output)
+    for path in bundle.iterdir():
+        if UNUSED_BUNDLE_FILES.fullmatch(path.name) and path.is_file():
+            path.unlink()
+
+
+def _text(*parts: str | bytes | None) -> str:
+    lines: list[str] = []
+    for part in parts:
+        if isinstance(part, bytes):
+            part = part.decode("utf-8", "replace")
+        lines += (part or "").splitlines()
+    return "\n".join(line for line in lines[-_OUTPUT_LINES:] if line.strip())

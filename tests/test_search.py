@@ -1,0 +1,431 @@
+"""Option ``search: pagefind``: Pagefind's index instead of Material's, built before the swap.
+
+One module-scoped build of the clean fixture with the wiki's own mkdocs.yml
+plus ``search: pagefind`` serves the assertions on the site; failures use a
+stand-in Pagefind binary (``PAGEFIND_BINARY_PATH``), so they stay fast.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import stat
+import types
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+import markdown
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from conftest import FIXTURES, REPO, run
+from ossref import mkdocs_adapter, search
+from ossref.sanitize import sanitize_html
+
+ENTRY = "ossified-intramuscular-hematoma"
+
+
+def pagefind_project(root: Path) -> Path:
+    """The clean fixture at ``root`` with the wiki's mkdocs.yml and ``search: pagefind``."""
+    shutil.copytree(FIXTURES / "clean", root)
+    text = (REPO / "mkdocs.yml").read_text()
+    assert "\n  ossref:\n" in text
+    (root / "mkdocs.yml").write_text(text.replace("\n  ossref:\n", "\n  ossref:\n    search: pagefind\n", 1))
+    return root
+
+
+def tree_hash(folder: Path) -> str:
+    h = hashlib.sha256()
+    for path in sorted(folder.rglob("*")):
+        h.update(path.relative_to(folder).as_posix().encode() + b"\0")
+        if path.is_file():
+            h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory):
+    root = pagefind_project(tmp_path_factory.mktemp("pagefind") / "wiki")
+    code, out, err = run(["build", "--root", str(root)])
+    return types.SimpleNamespace(root=root, site=root / "site", code=code, out=out, err=err)
+
+
+def page(built, rel: str) -> str:
+    return (built.site / rel).read_text(encoding="utf-8")
+
+
+# --------------------------------------------------------------------------- the built site
+
+
+def test_build_is_quiet_and_writes_a_pagefind_index(built) -> None:
+    assert built.code == 0, built.out + built.err
+    assert built.err == ""
+    assert "Pagefind" not in built.out and "Indexed" not in built.out
+    for bundle in (built.site / "pagefind", built.site / "pagefind-text"):
+        for name in ("pagefind.js", "pagefind-worker.js", "pagefind-entry.json"):
+            assert (bundle / name).is_file(), (bundle, name)
+        assert list(bundle.glob("wasm.*.pagefind"))
+        assert list(bundle.glob("index/*.pf_index")) and list(bundle.glob("fragment/*.pf_fragment"))
+        # Pagefind's ready-made interfaces are not used, so not shipped.
+        assert not list(bundle.glob("pagefind-ui.*")) and not list(bundle.glob("pagefind-component-ui.*"))
+    # The first bundle holds the pages' names only: far smaller.
+    size = {name: sum(p.stat().st_size for p in (built.site / name).glob("*/*")) for name in ("pagefind", "pagefind-text")}
+    assert size["pagefind"] < size["pagefind-text"], size
+
+
+def test_material_search_is_left_out(built) -> None:
+    assert not (built.site / "search").exists()
+    html = page(built, f"{ENTRY}/index.html")
+    # Material's search starts on a form named "search" or a search component.
+    assert 'name="search"' not in html and 'data-md-component="search"' not in html
+    # Its header slot holds the Pagefind box instead.
+    assert "data-ossref-search" in html and 'class="md-search__input"' in html
+    assert 'class="md-header__button md-icon" for="__search"' in html
+
+
+class _Region(HTMLParser):
+    """Finds the source span of the element carrying data-pagefind-body."""
+
+    VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.depth = 0
+        self.span: list[tuple[int, int]] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self.VOID:
+            return
+        if self.depth:
+            self.depth += 1
+        elif any(k == "data-pagefind-body" for k, _ in attrs):
+            self.depth = 1
+            self.span.append(self.getpos())
+
+    def handle_endtag(self, tag):
+        if self.depth and tag not in self.VOID:
+            self.depth -= 1
+            if not self.depth:
+                self.span.append(self.getpos())
+
+
+def region(html: str) -> str:
+    """The markup inside the data-pagefind-body element."""
+    parser = _Region()
+    parser.feed(html)
+    (l1, c1), (l2, c2) = parser.span
+    lines = html.splitlines(keepends=True)
+    offset = lambda line, col: sum(len(x) for x in lines[: line - 1]) + col  # noqa: E731
+    return html[offset(l1, c1): offset(l2, c2)]
+
+
+def test_entry_and_topic_pages_are_the_indexed_region(built) -> None:
+    for rel in (f"{ENTRY}/index.html", "myositis-ossificans/index.html", "paraspinal-muscles/index.html"):
+        html = page(built, rel)
+        assert html.count("data-pagefind-body") == 1, rel
+        body = region(html)
+        assert "Also known as" in body or rel != f"{ENTRY}/index.html"
+        # The article's text is inside; the header, nav and footer are not.
+        assert "md-header" not in body and "md-nav" not in body and "md-footer" not in body
+        assert html.index("md-header") < html.index("data-pagefind-body")
+    # Generated lists of every entry, reference or tagged entry are not indexed.
+    for rel in ("index.html", "references/index.html", "tags/index.html", "tags/muscle/index.html", "404.html"):
+        assert "data-pagefind-body" not in page(built, rel), rel
+
+
+def test_title_aliases_and_detail_are_marked(built) -> None:
+    html = page(built, f"{ENTRY}/index.html")
+    assert re.search(r'<h1 data-pagefind-meta="title" id="ossified-intramuscular-hematoma">'
+                     r"Ossified intramuscular hematoma<a data-pagefind-ignore class=\"headerlink\"", html)
+    assert (f'<p data-pagefind-weight="{search.ALIAS_WEIGHT}"><strong>Also known as:</strong> OIH</p>') in html
+    # The names bundle's region: the title and the aliases, nothing else.
+    for rel, expected in ((f"{ENTRY}/index.html", "Ossified intramuscular hematoma¶\nAlso known as: OIH"),
+                          ("myositis-ossificans/index.html", "Myositis ossificans¶\nAlso known as: MO"),
+                          ("paraspinal-muscles/index.html", "Paraspinal muscles¶")):
+        names = re.findall(rf"<div {search.NAMES}>(.*?)</div>", page(built, rel), re.S)
+        assert [re.sub(r"<[^>]+>", "", n) for n in names] == [expected], rel
+
+
+class _Refs(HTMLParser):
+    """Every URL a page makes the browser fetch (not the links a reader may follow)."""
+
+    FETCHED = {"script": "src", "img": "src", "iframe": "src", "embed": "src", "source": "src",
+               "audio": "src", "video": "src", "track": "src", "object": "data", "input": "src"}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[str] = []
+        self.styles: list[str] = []
+        self._in_style = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if tag in self.FETCHED and a.get(self.FETCHED[tag]):
+            self.urls.append(a[self.FETCHED[tag]])
+        if tag == "link" and a.get("href") and a.get("rel") != "canonical":  # canonical is never fetched
+            self.urls.append(a["href"])
+        for name in ("srcset", "poster", "background", "action", "formaction"):
+            if a.get(name):
+                self.urls.append(a[name])
+        if a.get("style"):
+            self.styles.append(a["style"])
+        self._in_style = tag == "style"
+
+    def handle_data(self, data: str) -> None:
+        if self._in_style:
+            self.styles.append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in_style = False
+
+
+_CSS_URL = re.compile(r"""url\(\s*['"]?([^'")\s]+)|@import\s+['"]([^'"]+)""")
+_ABSOLUTE = re.compile(r"""(?:https?:)?//[A-Za-z0-9.-]+""")
+#: Absolute URLs in the search scripts that are never fetched: Pagefind's
+#: placeholder origin for parsing result URLs.
+_INERT = {"https://example.com"}
+
+
+def _foreign(url: str) -> bool:
+    parts = urlsplit(url.strip())
+    return parts.scheme not in ("", "data") or bool(parts.netloc)
+
+
+def test_nothing_is_loaded_from_another_host(built) -> None:
+    files = [p for p in built.site.rglob("*") if p.suffix in (".html", ".css", ".js")]
+    assert files
+    found = []
+    for path in files:
+        text = path.read_text(encoding="utf-8", errors="replace")
+        rel = path.relative_to(built.site).as_posix()
+        styles = [text] if path.suffix == ".css" else []
+        if path.suffix == ".html":
+            refs = _Refs()
+            refs.feed(text)
+            found += [(rel, u) for u in refs.urls if _foreign(u)]
+            styles += refs.styles
+        for style in styles:
+            for m in _CSS_URL.finditer(style):
+                url = m.group(1) or m.group(2)
+                if _foreign(url) and not url.startswith("data:"):
+                    found += [(rel, url)]
+        if path.suffix == ".js" and (rel.startswith("pagefind/") or rel.startswith("assets/ossref/")):
+            found += [(rel, u) for u in _ABSOLUTE.findall(text) if u not in _INERT and not u.startswith("//")]
+    assert found == []
+
+
+def test_the_search_box_is_loaded_by_relative_urls_from_every_page(built) -> None:
+    pages = [p for p in built.site.rglob("*.html") if "/pagefind/" not in p.as_posix()]
+    assert len(pages) >= 6
+    for path in pages:
+        html = path.read_text(encoding="utf-8")
+        rel = path.relative_to(built.site).as_posix()
+        [src] = re.findall(r'<script src="([^"]*assets/ossref/search\.js)" defer>', html)
+        # MkDocs writes the 404 page's URLs from the site root (site_url's
+        # path): it is served at any depth.
+        assert not _foreign(src) and (rel == "404.html" or not src.startswith("/")), (rel, src)
+        # Resolved as the browser would, from the page's own URL.
+        url = urljoin("http://site.test/ossref/" + rel, src)
+        assert url == "http://site.test/ossref/assets/ossref/search.js", (rel, src)
+    script = (built.site / "assets" / "ossref" / "search.js").read_text()
+    # The bundle is found from the script's own URL, whatever folder serves the site.
+    assert 'new URL("../../", script.src)' in script and 'new URL("pagefind/", root)' in script
+    assert 'new URL("pagefind-text/", root)' in script
+    assert "innerHTML" not in script and "insertAdjacentHTML" not in script and "eval(" not in script
+
+
+# --------------------------------------------------------------------------- failures keep the old site
+
+
+def make_old_site(site: Path) -> str:
+    site.mkdir(parents=True)
+    (site / "index.html").write_text("<p>previous site</p>")
+    return tree_hash(site)
+
+
+def fake_pagefind(folder: Path, body: str) -> Path:
+    path = folder / "fake-pagefind"
+    path.write_text("#!/bin/sh\n" + body)
+    path.chmod(path.stat().st_mode | stat.S_IXUSR)
+    return path
+
+
+@pytest.mark.parametrize("script, message", [
+    ("echo 'Error: kaboom, the index could not be written' >&2\nexit 3\n", "exited with status 3"),
+    ("exit 0\n", "wrote no search index into pagefind/"),
+    ("mkdir -p pagefind && echo '{}' > pagefind/pagefind-entry.json\nkill -9 $$\n", "exited with status -9"),
+    # The first run succeeds, the second (the full text) fails.
+    ('if [ "$4" = pagefind ]; then mkdir -p pagefind; touch pagefind/pagefind-entry.json pagefind/pagefind.js; '
+     "exit 0; fi\necho 'Error: out of memory' >&2\nexit 1\n", "exited with status 1"),
+])
+def test_a_failing_pagefind_run_leaves_the_previous_site(tmp_path: Path, monkeypatch, script, message) -> None:
+    root = pagefind_project(tmp_path / "wiki")
+    before = make_old_site(root / "site")
+    monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(fake_pagefind(tmp_path, script)))
+    code, out, err = run(["build", "--root", str(root)])
+    assert code == 1, out + err
+    assert f"ossref: not built: search index failed: Pagefind {message}; " in err
+    for words in ("Error: kaboom", "Error: out of memory"):
+        if words in script:
+            assert words in err  # Pagefind's own words, printed only on failure
+    assert tree_hash(root / "site") == before
+    assert sorted(p.name for p in root.iterdir() if p.name.startswith(".site.")) == []
+
+
+def test_a_missing_pagefind_binary_fails_the_build(tmp_path: Path, monkeypatch) -> None:
+    root = pagefind_project(tmp_path / "wiki")
+    before = make_old_site(root / "site")
+    monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(tmp_path / "nowhere"))
+    code, _, err = run(["build", "--root", str(root)])
+    assert code == 1 and "no Pagefind binary" in err and "pip install" in err
+    assert tree_hash(root / "site") == before
+
+
+def test_pagefind_gets_no_pagefind_variables_of_the_caller(tmp_path: Path, monkeypatch) -> None:
+    site = tmp_path / "site"
+    site.mkdir()
+    monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(fake_pagefind(
+        tmp_path, 'env >> env.txt\necho "$@" >> args.txt\nmkdir -p "$4"\n'
+                  'touch "$4/pagefind-entry.json" "$4/pagefind.js" "$4/pagefind-ui.js" "$4/pagefind-highlight.js"\n')))
+    monkeypatch.setenv("PAGEFIND_ROOT_SELECTOR", "nav")
+    search.index_site(site)
+    assert "PAGEFIND_" not in (site / "env.txt").read_text()
+    assert (site / "args.txt").read_text().splitlines() == [
+        "--site . --output-subdir pagefind --root-selector [data-ossref-names]",
+        "--site . --output-subdir pagefind-text",
+    ]
+    for bundle in ("pagefind", "pagefind-text"):
+        assert sorted(p.name for p in (site / bundle).iterdir()) == ["pagefind-entry.json", "pagefind.js"]
+
+
+def test_pagefind_needs_the_material_theme(tmp_path: Path) -> None:
+    root = tmp_path / "wiki"
+    shutil.copytree(FIXTURES / "clean", root)  # its mkdocs.yml keeps MkDocs' own theme
+    with open(root / "mkdocs.yml", "a") as fh:
+        fh.write("\nextra:\n  ossref:\n    search: pagefind\n")
+    code, _, err = run(["build", "--root", str(root)])
+    assert code == 2 and "pagefind needs theme material" in err
+    assert not (root / "site").exists()
+
+
+# --------------------------------------------------------------------------- marking page bodies
+
+
+def test_mark_body_wraps_and_marks_only_real_tags() -> None:
+    html = ('<h1 id="a">A<a class="headerlink" href="#a" title="Permanent link">¶</a></h1>\n'
+            "<p><strong>Also known as:</strong> B, C</p>\n"
+            '<p>Text &lt;h1 class="headerlink"&gt; <a href="x/" title="<h1 onclick=alert(1) <p>">x</a></p>\n'
+            "<h1>Second</h1>\n<p><strong>Also known as:</strong> again</p>\n"
+            '<h2 id="b">B</h2>\n<div class="admonition"><p>In <strong>detail</strong></p></div><hr>\n<p>Last</p>')
+    assert search.mark_body(html) == (
+        '<div data-pagefind-body><div data-ossref-names><h1 data-pagefind-meta="title" id="a">A'
+        '<a data-pagefind-ignore class="headerlink" href="#a" title="Permanent link">¶</a></h1>\n'
+        f'<p data-pagefind-weight="{search.ALIAS_WEIGHT}"><strong>Also known as:</strong> B, C</p></div>\n'
+        '<p>Text &lt;h1 class="headerlink"&gt; <a href="x/" title="<h1 onclick=alert(1) <p>">x</a></p>\n'
+        "<h1>Second</h1>\n<p><strong>Also known as:</strong> again</p>\n"
+        '<h2 id="b">B</h2>\n<div class="admonition"><p>In <strong>detail</strong></p></div><hr>\n<p>Last</p></div>')
+
+
+@pytest.mark.parametrize("html, names", [
+    ("<h1>T</h1>\n<p>Summary</p>", "<h1>T</h1>"),                      # no aliases: the title alone
+    ("<p>Intro</p><h1>T</h1><p><strong>Also known as:</strong> X</p>",    # the title need not come first
+     "<h1>T</h1><p><strong>Also known as:</strong> X</p>"),
+    ("<h1>T</h1><p>x</p><p><strong>Also known as:</strong> X</p>", "<h1>T</h1>"),  # not right after
+    ("<div><h1>Nested</h1></div><h1>T</h1>", "<h1>T</h1>"),               # top level only
+    ("<p>No title</p>", None),
+])
+def test_the_names_region(html: str, names: str | None) -> None:
+    marked = re.sub(r" data-pagefind-[a-z]+(=\"[^\"]*\")?", "", search.mark_body(html))
+    found = re.findall(rf"<div {search.NAMES}>(.*?)</div>", marked)
+    assert found == ([names] if names else [])
+
+
+class _Tokens(HTMLParser):
+    """Tokens of HTML, leaving out what mark_body adds: its attributes and wrappers."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tokens: list[tuple] = []
+        self._divs: list[bool] = []
+
+    def handle_starttag(self, tag, attrs):
+        names = dict(attrs)
+        added = tag == "div" and ("data-pagefind-body" in names or search.NAMES in names)
+        if tag == "div":
+            self._divs.append(added)
+        if not added:
+            self.tokens.append(("start", tag, tuple((k, v) for k, v in attrs if not k.startswith("data-pagefind"))))
+
+    def handle_endtag(self, tag):
+        if not (tag == "div" and self._divs and self._divs.pop()):
+            self.tokens.append(("end", tag))
+
+    def handle_data(self, data):
+        if self.tokens and self.tokens[-1][0] == "text":  # a wrapper may split a run of text
+            self.tokens[-1] = ("text", self.tokens[-1][1] + data)
+        else:
+            self.tokens.append(("text", data))
+
+
+def tokens(html: str) -> list[tuple]:
+    parser = _Tokens()
+    parser.feed(html)
+    parser.close()
+    return parser.tokens
+
+
+_MD = markdown.Markdown(extensions=["toc", "tables", "def_list", "footnotes"], extension_configs={"toc": {"permalink": True}})
+_PIECES = st.sampled_from([
+    "# ", "## ", "\n\n", "**Also known as:** ", "[link](x.md \"", "\")", "<h1 ", "<p>", "class=\"headerlink\"",
+    "\"", "'", "<", ">", "&", "onclick=alert(1)", "¶", "| a | b |\n|---|---|\n| c | d |\n", "`<h1>`", " ",
+])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(_PIECES, st.text(max_size=8)), max_size=25))
+def test_mark_body_changes_nothing_but_its_own_attributes(pieces: list[str]) -> None:
+    _MD.reset()
+    body = sanitize_html(_MD.convert("".join(pieces)))
+    marked = search.mark_body(body)
+    assert tokens(marked) == tokens(body)
+    added = re.findall(r"data-(?:pagefind|ossref)-[a-z]+(?:=\"[^\"]*\")?", marked)
+    assert set(added) <= {"data-pagefind-body", 'data-pagefind-meta="title"', "data-pagefind-ignore",
+                          f'data-pagefind-weight="{search.ALIAS_WEIGHT}"', search.NAMES}
+    assert marked.count(f"<div {search.NAMES}>") == (1 if re.search(r"<h1[ >]", body) else 0)
+
+
+def test_pages_left_out_of_the_index() -> None:
+    def page_at(src: str, meta: dict | None = None):
+        return types.SimpleNamespace(file=types.SimpleNamespace(src_uri=src), meta=meta or {})
+
+    assert mkdocs_adapter._indexed(page_at("ossified-intramuscular-hematoma.md"))
+    assert mkdocs_adapter._indexed(page_at("topics/a.md", {"search": {"boost": 2}}))
+    for src in ("index.md", "references.md", "tags/index.md", "tags/muscle.md"):
+        assert not mkdocs_adapter._indexed(page_at(src)), src
+    assert not mkdocs_adapter._indexed(page_at("a.md", {"search": {"exclude": True}}))
+
+
+def test_adapter_rejects_an_unknown_search_engine(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="search must be one of"):
+        mkdocs_adapter.build_html(tmp_path, tmp_path, tmp_path / "out", lambda h: h, search="lunr")
+
+
+def test_templates_are_package_data() -> None:
+    tomllib = pytest.importorskip("tomllib")
+    globs = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]["ossref"]
+    shipped = {p.relative_to(mkdocs_adapter.TEMPLATES_DIR.parent).as_posix()
+               for p in mkdocs_adapter.TEMPLATES_DIR.rglob("*") if p.is_file() and "__pycache__" not in p.parts}
+    assert shipped
+    for path in shipped:
+        assert any(Path(path).match(g) and path.count("/") == g.count("/") for g in globs), path
+
+
+def test_pagefind_is_a_dependency() -> None:
+    tomllib = pytest.importorskip("tomllib")
+    deps = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["dependencies"]
+    assert any(d.replace(" ", "").startswith("pagefind[bin]") for d in deps)
+    assert search.pagefind_executable().is_file() or os.environ.get("PAGEFIND_BINARY_PATH")
