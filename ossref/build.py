@@ -282,6 +282,7 @@ def _build_site(config: Config, result: CheckResult, site: Path, strict: bool, o
     """Steps 3 to 5; returns the number of pages built. Raises _Failed."""
     from . import mkdocs_adapter
     from .pipeline import apply_rules
+    from .deferred import Deferred
     from .render import render_site
     from .resolve import resolve
     from .sanitize import sanitize_html
@@ -290,7 +291,10 @@ def _build_site(config: Config, result: CheckResult, site: Path, strict: bool, o
     try:
         with _signals_held():  # so that the folder is never made but not yet known
             staging = Path(tempfile.mkdtemp(prefix="ossref-staging-"))
-        rendered = apply_rules(render_site(resolve(result.project, config), config, staging), config)
+        # Generated HTML skips Markdown: tokens now, sanitized HTML after MkDocs.
+        deferred = Deferred()
+        rendered = apply_rules(render_site(resolve(result.project, config), config, staging, deferred.token),
+                               config)
         for d in rendered:
             out.write(text_line(d) + "\n")
         errors = sum(d.severity is Severity.ERROR for d in rendered)
@@ -300,11 +304,11 @@ def _build_site(config: Config, result: CheckResult, site: Path, strict: bool, o
         site.parent.mkdir(parents=True, exist_ok=True)
         with _signals_held():
             tmp = _new_dir(site.parent, f".{site.name}.tmp-")
-        # The default search passes no keyword, so the call stays the plain
-        # four-argument one that stand-ins for the adapter implement.
         options = {"search": config.search} if config.search != "material" else {}
         try:
-            mkdocs_adapter.build_html(config.root, staging, tmp, sanitize_html, **options)
+            mkdocs_adapter.build_html(
+                config.root, staging, tmp, lambda html: sanitize_html(html, keep_comments=True),
+                post_page=lambda page: deferred.expand(page, sanitize_html), **options)
         except mkdocs_adapter.BuildFailed as exc:
             raise _Failed(apply_rules(_render_errors(exc.problems, config), config),
                           "MkDocs failed") from None

@@ -181,9 +181,11 @@ _TEMPLATES = _MemoryBytecodeCache()
 class _Hooks:
     """Plugin-shaped object: PluginCollection registers its ``on_*`` methods."""
 
-    def __init__(self, sanitize: Callable[[str], str], mark: Callable[[str], str] | None = None) -> None:
+    def __init__(self, sanitize: Callable[[str], str], mark: Callable[[str], str] | None = None,
+                 post_page: Callable[[str], str] | None = None) -> None:
         self._sanitize = sanitize
         self._mark = mark
+        self._post_page = post_page
 
     def on_env(self, env: jinja2.Environment, *, config: object, files: object) -> None:
         env.bytecode_cache = _TEMPLATES
@@ -200,6 +202,13 @@ class _Hooks:
     # plugin or hook can add markup behind the sanitizer's back. Search
     # indexes later (on_page_context), so it indexes the sanitized body.
     on_page_content.mkdocs_priority = -math.inf  # type: ignore[attr-defined]
+
+    def on_post_page(self, output: str, *, page: Page, config: object) -> str:
+        # After the theme and search saw the page: what is placed here was
+        # never parsed by Markdown nor indexed by Material's search.
+        return self._post_page(output) if self._post_page is not None else output
+
+    on_post_page.mkdocs_priority = -math.inf  # type: ignore[attr-defined]
 
 
 def _nav(staging: Path) -> list[dict[str, str]]:
@@ -248,12 +257,13 @@ def _use_pagefind(config: MkDocsConfig) -> None:
 
 
 def build_html(project_root: Path, staging: Path, site_dir: Path, sanitize: Callable[[str], str],
-               *, search: str = "material") -> None:
+               *, search: str = "material", post_page: Callable[[str], str] | None = None) -> None:
     """Build the Markdown in ``staging`` into HTML in ``site_dir`` with the
     theme, extensions and plugins of ``project_root/mkdocs.yml``.
 
     ``site_dir`` is emptied first (MkDocs cleans it): pass a fresh folder.
-    Every page body passes through ``sanitize``. Nothing is printed. With
+    Every page body passes through ``sanitize``; each finished page, theme
+    included, through ``post_page`` when given. Nothing is printed. With
     ``search="pagefind"`` the site is built for Pagefind (see the module
     notes) but not indexed: run :func:`ossref.search.index_site` on
     ``site_dir`` afterwards. Raises :class:`ConfigFailed` when MkDocs rejects
@@ -287,7 +297,7 @@ def build_html(project_root: Path, staging: Path, site_dir: Path, sanitize: Call
             from .search import mark_body as mark
 
             _use_pagefind(config)
-        config.plugins[_HOOK_NAME] = _Hooks(sanitize, mark)  # type: ignore[assignment]
+        config.plugins[_HOOK_NAME] = _Hooks(sanitize, mark, post_page)  # type: ignore[assignment]
         capture.config = config
 
         config.plugins.on_startup(command="build", dirty=False)

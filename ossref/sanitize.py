@@ -71,11 +71,23 @@ _CLEANER = nh3.Cleaner(
     link_rel=None,
     strip_comments=True,
 )
+# The same, keeping HTML comments: the build's tokens for generated HTML
+# (ossref.deferred) are comments, expanded after the page body is sanitized.
+# A comment cannot execute or carry attributes; browsers render nothing of it.
+_CLEANER_KEEPING_COMMENTS = nh3.Cleaner(
+    tags=set(ALLOWED_TAGS),
+    clean_content_tags={"script", "style"},
+    attributes={tag: set(names) for tag, names in ALLOWED_ATTRIBUTES.items()},
+    url_schemes=set(URL_SCHEMES),
+    link_rel=None,
+    strip_comments=False,
+)
 
 
-def sanitize_html(html: str) -> str:
+def sanitize_html(html: str, *, keep_comments: bool = False) -> str:
     """Return ``html`` (a page body fragment) with everything outside the
     allow-list removed. Safe markup comes out with the same elements, ids,
     classes and URLs; the function is idempotent and never raises on any
-    string input."""
-    return _CLEANER.clean(_TABLE_ALIGN.sub(r'<\1 align="\2">', html))
+    string input. HTML comments are removed unless ``keep_comments``."""
+    cleaner = _CLEANER_KEEPING_COMMENTS if keep_comments else _CLEANER
+    return cleaner.clean(_TABLE_ALIGN.sub(r'<\1 align="\2">', html))

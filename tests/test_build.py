@@ -175,7 +175,7 @@ def test_build_failing_midway_leaves_the_site_whole(project, private_tmp, monkey
 
     seen = []
 
-    def half_build(project_root, staging, site_dir, sanitize):
+    def half_build(project_root, staging, site_dir, sanitize, **options):
         seen.append((staging, site_dir, staging.is_dir()))
         (site_dir / "index.html").write_text("half")
         raise raised
@@ -194,7 +194,7 @@ def test_build_failing_midway_leaves_the_site_whole(project, private_tmp, monkey
 def test_mkdocs_failure_is_a_render_error_on_the_page(project, monkeypatch) -> None:
     root = project("clean")
 
-    def failing(project_root, staging, site_dir, sanitize):
+    def failing(project_root, staging, site_dir, sanitize, **options):
         raise mkdocs_adapter.BuildFailed([
             mkdocs_adapter.Problem("myositis-ossificans.md", "Doc file 'myositis-ossificans.md' contains a link 'x.md'"),
             mkdocs_adapter.Problem("tags/index.md", "bad"),
@@ -212,7 +212,7 @@ def test_mkdocs_failure_is_a_render_error_on_the_page(project, monkeypatch) -> N
 
 def test_a_first_build_failure_creates_no_site(project, monkeypatch) -> None:
     root = project("clean")
-    monkeypatch.setattr(mkdocs_adapter, "build_html", lambda *a: (_ for _ in ()).throw(Boom()))
+    monkeypatch.setattr(mkdocs_adapter, "build_html", lambda *a, **k: (_ for _ in ()).throw(Boom()))
     assert run(["build", "--root", str(root)])[0] == 3
     assert not (root / "site").exists() and leftovers(root) == []
 
