@@ -36,6 +36,14 @@ or a different result, and an unwritable folder only means no cache.
 
 Set ``OSSREF_NO_CACHE=1`` in the environment (or call
 ``load_project(config, cache=False)``) to bypass it: neither read nor written.
+
+Untrusted stores: the cache folder sits in the project, so a pull request can
+add a store of its own. Two things keep that from mattering. The header
+hashes a secret key kept outside every project (``~/.cache/ossref/cache-key``,
+made on first use), so a store written anywhere else never matches and is
+ignored. And values are unpickled by an unpickler that resolves only ossref's
+own data classes and a few standard types, so even a store that did match
+could not name a function to call.
 """
 
 from __future__ import annotations
@@ -44,6 +52,7 @@ import hashlib
 import io
 import os
 import pickle
+import secrets
 import struct
 import sys
 import tempfile
@@ -68,6 +77,57 @@ _CACHEDIR_TAG = (
     "# This file is a cache directory tag created by ossref.\n"
     "# For information about cache directory tags, see https://bford.info/cachedir/\n"
 )
+
+
+@lru_cache(maxsize=1)
+def machine_key() -> bytes | None:
+    """This machine's secret for store headers, or None (then no cache)."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    path = Path(base) / "ossref" / "cache-key"
+    try:
+        key = path.read_bytes()
+        if len(key) == 32:
+            return key
+    except OSError:
+        pass
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".cache-key-{os.getpid()}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(secrets.token_bytes(32))
+        os.replace(tmp, path)  # a concurrent run's key may win; both then read the same file
+        key = path.read_bytes()
+    except OSError:
+        return None
+    return key if len(key) == 32 else None
+
+
+class _DataOnlyUnpickler(pickle.Unpickler):
+    """Resolves only the classes the loader stores; anything else (a function
+    to call, a module to import) makes the entry unusable."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        if name in _ALLOWED_GLOBALS.get(module, ()):
+            return super().find_class(module, name)
+        raise pickle.UnpicklingError(f"cache entry names {module}.{name}")
+
+
+_ALLOWED_GLOBALS: dict[str, frozenset[str]] = {
+    "copyreg": frozenset({"__newobj__", "_reconstructor"}),
+    "builtins": frozenset({"object", "set", "frozenset", "list", "dict", "tuple", "bytes", "bytearray"}),
+    "datetime": frozenset({"date", "datetime", "time", "timedelta", "timezone"}),
+    "ossref.model": frozenset({
+        "Position", "Reference", "Differential", "Entry", "CitationItem", "CitationGroup", "Link",
+        "Heading", "RawHtml", "BodyScan", "Page", "Project",
+    }),
+    "ossref.diagnostics": frozenset({"Diagnostic", "Severity"}),
+}
+
+
+def loads(blob: bytes | memoryview) -> Any:
+    """The inverse of :func:`dumps`, for ossref's data only."""
+    return _DataOnlyUnpickler(io.BytesIO(blob)).load()
 
 
 def disabled_by_env() -> bool:
@@ -169,7 +229,7 @@ class Store:
         if blob is None:
             return None
         try:
-            return pickle.loads(blob)
+            return loads(blob)
         except Exception:  # noqa: BLE001 - a bad entry is only a miss
             self.drop(key)
             return None
@@ -401,7 +461,10 @@ def open_store(config: Config, enabled: bool = True) -> Store:
     project or inside the docs or citations folder."""
     if not enabled or disabled_by_env():
         return Store(None, b"", b"")
-    fingerprint = code_fingerprint()
+    key = machine_key()
+    if key is None:
+        return Store(None, b"", b"")
+    fingerprint = code_fingerprint() + key
     salt = options_salt(config)
     try:
         folder = (config.root / config.cache_dir).resolve()

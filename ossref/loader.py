@@ -22,7 +22,6 @@ from __future__ import annotations
 import copy
 import gc
 import os
-import pickle
 import re
 import stat
 import tempfile
@@ -33,7 +32,8 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from .bibliography import _duplicate_works, _where, load_bib_file
-from .cache import Store, dumps, open_store, prepare_folder
+from .cache import Store, dumps, loads, open_store, prepare_folder
+from .checks import cap_per_code
 from .config import Config, ConfigError, relpath
 from .diagnostics import Diagnostic, diag
 from .frontmatter import parse_frontmatter
@@ -242,8 +242,10 @@ def thaw_bib(value: Any) -> tuple[list[Reference], list[Diagnostic]]:
 # Parsing is CPU-bound Python, so a cold run on a large wiki spreads the files
 # that missed the cache over two worker processes. A worker returns cache
 # blobs (it has to serialise its results anyway), which the parent unpickles
-# and stores as they are. On two cores this takes a 10,000-entry cold check
-# from ~9 s to ~5-6 s; below PARALLEL_MIN_BYTES the start-up cost outweighs it.
+# and stores as they are. Measured on the 2-CPU development machine with the
+# second CPU free, a 10,000-entry cold check (benchmarks/generate.py) went
+# from ~11 s to ~8.5 s of wall time for ~15% more CPU time; below
+# PARALLEL_MIN_BYTES the start-up cost outweighs the gain.
 
 #: Parse in worker processes only when the files to parse hold this many bytes.
 PARALLEL_MIN_BYTES = 6_000_000
@@ -253,6 +255,10 @@ JOBS_ENV = "OSSREF_JOBS"
 
 
 def _jobs() -> int:
+    """Worker processes to parse with: ``OSSREF_JOBS`` if set; else 2 when
+    this process may use two CPUs and the second one is idle. Workers cost
+    ~15% more CPU in all (results cross a pipe), so on a machine already
+    busy with other work they only slow the run down."""
     raw = os.environ.get(JOBS_ENV, "").strip()
     if raw:
         try:
@@ -263,7 +269,15 @@ def _jobs() -> int:
         available = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
         available = os.cpu_count() or 1
-    return min(2, available)
+    jobs = min(2, available)
+    if jobs > 1:
+        try:
+            busy = os.getloadavg()[0]  # counts this process too
+        except (AttributeError, OSError):
+            busy = 0.0
+        if busy > available - 0.5:
+            jobs = 1
+    return jobs
 
 
 def _work_pages(items: list[tuple[bytes, str, str]], config: Config) -> list[bytes]:
@@ -368,7 +382,9 @@ def merge_bibliography(
 ) -> tuple[dict[str, Reference], list[Diagnostic]]:
     """The cross-file half of :func:`ossref.bibliography.load_bibliography`,
     over per-file results in file order (always rerun, never cached): the
-    same references and diagnostics ``load_bibliography`` returns."""
+    same references and diagnostics ``load_bibliography`` returns, with at
+    most :data:`~ossref.checks.MAX_PER_CODE` of one rule per file (the rest
+    counted in one more, by :func:`~ossref.checks.cap_per_code`)."""
     refs: dict[str, Reference] = {}
     by_folded: dict[str, Reference] = {}
     diags: list[Diagnostic] = []
@@ -392,7 +408,7 @@ def merge_bibliography(
                 by_folded[folded] = ref
                 refs[ref.key] = ref
     diags.extend(_duplicate_works(refs))
-    return refs, sorted(diags)
+    return refs, cap_per_code(sorted(diags))
 
 
 class _Loader:
@@ -546,7 +562,7 @@ class _Loader:
                     chunk, future = page_futures[-1]
                     blobs = future.result()
                     for (slot, data, _rel, _slug, key), blob in zip(chunk, blobs):
-                        self.page_slots[slot] = thaw_page(pickle.loads(blob), data)
+                        self.page_slots[slot] = thaw_page(loads(blob), data)
                         if store.enabled:
                             store.put_blob(key, blob)
                     del blobs, future
@@ -559,7 +575,7 @@ class _Loader:
                 slot, key, future = bib_futures.pop()
                 blob = future.result()
                 del future
-                self.bib_slots[slot] = thaw_bib(pickle.loads(blob))
+                self.bib_slots[slot] = thaw_bib(loads(blob))
                 if store.enabled:
                     store.put_blob(key, blob)
 

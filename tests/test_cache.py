@@ -278,3 +278,35 @@ def test_loader_merges_bibtex_files_as_load_bibliography_does(wiki: Path) -> Non
     assert any(d.code == "duplicate-citation-key" for d in expected[1])
     project, _ = loader.load_project(config)
     assert project.references == expected[0]
+
+
+def test_a_planted_store_never_runs_code(project, tmp_path, monkeypatch) -> None:
+    """A pull request can add .ossref-cache/ to the project: its pickles must
+    neither execute nor be believed."""
+    import pickle
+
+    from ossref.cache import STORE_NAME, loads
+
+    class Boom:
+        def __reduce__(self):
+            return (os.system, ("touch " + str(tmp_path / "pwned"),))
+
+    with pytest.raises(pickle.UnpicklingError):
+        loads(pickle.dumps(Boom()))
+    assert not (tmp_path / "pwned").exists()
+
+    root = project("clean")
+    monkeypatch.delenv("OSSREF_NO_CACHE", raising=False)
+    assert run(["check", "--root", str(root)])[0] == 0
+    store = root / ".ossref-cache" / STORE_NAME
+    # The store written here is only valid with this machine's key.
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "other-machine"))
+    from ossref import cache
+
+    cache.machine_key.cache_clear()
+    try:
+        planted = store.read_bytes()
+        assert run(["check", "--root", str(root)])[0] == 0
+        assert store.read_bytes() != planted  # ignored and rewritten under the other key
+    finally:
+        cache.machine_key.cache_clear()
