@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from conftest import REPO, check_json
@@ -90,3 +92,51 @@ def test_every_reference_is_a_verified_shared_record(wiki) -> None:
     for key, ref in result.project.references.items():
         assert key in by_key, key
         assert ref.fields == by_key[key].fields, key
+
+
+def test_built_wiki_has_no_dangling_internal_link_or_anchor(tmp_path) -> None:
+    """Build the wiki itself and follow every internal href and #anchor."""
+    from html.parser import HTMLParser
+    from urllib.parse import unquote, urljoin, urlsplit
+
+    from conftest import run
+
+    site = tmp_path / "site"
+    code, out, err = run(["build", "--root", str(REPO), "--site-dir", str(site), "--strict"])
+    assert code == 0, out + err
+
+    class Page(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.ids: set[str] = set()
+            self.hrefs: list[str] = []
+
+        def handle_starttag(self, tag, attrs):
+            attrs = dict(attrs)
+            if attrs.get("id"):
+                self.ids.add(attrs["id"])
+            if tag == "a" and attrs.get("href"):
+                self.hrefs.append(attrs["href"])
+
+    pages = {}
+    for path in site.rglob("*.html"):
+        parsed = Page()
+        parsed.feed(path.read_text(encoding="utf-8"))
+        pages[path] = parsed
+    followed = 0
+    for path, parsed in pages.items():
+        if path.name == "404.html":  # MkDocs writes it with absolute URLs under site_url's path
+            continue
+        base = "file://" + path.as_posix()
+        for href in parsed.hrefs:
+            parts = urlsplit(urljoin(base, href))
+            if parts.scheme != "file":
+                continue
+            target = Path(unquote(parts.path))
+            if target.is_dir():
+                target = target / "index.html"
+            assert target.is_file(), (path.relative_to(site), href)
+            if parts.fragment and target in pages:
+                assert unquote(parts.fragment) in pages[target].ids, (path.relative_to(site), href)
+            followed += 1
+    assert followed > 500
