@@ -301,7 +301,12 @@ def serve(config: Config, host: str, port: int, out: TextIO, err: TextIO) -> int
     def stop(signum: int, frame: object) -> None:
         raise KeyboardInterrupt
 
-    previous = signal.signal(signal.SIGTERM, stop) if threading.current_thread() is threading.main_thread() else None
+    previous: dict[int, object] = {}
+    if threading.current_thread() is threading.main_thread():
+        # SIGINT too: a shell that starts ossref in the background hands it
+        # SIGINT ignored, and Python then never raises KeyboardInterrupt.
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            previous[signum] = signal.signal(signum, stop)
     try:
         try:
             server.start()
@@ -318,5 +323,5 @@ def serve(config: Config, host: str, port: int, out: TextIO, err: TextIO) -> int
         return 0
     finally:
         server.stop()
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
