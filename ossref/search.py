@@ -17,7 +17,8 @@ site gets two bundles:
   chunks of about 10 KB, so a first search by name or alias stays under
   300 KB, Pagefind's own code included.
 - ``pagefind-text/``: the whole text of every page, searched only when the
-  reader asks for it ("Search the full text" under the results).
+  reader asks for it ("Search the full text of every page", the first item
+  of the results).
 
 Two halves, both called by the build:
 
@@ -65,8 +66,8 @@ NAMES = "data-ossref-names"
 #: condition. Body text weighs 1.
 ALIAS_WEIGHT = 7
 
-#: Longest a Pagefind run may take, in seconds, before the build fails: 10,000
-#: entries take well under a minute on two cores.
+#: Longest a Pagefind run may take, in seconds, before the build fails: the
+#: full text of 10,000 entries takes 25 to 70 s on two cores.
 TIMEOUT_SECONDS = 900
 
 #: Files of Pagefind's bundle that the search box never loads: Pagefind's own
@@ -76,12 +77,13 @@ UNUSED_BUNDLE_FILES = re.compile(r"pagefind-(ui|component-ui|modular-ui|highligh
 #: Lines of Pagefind's output kept in a failure message.
 _OUTPUT_LINES = 20
 
-# A start or end tag of the sanitizer's output. nh3 writes every attribute
-# value in double quotes, escapes `"` inside it and `<` in text, but leaves
-# `<` raw inside attribute values: scanning whole tags from left to right
-# (never searching for "<h1" as text) is what keeps a link title such as
-# "<h1 onclick=..." from being mistaken for a tag.
-_TAG = re.compile(r'<(/?)([A-Za-z][A-Za-z0-9]*)((?:\s+[^\s"\'<>/=]+(?:="[^"]*")?)*)\s*/?>')
+# A comment, or a start or end tag, of the sanitizer's output. nh3 writes
+# every attribute value in double quotes, escapes `"` inside it and `<` in
+# text, but leaves `<` raw inside attribute values and comments (the build's
+# tokens for generated HTML are comments): scanning whole comments and tags
+# from left to right (never searching for "<h1" as text) is what keeps a link
+# title or a comment such as "<h1 onclick=..." from being mistaken for a tag.
+_TAG = re.compile(r'<!--.*?-->|<(/?)([A-Za-z][A-Za-z0-9]*)((?:\s+[^\s"\'<>/=]+(?:="[^"]*")?)*)\s*/?>', re.S)
 _ALIASES_LEAD = "<strong>Also known as:</strong>"
 _VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track",
                    "wbr"})
@@ -116,6 +118,8 @@ def mark_body(html: str) -> str:
     state = "title"
     names_end: int | None = None
     for tag in _TAG.finditer(html):
+        if tag.group(2) is None:  # a comment
+            continue
         name = tag.group(2).lower()
         if tag.group(1):
             depth -= name not in _VOID

@@ -199,7 +199,9 @@
     var kept = words.filter(function (word) { return !STOP.test(word); });
     var terms = (kept.length ? kept : words).join(" ");
     (mode === "text" ? loadText() : load()).then(function (pf) {
-      return pf.debouncedSearch(terms, {}, DEBOUNCE);
+      return pf.debouncedSearch(terms, {}, DEBOUNCE).then(function (answer) {
+        return answer && kept.length === 1 && terms.indexOf('"') < 0 ? exactFirst(pf, terms, answer) : answer;
+      });
     }).then(function (answer) {
       if (!answer || query !== current) return;
       var count = answer.results.length;
@@ -211,6 +213,20 @@
       pending = answer.results.slice();
       return more(query);
     }).catch(function () { meta.textContent = UNAVAILABLE; });
+  }
+
+  // A word is also matched as the start of longer words, and Pagefind may rank
+  // "abdominal" above the alias "ABD" itself: pages holding the word exactly
+  // come first, each group in Pagefind's order (which weighs titles and
+  // aliases; the quoted search does not). It reads the chunks already loaded.
+  function exactFirst(pf, word, answer) {
+    return pf.search('"' + word + '"').then(function (exact) {
+      var seen = {};
+      exact.results.forEach(function (result) { seen[result.id] = true; });
+      var first = answer.results.filter(function (result) { return seen[result.id]; });
+      var rest = answer.results.filter(function (result) { return !seen[result.id]; });
+      return { results: first.concat(rest) };
+    }, function () { return answer; });
   }
 
   // The way to the full text, first in the list (Material keeps the summary
