@@ -67,8 +67,9 @@ class Config:
     #: or citations folders. Option ``cache_dir``.
     cache_dir: str = ".ossref-cache"
     #: Search engine of the built site: "material" (MkDocs Material's built-in
-    #: search, simplest for small wikis) or "pagefind" (a chunked index that keeps
-    #: a reader's first search small on large wikis). Option ``search``.
+    #: search, simplest for small wikis) or "pagefind" (chunked indexes that keep
+    #: a reader's first search small on large wikis: titles and aliases first,
+    #: full text on request; needs the Material theme). Option ``search``.
     search: str = "material"
 
     @property
