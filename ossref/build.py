@@ -308,7 +308,8 @@ def _build_site(config: Config, result: CheckResult, site: Path, strict: bool, o
         try:
             mkdocs_adapter.build_html(
                 config.root, staging, tmp, lambda html: sanitize_html(html, keep_comments=True),
-                post_page=lambda page: deferred.expand(page, sanitize_html), **options)
+                post_page=lambda page: deferred.expand(page, sanitize_html), sources=config.docs_path,
+                **options)
         except mkdocs_adapter.BuildFailed as exc:
             raise _Failed(apply_rules(_render_errors(exc.problems, config), config),
                           "MkDocs failed") from None

@@ -182,10 +182,17 @@ class _Hooks:
     """Plugin-shaped object: PluginCollection registers its ``on_*`` methods."""
 
     def __init__(self, sanitize: Callable[[str], str], mark: Callable[[str], str] | None = None,
-                 post_page: Callable[[str], str] | None = None) -> None:
+                 post_page: Callable[[str], str] | None = None, sources: Path | None = None) -> None:
         self._sanitize = sanitize
         self._mark = mark
         self._post_page = post_page
+        self._sources = sources
+
+    def on_pre_page(self, page: Page, *, config: object, files: object) -> Page:
+        # A page ossref generated has no source to edit: no "Edit this page".
+        if self._sources is not None and not (self._sources / page.file.src_uri).is_file():
+            page.edit_url = None
+        return page
 
     def on_env(self, env: jinja2.Environment, *, config: object, files: object) -> None:
         env.bytecode_cache = _TEMPLATES
@@ -257,13 +264,15 @@ def _use_pagefind(config: MkDocsConfig) -> None:
 
 
 def build_html(project_root: Path, staging: Path, site_dir: Path, sanitize: Callable[[str], str],
-               *, search: str = "material", post_page: Callable[[str], str] | None = None) -> None:
+               *, search: str = "material", post_page: Callable[[str], str] | None = None,
+               sources: Path | None = None) -> None:
     """Build the Markdown in ``staging`` into HTML in ``site_dir`` with the
     theme, extensions and plugins of ``project_root/mkdocs.yml``.
 
     ``site_dir`` is emptied first (MkDocs cleans it): pass a fresh folder.
     Every page body passes through ``sanitize``; each finished page, theme
-    included, through ``post_page`` when given. Nothing is printed. With
+    included, through ``post_page`` when given. Pages with no file under
+    ``sources`` (the real docs folder) get no edit link. Nothing is printed. With
     ``search="pagefind"`` the site is built for Pagefind (see the module
     notes) but not indexed: run :func:`ossref.search.index_site` on
     ``site_dir`` afterwards. Raises :class:`ConfigFailed` when MkDocs rejects
@@ -297,7 +306,7 @@ def build_html(project_root: Path, staging: Path, site_dir: Path, sanitize: Call
             from .search import mark_body as mark
 
             _use_pagefind(config)
-        config.plugins[_HOOK_NAME] = _Hooks(sanitize, mark, post_page)  # type: ignore[assignment]
+        config.plugins[_HOOK_NAME] = _Hooks(sanitize, mark, post_page, sources)  # type: ignore[assignment]
         capture.config = config
 
         config.plugins.on_startup(command="build", dirty=False)

@@ -418,3 +418,14 @@ def test_build_exits_2_when_mkdocs_refuses_the_config(project) -> None:
     code = build_mod.build(load_config(root), root / "site", False, out, err)
     assert code == 2 and "no-such-theme" in err.getvalue()
     assert not (root / "site").exists() and leftovers(root) == []
+
+
+def test_generated_pages_have_no_edit_link(project, tmp_path) -> None:
+    root = project("clean")
+    with open(root / "mkdocs.yml", "a", encoding="utf-8") as fh:
+        fh.write("edit_uri: https://example.org/edit/main/content/\n")
+    assert run(["build", "--root", str(root), "--site-dir", str(tmp_path / "site")])[0] == 0
+    entry = (tmp_path / "site" / "myositis-ossificans" / "index.html").read_text(encoding="utf-8")
+    assert 'href="https://example.org/edit/main/content/myositis-ossificans.md"' in entry
+    for generated in ("index.html", "references/index.html", "tags/index.html"):
+        assert "example.org/edit" not in (tmp_path / "site" / generated).read_text(encoding="utf-8"), generated
