@@ -22,7 +22,7 @@ from markdown.extensions.toc import slugify
 from .diagnostics import Diagnostic, diag
 from .index import NameIndex, anchors, normalize
 from .model import Link, Page, Project
-from .scan import SAFE_SCHEMES, complexity, url_scheme
+from .scan import MAX_INLINE_WORK, SAFE_SCHEMES, complexity, url_scheme
 
 __all__ = ["MAX_PER_CODE", "SAFE_SCHEMES", "cap_per_code", "check_project", "url_scheme"]
 
@@ -87,6 +87,33 @@ def check_project(project: Project) -> list[Diagnostic]:
 def _too_complex(page: Page) -> Iterable[Diagnostic]:
     for pos, message, hint in complexity(page.body, page.body_line):
         yield diag(page.path, pos.line, pos.column, "too-complex", message, hint)
+    yield from _too_complex_front_matter(page)
+
+
+def _too_complex_front_matter(page: Page) -> Iterable[Diagnostic]:
+    """Front-matter text is rendered into the page too, each character that
+    Markdown or HTML gives a meaning to written as a character reference
+    (ossref.render.md_text); Python-Markdown copies the paragraph once per
+    reference, so one long string of such characters is as slow as such a
+    body. (A 60,000-character summary of "[" passed the body checks and took
+    5 s to render; of "&", 3.1 s.) Judged like a paragraph of the body,
+    counting every character that is not a letter, digit or space."""
+    stack: list[tuple[tuple, object]] = [((), page.meta)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, dict):
+            stack.extend((path + (k,), v) for k, v in value.items())
+        elif isinstance(value, list):
+            stack.extend((path + (i,), v) for i, v in enumerate(value))
+        elif isinstance(value, str) and len(value) * len(value) > MAX_INLINE_WORK // 6:
+            marked = len(value) - sum(1 for c in value if c.isalnum() or c.isspace())
+            if marked * (len(value) + 5 * marked) > MAX_INLINE_WORK:
+                pos = page.meta_pos.get(path)
+                line, column = (pos.line, pos.column) if pos else (1, 1)
+                yield diag(page.path, line, column, "too-complex",
+                           f"this front-matter text has {marked:,} punctuation characters in {len(value):,}:"
+                           " too many for Python-Markdown to render in reasonable time",
+                           "front matter is for short metadata: move long text into the body, in paragraphs")
 
 
 def _body_rules(page: Page) -> Iterable[Diagnostic]:

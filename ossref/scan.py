@@ -167,8 +167,6 @@ _DEF_LINE_ITEM = re.compile(r"(?:[ \t]*(?:>|[-*+][ \t]|[0-9]{1,9}[.)][ \t]))*" +
 _DEF_URL_LINE = re.compile(r"[ \t>]*[^\s]+[ \t]*(?P<title>\"[^\"\n]*\"|'[^'\n]*'|\([^\n]*\))?[ \t]*\r?$")
 _DEF_TITLE_LINE = re.compile(r"[ \t>]*(?:\"[^\"\n]*\"|'[^'\n]*'|\([^\n]*\))[ \t]*\r?$")
 _CONTAINER_OPEN = re.compile(r"(?:!!! ?|\?\?\?\+? ?)[\w\-]|\[\^[^\]\n]*\]:|:[ \t]")
-#: First characters of a line that may split a paragraph for Python-Markdown.
-_MAY_SPLIT = frozenset("<>#!?[:|-*+=_~0123456789")
 #: A line starting with none of these (after indentation) is plain paragraph text.
 _SPECIAL_FIRST = frozenset("-*+_=#>`~<0123456789")
 _BLANK_RUN = re.compile(r"[^\n\x00]+")
@@ -376,6 +374,9 @@ def _inline_code(text: str, pm: bool, comments: bool = True) -> tuple[list[tuple
             run_at = pos
         if comment_at != -1 and (run_at == -1 or comment_at < run_at):
             s = comment_at
+            if s and text[s - 1] == "\\" and _escaped(text, s):
+                pos = s + 1  # "\<!--" is text
+                continue
             end = _comment_end(text, s, close, bang)
             block_end = sep_next.find(s)
             if pm and end != -1 and text.find("<!--", s + 4, end) != -1:
@@ -738,6 +739,7 @@ class _Scanner:
         close, bang = _Next(body, "-->"), _Next(body, "--!>")
         html_open = _OpenComments(body, close, bang)
         self.pm_fences: list[tuple[int, int]] = []  # fenced code to Python-Markdown, in order
+        self.fence_after_text = False  # the open fence's line follows paragraph text
 
         TEXT, BLANK, OTHER = 0, 1, 2
         prev = BLANK  # the body starts like after a blank line
@@ -747,6 +749,10 @@ class _Scanner:
         list_block = False  # the current block is indented content of that list
         in_quote = False  # the current paragraph is inside a block quote
         para_start = 0  # first line of the current run of joined lines
+        block_first = 0  # first line after the last blank line
+        unjoined = 0  # lines before this one were made terms already
+        icode: list[tuple[int, int]] = []  # the indented-code entries of blank_both
+        not_code: set[tuple[int, int]] = set()  # ... that turned out to be definition terms
         containers: list[int] = []  # body indents of open admonitions, footnotes, definitions
         in_icode = False
         in_table = False
@@ -805,9 +811,13 @@ class _Scanner:
                 prev, prev_block_start, para_start = TEXT, True, i
                 i += 1
                 continue
-            if not stripped or stripped == "\r" or (stripped[0] == ">" and not stripped.strip(" \t\r>")):
+            if not stripped or stripped == "\r" or (
+                stripped[0] == ">" and not stripped.strip(" \t\r>") and len(ln) - len(stripped) <= 3
+                and "\t" not in ln[: len(ln) - len(stripped)]
+            ):
                 # A line of only ">" markers is a blank line inside the quote.
                 prev = BLANK
+                block_first = i + 1
                 in_table = False
                 i += 1
                 continue
@@ -828,6 +838,7 @@ class _Scanner:
             if ind >= code_indent and (prev != TEXT or in_icode):
                 in_icode = True
                 blank_both.append((s, e))
+                icode.append((s, e))
                 prev = OTHER
                 i += 1
                 continue
@@ -848,10 +859,18 @@ class _Scanner:
             opener = first in "!?[:" and ind <= (7 if in_list else 3) and _CONTAINER_OPEN.match(stripped) is not None
             if opener:
                 containers.append(box + ind + 4)
-                if first == ":" and prev == TEXT:
-                    # def_list makes each line before a definition a term of its own.
-                    for k in range(para_start, i):
+                if first == ":" and prev != BLANK:
+                    # def_list runs before most block processors and makes
+                    # each line of the block before a definition a term of
+                    # its own: no paragraph, no indented code, no reference
+                    # definition; each is inline text.
+                    for k in range(max(block_first, unjoined), i):
                         joins[k] = False
+                    unjoined = i
+                    while icode and icode[-1][0] >= starts[block_first]:
+                        not_code.add(icode.pop())
+                    if prev == OTHER:
+                        prev = TEXT
             if first not in _SPECIAL_FIRST and not in_table and ind < 4:
                 # The common case, a line of prose: nothing below can apply
                 # but the paragraph bookkeeping at the end of this loop.
@@ -886,7 +905,7 @@ class _Scanner:
             # line ends a list unless it lazily continues an item's paragraph.
             if is_item:
                 in_list = in_list or prev != TEXT
-            elif in_list and ind == 0 and (prev != TEXT or first in "#`~-*_=<>"):
+            elif in_list and ind == 0 and (prev != TEXT or first in "#-*_=<"):
                 in_list = False
             # For indented code, Python-Markdown asks whether the block before
             # is a list: an indented block after it is the last item's (and
@@ -908,6 +927,7 @@ class _Scanner:
                 if m and not (m.group(1)[0] == "`" and "`" in m.group(2)):
                     info_ok = _PM_FENCE_INFO.match(m.group(2)) is not None
                     fence = (m.group(1)[0], len(m.group(1)), i, ind, info_ok)  # ind: from the box
+                    self.fence_after_text = prev == TEXT
                     in_table = False
                     i += 1
                     continue
@@ -1021,7 +1041,7 @@ class _Scanner:
 
         self.lines = lines
         self.joins = joins
-        self.blank_both = sorted(blank_both)
+        self.blank_both = sorted(x for x in blank_both if x not in not_code) if not_code else sorted(blank_both)
         self.a_only = a_only
         self.headings_raw = headings
 
@@ -1037,15 +1057,28 @@ class _Scanner:
             self.pm_fences.append((s, e))
             return
         a_only.append((s, e))
+        if self.fence_after_text and first:
+            joins[first - 1] = True  # no fence to Python-Markdown: the paragraph goes on
         # To Python-Markdown these lines are paragraphs: let their newlines
         # join so its reading pairs backticks across them as it would; but a
-        # line that may start a block of its own (a raw HTML block, a quote,
-        # a heading, an admonition, a definition...) splits the paragraph
-        # before any backticks pair. Joining less only shows more raw HTML.
+        # line that starts a block of its own (a raw HTML block, a quote, a
+        # heading, an admonition, a definition...) splits the paragraph
+        # before any backticks pair.
         for k in range(first, stop):
-            nxt = lines[k + 1].lstrip(" \t")
-            if lines[k].strip() and nxt and nxt[0] not in _MAY_SPLIT and not nxt.startswith("```"):
+            if lines[k].strip() and not _pm_interrupts(lines[k + 1]):
                 joins[k] = True
+        # A definition makes each line of its block a term of its own.
+        block = first - 1 if self.fence_after_text and first else first
+        for k in range(first, stop + 1):
+            line = lines[k]
+            if not line.strip():
+                block = k + 1
+            elif line.lstrip(" ")[:1] == ":" and len(line) - len(line.lstrip(" ")) <= 3 and _CONTAINER_OPEN.match(
+                line.lstrip(" ")
+            ):
+                for j in range(block, k):
+                    joins[j] = False
+                block = k
 
     # -- the working copies
 
@@ -1303,6 +1336,51 @@ class _OpenComments:
         return self.f < len(fenced) and fenced[self.f][0] <= q
 
 
+try:
+    from markdown.util import BLOCK_LEVEL_ELEMENTS as _PM_BLOCK_LEVEL
+except ImportError:  # pragma: no cover - Markdown without it
+    _PM_BLOCK_LEVEL = ["div", "p", "pre", "table", "blockquote", "details", "ul", "ol", "dl", "h1", "h2", "h3"]
+_PM_BLOCK_TAGS = frozenset(_PM_BLOCK_LEVEL)
+_PM_TAG_START = re.compile(r"</?([A-Za-z][A-Za-z0-9\-]*)")
+_FOOTNOTE_DEF = re.compile(r"\[\^[^\]\n]*\]:")
+
+
+def _pm_interrupts(line: str) -> bool:
+    """Whether Python-Markdown may end a paragraph before ``line``: a blank
+    line, or one that starts a block its processors find anywhere in a block
+    (heading, rule, quote, fence, block-level HTML, definitions, footnotes,
+    admonitions), or a setext underline. List items do not: they only start
+    a block."""
+    stripped = line.lstrip(" \t")
+    if not stripped.strip():
+        return True
+    if len(line) - len(stripped) > 3:
+        return False
+    c = stripped[0]
+    if c == "#":
+        return _ATX.match(stripped) is not None
+    if c in "-*_" and _HR.match(line):
+        return True
+    if c in "=-":  # a setext underline, when the line before starts its block
+        return _SETEXT_UNDERLINE.match(stripped) is not None
+    if c == ">":
+        return True
+    if c in "`~":
+        m = _FENCE_OPEN.match(stripped)
+        return (m is not None and not (m.group(1)[0] == "`" and "`" in m.group(2))
+                and _PM_FENCE_INFO.match(m.group(2)) is not None)
+    if c == "<":
+        if stripped.startswith("<!--"):
+            return True
+        m = _PM_TAG_START.match(stripped)
+        return m is not None and m.group(1).lower() in _PM_BLOCK_TAGS
+    if c == "[":
+        return _FOOTNOTE_DEF.match(stripped) is not None or _DEF_LINE.match(line) is not None
+    if c in "!?:":
+        return _CONTAINER_OPEN.match(stripped) is not None
+    return False
+
+
 def _def_span(lines: list[str], i: int, col: int, item: bool = False) -> int:
     """How many lines, from ``lines[i]``, a reference definition takes (0: it
     is not one), as Python-Markdown matches it: URL on the line or the next,
@@ -1370,6 +1448,10 @@ class _LinkSweep:
         self._prefix: dict[int, int] = {}  # line start -> end of its container prefix
 
     def run(self, text: str) -> list[tuple[int, Link]]:
+        if text is self.sc.ma and text.count("](") <= len(self.closes) and text.count("]:") <= len(self.def_starts):
+            # Each "](" closes a link the main pass found in this reading, each
+            # "]:" is a definition it found: nothing is left (most pages).
+            return []
         pairs: dict[int, int] = {}  # "[" -> its "]"
         opener: dict[int, int] = {}  # "]" -> its "["
         stack: list[int] = []
