@@ -114,10 +114,19 @@ def load_bib_file(path: Path, rel: str, max_bytes: int) -> tuple[list[Reference]
 def load_bibliography(
     files: list[tuple[Path, str]], max_bytes: int
 ) -> tuple[dict[str, Reference], list[Diagnostic]]:
-    """Load every ``(path, rel)`` in order and check them together.
+    """Load every ``(path, rel)`` in order and check them together
+    (see :func:`merge_bibliography`)."""
+    return merge_bibliography([load_bib_file(path, rel, max_bytes) for path, rel in files])
+
+
+def merge_bibliography(
+    loaded: list[tuple[list[Reference], list[Diagnostic]]]
+) -> tuple[dict[str, Reference], list[Diagnostic]]:
+    """The cross-file half of loading, over per-file results in file order.
 
     Returns the references by key (the first definition of a key wins) and all
-    diagnostics, sorted. Across all files it reports ``duplicate-citation-key``
+    diagnostics, sorted, at most :data:`~ossref.checks.MAX_PER_CODE` of one
+    rule per file. Across all files it reports ``duplicate-citation-key``
     at a later definition of a key, or of a key differing from an earlier one
     only in case (that one is still returned under its own key: pandoc tells
     them apart, BibTeX does not), and ``duplicate-reference`` at a later record
@@ -126,10 +135,9 @@ def load_bibliography(
     refs: dict[str, Reference] = {}
     by_folded: dict[str, Reference] = {}
     diags: list[Diagnostic] = []
-    for path, rel in files:
-        loaded, found = load_bib_file(path, rel, max_bytes)
+    for records, found in loaded:
         diags.extend(found)
-        for ref in loaded:
+        for ref in records:
             folded = ref.key.casefold()
             if ref.key in refs:
                 first = refs[ref.key]
@@ -147,7 +155,7 @@ def load_bibliography(
                 by_folded[folded] = ref
                 refs[ref.key] = ref
     diags.extend(_duplicate_works(refs))
-    return refs, sorted(diags)
+    return refs, cap_per_code(sorted(diags))
 
 
 def _unsafe_text(text: str, rel: str) -> list[Diagnostic]:

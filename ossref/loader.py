@@ -23,7 +23,6 @@ import copy
 import gc
 import os
 import re
-import stat
 import tempfile
 import threading
 from concurrent.futures.process import BrokenProcessPool
@@ -31,9 +30,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
-from .bibliography import _duplicate_works, _where, load_bib_file
+from .bibliography import load_bib_file, merge_bibliography
 from .cache import Store, dumps, loads, open_store, prepare_folder
-from .checks import cap_per_code
 from .config import Config, ConfigError, relpath
 from .diagnostics import Diagnostic, diag
 from .frontmatter import parse_frontmatter
@@ -375,40 +373,6 @@ def load_project(config: Config, *, cache: bool = True) -> tuple[Project, list[D
         problems += found
         store.save()
     return Project(pages=pages, references=references, bib_files=[r for _, r in pairs]), problems
-
-
-def merge_bibliography(
-    loaded: list[tuple[list[Reference], list[Diagnostic]]]
-) -> tuple[dict[str, Reference], list[Diagnostic]]:
-    """The cross-file half of :func:`ossref.bibliography.load_bibliography`,
-    over per-file results in file order (always rerun, never cached): the
-    same references and diagnostics ``load_bibliography`` returns, with at
-    most :data:`~ossref.checks.MAX_PER_CODE` of one rule per file (the rest
-    counted in one more, by :func:`~ossref.checks.cap_per_code`)."""
-    refs: dict[str, Reference] = {}
-    by_folded: dict[str, Reference] = {}
-    diags: list[Diagnostic] = []
-    for records, found in loaded:
-        diags.extend(found)
-        for ref in records:
-            folded = ref.key.casefold()
-            if ref.key in refs:
-                first = refs[ref.key]
-                diags.append(diag(ref.path, ref.line, ref.column, "duplicate-citation-key",
-                                  f"citation key `{ref.key}` is already defined at {_where(first)}",
-                                  "rename or delete one of the two entries (the first one is used)"))
-            elif folded in by_folded:
-                first = by_folded[folded]
-                diags.append(diag(ref.path, ref.line, ref.column, "duplicate-citation-key",
-                                  f"citation key `{ref.key}` differs only in case from `{first.key}`"
-                                  f" at {_where(first)}",
-                                  "BibTeX and LaTeX confuse such keys: rename one of them"))
-                refs[ref.key] = ref
-            else:
-                by_folded[folded] = ref
-                refs[ref.key] = ref
-    diags.extend(_duplicate_works(refs))
-    return refs, cap_per_code(sorted(diags))
 
 
 class _Loader:

@@ -268,13 +268,11 @@ def test_worker_processes_give_the_same_result(wiki: Path, monkeypatch: pytest.M
     assert cold.diagnostics == warm.diagnostics == serial.diagnostics
 
 
-def test_loader_merges_bibtex_files_as_load_bibliography_does(wiki: Path) -> None:
+def test_loader_loads_bibtex_files_as_load_bibliography_does(wiki: Path) -> None:
     config = load_config(wiki)
     files = sorted((wiki / "citations").glob("*.bib"))
     pairs = [(p, p.relative_to(wiki).as_posix()) for p in files]
     expected = load_bibliography(pairs, config.max_file_bytes)
-    loaded = [loader.load_bib_file(p, rel, config.max_file_bytes) for p, rel in pairs]
-    assert loader.merge_bibliography(loaded) == expected
     assert any(d.code == "duplicate-citation-key" for d in expected[1])
     project, _ = loader.load_project(config)
     assert project.references == expected[0]
