@@ -47,7 +47,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from .config import Config, ConfigError, read_mkdocs_yml
+from .config import Config, ConfigError, is_inside, read_mkdocs_yml
 from .diagnostics import Diagnostic, Severity, diag
 from .report import report, text_line
 
@@ -92,10 +92,6 @@ def default_site_dir(config: Config) -> Path:
     return config.root / (value if isinstance(value, str) and value.strip() else "site")
 
 
-def _inside(path: Path, folder: Path) -> bool:
-    return path == folder or folder in path.parents
-
-
 def check_site_dir(config: Config, site_dir: Path) -> Path:
     """The absolute, resolved output folder; raises ConfigError when building
     there could overwrite or delete the project's own files."""
@@ -105,10 +101,10 @@ def check_site_dir(config: Config, site_dir: Path) -> Path:
         raise ConfigError(f"site dir {site_dir} is the project root; choose a folder of its own, e.g. site")
     for name, folder in (("docs_dir", config.docs_path), ("citations_dir", config.citations_path)):
         folder = folder.resolve()
-        if _inside(site, folder):
+        if is_inside(site, folder):
             where = "is" if site == folder else "is inside"
             raise ConfigError(f"site dir {site_dir} {where} the {name} folder {folder.name}/")
-        if _inside(folder, site):
+        if is_inside(folder, site):
             raise ConfigError(f"site dir {site_dir} contains the {name} folder {folder.name}/")
     if site.exists() and not site.is_dir():
         raise ConfigError(f"site dir {site_dir} exists and is not a folder")

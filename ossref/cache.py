@@ -62,7 +62,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .config import Config
+from .config import Config, is_inside
 
 #: Bump when what the loader stores changes shape.
 CACHE_FORMAT = 1
@@ -447,14 +447,6 @@ def prepare_folder(folder: Path) -> None:
             pass
 
 
-def _inside(path: Path, folder: Path) -> bool:
-    try:
-        path.relative_to(folder)
-    except ValueError:
-        return False
-    return True
-
-
 def open_store(config: Config, enabled: bool = True) -> Store:
     """The project's store, loaded; a disabled one when ``enabled`` is false,
     ``OSSREF_NO_CACHE`` is set, or the cache folder would be outside the
@@ -472,7 +464,7 @@ def open_store(config: Config, enabled: bool = True) -> Store:
         forbidden = [(config.root / config.docs_dir).resolve(), (config.root / config.citations_dir).resolve()]
     except (OSError, RuntimeError):
         return Store(None, fingerprint, salt)
-    if not _inside(folder, root) or any(_inside(folder, f) for f in forbidden):
+    if not is_inside(folder, root) or any(is_inside(folder, f) for f in forbidden):
         return Store(None, fingerprint, salt)
     store = Store(folder / STORE_NAME, fingerprint, salt)
     store.load()

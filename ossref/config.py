@@ -199,16 +199,17 @@ def load_config(root: Path) -> Config:
     )
     for name in ("docs_dir", "citations_dir", "cache_dir"):
         target = (config.root / getattr(config, name)).resolve()
-        if not _inside(target, config.root):
+        if not is_inside(target, config.root):
             raise ConfigError(f"{CONFIG_FILE}: {name} must stay inside the project")
     cache = (config.root / config.cache_dir).resolve()
     for name in ("docs_dir", "citations_dir"):
-        if _inside(cache, (config.root / getattr(config, name)).resolve()):
+        if is_inside(cache, (config.root / getattr(config, name)).resolve()):
             raise ConfigError(f"{CONFIG_FILE}: cache_dir must not be inside {name}")
     return config
 
 
-def _inside(path: Path, folder: Path) -> bool:
+def is_inside(path: Path, folder: Path) -> bool:
+    """Whether ``path`` is ``folder`` or below it (both already resolved)."""
     try:
         path.relative_to(folder)
     except ValueError:
