@@ -740,6 +740,7 @@ class _Scanner:
         html_open = _OpenComments(body, close, bang)
         self.pm_fences: list[tuple[int, int]] = []  # fenced code to Python-Markdown, in order
         self.fence_after_text = False  # the open fence's line follows paragraph text
+        self.terms: list[tuple[int, int]] = []  # (start, end) offsets of lines def_list makes terms
 
         TEXT, BLANK, OTHER = 0, 1, 2
         prev = BLANK  # the body starts like after a blank line
@@ -748,7 +749,6 @@ class _Scanner:
         list_open = False  # the last block is a list, to Python-Markdown's ListIndentProcessor
         list_block = False  # the current block is indented content of that list
         in_quote = False  # the current paragraph is inside a block quote
-        para_start = 0  # first line of the current run of joined lines
         block_first = 0  # first line after the last blank line
         unjoined = 0  # lines before this one were made terms already
         icode: list[tuple[int, int]] = []  # the indented-code entries of blank_both
@@ -808,7 +808,7 @@ class _Scanner:
                 # as the document's first line it starts a paragraph, so an
                 # indented line after it is no code. (Leading empty lines may
                 # be stripped on the way to it.)
-                prev, prev_block_start, para_start = TEXT, True, i
+                prev, prev_block_start = TEXT, True
                 i += 1
                 continue
             if not stripped or stripped == "\r" or (
@@ -867,6 +867,7 @@ class _Scanner:
                     for k in range(max(block_first, unjoined), i):
                         joins[k] = False
                     unjoined = i
+                    self.terms.append((starts[block_first], s))
                     while icode and icode[-1][0] >= starts[block_first]:
                         not_code.add(icode.pop())
                     if prev == OTHER:
@@ -890,7 +891,6 @@ class _Scanner:
                     joins[i - 1] = True
                     prev_block_start = False
                 else:
-                    para_start = i
                     prev_block_start = True
                     if "|" in ln and i + 1 < nlines and _table_start(ln, lines[i + 1]):
                         in_table = True
@@ -1027,8 +1027,6 @@ class _Scanner:
             # after a paragraph, Python-Markdown reads it as more paragraph.
             if prev == TEXT and not (is_item and in_list) and not quote_breaks and not outside:
                 joins[i - 1] = True
-            else:
-                para_start = i
             prev_block_start = prev != TEXT or quote_breaks
             prev_quote_heading = quote_heading_before
             if prev_block_start and "|" in ln and i + 1 < nlines and _table_start(ln, lines[i + 1]):
@@ -1123,17 +1121,23 @@ class _Scanner:
         refs: set[str] = set()
 
         defs: list[tuple[int, Link]] = []
+        def_dests: list[tuple[int, int]] = []  # reference definitions' URLs
         first = re.match(r" {0,3}\[", ma)
         starts = [first.end() - 1] if first else []
         starts.extend(m.end() - 1 for m in _REFDEF_START.finditer(ma))
+        terms = self.terms
         for s in starts:
+            if terms and _inside(terms, s):
+                continue  # a definition term, to Python-Markdown: text
             m = _REFDEF.match(ma, s)
             # Python-Markdown reads definitions before code spans: a code
             # span blanked in the reading may hide text that spoils one.
             if m is None or (ma[s : m.end()] != body[s : m.end()] and _REFDEF.match(body, s) is None):
                 continue
             dest = body[m.start("dest") : m.end("dest")]
-            dests.append((m.start("dest"), m.end("dest")))
+            # Not in ``dests``: Python-Markdown may read this line otherwise
+            # (a setext heading, a definition term) and render a tag in it.
+            def_dests.append((m.start("dest"), m.end("dest")))
             refs.add(_WS.sub(" ", m.group("id")).strip().lower())
             target, anchor = _split_url(dest[1:-1] if dest.startswith("<") else dest)
             defs.append((s, Link(target, anchor, m.group("id").strip(), s, m.end(), self.pos(s), wiki=False)))
@@ -1220,6 +1224,8 @@ class _Scanner:
                     continue
                 if m.lastgroup == "html":
                     html_at[s] = None
+                elif def_dests and _inside(def_dests, s):
+                    continue  # "<url>" of a reference definition: the definition is the link
                 elif is_a:
                     if m.lastgroup == "auto":
                         url = m.group("auto")
@@ -1343,6 +1349,12 @@ except ImportError:  # pragma: no cover - Markdown without it
 _PM_BLOCK_TAGS = frozenset(_PM_BLOCK_LEVEL)
 _PM_TAG_START = re.compile(r"</?([A-Za-z][A-Za-z0-9\-]*)")
 _FOOTNOTE_DEF = re.compile(r"\[\^[^\]\n]*\]:")
+
+
+def _inside(spans: list[tuple[int, int]], offset: int) -> bool:
+    """Whether ``offset`` is in one of the sorted, disjoint (start, end) ``spans``."""
+    k = bisect_right(spans, (offset, float("inf"))) - 1
+    return k >= 0 and spans[k][0] <= offset < spans[k][1]
 
 
 def _pm_interrupts(line: str) -> bool:

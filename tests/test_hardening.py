@@ -37,7 +37,6 @@ from ossref.frontmatter import parse_frontmatter
 from ossref.loader import parse_page
 from ossref.model import Project
 from ossref.scan import (
-    MAX_BACKTICK_SCAN,
     MAX_DEFINITIONS,
     MAX_EMPHASIS,
     MAX_FENCES,
@@ -263,6 +262,8 @@ RAW_HTML = [
     ("`\n    >\n    <b>", [(3, 5, "raw-html")]),  # indented 4, ">" is text: no quote, no blank line
     # A definition makes every line of its block a term: no code, no reference.
     ("[s]: https://example.org\n    <b>Term\n:   Definition.", [(2, 5, "raw-html")]),
+    ("[x]:<b>Term\n:   Definition.", [(1, 5, "raw-html")]),
+    ("[x]:<b>\n---", [(1, 5, "raw-html")]),  # a setext heading first
     # A first line of spaces starts a paragraph to Python-Markdown, so the
     # indented line after it is no code.
     (" \n    <b>x</b>", [(2, 5, "raw-html"), (2, 9, "raw-html")]),
