@@ -10,7 +10,6 @@ Markdown that breaks an assumption fails here first.
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import os
 import re
@@ -28,9 +27,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import check_json, run
 from ossref.bibliography import load_bib_file
 from ossref.checks import MAX_PER_CODE, SAFE_SCHEMES, cap_per_code, check_project, url_scheme
-from ossref.cli import main
 from ossref.config import Config
 from ossref.diagnostics import RULES, diag
 from ossref.frontmatter import parse_frontmatter
@@ -97,17 +96,10 @@ def findings(body: str, codes: tuple[str, ...] = ("unsafe-url", "raw-html"),
     return sorted((d.line, d.column, d.code) for d in diags if d.code in codes)
 
 
-def run(argv: list[str]) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with mock.patch.dict(os.environ, {"OSSREF_JOBS": "1"}):
-        code = main(argv, out=out, err=err)
-    return code, out.getvalue(), err.getvalue()
-
-
-def check_json(root: Path, *extra: str) -> tuple[int, dict]:
-    code, out, err = run(["check", "--root", str(root), "--format", "json", *extra])
-    assert err == "", err
-    return code, json.loads(out)
+@pytest.fixture(autouse=True)
+def _one_process(monkeypatch) -> None:
+    """Parse in this process, so every finding comes from code under test here."""
+    monkeypatch.setenv("OSSREF_JOBS", "1")
 
 
 def project(tmp_path: Path, pages: dict[str, str] | None = None, bibs: dict[str, str] | None = None,
