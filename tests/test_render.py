@@ -14,7 +14,7 @@ import markdown
 import pytest
 import yaml
 
-from conftest import FIXTURES, REPO
+from conftest import FIXTURES, REPO, Links
 from ossref.checks import url_scheme
 from ossref.config import load_config
 from ossref.pipeline import check
@@ -393,20 +393,6 @@ def test_the_wiki_renders_without_diagnostics(tmp_path) -> None:
     assert "[@" not in oih and "[[" not in oih
     assert '<li>OIH \u2192 <a href="ossified-intramuscular-hematoma/">Ossified intramuscular hematoma</a></li>' \
         in texts["index.md"]
-
-
-class Links(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.hrefs: list[str] = []
-        self.ids: set[str] = set()
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if attrs.get("id"):
-            self.ids.add(attrs["id"])
-        if tag == "a" and attrs.get("href"):
-            self.hrefs.append(attrs["href"])
 
 
 def test_mkdocs_builds_the_staged_fixture_with_every_link_and_anchor_resolved(project, tmp_path) -> None:

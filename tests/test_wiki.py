@@ -96,31 +96,17 @@ def test_every_reference_is_a_verified_shared_record(wiki) -> None:
 
 def test_built_wiki_has_no_dangling_internal_link_or_anchor(tmp_path) -> None:
     """Build the wiki itself and follow every internal href and #anchor."""
-    from html.parser import HTMLParser
     from urllib.parse import unquote, urljoin, urlsplit
 
-    from conftest import run
+    from conftest import Links, run
 
     site = tmp_path / "site"
     code, out, err = run(["build", "--root", str(REPO), "--site-dir", str(site), "--strict"])
     assert code == 0, out + err
 
-    class Page(HTMLParser):
-        def __init__(self) -> None:
-            super().__init__()
-            self.ids: set[str] = set()
-            self.hrefs: list[str] = []
-
-        def handle_starttag(self, tag, attrs):
-            attrs = dict(attrs)
-            if attrs.get("id"):
-                self.ids.add(attrs["id"])
-            if tag == "a" and attrs.get("href"):
-                self.hrefs.append(attrs["href"])
-
     pages = {}
     for path in site.rglob("*.html"):
-        parsed = Page()
+        parsed = Links()
         parsed.feed(path.read_text(encoding="utf-8"))
         pages[path] = parsed
     followed = 0
