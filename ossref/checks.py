@@ -1,9 +1,13 @@
-"""Checks across the loaded project: citations, links, differentials, names.
+"""The checks beyond one file's syntax: citations, links, differentials, names,
+and the body rules.
 
-:func:`check_project` returns diagnostics; it prints nothing and changes
-nothing. Per-file problems (YAML, schema, BibTeX syntax) were already found by
-the loaders; this module adds what needs the whole project, and the body
-rules (raw HTML, unsafe URLs, too-complex Markdown) that need the body.
+:func:`page_rules` (raw HTML, unsafe URLs, too-complex Markdown) needs one
+page only; the loader runs it while parsing, so its findings are cached with
+the file's. :func:`check_facts` needs the whole project, but only the
+:class:`~ossref.model.PageFacts` of each page (:func:`page_facts`): names,
+anchors, links, citations and differentials, which is what lets a check of a
+large wiki skip holding every page in memory. :func:`check_project` runs it
+on a loaded project. They return diagnostics; they print and change nothing.
 
 No file yields more than :data:`MAX_PER_CODE` diagnostics of one rule: the
 rest are summed up in one more (:func:`cap_per_code`), so a hostile file
@@ -20,11 +24,12 @@ from collections.abc import Iterable
 from markdown.extensions.toc import slugify
 
 from .diagnostics import Diagnostic, diag
-from .index import NameIndex, anchors, normalize
-from .model import Link, Page, Project
+from .index import GENERATED_ANCHORS, NameIndex, normalize
+from .model import Page, PageFacts, Position, Project
 from .scan import MAX_INLINE_WORK, SAFE_SCHEMES, complexity, url_scheme
 
-__all__ = ["MAX_PER_CODE", "SAFE_SCHEMES", "cap_per_code", "check_project", "url_scheme"]
+__all__ = ["MAX_PER_CODE", "SAFE_SCHEMES", "cap_per_code", "check_facts", "check_project", "page_facts", "page_rules",
+           "url_scheme"]
 
 #: Most diagnostics of one rule reported for one file. A real file has a
 #: handful; past this many, the author needs the first ones and a count.
@@ -65,22 +70,69 @@ def summary(path: str, code: str, line: int, column: int, last_line: int, count:
                 f"fix the {limit} listed above and check again")
 
 
+def page_rules(page: Page) -> list[Diagnostic]:
+    """The rules that need nothing but the page itself (``too-complex``,
+    ``raw-html``, ``unsafe-url``), capped per rule. The loader runs them as
+    part of parsing a file, so that they are cached with its other results."""
+    return cap_per_code([*_too_complex(page), *_body_rules(page)])
+
+
+def page_facts(page: Page) -> PageFacts:
+    """What :func:`check_facts` needs of ``page``."""
+    entry = page.entry
+    names: tuple = ()
+    differentials: tuple = ()
+    cites = [
+        # The first key of a group is reported at its "[" (the `[@key]` token
+        # an editor sees); later keys at their own "@", so each is findable.
+        (item.key, *_at(group.pos if i == 0 else item.pos))
+        for group in page.scan.citations
+        for i, item in enumerate(group.items)
+    ]
+    if entry is not None:
+        names = ((entry.condition, *_at(entry.condition_pos)),
+                 *((alias, *_at(pos)) for alias, pos in zip(entry.aliases, entry.alias_pos)))
+        differentials = tuple((item.ref, *_at(item.pos)) for item in entry.differentials)
+        cites += ((key, *_at(pos)) for key, pos in entry.references)
+    return PageFacts(
+        path=page.path,
+        slug=page.slug,
+        entry=entry is not None,
+        names=names,
+        anchors=tuple(h.anchor for h in page.scan.headings),
+        differentials=differentials,
+        links=tuple((link.target, link.anchor, link.wiki, link.image, *_at(link.pos)) for link in page.scan.links),
+        cites=tuple(cites),
+    )
+
+
+def _at(pos: Position) -> tuple[int, int]:
+    return pos.line, pos.column
+
+
 def check_project(project: Project) -> list[Diagnostic]:
-    index = NameIndex(project.pages)
-    by_path = {page.path: page for page in project.pages}
+    """The cross-file checks of a loaded project (the per-file rules ran in
+    the loader, see :func:`page_rules`)."""
+    return check_facts([page_facts(page) for page in project.pages],
+                       {key: (ref.path, ref.line, ref.column) for key, ref in project.references.items()})
+
+
+def check_facts(pages: list[PageFacts], references: dict[str, tuple[str, int, int]]) -> list[Diagnostic]:
+    """Every cross-file diagnostic of a project whose pages have ``pages``
+    facts (in path order) and whose BibTeX records are ``references``: key ->
+    (path, line, column) of the record."""
+    index: NameIndex[PageFacts] = NameIndex.of((f.slug, [name for name, _, _ in f.names], f) for f in pages)
+    by_path = {f.path: f for f in pages}
+    known: dict[str, set[str]] = {}
     out: list[Diagnostic] = []
     cited: set[str] = set()
-    for page in project.pages:
-        found = list(_too_complex(page))
-        found += _body_rules(page)
-        found += _links(page, index, by_path)
-        found += _citations(page, project, cited)
-        out += cap_per_code(found)
-    out += _differentials(project.pages, index)
-    out += _duplicate_names(project.pages)
-    unused = [diag(ref.path, ref.line, ref.column, "unused-reference", f"reference `{key}` is cited by no page",
+    for facts in pages:
+        out += cap_per_code([*_links(facts, index, by_path, known), *_citations(facts, references, cited)])
+    out += _differentials(pages, index)
+    out += _duplicate_names(pages)
+    unused = [diag(path, line, column, "unused-reference", f"reference `{key}` is cited by no page",
                    "cite it with [@" + key + "] where it supports a statement, or remove it")
-              for key, ref in project.references.items() if key not in cited]
+              for key, (path, line, column) in references.items() if key not in cited]
     return out + cap_per_code(unused)
 
 
@@ -148,108 +200,103 @@ def _show(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _links(page: Page, index: NameIndex, by_path: dict[str, Page]) -> Iterable[Diagnostic]:
+def _links(page: PageFacts, index: NameIndex[PageFacts], by_path: dict[str, PageFacts],
+           known: dict[str, set[str]]) -> Iterable[Diagnostic]:
     docs_root = page.path[: len(page.path) - len(page.slug) - len(".md")]  # "content/"
-    for link in page.scan.links:
-        if link.wiki:
-            target = index.lookup(link.target) if link.target else page
+    for target_ref, anchor, wiki, image, line, column in page.links:
+        if wiki:
+            target = index.lookup(target_ref) if target_ref else page
             if target is None:
-                hint = index.suggest(link.target) or "link to a slug, condition name or alias"
-                yield _broken(page, link, f"cross-link [[{link.target}]] names no page", hint)
+                hint = index.suggest(target_ref) or "link to a slug, condition name or alias"
+                yield _broken(page, line, column, f"cross-link [[{target_ref}]] names no page", hint)
                 continue
         else:
-            if link.image or url_scheme(link.target) is not None or link.target.startswith(("/", "//")):
+            if image or url_scheme(target_ref) is not None or target_ref.startswith(("/", "//")):
                 continue
-            if not link.target:
+            if not target_ref:
                 target = page
-            elif link.target.endswith(".md"):
+            elif target_ref.endswith(".md"):
                 here = posixpath.dirname(page.path)
-                resolved = posixpath.normpath(posixpath.join(here, link.target))
+                resolved = posixpath.normpath(posixpath.join(here, target_ref))
                 target = by_path.get(resolved) if resolved.startswith(docs_root) else None
                 if target is None:
                     where = "leaves the docs folder" if not resolved.startswith(docs_root) else "names no page"
-                    yield _broken(page, link, f"link to `{link.target}` {where}",
+                    yield _broken(page, line, column, f"link to `{target_ref}` {where}",
                                   "link to a page's .md file relative to this one, or use [[slug]]")
                     continue
             else:
                 continue
-        if link.anchor and not _has_anchor(target, link.anchor):
-            close = difflib.get_close_matches(link.anchor, sorted(anchors(target)), n=1)
+        if not anchor:
+            continue
+        ids = known.get(target.path)
+        if ids is None:
+            ids = known[target.path] = _anchors(target)
+        if anchor not in ids and slugify(anchor, "-") not in ids:
+            close = difflib.get_close_matches(anchor, sorted(ids), n=1)
             hint = f"did you mean `#{close[0]}`?" if close else "anchors come from the page's headings"
-            yield _broken(page, link, f"`{target.slug}` has no heading with anchor `#{link.anchor}`", hint)
+            yield _broken(page, line, column, f"`{target.slug}` has no heading with anchor `#{anchor}`", hint)
 
 
-def _has_anchor(target: Page, anchor: str) -> bool:
-    known = anchors(target)
-    return anchor in known or slugify(anchor, "-") in known
+def _anchors(page: PageFacts) -> set[str]:
+    """Every anchor a link may point at on ``page`` (as :func:`ossref.index.anchors`)."""
+    found = set(page.anchors)
+    if page.entry:
+        found |= set(GENERATED_ANCHORS)
+    return found
 
 
-def _broken(page: Page, link: Link, message: str, hint: str) -> Diagnostic:
-    return diag(page.path, link.pos.line, link.pos.column, "broken-link", message, hint)
+def _broken(page: PageFacts, line: int, column: int, message: str, hint: str) -> Diagnostic:
+    return diag(page.path, line, column, "broken-link", message, hint)
 
 
-def _citations(page: Page, project: Project, cited: set[str]) -> Iterable[Diagnostic]:
-    keys = project.references
-    # The first key of a group is reported at its "[" (the `[@key]` token an
-    # editor sees); later keys at their own "@", so each is findable.
-    uses = [
-        (item.key, group.pos if i == 0 else item.pos)
-        for group in page.scan.citations
-        for i, item in enumerate(group.items)
-    ]
-    if page.entry is not None:
-        uses += page.entry.references
-    for key, pos in uses:
+def _citations(page: PageFacts, keys: dict[str, tuple[str, int, int]], cited: set[str]) -> Iterable[Diagnostic]:
+    for key, line, column in page.cites:
         if key in keys:
             cited.add(key)
             continue
         close = difflib.get_close_matches(key, list(keys), n=1, cutoff=0.7)
         hint = f"did you mean `{close[0]}`?" if close else "add its BibTeX record to citations/ first"
-        yield diag(page.path, pos.line, pos.column, "unknown-citation",
-                   f"citation key `{key}` is in no BibTeX file", hint)
+        yield diag(page.path, line, column, "unknown-citation", f"citation key `{key}` is in no BibTeX file", hint)
 
 
-def _differentials(pages: list[Page], index: NameIndex) -> Iterable[Diagnostic]:
+def _differentials(pages: list[PageFacts], index: NameIndex[PageFacts]) -> Iterable[Diagnostic]:
     lists: dict[str, set[str]] = {}
-    resolved: list[tuple[Page, object, Page]] = []
+    resolved: list[tuple[PageFacts, int, int, PageFacts]] = []
     for page in pages:
-        if page.entry is None:
+        if not page.entry:
             continue
         mine = lists.setdefault(page.path, set())
-        for item in page.entry.differentials:
-            target = index.lookup(item.ref)
+        for ref, line, column in page.differentials:
+            target = index.lookup(ref)
             if target is None:
-                hint = index.suggest(item.ref) or "name an entry by slug, condition or alias"
-                yield diag(page.path, item.pos.line, item.pos.column, "unknown-differential",
-                           f"differential `{item.ref}` names no entry", hint)
+                hint = index.suggest(ref) or "name an entry by slug, condition or alias"
+                yield diag(page.path, line, column, "unknown-differential",
+                           f"differential `{ref}` names no entry", hint)
                 continue
-            if target.entry is None:
-                yield diag(page.path, item.pos.line, item.pos.column, "unknown-differential",
-                           f"differential `{item.ref}` names `{target.slug}`, which is not an entry",
+            if not target.entry:
+                yield diag(page.path, line, column, "unknown-differential",
+                           f"differential `{ref}` names `{target.slug}`, which is not an entry",
                            "differentials must be entries: pages with a `condition`")
                 continue
             if target is page:
-                yield diag(page.path, item.pos.line, item.pos.column, "invalid-field",
-                           f"`{item.ref}` is this entry itself", "remove it from `differentials`")
+                yield diag(page.path, line, column, "invalid-field",
+                           f"`{ref}` is this entry itself", "remove it from `differentials`")
                 continue
             mine.add(target.path)
-            resolved.append((page, item, target))
-    for page, item, target in resolved:
+            resolved.append((page, line, column, target))
+    for page, line, column, target in resolved:
         if page.path not in lists.get(target.path, set()):
-            yield diag(page.path, item.pos.line, item.pos.column, "one-way-differential",
+            yield diag(page.path, line, column, "one-way-differential",
                        f"`{target.slug}` does not list `{page.slug}` back as a differential",
                        f"add `{page.slug}` to the differentials of {target.path}")
 
 
-def _duplicate_names(pages: list[Page]) -> Iterable[Diagnostic]:
-    owners: dict[str, tuple[Page, str]] = {}
+def _duplicate_names(pages: list[PageFacts]) -> Iterable[Diagnostic]:
+    owners: dict[str, tuple[PageFacts, str]] = {}
     for page in pages:
-        names = [(page.slug, None)]
-        if page.entry is not None:
-            names.append((page.entry.condition, page.entry.condition_pos))
-            names += list(zip(page.entry.aliases, page.entry.alias_pos))
+        names = [(page.slug, 1, 1), *page.names]
         seen_here: set[str] = set()
-        for name, pos in names:
+        for name, line, column in names:
             key = normalize(name)
             if not key or key in seen_here:
                 continue
@@ -258,7 +305,6 @@ def _duplicate_names(pages: list[Page]) -> Iterable[Diagnostic]:
             if owner is None:
                 owners[key] = (page, name)
                 continue
-            line, column = (pos.line, pos.column) if pos else (1, 1)
             yield diag(page.path, line, column, "duplicate-entry",
                        f"`{name}` is already the name of {owner[0].path} (`{owner[1]}`)",
                        "names, aliases and slugs must be unique, ignoring case and Unicode form")

@@ -8,8 +8,12 @@ from __future__ import annotations
 
 import difflib
 import unicodedata
+from collections.abc import Iterable
+from typing import Generic, TypeVar
 
 from .model import Page
+
+T = TypeVar("T")
 
 #: Headings ossref adds to every entry page, by anchor. Links may target them.
 GENERATED_ANCHORS = {
@@ -28,26 +32,38 @@ def normalize(name: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
 
 
-class NameIndex:
+class NameIndex(Generic[T]):
     """Maps normalized slugs, conditions and aliases to pages.
 
     A name claimed by two entries maps to the first (in path order); the
-    ``duplicate-entry`` check reports the clash.
+    ``duplicate-entry`` check reports the clash. ``NameIndex(pages)`` indexes
+    :class:`Page` objects; :meth:`of` indexes anything else by the same rules
+    (the checks index :class:`~ossref.model.PageFacts`).
     """
 
-    def __init__(self, pages: list[Page]) -> None:
-        self.by_slug: dict[str, Page] = {}
-        self.by_name: dict[str, Page] = {}
-        for page in pages:
-            self.by_slug.setdefault(normalize(page.slug), page)
-        for page in pages:
-            if page.entry is None:
-                continue
-            for name in (page.entry.condition, *page.entry.aliases):
-                if name:
-                    self.by_name.setdefault(normalize(name), page)
+    def __init__(self, pages: Iterable[Page] = ()) -> None:
+        self.by_slug: dict[str, T] = {}
+        self.by_name: dict[str, T] = {}
+        self._add((page.slug,
+                   (page.entry.condition, *page.entry.aliases) if page.entry is not None else (),
+                   page) for page in pages)
 
-    def lookup(self, ref: str) -> Page | None:
+    @classmethod
+    def of(cls, rows: Iterable[tuple[str, Iterable[str], T]]) -> NameIndex[T]:
+        """The index of ``(slug, names, value)`` rows, in path order; ``names``
+        are an entry's condition and aliases (none for other pages)."""
+        index: NameIndex[T] = cls()
+        index._add(rows)
+        return index
+
+    def _add(self, rows: Iterable[tuple[str, Iterable[str], T]]) -> None:
+        for slug, names, value in rows:
+            self.by_slug.setdefault(normalize(slug), value)
+            for name in names:
+                if name:
+                    self.by_name.setdefault(normalize(name), value)
+
+    def lookup(self, ref: str) -> T | None:
         key = normalize(ref.removesuffix(".md"))
         return self.by_slug.get(key) or self.by_name.get(key)
 

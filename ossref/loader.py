@@ -32,6 +32,7 @@ from typing import Any, Iterator
 
 from .bibliography import load_bib_file, merge_bibliography
 from .cache import Store, dumps, loads, open_store, prepare_folder
+from .checks import page_rules
 from .config import Config, ConfigError, relpath
 from .diagnostics import Diagnostic, diag
 from .frontmatter import parse_frontmatter
@@ -160,8 +161,9 @@ def load_page(path: Path, config: Config) -> tuple[Page | None, list[Diagnostic]
 def parse_page(data: bytes | None, rel: str, slug: str, config: Config,
                problems: list[Diagnostic] | None = None) -> tuple[Page | None, list[Diagnostic]]:
     """Parse one Markdown file's bytes (None: it could not be read, and
-    ``problems`` says why). A pure function of its arguments: what the cache
-    stores."""
+    ``problems`` says why), and run the rules that need only this file
+    (:func:`ossref.checks.page_rules`). A pure function of its arguments:
+    what the cache stores."""
     problems = list(problems or [])
     text = None
     if data is not None:
@@ -183,6 +185,7 @@ def parse_page(data: bytes | None, rel: str, slug: str, config: Config,
         page.entry, found = read_entry(fm.data, fm.positions, rel)
         problems += found
     page.scan = scan_body(page.body, page.body_line)
+    problems += page_rules(page)
     return page, problems
 
 

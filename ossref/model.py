@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 
 @dataclass(frozen=True)
@@ -158,6 +159,27 @@ class Page:
             if heading.level == 1:
                 return heading.text
         return self.slug.rsplit("/", 1)[-1].replace("-", " ").capitalize()
+
+
+class PageFacts(NamedTuple):
+    """What the cross-file checks need to know of one page, and nothing more:
+    small enough that the check snapshot (:mod:`ossref.snapshot`) holds the
+    facts of a whole wiki and reads them back in a blink.
+
+    Only plain tuples, strings, ints and bools, so that :mod:`marshal` can
+    store it (after ``tuple(facts)``). The items of the tuple fields are plain
+    tuples too, laid out as their comments say; positions are 1-based file
+    positions, like everywhere else.
+    """
+
+    path: str
+    slug: str
+    entry: bool  # True for an entry (a page with a `condition`)
+    names: tuple  # (name, line, column): the condition, then each alias; () for other pages
+    anchors: tuple  # the anchor of each heading of the body, in order
+    differentials: tuple  # (ref as written, line, column), in order
+    links: tuple  # (target, anchor, wiki, image, line, column), as Link has them
+    cites: tuple  # (key, line, column): each citation use, then each front-matter `references` key
 
 
 @dataclass

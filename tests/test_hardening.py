@@ -220,8 +220,8 @@ def test_url_scheme(url: str, scheme: str | None) -> None:
 
 
 def test_obfuscated_scheme_message_says_what_to_do() -> None:
-    page, _ = parse_page(b"[x](java`s`cript:alert(1))", "content/t.md", "t", CONFIG)
-    (d,) = check_project(Project(pages=[page], references={}, bib_files=[]))
+    _, problems = parse_page(b"[x](java`s`cript:alert(1))", "content/t.md", "t", CONFIG)
+    (d,) = problems
     assert d.code == "unsafe-url" and "may render with a scheme" in d.message and "code spans" in d.hint
 
 
