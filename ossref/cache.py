@@ -327,14 +327,20 @@ class Store:
             return
         self._old = entries
 
-    def save(self) -> None:
+    def save(self, prune: bool = True) -> None:
         """Finish writing, atomically, when anything changed (including
         entries no longer used: deleted or edited files). Never raises: a
-        cache that cannot be written is no cache."""
+        cache that cannot be written is no cache. ``prune=False`` keeps the
+        entries this run did not use, for a run that used only some kinds
+        (``ossref check`` reads BibTeX files here, never pages)."""
         if self.path is None or self._failed:
             return
+        if not prune and self._changed:
+            for key, (crc, blob) in list(self._old.items()):
+                if key not in self._used:
+                    self._keep(key, crc, blob)
         if self._out is None:
-            if not self._changed and self._used == self._old.keys():
+            if not self._changed and (not prune or self._used == self._old.keys()):
                 self._pending = []
                 return
             self._changed = True
@@ -447,10 +453,24 @@ def prepare_folder(folder: Path) -> None:
             pass
 
 
+def cache_folder(config: Config) -> Path | None:
+    """The resolved ``cache_dir``, or None when it would be outside the
+    project or inside the docs or citations folder (then there is no cache)."""
+    try:
+        folder = (config.root / config.cache_dir).resolve()
+        root = config.root.resolve()
+        forbidden = [(config.root / config.docs_dir).resolve(), (config.root / config.citations_dir).resolve()]
+    except (OSError, RuntimeError):
+        return None
+    if not is_inside(folder, root) or any(is_inside(folder, f) for f in forbidden):
+        return None
+    return folder
+
+
 def open_store(config: Config, enabled: bool = True) -> Store:
     """The project's store, loaded; a disabled one when ``enabled`` is false,
-    ``OSSREF_NO_CACHE`` is set, or the cache folder would be outside the
-    project or inside the docs or citations folder."""
+    ``OSSREF_NO_CACHE`` is set, there is no machine secret, or there is no
+    usable :func:`cache_folder`."""
     if not enabled or disabled_by_env():
         return Store(None, b"", b"")
     key = machine_key()
@@ -458,13 +478,8 @@ def open_store(config: Config, enabled: bool = True) -> Store:
         return Store(None, b"", b"")
     fingerprint = code_fingerprint() + key
     salt = options_salt(config)
-    try:
-        folder = (config.root / config.cache_dir).resolve()
-        root = config.root.resolve()
-        forbidden = [(config.root / config.docs_dir).resolve(), (config.root / config.citations_dir).resolve()]
-    except (OSError, RuntimeError):
-        return Store(None, fingerprint, salt)
-    if not is_inside(folder, root) or any(is_inside(folder, f) for f in forbidden):
+    folder = cache_folder(config)
+    if folder is None:
         return Store(None, fingerprint, salt)
     store = Store(folder / STORE_NAME, fingerprint, salt)
     store.load()

@@ -91,7 +91,7 @@ def main(argv: list[str] | None = None, out: TextIO | None = None, err: TextIO |
 def _check(config: Config, args: argparse.Namespace, out: TextIO) -> int:
     from .pipeline import check
 
-    result = check(config)
+    result = check(config, keep_pages=False)
     report(result, args.format, out)
     return EXIT_FAIL if result.failed(args.strict) else EXIT_OK
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import copy
 import gc
+import marshal
 import os
 import re
 import tempfile
@@ -36,7 +37,7 @@ from .checks import page_rules
 from .config import Config, ConfigError, relpath
 from .diagnostics import Diagnostic, diag
 from .frontmatter import parse_frontmatter
-from .model import Page, Project, Reference
+from .model import Page, PageFacts, Project, ProjectFacts, Reference
 from .scan import scan_body
 from .schema import read_entry
 
@@ -378,6 +379,150 @@ def load_project(config: Config, *, cache: bool = True) -> tuple[Project, list[D
     return Project(pages=pages, references=references, bib_files=[r for _, r in pairs]), problems
 
 
+def load_facts(config: Config, *, cache: bool = True) -> tuple[ProjectFacts, list[Diagnostic]]:
+    """What ``ossref check`` needs of the project: the facts of every page,
+    where each BibTeX record is, and every diagnostic found while loading;
+    :func:`load_project` without keeping a page in memory.
+
+    Each file is read and hashed; a page whose path and bytes are those of
+    the last run's snapshot (:mod:`ossref.snapshot`) is not parsed again, nor
+    are the BibTeX files when none changed. ``cache=False`` (or
+    ``OSSREF_NO_CACHE=1``) parses everything and writes nothing."""
+    from .snapshot import freeze_diagnostics, open_snapshot, thaw_diagnostics
+
+    if not config.docs_path.is_dir():
+        raise ConfigError(f"docs folder {config.docs_dir}/ does not exist in {config.root}")
+    with _gc_paused():
+        snapshot = open_snapshot(config, enabled=cache)
+        problems: list[Diagnostic] = []
+        md_files, found = walk(config.docs_path, config.root, ".md")
+        problems += found
+        records: dict[str, Any] = {}  # rel -> PageRecord, in path order
+        misses: list[tuple[bytes, str, str, bytes]] = []  # (data, rel, slug, key)
+        rel_of = _Relative(config.root)
+        under_docs = _Relative(config.docs_path)
+        for path in md_files:
+            rel = rel_of(path) or relpath(path, config.root)
+            slug = under_docs(path)
+            slug = slug[: -len(".md")] if slug and slug.endswith(".md") else slug_for(path, config.docs_path)
+            data, found = read_bytes(path, rel, config.max_file_bytes)
+            if data is None:  # unreadable or too large: nothing to keep
+                page, found = parse_page(None, rel, slug, config, found)
+                records[rel] = (b"", None, freeze_diagnostics(found))
+                continue
+            key = snapshot.key(rel, data) if snapshot.enabled else b""
+            record = snapshot.page(rel, key) if key else None
+            records[rel] = record
+            if record is None:
+                misses.append((data, rel, slug, key))
+        for rel, record in _parse_facts(misses, config):
+            records[rel] = record
+        del misses
+        bibs = _bib_facts(config, snapshot)
+        pages: list[PageFacts] = []
+        for rel, (_, facts, diagnostics) in records.items():
+            if diagnostics:
+                problems += thaw_diagnostics(diagnostics)
+            if facts is not None:
+                pages.append(PageFacts._make(facts))
+        signature, references, bib_diagnostics, _ = bibs
+        problems += thaw_diagnostics(bib_diagnostics)
+        if snapshot.enabled:
+            kept = {rel: record for rel, record in records.items() if record[0]}
+            if kept != snapshot.pages or bibs != snapshot.bibs:
+                snapshot.save(kept, bibs)
+    bib_files = [rel for rel, _ in signature]
+    return ProjectFacts(pages=pages, references=references, bib_files=bib_files), problems
+
+
+def _parse_facts(misses: list[tuple[bytes, str, str, bytes]], config: Config) -> Iterator[tuple[str, Any]]:
+    """(rel, PageRecord) of each page in ``misses``: parsed here, or in worker
+    processes when there are many bytes to parse (see :func:`_jobs`)."""
+    todo = sum(len(miss[0]) for miss in misses)
+    jobs = _jobs()
+    if jobs > 1 and todo >= PARALLEL_MIN_BYTES and len(misses) > 1:
+        try:
+            yield from _parse_facts_parallel(misses, config, jobs)
+            return
+        except (OSError, ImportError, BrokenProcessPool):
+            pass  # the platform cannot run workers: parse them here
+    for data, rel, slug, key in misses:
+        yield rel, (key, *_page_record(data, rel, slug, config))
+
+
+def _page_record(data: bytes, rel: str, slug: str, config: Config) -> tuple[Any, tuple]:
+    """(facts as a plain tuple or None, diagnostics as tuples) of one page."""
+    from .checks import page_facts
+    from .snapshot import freeze_diagnostics
+
+    page, problems = parse_page(data, rel, slug, config)
+    return (tuple(page_facts(page)) if page is not None else None), freeze_diagnostics(problems)
+
+
+def _work_facts(items: list[tuple[bytes, str, str]], config: Config) -> bytes:
+    """Worker: the facts records of pages, marshalled (a fraction of the
+    size of whole pages, which is what makes them cheap to send back)."""
+    gc.disable()
+    return marshal.dumps([_page_record(data, rel, slug, config) for data, rel, slug in items])
+
+
+def _parse_facts_parallel(misses: list[tuple[bytes, str, str, bytes]], config: Config,
+                          jobs: int) -> Iterator[tuple[str, Any]]:
+    chunks: list[list[tuple[bytes, str, str, bytes]]] = []
+    size = 0
+    for miss in misses:
+        if not chunks or size >= _CHUNK_BYTES:
+            chunks.append([])
+            size = 0
+        chunks[-1].append(miss)
+        size += len(miss[0])
+    with _executor(jobs) as pool:
+        futures = [(chunk, pool.submit(_work_facts, [m[:3] for m in chunk], config)) for chunk in chunks]
+        del chunks
+        # Collected in full before yielding: a worker that fails makes the
+        # caller parse everything itself, never half of it twice.
+        done = [(chunk, marshal.loads(future.result())) for chunk, future in futures]
+    for chunk, results in done:
+        for (_, rel, _, key), (facts, diagnostics) in zip(chunk, results):
+            yield rel, (key, facts, diagnostics)
+
+
+def _bib_facts(config: Config, snapshot: Any) -> tuple:
+    """The BibTeX part of the facts: (signature, {key: (path, line, column)},
+    diagnostics as tuples, record count). The last run's when every BibTeX
+    file has the same path and bytes; else loaded through the check cache and
+    merged."""
+    from .snapshot import freeze_diagnostics
+
+    bib_files: list[Path] = []
+    problems: list[Diagnostic] = []
+    if config.citations_path.is_dir() or config.citations_path.is_symlink():
+        bib_files, problems = walk(config.citations_path, config.root, ".bib")
+    rel_of = _Relative(config.root)
+    pairs = [(p, rel_of(p) or relpath(p, config.root)) for p in bib_files]
+    contents: dict[Path, bytes | None] = {}
+    if snapshot.enabled:
+        for path, _ in pairs:
+            try:
+                contents[path] = path.read_bytes() if path.stat().st_size <= config.max_file_bytes else None
+            except OSError:
+                contents[path] = None
+    # The bytes hashed here are the bytes parsed below, so the signature
+    # stored with the result is the signature of what it was made from.
+    signature = tuple((rel, snapshot.key(rel, contents[path]) if contents.get(path) is not None else b"")
+                      for path, rel in pairs)
+    if snapshot.bibs is not None and snapshot.bibs[0] == signature and all(key for _, key in signature):
+        return snapshot.bibs
+    store = open_store(config, enabled=snapshot.enabled)
+    loader = _Loader(config, store)
+    results = loader.bibs(pairs, contents)
+    loader.run()
+    references, found = merge_bibliography([result() for result in results])
+    store.save(prune=False)
+    positions = {key: (ref.path, ref.line, ref.column) for key, ref in references.items()}
+    return signature, positions, freeze_diagnostics(problems + found), len(references)
+
+
 class _Loader:
     """Reads every file once, serves cache hits, and parses the misses
     in-process or in worker processes. ``pages``/``bibs`` return one callable
@@ -415,20 +560,25 @@ class _Loader:
             out.append(lambda slot=slot: self.page_slots[slot])
         return out
 
-    def bibs(self, pairs: list[tuple[Path, str]]) -> list[Any]:
+    def bibs(self, pairs: list[tuple[Path, str]], contents: dict[Path, bytes | None] | None = None) -> list[Any]:
+        """``contents``: the bytes of some of the files, already read (None:
+        unreadable or too large); the others are read here."""
         config, store = self.config, self.store
         out = []
         for path, rel in pairs:
             if not store.enabled:  # nothing to key: parse the file itself, possibly in a worker
                 slot = len(self.bib_slots)
                 self.bib_slots.append(None)
-                self.bib_misses.append((slot, path, rel, None, b""))
+                self.bib_misses.append((slot, path, rel, contents.get(path) if contents else None, b""))
                 out.append(lambda slot=slot: self.bib_slots[slot])
                 continue
-            try:
-                data = path.read_bytes() if path.stat().st_size <= config.max_file_bytes else None
-            except OSError:
-                data = None
+            if contents is not None and path in contents:
+                data = contents[path]
+            else:
+                try:
+                    data = path.read_bytes() if path.stat().st_size <= config.max_file_bytes else None
+                except OSError:
+                    data = None
             if data is None:  # a file load_bib_file reports on by itself (too large, unreadable)
                 out.append(_ready(load_bib_file(path, rel, config.max_file_bytes)))
                 continue

@@ -189,3 +189,14 @@ class Project:
     pages: list[Page]
     references: dict[str, Reference]  # by key, first definition wins
     bib_files: list[str]
+
+
+@dataclass
+class ProjectFacts:
+    """What ``ossref check`` loads instead of a :class:`Project`: the facts
+    of every page that could be read, in path order, and where each BibTeX
+    record is."""
+
+    pages: list[PageFacts]
+    references: dict[str, tuple[str, int, int]]  # key -> (path, line, column) of its record
+    bib_files: list[str]

@@ -8,17 +8,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from .checks import check_project
+from .checks import check_facts, check_project
 from .config import Config
 from .diagnostics import Diagnostic, Severity
-from .loader import load_project
+from .loader import load_facts, load_project
 from .model import Project
 
 
 @dataclass
 class CheckResult:
-    project: Project
+    #: The loaded project; None from ``check(config, keep_pages=False)``.
+    project: Project | None
     diagnostics: list[Diagnostic]
+    pages: int = 0  # Markdown files that could be read
+    entries: int = 0
+    references: int = 0  # BibTeX records that loaded (one per key)
+    bib_files: int = 0
 
     @property
     def errors(self) -> int:
@@ -43,8 +48,21 @@ def apply_rules(diagnostics: list[Diagnostic], config: Config) -> list[Diagnosti
     return sorted(out.values())
 
 
-def check(config: Config) -> CheckResult:
-    """Load and check the project at ``config.root``; raises only ConfigError."""
-    project, found = load_project(config)
-    found += check_project(project)
-    return CheckResult(project, apply_rules(found, config))
+def check(config: Config, *, keep_pages: bool = True) -> CheckResult:
+    """Load and check the project at ``config.root``; raises only ConfigError.
+
+    ``keep_pages=False`` is for a check alone (``ossref check``): the same
+    diagnostics, from the pages' facts only (:func:`ossref.loader.load_facts`),
+    with ``project`` None. That needs a fraction of the memory and, on a repeat
+    run, parses only the files that changed."""
+    if keep_pages:
+        project, found = load_project(config)
+        found += check_project(project)
+        return CheckResult(project, apply_rules(found, config), pages=len(project.pages),
+                           entries=sum(page.entry is not None for page in project.pages),
+                           references=len(project.references), bib_files=len(project.bib_files))
+    facts, found = load_facts(config)
+    found += check_facts(facts.pages, facts.references)
+    return CheckResult(None, apply_rules(found, config), pages=len(facts.pages),
+                       entries=sum(page.entry for page in facts.pages),
+                       references=len(facts.references), bib_files=len(facts.bib_files))

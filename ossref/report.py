@@ -18,18 +18,17 @@ FORMATS = ("text", "json", "github")
 
 
 def summary(result: CheckResult) -> dict[str, int]:
-    entries = sum(page.entry is not None for page in result.project.pages)
     return {
         "errors": result.errors,
         "warnings": result.warnings,
-        "entries": entries,
-        "references": len(result.project.references),
+        "entries": result.entries,
+        "references": result.references,
     }
 
 
 def summary_line(result: CheckResult) -> str:
     s = summary(result)
-    files = len(result.project.pages) + len(result.project.bib_files)
+    files = result.pages + result.bib_files
 
     def n(count: int, word: str) -> str:
         return f"{count} {word}{'' if count == 1 else 's'}"

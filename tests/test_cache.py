@@ -1,4 +1,11 @@
-"""The check cache (ossref/cache.py, used by ossref/loader.py): it changes speed, never results.
+"""The caches: they change speed, never results.
+
+Two of them, both in ``cache_dir``: the store of whole parsed files
+(ossref/cache.py), which ``build`` and ``serve`` load pages from, and the
+snapshot of page facts (ossref/snapshot.py), which ``ossref check`` uses
+instead. Most tests run in both modes: ``check`` (the CLI command, through
+the snapshot) and ``build`` (``pipeline.check`` keeping pages, through the
+store).
 
 Every test runs on a copy of fixture projects, so the cache folder is made in
 a temporary folder. Nothing here measures time: benchmarks/run.py does.
@@ -6,7 +13,6 @@ a temporary folder. Nothing here measures time: benchmarks/run.py does.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 from pathlib import Path
@@ -14,12 +20,27 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURES, check_json, run
-from ossref import cache, loader
+from ossref import cache, loader, snapshot
 from ossref.bibliography import load_bibliography
 from ossref.config import load_config
 from ossref.pipeline import check
+from ossref.report import as_dict, summary
 
 STORE = Path(".ossref-cache") / cache.STORE_NAME
+SNAPSHOT = Path(".ossref-cache") / snapshot.SNAPSHOT_NAME
+#: The file each mode keeps its page results in.
+FILES = {"check": SNAPSHOT, "build": STORE}
+MODES = sorted(FILES)
+
+
+def checked(wiki: Path, mode: str) -> dict:
+    """The check's findings and summary as ``ossref check --format json``
+    prints them: from the CLI (``check``), or from the pipeline keeping
+    pages as ``ossref build`` does (``build``)."""
+    if mode == "check":
+        return check_json(wiki)[1]
+    result = check(load_config(wiki))
+    return {"diagnostics": [as_dict(d) for d in result.diagnostics], "summary": summary(result)}
 
 
 @pytest.fixture
@@ -72,29 +93,45 @@ def _edit_same_size(path: Path, old: bytes, new: bytes) -> None:
     assert path.stat().st_size == info.st_size and path.stat().st_mtime_ns == info.st_mtime_ns
 
 
-def test_second_run_gives_the_cold_run_diagnostics(wiki: Path, parses: list[str]) -> None:
-    cold_code, cold = check_json(wiki)
-    assert cold["diagnostics"] and (wiki / STORE).is_file()
+@pytest.mark.parametrize("mode", MODES)
+def test_second_run_gives_the_cold_run_diagnostics(wiki: Path, parses: list[str], mode: str) -> None:
+    cold = checked(wiki, mode)
+    assert cold["diagnostics"] and (wiki / FILES[mode]).is_file()
     assert len(parses) > 10
     parses.clear()
-    warm_code, warm = check_json(wiki)
+    warm = checked(wiki, mode)
     assert parses == []  # everything came from the cache...
-    assert (warm_code, warm) == (cold_code, cold)  # ...and it is the same
+    assert warm == cold  # ...and it is the same
+    os.environ["OSSREF_NO_CACHE"] = "1"
+    try:
+        assert checked(wiki, mode) == cold
+    finally:
+        del os.environ["OSSREF_NO_CACHE"]
+
+
+def test_both_modes_find_the_same(wiki: Path) -> None:
+    assert checked(wiki, "check") == checked(wiki, "build")
+    assert checked(wiki, "check") == checked(wiki, "build")  # from their caches
+
+
+def test_cached_pages_equal_fresh_ones(wiki: Path) -> None:
     project_cold = check(load_config(wiki)).project
+    project_warm = check(load_config(wiki)).project
     os.environ["OSSREF_NO_CACHE"] = "1"
     try:
         project_fresh = check(load_config(wiki)).project
     finally:
         del os.environ["OSSREF_NO_CACHE"]
-    assert project_cold == project_fresh  # pages (text, front matter, scan) and references too
+    assert project_cold == project_warm == project_fresh  # pages (text, front matter, scan) and references too
 
 
-def test_an_edit_keeping_size_and_mtime_is_seen(wiki: Path, parses: list[str]) -> None:
-    _, before = check_json(wiki)
+@pytest.mark.parametrize("mode", MODES)
+def test_an_edit_keeping_size_and_mtime_is_seen(wiki: Path, parses: list[str], mode: str) -> None:
+    before = checked(wiki, mode)
     parses.clear()
     page = wiki / "content" / "unknown-citation" / "a.md"
     _edit_same_size(page, b"[@alpha2021]", b"[@alpha2022]")
-    _, after = check_json(wiki)
+    after = checked(wiki, mode)
     assert parses == ["content/unknown-citation/a.md"]  # only the edited page is parsed again
     gone = [d for d in before["diagnostics"] if d not in after["diagnostics"]]
     new = [d for d in after["diagnostics"] if d not in before["diagnostics"]]
@@ -103,25 +140,29 @@ def test_an_edit_keeping_size_and_mtime_is_seen(wiki: Path, parses: list[str]) -
     assert {d["path"] for d in gone + new} == {"content/unknown-citation/a.md"}
 
 
-def test_an_edited_bibtex_file_is_seen(wiki: Path) -> None:
-    _, before = check_json(wiki)
+@pytest.mark.parametrize("mode", MODES)
+def test_an_edited_bibtex_file_is_seen(wiki: Path, mode: str) -> None:
+    before = checked(wiki, mode)
     bib = wiki / "citations" / "refs.bib"
     data = bib.read_bytes()
     start = data.index(b"doi")
     doi_at = data.index(b"10.", start)
     _edit_same_size(bib, data[doi_at:doi_at + 3], b"11.")  # no longer a DOI
-    _, after = check_json(wiki)
+    after = checked(wiki, mode)
     new = [d for d in after["diagnostics"] if d not in before["diagnostics"]]
     assert any(d["code"] == "invalid-identifier" and d["path"] == "citations/refs.bib" for d in new)
     # and back: the first result again, from the cache or not
     _edit_same_size(bib, b"11.", b"10.")
-    assert check_json(wiki)[1] == before
+    assert checked(wiki, mode) == before
 
 
-@pytest.mark.parametrize("damage", ["garbage", "truncated", "empty", "flipped", "other-format"])
-def test_a_damaged_cache_is_ignored_and_rebuilt(wiki: Path, parses: list[str], damage: str) -> None:
-    _, cold = check_json(wiki)
-    store = wiki / STORE
+@pytest.mark.parametrize(("mode", "damage"), [
+    *(("check", damage) for damage in ("garbage", "truncated", "empty", "flipped")),
+    *(("build", damage) for damage in ("garbage", "truncated", "empty", "flipped", "other-format")),
+])
+def test_a_damaged_cache_is_ignored_and_rebuilt(wiki: Path, parses: list[str], mode: str, damage: str) -> None:
+    cold = checked(wiki, mode)
+    store = wiki / FILES[mode]
     data = store.read_bytes()
     if damage == "garbage":
         store.write_bytes(b"\x80\x04not a cache at all" * 100)
@@ -129,60 +170,64 @@ def test_a_damaged_cache_is_ignored_and_rebuilt(wiki: Path, parses: list[str], d
         store.write_bytes(data[: len(data) * 2 // 3])
     elif damage == "empty":
         store.write_bytes(b"")
-    elif damage == "flipped":  # one byte inside a record: its checksum fails
+    elif damage == "flipped":  # one byte inside: the store's record checksum fails, the snapshot's MAC
         middle = len(data) // 2
         store.write_bytes(data[:middle] + bytes([data[middle] ^ 0xFF]) + data[middle + 1:])
     else:  # as if written by another cache format
         head = len(cache._MAGIC)
         store.write_bytes(data[:head] + b"\xff\xff\xff\xff" + data[head + 4:])
     parses.clear()
-    code, out, err = run(["check", "--root", str(wiki), "--format", "json"])
-    assert err == ""
-    assert json.loads(out) == cold
+    assert checked(wiki, mode) == cold  # check_json also asserts an empty stderr
     assert parses  # something was parsed again
     parses.clear()
-    assert check_json(wiki)[1] == cold and parses == []  # and the cache works again
+    assert checked(wiki, mode) == cold and parses == []  # and the cache works again
 
 
-def test_a_cache_for_other_code_or_options_is_not_used(wiki: Path, parses: list[str],
+@pytest.mark.parametrize("mode", MODES)
+def test_a_cache_for_other_code_or_options_is_not_used(wiki: Path, parses: list[str], mode: str,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    check_json(wiki)
+    checked(wiki, mode)
     parses.clear()
     monkeypatch.setattr(cache, "code_fingerprint", lambda: b"another ossref")
-    check_json(wiki)
+    checked(wiki, mode)
     assert len(parses) > 10
     parses.clear()
     yml = wiki / "mkdocs.yml"
     yml.write_text(yml.read_text().replace("extra:\n  ossref:\n", "extra:\n  ossref:\n    max_yaml_depth: 7\n")
                    if "extra:\n  ossref:\n" in yml.read_text() else yml.read_text() + "\nextra:\n  ossref:\n"
                    "    max_yaml_depth: 7\n")
-    check_json(wiki)
+    checked(wiki, mode)
     assert len(parses) > 10
 
 
-def test_the_cache_lives_in_cache_dir_and_nothing_is_written_to_content_or_citations(wiki: Path) -> None:
+@pytest.mark.parametrize("mode", MODES)
+def test_the_cache_lives_in_cache_dir_and_nothing_is_written_to_content_or_citations(wiki: Path,
+                                                                                    mode: str) -> None:
     content, citations = _tree(wiki / "content"), _tree(wiki / "citations")
     outside = sorted(p.name for p in wiki.iterdir())
-    check_json(wiki)
+    checked(wiki, mode)
     page = wiki / "content" / "broken-link" / sorted(os.listdir(wiki / "content" / "broken-link"))[0]
     page.write_text(page.read_text() + "\nOne more line.\n")
     content = _tree(wiki / "content")
-    check_json(wiki)
-    check_json(wiki)
+    checked(wiki, mode)
+    checked(wiki, mode)
     assert _tree(wiki / "content") == content and _tree(wiki / "citations") == citations
     assert sorted(p.name for p in wiki.iterdir()) == sorted([*outside, ".ossref-cache"])
-    assert sorted(os.listdir(wiki / ".ossref-cache")) == [".gitignore", "CACHEDIR.TAG", cache.STORE_NAME]
+    # A check keeps its snapshot, and the store for the BibTeX files.
+    files = {"check": [cache.STORE_NAME, snapshot.SNAPSHOT_NAME], "build": [cache.STORE_NAME]}[mode]
+    assert sorted(os.listdir(wiki / ".ossref-cache")) == sorted([".gitignore", "CACHEDIR.TAG", *files])
     assert (wiki / ".ossref-cache" / ".gitignore").read_text().strip().endswith("*")
 
 
-def test_cache_dir_option_is_honoured(wiki: Path) -> None:
+@pytest.mark.parametrize("mode", MODES)
+def test_cache_dir_option_is_honoured(wiki: Path, mode: str) -> None:
     yml = wiki / "mkdocs.yml"
     yml.write_text(yml.read_text() + "\nextra:\n  ossref:\n    cache_dir: build/ossref-cache\n"
                    if "extra:" not in yml.read_text()
                    else yml.read_text().replace("  ossref:\n", "  ossref:\n    cache_dir: build/ossref-cache\n"))
     assert load_config(wiki).cache_dir == "build/ossref-cache"
-    check_json(wiki)
-    assert (wiki / "build" / "ossref-cache" / cache.STORE_NAME).is_file()
+    checked(wiki, mode)
+    assert (wiki / "build" / "ossref-cache" / FILES[mode].name).is_file()
     assert not (wiki / ".ossref-cache").exists()
 
 
@@ -196,30 +241,32 @@ def test_a_cache_inside_content_is_refused(wiki: Path) -> None:
     assert not (wiki / "content" / ".cache").exists()
 
 
-def test_an_unwritable_cache_dir_is_no_error(wiki: Path) -> None:
+@pytest.mark.parametrize("mode", MODES)
+def test_an_unwritable_cache_dir_is_no_error(wiki: Path, mode: str) -> None:
     (wiki / ".ossref-cache").write_text("a file, not a folder")
-    _, cold = check_json(wiki)  # check_json asserts an empty stderr
-    assert check_json(wiki)[1] == cold
+    cold = checked(wiki, mode)  # check_json asserts an empty stderr
+    assert checked(wiki, mode) == cold
     assert (wiki / ".ossref-cache").read_text() == "a file, not a folder"
 
 
-def test_no_cache_env_bypasses_it(wiki: Path, parses: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("mode", MODES)
+def test_no_cache_env_bypasses_it(wiki: Path, parses: list[str], mode: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OSSREF_NO_CACHE", "1")
-    _, first = check_json(wiki)
+    checked(wiki, mode)
     assert not (wiki / ".ossref-cache").exists()  # not written
     monkeypatch.delenv("OSSREF_NO_CACHE")
-    check_json(wiki)
-    stored = (wiki / STORE).read_bytes()
+    checked(wiki, mode)
+    stored = (wiki / FILES[mode]).read_bytes()
     monkeypatch.setenv("OSSREF_NO_CACHE", "1")
     parses.clear()
     page = wiki / "content" / "myositis-ossificans.md"
     page.write_text(page.read_text() + "\nA new paragraph.\n")
-    check_json(wiki)
+    checked(wiki, mode)
     assert "content/myositis-ossificans.md" in parses and len(parses) > 10  # not read
-    assert (wiki / STORE).read_bytes() == stored  # not written
+    assert (wiki / FILES[mode]).read_bytes() == stored  # not written
     monkeypatch.setenv("OSSREF_NO_CACHE", "0")  # "0" means: use it
     parses.clear()
-    check_json(wiki)
+    checked(wiki, mode)
     assert parses == ["content/myositis-ossificans.md"]
 
 
@@ -233,12 +280,13 @@ def test_load_project_without_cache(wiki: Path, parses: list[str]) -> None:
     assert len(parses) > 10
 
 
-def test_deleted_files_leave_the_cache(wiki: Path) -> None:
-    check_json(wiki)
-    size = (wiki / STORE).stat().st_size
+@pytest.mark.parametrize("mode", MODES)
+def test_deleted_files_leave_the_cache(wiki: Path, mode: str) -> None:
+    checked(wiki, mode)
+    size = (wiki / FILES[mode]).stat().st_size
     shutil.rmtree(wiki / "content" / "yaml-syntax")
-    check_json(wiki)
-    assert (wiki / STORE).stat().st_size < size
+    checked(wiki, mode)
+    assert (wiki / FILES[mode]).stat().st_size < size
 
 
 def test_worker_processes_give_the_same_result(wiki: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -308,3 +356,124 @@ def test_a_planted_store_never_runs_code(project, tmp_path, monkeypatch) -> None
         assert store.read_bytes() != planted  # ignored and rewritten under the other key
     finally:
         cache.machine_key.cache_clear()
+
+
+def test_worker_processes_give_the_same_facts(wiki: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OSSREF_NO_CACHE", "1")
+    monkeypatch.setenv("OSSREF_JOBS", "1")
+    serial = checked(wiki, "check")
+    monkeypatch.setenv("OSSREF_JOBS", "2")
+    monkeypatch.setattr(loader, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(loader, "_CHUNK_BYTES", 1)
+    pools: list[int] = []
+    real = loader._parse_facts_parallel
+
+    def parse_parallel(misses, config, jobs):
+        pools.append(jobs)
+        return real(misses, config, jobs)
+
+    monkeypatch.setattr(loader, "_parse_facts_parallel", parse_parallel)
+    assert checked(wiki, "check") == serial and pools == [2]
+    monkeypatch.delenv("OSSREF_NO_CACHE")
+    assert checked(wiki, "check") == serial and pools == [2, 2]  # workers filling the snapshot
+    monkeypatch.setenv("OSSREF_JOBS", "1")
+    assert checked(wiki, "check") == serial and pools == [2, 2]  # and read from it
+
+
+def test_a_snapshot_not_written_here_is_ignored(wiki: Path, parses: list[str], tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """The snapshot is marshal data, which must never be read from a file a
+    pull request planted: only a file whose MAC this machine's key makes counts."""
+    import hashlib
+    import marshal
+
+    cold = checked(wiki, "check")
+    path = wiki / SNAPSHOT
+    data = path.read_bytes()
+    head = len(snapshot._MAGIC) + snapshot._MAC_SIZE
+    _, pages, bibs = marshal.loads(data[head:])
+    # The same records with every finding dropped, under a MAC made with another key.
+    forged = marshal.dumps((snapshot.SNAPSHOT_FORMAT, {rel: (key, facts, ()) for rel, (key, facts, _) in pages.items()},
+                            bibs))
+    mac = hashlib.blake2b(forged, key=b"k" * 32, digest_size=snapshot._MAC_SIZE).digest()
+    path.write_bytes(snapshot._MAGIC + mac + forged)
+    parses.clear()
+    assert checked(wiki, "check") == cold and len(parses) > 10
+    # A snapshot written on another machine (another key) is not used either.
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "other-machine"))
+    cache.machine_key.cache_clear()
+    try:
+        parses.clear()
+        assert checked(wiki, "check") == cold and len(parses) > 10
+    finally:
+        cache.machine_key.cache_clear()
+
+
+def test_a_check_keeps_the_pages_that_build_cached(wiki: Path, parses: list[str]) -> None:
+    checked(wiki, "build")
+    bib = wiki / "citations" / "refs.bib"
+    bib.write_text(bib.read_text() + "\n% a comment\n")
+    checked(wiki, "check")  # reads the BibTeX files through the store, and keeps the pages there
+    parses.clear()
+    checked(wiki, "build")
+    assert parses == []
+
+
+_NEW_ENTRY = """---
+condition: Calcific myonecrosis
+aliases: [CM]
+differentials: [myositis-ossificans]
+references: [alpha2020]
+---
+
+## Imaging
+
+Calcified sheets, see [[MO#imaging]] [@alpha2020].
+"""
+
+
+def _edits(wiki: Path):
+    """Edits that change what other pages' checks depend on: names, anchors,
+    differentials, the set of pages and of references. Each is a callable."""
+    content = wiki / "content"
+    mo = content / "myositis-ossificans.md"
+
+    def append(path: Path, text: str):
+        return lambda: path.write_text(path.read_text() + text)
+
+    def replace(path: Path, old: str, new: str):
+        def edit() -> None:
+            text = path.read_text()
+            assert old in text
+            path.write_text(text.replace(old, new, 1))
+        return edit
+
+    return [
+        append(mo, "\nMore text, nothing new.\n"),
+        lambda: (content / "calcific-myonecrosis.md").write_text(_NEW_ENTRY),  # one-way differential
+        replace(mo, "aliases: [MO]", "aliases: [MO, CM]"),  # a duplicate name
+        replace(mo, "## Imaging", "## Radiology"),  # an anchor others link to goes
+        append(content / "paraspinal-muscles.md", "\nSee [[Calcific myonecrosis]] and [[nothing-here]].\n"),
+        replace(mo, "aliases: [MO, CM]", "aliases: [MO]"),
+        lambda: (content / "calcific-myonecrosis.md").unlink(),  # links to it break
+        append(wiki / "citations" / "refs.bib", "\n@article{unused2024, title={T}, doi={10.1000/xyz}}\n"),
+        replace(mo, "## Radiology", "## Imaging"),
+    ]
+
+
+def test_each_edit_checks_as_a_fresh_run(wiki: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """After every edit, the check from the snapshot (only the edited files
+    parsed again) finds exactly what a check without any cache finds."""
+    checked(wiki, "check")
+    seen: set[str] = set()
+    for edit in _edits(wiki):
+        edit()
+        warm = checked(wiki, "check")
+        monkeypatch.setenv("OSSREF_NO_CACHE", "1")
+        fresh = checked(wiki, "check")
+        monkeypatch.delenv("OSSREF_NO_CACHE")
+        assert warm == fresh
+        assert checked(wiki, "build") == fresh
+        seen |= {d["code"] for d in fresh["diagnostics"]}
+    # the edits did produce the cross-file findings they are there for
+    assert {"one-way-differential", "duplicate-entry", "broken-link", "unused-reference"} <= seen
