@@ -36,6 +36,10 @@ KEY = "\0key"
 _FENCE = re.compile(r"---[ \t]*\r?\n?")
 _CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*\r?$", re.M)
 
+_BRACKET = re.compile(r"[\[\]{}]")
+_SPECIAL = re.compile(r"[\"'#\[\]{}]")
+
+_STR = "tag:yaml.org,2002:str"
 _STANDARD_TAGS = {
     "tag:yaml.org,2002:" + name
     for name in ("str", "int", "float", "bool", "null", "timestamp", "seq", "map")
@@ -163,7 +167,12 @@ def _too_deep(text: str, limit: int) -> tuple[int, int] | None:
             if len(indents) + dashes > limit:
                 return lineno, indent
         quote = ""
-        for col, ch in enumerate(line):
+        # Only these characters change the state below; a line without a
+        # bracket cannot change the depth, so most lines need no scan at all.
+        if not _BRACKET.search(line):
+            continue
+        for match in _SPECIAL.finditer(line):
+            col, ch = match.start(), match.group()
             if quote:
                 if ch == quote:
                     quote = ""
@@ -279,14 +288,17 @@ def _read_events(text: str, path: str) -> tuple[Any, dict[tuple, Position], list
                     implicit = event.implicit
                     tag = resolver.resolve(yaml.ScalarNode, event.value, implicit)
                 elif tag == "!":
-                    tag = "tag:yaml.org,2002:str"
-                node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
-                try:
-                    value = constructor.construct_object(node)
-                except (yaml.constructor.ConstructorError, ValueError, OverflowError) as exc:
-                    refuse(event.start_mark, f"cannot read value {event.value!r}: {exc}".split("\n")[0],
-                           "quote the value to keep it as text")
+                    tag = _STR
+                if tag == _STR:  # what SafeConstructor gives for it, without building a node
                     value = event.value
+                else:
+                    node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
+                    try:
+                        value = constructor.construct_object(node)
+                    except (yaml.constructor.ConstructorError, ValueError, OverflowError) as exc:
+                        refuse(event.start_mark, f"cannot read value {event.value!r}: {exc}".split("\n")[0],
+                               "quote the value to keep it as text")
+                        value = event.value
                 attach(value, event.start_mark, True)
             elif isinstance(event, yaml.SequenceStartEvent):
                 value: Any = []
