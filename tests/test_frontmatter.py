@@ -92,6 +92,22 @@ def test_deep_nesting_is_refused_before_parsing(opener: str) -> None:
     assert codes(fm) and codes(fm)[0][2] == "yaml-syntax" and not fm.ok
 
 
+@pytest.mark.parametrize(("yaml_text", "expected"), [
+    ("a: " + "[" * 21 + "]" * 21, [(2, 23, "yaml-syntax")]),  # the 20th bracket, inside the mapping: 21 levels
+    ("a: x\nb: " + "[" * 10 + "]" * 10 + "\nc: " + "{d: " * 21 + "}" * 21, [(4, 80, "yaml-syntax")]),
+    ("a: '" + "[" * 30 + "'", []),  # inside quotes: text
+    ('a: "' + "{" * 30 + '"', []),
+    ("a: x # " + "[" * 30, []),  # in a comment
+    ("a: [b, c]\n" * 200, None),  # many shallow lines: a duplicate key, not depth
+])
+def test_depth_counts_only_brackets_that_nest(yaml_text: str, expected) -> None:
+    fm = parse("---\n" + yaml_text + "\n---\n")
+    if expected is None:
+        assert "nested" not in " ".join(d.message for d in fm.diagnostics)
+    else:
+        assert codes(fm) == expected and all("nested" in d.message for d in fm.diagnostics)
+
+
 def test_deep_block_nesting_is_refused() -> None:
     text = "---\n" + "".join("  " * i + f"k{i}:\n" for i in range(40)) + "---\n"
     fm = parse(text)
