@@ -35,6 +35,8 @@ def _parser() -> argparse.ArgumentParser:
     p = command("check", "check entries, citations and links")
     p.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
     p.add_argument("--strict", action="store_true", help="fail on warnings too")
+    p.add_argument("--no-cache", action="store_true",
+                   help="parse every file and leave the cache folder alone (as OSSREF_NO_CACHE=1 does)")
 
     p = command("build", "check, then build the site into a folder swapped in only on success")
     p.add_argument("--site-dir", type=Path, default=None,
@@ -91,7 +93,7 @@ def main(argv: list[str] | None = None, out: TextIO | None = None, err: TextIO |
 def _check(config: Config, args: argparse.Namespace, out: TextIO) -> int:
     from .pipeline import check
 
-    result = check(config, keep_pages=False)
+    result = check(config, keep_pages=False, cache=not args.no_cache)
     report(result, args.format, out)
     return EXIT_FAIL if result.failed(args.strict) else EXIT_OK
 

@@ -63,8 +63,9 @@ class Config:
     #: Deepest nesting of brackets/indentation allowed in front matter, checked
     #: before the YAML parser sees it. Option ``max_yaml_depth``.
     max_yaml_depth: int = 20
-    #: Where the check cache lives, relative to ``root``; never inside the docs
-    #: or citations folders. Option ``cache_dir``.
+    #: Where the caches live (parsed files for build and serve, the check's
+    #: snapshot of page facts), relative to ``root``; never inside the docs or
+    #: citations folders. Option ``cache_dir``.
     cache_dir: str = ".ossref-cache"
     #: Search engine of the built site: "material" (MkDocs Material's built-in
     #: search, simplest for small wikis) or "pagefind" (chunked indexes that keep

@@ -48,20 +48,21 @@ def apply_rules(diagnostics: list[Diagnostic], config: Config) -> list[Diagnosti
     return sorted(out.values())
 
 
-def check(config: Config, *, keep_pages: bool = True) -> CheckResult:
+def check(config: Config, *, keep_pages: bool = True, cache: bool = True) -> CheckResult:
     """Load and check the project at ``config.root``; raises only ConfigError.
 
     ``keep_pages=False`` is for a check alone (``ossref check``): the same
     diagnostics, from the pages' facts only (:func:`ossref.loader.load_facts`),
     with ``project`` None. That needs a fraction of the memory and, on a repeat
-    run, parses only the files that changed."""
+    run, parses only the files that changed. ``cache=False`` reads and writes
+    no cache."""
     if keep_pages:
-        project, found = load_project(config)
+        project, found = load_project(config, cache=cache)
         found += check_project(project)
         return CheckResult(project, apply_rules(found, config), pages=len(project.pages),
                            entries=sum(page.entry is not None for page in project.pages),
                            references=len(project.references), bib_files=len(project.bib_files))
-    facts, found = load_facts(config)
+    facts, found = load_facts(config, cache=cache)
     found += check_facts(facts.pages, facts.references)
     return CheckResult(None, apply_rules(found, config), pages=len(facts.pages),
                        entries=sum(page.entry for page in facts.pages),

@@ -477,3 +477,13 @@ def test_each_edit_checks_as_a_fresh_run(wiki: Path, monkeypatch: pytest.MonkeyP
         seen |= {d["code"] for d in fresh["diagnostics"]}
     # the edits did produce the cross-file findings they are there for
     assert {"one-way-differential", "duplicate-entry", "broken-link", "unused-reference"} <= seen
+
+
+def test_no_cache_flag(wiki: Path, parses: list[str]) -> None:
+    _, cold = check_json(wiki, "--no-cache")
+    assert not (wiki / ".ossref-cache").exists() and len(parses) > 10
+    check_json(wiki)
+    stored = (wiki / SNAPSHOT).read_bytes()
+    parses.clear()
+    assert check_json(wiki, "--no-cache")[1] == cold and len(parses) > 10  # not read...
+    assert (wiki / SNAPSHOT).read_bytes() == stored  # ...nor written
