@@ -16,6 +16,18 @@ FIXTURES = Path(__file__).parent / "fixtures"
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
 
+#: The smallest mkdocs.yml of a hand-made test project.
+MKDOCS_YML = "site_name: Test\ndocs_dir: content\nextra:\n  ossref:\n    citations_dir: citations\n"
+#: One valid BibTeX record, key alpha2020.
+GOOD_BIB = """@article{alpha2020,
+  author = {Alpha, Ann},
+  title = {A study},
+  journal = {J Test},
+  year = {2020},
+  doi = {10.1000/alpha.2020},
+}
+"""
+
 
 def run(argv: list[str]) -> tuple[int, str, str]:
     """Run ``ossref`` with ``argv``; returns (exit code, stdout, stderr)."""

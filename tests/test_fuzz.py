@@ -33,6 +33,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import GOOD_BIB, MKDOCS_YML
 from ossref.cli import main
 from ossref.diagnostics import RULES
 
@@ -46,16 +47,7 @@ FUZZ = settings(
     suppress_health_check=list(HealthCheck),
 )
 
-MKDOCS_YML = "site_name: Fuzz\ndocs_dir: content\nextra:\n  ossref:\n    citations_dir: citations\n"
 
-GOOD_BIB = """@article{alpha2020,
-  author = {Alpha, Ann},
-  title = {A study},
-  journal = {J Test},
-  year = {2020},
-  doi = {10.1000/alpha.2020},
-}
-"""
 
 OTHER_PAGE = """---
 condition: Other lesion

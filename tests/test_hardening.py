@@ -27,7 +27,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import check_json, run
+from conftest import GOOD_BIB, MKDOCS_YML, check_json, run
 from ossref.bibliography import load_bib_file
 from ossref.checks import MAX_PER_CODE, SAFE_SCHEMES, cap_per_code, check_project, url_scheme
 from ossref.config import Config
@@ -50,15 +50,6 @@ REPO = Path(__file__).resolve().parent.parent
 PEER_BIB = REPO.parent / "shared" / "peer-bib"
 CONFIG = Config(root=Path("/nonexistent"), docs_dir="content")
 
-MKDOCS_YML = "site_name: Hostile\ndocs_dir: content\nextra:\n  ossref:\n    citations_dir: citations\n"
-GOOD_BIB = """@article{alpha2020,
-  author = {Alpha, Ann},
-  title = {A study},
-  journal = {J Test},
-  year = {2020},
-  doi = {10.1000/alpha.2020},
-}
-"""
 ENTRY = """---
 condition: Alpha lesion
 references: [alpha2020]
