@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
+import posixpath
+
 import markdown
 
 from ossref.deferred import Deferred
-from ossref.render import url_href
+from ossref.render import _relpath, url_href
 from ossref.sanitize import sanitize_html
 
 
@@ -44,3 +47,10 @@ def test_url_href_matches_mkdocs_urls() -> None:
     assert url_href("deep/index", "a") == "../a/"
     assert url_href("a", "b", directory_urls=False) == "b.html"
     assert url_href("deep/g", "a", directory_urls=False) == "../a.html"
+
+
+def test_relative_paths_agree_with_posixpath() -> None:
+    parts = ["a", "b", "index", "deep", "b.html", ".", ""]
+    paths = {"/".join(combo) or "." for n in range(4) for combo in itertools.product(parts, repeat=n)}
+    for path, start in itertools.product(sorted(paths), repeat=2):
+        assert _relpath(path, start) == posixpath.relpath(path, start), (path, start)
