@@ -21,6 +21,12 @@ The order, and what each failure leaves behind:
 6. Only then the new folder replaces the target: in one ``renameat2``
    exchange on Linux, else by two renames within the same parent.
 
+``ossref build`` is always a full, clean build. ``ossref serve`` passes a
+:class:`ossref.preview.Preview`: steps 1 to 3 and 5 to 6 are the same, and in
+step 4 MkDocs renders only the pages whose staged Markdown changed since the
+site being served, the rest of the new folder being hard links to that site's
+files (:mod:`ossref.preview`).
+
 Until step 6 the previous site is never touched, so a failed build, an
 exception, Ctrl-C or SIGTERM leaves it byte for byte as it was; the temporary
 folders are removed on every way out. Signals arriving during the swap and
@@ -52,8 +58,9 @@ from .diagnostics import Diagnostic, Severity, diag
 from .report import report, text_line
 
 if TYPE_CHECKING:
-    from .mkdocs_adapter import Problem
+    from .mkdocs_adapter import Built, Problem
     from .pipeline import CheckResult
+    from .preview import Preview
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
@@ -274,8 +281,10 @@ def _render_errors(problems: list[Problem], config: Config) -> list[Diagnostic]:
     return found
 
 
-def _build_site(config: Config, result: CheckResult, site: Path, strict: bool, out: TextIO) -> int:
-    """Steps 3 to 5; returns the number of pages built. Raises _Failed."""
+def _build_site(config: Config, result: CheckResult, site: Path, strict: bool, out: TextIO,
+                preview: Preview | None = None) -> tuple[int, Built | None]:
+    """Steps 3 to 6; returns the number of pages built and what MkDocs
+    reported. Raises _Failed."""
     from . import mkdocs_adapter
     from .pipeline import apply_rules
     from .deferred import Deferred
@@ -288,7 +297,7 @@ def _build_site(config: Config, result: CheckResult, site: Path, strict: bool, o
         with _signals_held():  # so that the folder is never made but not yet known
             staging = Path(tempfile.mkdtemp(prefix="ossref-staging-"))
         # Generated HTML skips Markdown: tokens now, sanitized HTML after MkDocs.
-        deferred = Deferred()
+        deferred = Deferred(preview.key if preview is not None else None)
         rendered = apply_rules(render_site(resolve(result.project, config), config, staging, deferred.token),
                                config)
         for d in rendered:
@@ -300,9 +309,11 @@ def _build_site(config: Config, result: CheckResult, site: Path, strict: bool, o
         site.parent.mkdir(parents=True, exist_ok=True)
         with _signals_held():
             tmp = _new_dir(site.parent, f".{site.name}.tmp-")
-        options = {"search": config.search} if config.search != "material" else {}
+        options: dict = {"search": config.search} if config.search != "material" else {}
+        if preview is not None:
+            options["increment"] = preview.increment(config, staging, site)
         try:
-            mkdocs_adapter.build_html(
+            built = mkdocs_adapter.build_html(
                 config.root, staging, tmp, lambda html: sanitize_html(html, keep_comments=True),
                 post_page=lambda page: deferred.expand(page, sanitize_html), sources=config.docs_path,
                 **options)
@@ -317,21 +328,29 @@ def _build_site(config: Config, result: CheckResult, site: Path, strict: bool, o
             except SearchFailed as exc:
                 raise _Failed([], f"search index failed: {exc}", exc.output) from None
         with _signals_held():
+            if preview is not None:
+                preview.forget()
             swap_in(tmp, site)
             tmp = None
-        return pages
+            if preview is not None:
+                preview.remember(built)
+        return pages, built
     finally:
         with _signals_held():
             _remove(tmp)
             _remove(staging)
 
 
-def build(config: Config, site_dir: Path, strict: bool, out: TextIO, err: TextIO) -> int:
+def build(config: Config, site_dir: Path, strict: bool, out: TextIO, err: TextIO, *,
+          preview: Preview | None = None) -> int:
     """Check the project, then build it into ``site_dir`` atomically.
 
     Prints the check report (text format) and any render diagnostics on
     ``out``, one summary line ``built N pages into DIR/ in X.Xs`` on ``out``
-    when done, and why nothing was built on ``err``. Returns 0 when built;
+    when done (with ``preview``, followed by how many MkDocs rendered when
+    the build was incremental), and why nothing was built on ``err``.
+    ``preview`` (``ossref serve``'s) makes the build incremental when it can
+    be, and must only ever be given the same ``site_dir``. Returns 0 when built;
     1 when the check failed (errors, or warnings with ``strict``) or the build
     failed, leaving ``site_dir`` untouched; 2 for an unusable ``site_dir`` or
     a ``mkdocs.yml`` MkDocs refuses. Raises :class:`Interrupted` on SIGTERM
@@ -355,7 +374,7 @@ def build(config: Config, site_dir: Path, strict: bool, out: TextIO, err: TextIO
             err.write(f"ossref: not built: the check found {why}; {_shown(site)} left as it was\n")
             return EXIT_FAIL
         try:
-            pages = _build_site(config, result, site, strict, out)
+            pages, built = _build_site(config, result, site, strict, out, preview)
         except _Failed as exc:
             for d in exc.diagnostics:
                 out.write(text_line(d) + "\n")
@@ -366,5 +385,7 @@ def build(config: Config, site_dir: Path, strict: bool, out: TextIO, err: TextIO
         except ConfigFailed as exc:
             err.write(f"ossref: {exc}\n")
             return EXIT_USAGE
-    out.write(f"built {pages} page{'' if pages == 1 else 's'} into {_shown(site)} in {time.monotonic() - start:.1f}s\n")
+    rendered = f" ({built.rendered} rendered, the rest unchanged)" if built is not None and built.incremental else ""
+    out.write(f"built {pages} page{'' if pages == 1 else 's'} into {_shown(site)} in "
+              f"{time.monotonic() - start:.1f}s{rendered}\n")
     return EXIT_OK

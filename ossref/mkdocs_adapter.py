@@ -28,6 +28,19 @@ What it does to the project's own ``mkdocs.yml``, in memory only:
   after sanitizing. Pagefind itself runs later, on the finished folder
   (:func:`ossref.search.index_site`, called by the build).
 
+Incremental builds (``ossref serve``): given an :class:`Increment` (the
+previous complete site, its :class:`Built` record and the staged files that
+changed since), the build renders only the changed and new pages, through
+MkDocs' own dirty build with every file told exactly whether it changed
+(never by modification times), into the same fresh folder as always; every
+other file a full build would write is then hard-linked from the previous
+site, so files of pages that are no longer staged are simply not carried
+over. Material's search index is written whole: each page's records are kept
+from the build that last rendered it and merged in the order a full build
+writes them. Anything the increment cannot vouch for makes it a full build:
+another ``mkdocs.yml``, theme, MkDocs or Material version, nav, search engine,
+or a plugin other than Material's search (a plugin may read every page).
+
 MkDocs reports problems through :mod:`logging`. While a build runs, the
 ``mkdocs`` and ``MARKDOWN`` loggers write to a handler of this module instead
 of the console; any warning or error fails the build with
@@ -37,13 +50,19 @@ logged it.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import math
+import os
 import re
+import shutil
+import stat
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from importlib import metadata
 from pathlib import Path
 
 import jinja2
@@ -52,9 +71,11 @@ from mkdocs.config.base import load_config as _mkdocs_load_config
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import MkDocsException
 from mkdocs.plugins import PluginCollection
+from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 
-__all__ = ["BuildFailed", "ConfigFailed", "Problem", "NAV", "SEARCH_ENGINES", "TEMPLATES_DIR", "build_html"]
+__all__ = ["BuildFailed", "Built", "ConfigFailed", "Increment", "Problem", "NAV", "SEARCH_ENGINES", "TEMPLATES_DIR",
+           "build_html"]
 
 #: The whole sidebar: (title, path under the docs folder). An item whose page
 #: was not staged is left out rather than reported as a broken nav link.
@@ -80,6 +101,46 @@ _HOOK_NAME = "ossref/sanitize"
 # Logging handlers and levels are process-wide: one MkDocs build at a time.
 _LOCK = threading.Lock()
 _DOC_FILE = re.compile(r"""Doc file '([^']+)'""")
+# MkDocs' warning on every dirty build, that its navigation may be stale: an
+# increment rebuilds whatever changed and is a full build when the nav did.
+_DIRTY_WARNING = "A 'dirty' build is being performed"
+
+# Distributions whose code or templates shape every page: another version of
+# any of them makes an increment a full build.
+_DISTRIBUTIONS = ("mkdocs", "mkdocs-material", "Markdown", "pymdown-extensions", "Pygments", "Jinja2")
+
+
+@dataclass(frozen=True)
+class Built:
+    """What a build leaves for the next one to build incrementally.
+
+    ``signature`` stands for everything but the staged pages that shapes the
+    site (``mkdocs.yml``, theme, versions, nav, search engine); ``search`` holds
+    each page's records of Material's search index, by path under the staging
+    folder (empty without Material's search); ``rendered`` counts the pages
+    MkDocs rendered this time; ``incremental`` says whether an increment was used.
+    """
+
+    signature: str
+    search: Mapping[str, tuple[dict, ...]] = field(default_factory=dict)
+    rendered: int = 0
+    incremental: bool = False
+
+
+@dataclass(frozen=True)
+class Increment:
+    """Leave to build only what changed since a previous build (see :func:`build_html`).
+
+    ``base`` is the complete site that build produced, ``previous`` its
+    :class:`Built`, ``changed`` the paths under the staging folder of every
+    staged file that is new or whose content changed since (the caller
+    compares the staged files, fragments included; a path that is not staged
+    any more needs no mention).
+    """
+
+    base: Path
+    previous: Built
+    changed: frozenset[str]
 
 
 @dataclass(frozen=True)
@@ -115,12 +176,16 @@ class _Capture(logging.Handler):
         self.problems: list[Problem] = []
         self.errors = 0
         self.config: object | None = None
+        #: Messages starting with one of these are not problems.
+        self.expected: tuple[str, ...] = ()
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
             message = " ".join(record.getMessage().split())
         except Exception:  # noqa: BLE001 - a bad log call must not hide the problem
             message = str(record.msg)
+        if record.levelno < logging.ERROR and message.startswith(self.expected):
+            return
         page = getattr(getattr(getattr(self.config, "_current_page", None), "file", None), "src_uri", None)
         if page is None:
             # Anchor validation runs after all pages, so no page is current;
@@ -179,14 +244,43 @@ _TEMPLATES = _MemoryBytecodeCache()
 
 
 class _Hooks:
-    """Plugin-shaped object: PluginCollection registers its ``on_*`` methods."""
+    """Plugin-shaped object: PluginCollection registers its ``on_*`` methods.
+
+    Besides sanitizing, it notes the build's files, counts the pages rendered
+    and each one's records in Material's search index (``search_plugin``), and
+    with an ``increment`` tells MkDocs which files to build and merges the
+    search index."""
 
     def __init__(self, sanitize: Callable[[str], str], mark: Callable[[str], str] | None = None,
-                 post_page: Callable[[str], str] | None = None, sources: Path | None = None) -> None:
+                 post_page: Callable[[str], str] | None = None, sources: Path | None = None,
+                 search_plugin: object | None = None, increment: Increment | None = None) -> None:
         self._sanitize = sanitize
         self._mark = mark
         self._post_page = post_page
         self._sources = sources
+        self._search_plugin = search_plugin
+        self._increment = increment
+        self.files: Files | None = None
+        self.rendered = 0
+        #: Search records of the pages rendered in this build, by src_uri.
+        self.records: dict[str, tuple[dict, ...]] = {}
+        self._seen = 0
+
+    def _search_entries(self) -> list[dict] | None:
+        """The entries list of Material's search index, when it is on."""
+        plugin = self._search_plugin
+        if plugin is None or not plugin.config.enabled:  # type: ignore[attr-defined]
+            return None
+        return plugin.search_index.entries  # type: ignore[attr-defined]
+
+    def on_files(self, files: Files, *, config: object) -> Files:
+        self.files = files
+        if self._increment is not None:
+            _only_changed(files, self._increment, searching=self._search_entries() is not None)
+        return files
+
+    # After every other handler: these are the files MkDocs builds.
+    on_files.mkdocs_priority = -math.inf  # type: ignore[attr-defined]
 
     def on_pre_page(self, page: Page, *, config: object, files: object) -> Page:
         # A page ossref generated has no source to edit: no "Edit this page".
@@ -210,6 +304,18 @@ class _Hooks:
     # indexes later (on_page_context), so it indexes the sanitized body.
     on_page_content.mkdocs_priority = -math.inf  # type: ignore[attr-defined]
 
+    def on_page_context(self, context: dict, *, page: Page, config: object, nav: object) -> dict:
+        self.rendered += 1
+        entries = self._search_entries()
+        if entries is not None:
+            # Material's search adds a page's records in its own on_page_context,
+            # which ran before this one: whatever is new is this page's.
+            self.records[page.file.src_uri] = tuple(entries[self._seen:])
+            self._seen = len(entries)
+        return context
+
+    on_page_context.mkdocs_priority = -math.inf  # type: ignore[attr-defined]
+
     def on_post_page(self, output: str, *, page: Page, config: object) -> str:
         # After the theme and search saw the page: what is placed here was
         # never parsed by Markdown nor indexed by Material's search.
@@ -217,9 +323,140 @@ class _Hooks:
 
     on_post_page.mkdocs_priority = -math.inf  # type: ignore[attr-defined]
 
+    def on_post_build(self, *, config: object) -> None:
+        entries = self._search_entries()
+        if entries is not None and self._increment is not None:
+            # Before Material's search writes its index: every page's records,
+            # in the order a full build adds them.
+            entries[:] = [entry for records in self.search().values() for entry in records]
+
+    on_post_build.mkdocs_priority = math.inf  # type: ignore[attr-defined]
+
+    def search(self) -> dict[str, tuple[dict, ...]]:
+        """Every built page's search records, in build order: from this build
+        for the pages it rendered, else from the increment's previous build."""
+        if self.files is None or self._search_entries() is None:
+            return {}
+        previous = self._increment.previous.search if self._increment is not None else {}
+        out = {}
+        for file in self.files.documentation_pages():
+            uri = file.src_uri
+            out[uri] = self.records[uri] if uri in self.records else previous.get(uri, ())
+        return out
+
 
 def _nav(staging: Path) -> list[dict[str, str]]:
     return [{title: path} for title, path in NAV if (staging / path).is_file()]
+
+
+# --------------------------------------------------------------------------- increments
+
+
+def _regular_file(path: str) -> bool:
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
+def _only_changed(files: Files, increment: Increment, *, searching: bool) -> None:
+    """Tell MkDocs' dirty build, file by file, whether to build it: when it
+    changed, or the previous site lacks its output, or (a page) its search
+    records. Files made in memory by a plugin are always built."""
+    base = str(increment.base)
+    for file in files:
+        if file.abs_src_path is None:
+            continue
+        build = (file.src_uri in increment.changed
+                 or not _regular_file(os.path.join(base, file.dest_uri))
+                 or (searching and file.is_documentation_page() and file.src_uri not in increment.previous.search))
+        # MkDocs asks each file; an instance attribute answers for this build only.
+        file.is_modified = (lambda build=build: build)  # type: ignore[method-assign]
+
+
+def _carry_over(files: Files, base: Path, site_dir: Path) -> None:
+    """Hard-link (else copy) from ``base`` into ``site_dir`` every output of
+    ``files`` this build did not write. Outputs of files that are gone are not
+    in ``files``, so they stay behind."""
+    made: set[str] = set()
+    for file in files:
+        if not file.inclusion.is_included():
+            continue
+        target = os.path.join(site_dir, file.dest_uri)
+        source = os.path.join(base, file.dest_uri)
+        if os.path.lexists(target) or not _regular_file(source):
+            continue
+        folder = os.path.dirname(target)
+        if folder not in made:
+            os.makedirs(folder, exist_ok=True)
+            made.add(folder)
+        try:
+            os.link(source, target)
+        except OSError:  # a file system without hard links
+            shutil.copy2(source, target)
+
+
+def _is_material_search(plugin: object) -> bool:
+    kind = type(plugin)
+    return kind.__module__ == "material.plugins.search.plugin" and kind.__name__ == "SearchPlugin"
+
+
+def _increments_allowed(config: MkDocsConfig) -> bool:
+    """Whether every plugin is one whose output an increment keeps right:
+    Material's search (its index is merged), Pagefind's slot and ossref's
+    hooks. Any other plugin or hook may read or write across pages."""
+    return all(name == _HOOK_NAME or isinstance(plugin, _SearchSlot) or _is_material_search(plugin)
+               for name, plugin in config.plugins.items())
+
+
+def _version(distribution: str) -> str:
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return ""
+
+
+def _signature(config: MkDocsConfig, nav: list[dict[str, str]], search: str) -> str:
+    """A digest of what shapes every page besides its own staged file:
+    ``mkdocs.yml``, the nav, the search engine, the plugins, the versions of
+    MkDocs, Material and the Markdown libraries, and the theme's folders (the
+    files of any folder that is not part of an installed theme package)."""
+    h = hashlib.blake2b(digest_size=16)
+
+    def add(*parts: object) -> None:
+        for part in parts:
+            h.update(part if isinstance(part, bytes) else str(part).encode("utf-8", "surrogateescape"))
+            h.update(b"\0")
+
+    add(Path(config.config_file_path).read_bytes(), json.dumps(nav), search, config.theme.name,
+        *config.plugins.keys(), *(f"{d}={_version(d)}" for d in _DISTRIBUTIONS))
+    packaged = _theme_packages()
+    for folder in config.theme.dirs:
+        add(folder)
+        if any(folder == p or folder.startswith(p + os.sep) for p in packaged):
+            continue  # an installed theme: its version stands for its files
+        for parent, dirs, names in os.walk(folder):
+            dirs.sort()
+            for name in sorted(names):
+                path = os.path.join(parent, name)
+                try:
+                    st = os.stat(path)
+                except OSError:
+                    continue
+                add(os.path.relpath(path, folder), st.st_size, st.st_mtime_ns)
+    return h.hexdigest()
+
+
+def _theme_packages() -> list[str]:
+    """Folders of the installed theme packages that :data:`_DISTRIBUTIONS` version."""
+    import mkdocs
+
+    found = [os.path.dirname(os.path.abspath(mkdocs.__file__))]
+    try:
+        import material
+    except ImportError:
+        return found
+    return found + [os.path.dirname(os.path.abspath(material.__file__))]
 
 
 def _indexed(page: Page) -> bool:
@@ -265,9 +502,10 @@ def _use_pagefind(config: MkDocsConfig) -> None:
 
 def build_html(project_root: Path, staging: Path, site_dir: Path, sanitize: Callable[[str], str],
                *, search: str = "material", post_page: Callable[[str], str] | None = None,
-               sources: Path | None = None) -> None:
+               sources: Path | None = None, increment: Increment | None = None) -> Built:
     """Build the Markdown in ``staging`` into HTML in ``site_dir`` with the
-    theme, extensions and plugins of ``project_root/mkdocs.yml``.
+    theme, extensions and plugins of ``project_root/mkdocs.yml``; returns
+    what the next build needs to be incremental.
 
     ``site_dir`` is emptied first (MkDocs cleans it): pass a fresh folder.
     Every page body passes through ``sanitize``; each finished page, theme
@@ -279,16 +517,22 @@ def build_html(project_root: Path, staging: Path, site_dir: Path, sanitize: Call
     the configuration (or ``search="pagefind"`` meets a theme other than
     Material) and :class:`BuildFailed` when the build logs a warning or an
     error or raises; ``site_dir`` is then incomplete and the caller discards it.
+
+    With ``increment`` (see the module notes), only the changed pages are
+    rendered and the rest of the site is hard-linked from ``increment.base``,
+    which is only read; ``site_dir`` then holds what a full build would
+    write. An increment the build cannot vouch for is ignored: a full build.
     """
     if search not in SEARCH_ENGINES:
         raise ValueError(f"search must be one of {SEARCH_ENGINES}, not {search!r}")
     with _LOCK, _captured_logs() as capture:
+        nav = _nav(staging)
         try:
             config = _mkdocs_load_config(
                 str(project_root / "mkdocs.yml"),
                 docs_dir=str(staging),
                 site_dir=str(site_dir),
-                nav=_nav(staging),
+                nav=nav,
             )
         except (MkDocsException, OSError) as exc:
             reasons = [p.message for p in capture.problems] or [str(exc)]
@@ -306,12 +550,24 @@ def build_html(project_root: Path, staging: Path, site_dir: Path, sanitize: Call
             from .search import mark_body as mark
 
             _use_pagefind(config)
-        config.plugins[_HOOK_NAME] = _Hooks(sanitize, mark, post_page, sources)  # type: ignore[assignment]
+        signature = _signature(config, nav, search)
+        if increment is not None and (increment.previous.signature != signature or not _increments_allowed(config)):
+            increment = None
+        searcher = next((p for p in config.plugins.values() if _is_material_search(p)), None)
+        hooks = _Hooks(sanitize, mark, post_page, sources, searcher, increment)
+        config.plugins[_HOOK_NAME] = hooks  # type: ignore[assignment]
         capture.config = config
+        if increment is not None:
+            capture.expected = (_DIRTY_WARNING,)
 
+        # Never dirty for the plugins: Material's search then keeps its index
+        # from one build to the next and merges pages by URL prefix; ossref
+        # merges it itself, page by page.
         config.plugins.on_startup(command="build", dirty=False)
         try:
-            _mkdocs_build(config)
+            _mkdocs_build(config, dirty=increment is not None)
+            if increment is not None and not capture.problems:
+                _carry_over(hooks.files, increment.base, site_dir)
         except Exception as exc:  # noqa: BLE001 - MkDocs, themes and plugins raise anything
             # MkDocs logs a failing page (naming it) before re-raising; the
             # exception itself is news only when nothing was logged as an error.
@@ -322,3 +578,4 @@ def build_html(project_root: Path, staging: Path, site_dir: Path, sanitize: Call
             config.plugins.on_shutdown()
         if capture.problems:
             raise BuildFailed(capture.problems)
+        return Built(signature, hooks.search(), hooks.rendered, increment is not None)

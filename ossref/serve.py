@@ -2,11 +2,15 @@
 
 :class:`Server` builds the site once into a private temporary folder, serves
 it over HTTP from a background thread, and on :meth:`Server.rebuild_if_changed`
-rebuilds it when a file under the docs folder, the citations folder or
-``mkdocs.yml`` changed (polling sizes and modification times: stdlib only).
-A rebuild is an ordinary :func:`ossref.build.build`: diagnostics are printed,
-and the new site is swapped in only when it built, so a failed rebuild keeps
-the last good site on screen and never stops the server.
+rebuilds it when a file under the docs folder, the citations folder, the
+theme's ``custom_dir`` or ``mkdocs.yml`` changed (polling sizes and
+modification times: stdlib only). A rebuild is an ordinary
+:func:`ossref.build.build` made incremental by the server's
+:class:`ossref.preview.Preview`: every page is checked and rendered, but MkDocs
+renders only the pages whose staged output changed, and the site is a full
+one whenever anything but the pages changed. Diagnostics are printed, and the
+new site is swapped in only when it built, so a failed rebuild keeps the last
+good site on screen and never stops the server.
 
 HTML sent to a loopback client carries a small script that polls
 ``/__ossref_version`` every second and reloads the page after the next
@@ -34,9 +38,12 @@ from functools import partial
 from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from .config import CONFIG_FILE, Config, ConfigError, load_config
+from .config import CONFIG_FILE, Config, ConfigError, is_inside, load_config, read_mkdocs_yml
+
+if TYPE_CHECKING:
+    from .preview import Preview
 
 __all__ = ["Server", "serve", "POLL_SECONDS", "VERSION_PATH"]
 
@@ -196,6 +203,10 @@ class Server:
         self._httpd: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._state: dict[str, tuple[int, int, int]] = {}
+        self._preview: Preview | None = None  # made by start()
+        # The theme's custom_dir, read again from mkdocs.yml with every rebuild
+        # rather than on every poll.
+        self._theme_dirs = _custom_dir(config)
         #: Exit status of the last build (0 when it succeeded).
         self.last_status: int | None = None
 
@@ -221,7 +232,7 @@ class Server:
 
     def _watched(self) -> list[Path]:
         c = self.config
-        return [c.docs_path, c.citations_path, c.root / CONFIG_FILE]
+        return [c.docs_path, c.citations_path, c.root / CONFIG_FILE, *self._theme_dirs]
 
     def start(self) -> None:
         """Bind, build once, then serve in a background thread. Raises OSError
@@ -238,6 +249,9 @@ class Server:
         if not _is_loopback(self.host):
             self.err.write(f"ossref: warning: serving on {self.host}: the preview is meant for this "
                            "machine only (127.0.0.1); anyone who can reach this address can read it\n")
+        from .preview import Preview
+
+        self._preview = Preview()
         self._state = _snapshot(self._watched())
         self._rebuild()
         self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.2},
@@ -275,7 +289,8 @@ class Server:
         try:
             # mkdocs.yml may have changed: options, rule severities, folders.
             self.config = load_config(self.config.root)
-            status = build(self.config, self.site_dir, False, self.out, self.err)
+            self._theme_dirs = _custom_dir(self.config)
+            status = build(self.config, self.site_dir, False, self.out, self.err, preview=self._preview)
         except ConfigError as exc:
             self.err.write(f"ossref: {exc}\n")
             status = 2
@@ -291,6 +306,19 @@ class Server:
         self.out.flush()
         self.last_status = status
         return status
+
+
+def _custom_dir(config: Config) -> list[Path]:
+    """The theme's ``custom_dir`` when ``mkdocs.yml`` names one inside the project."""
+    try:
+        theme = read_mkdocs_yml(config.root).get("theme")
+    except ConfigError:
+        return []
+    folder = theme.get("custom_dir") if isinstance(theme, dict) else None
+    if not isinstance(folder, str) or not folder.strip():
+        return []
+    path = (config.root / folder).resolve()
+    return [path] if is_inside(path, config.root) else []
 
 
 def serve(config: Config, host: str, port: int, out: TextIO, err: TextIO) -> int:

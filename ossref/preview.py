@@ -1,0 +1,147 @@
+"""What ``ossref serve`` keeps between rebuilds, so that an edit rebuilds only what changed.
+
+A preview rebuild is an ordinary build (:func:`ossref.build.build` with a
+:class:`Preview`): check, resolve and render every page into a fresh staging
+folder, then MkDocs into a fresh folder swapped in whole. What the preview
+adds is the comparison: a digest of every staged file (Markdown, and whether
+the page has a source to edit; images byte for byte) is compared with the
+digests of the build being served, and MkDocs renders only the files whose
+digest changed (:class:`ossref.mkdocs_adapter.Increment`). Generated HTML is
+staged as tokens that hash their fragment (:mod:`ossref.deferred`, with this
+preview's key), so a page whose backlinks, differentials, references or
+A-Z lines changed stages other Markdown: "changed" is what the staged output
+says, never a guess at which pages depend on which.
+
+Everything else that shapes the site must be as it was for the build being
+served, else the rebuild is a full one: ``mkdocs.yml``, every file of the
+citations folder, ossref's own files and version, and the sanitizer's
+version; the adapter adds the theme, the MkDocs and Material versions, the
+nav and the plugins (:func:`ossref.mkdocs_adapter.build_html`).
+
+The state describes the site being served and nothing else: it is dropped
+before a new site is swapped in and recorded after, so a failed or
+interrupted rebuild leaves either the old state with the old site, or no
+state (the next rebuild is then a full one).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+from . import __version__
+from .config import CONFIG_FILE, Config
+from .mkdocs_adapter import Built, Increment
+
+__all__ = ["Preview"]
+
+_PACKAGE = Path(__file__).resolve().parent
+
+
+@dataclass(frozen=True)
+class _Served:
+    inputs: str
+    digests: dict[str, str]
+    built: Built
+
+
+class Preview:
+    """The state of one preview session: its token key and its last good build.
+
+    Used by the build in this order: :meth:`increment` once the staging
+    folder is rendered, :meth:`forget` just before the swap, :meth:`remember`
+    just after."""
+
+    def __init__(self) -> None:
+        #: Key of :class:`ossref.deferred.Deferred` for every build of the
+        #: session, so an unchanged page stages the same tokens each time.
+        self.key = secrets.token_bytes(16)
+        self._served: _Served | None = None
+        self._pending: tuple[str, dict[str, str]] | None = None
+
+    def increment(self, config: Config, staging: Path, site: Path) -> Increment | None:
+        """What the build of ``staging`` may reuse from the served ``site``;
+        None when it must be a full build (nothing served yet, or an input
+        other than the pages changed)."""
+        inputs = _inputs(config)
+        digests = _digests(staging, config.docs_path)
+        self._pending = (inputs, digests)
+        served = self._served
+        if served is None or served.inputs != inputs or not site.is_dir():
+            return None
+        changed = frozenset(path for path, digest in digests.items() if served.digests.get(path) != digest)
+        return Increment(site, served.built, changed)
+
+    def forget(self) -> None:
+        """The served site is about to be replaced."""
+        self._served = None
+
+    def remember(self, built: Built) -> None:
+        """The site built from the staging folder last given to
+        :meth:`increment` is now served."""
+        assert self._pending is not None, "increment() first"
+        inputs, digests = self._pending
+        self._served = _Served(inputs, digests, built)
+        self._pending = None
+
+
+def _digests(staging: Path, sources: Path) -> dict[str, str]:
+    """Path under ``staging`` -> digest of the staged file; for Markdown also
+    of whether ``sources`` has the page (the "Edit this page" link)."""
+    out: dict[str, str] = {}
+    for folder, _, names in os.walk(staging):
+        for name in names:
+            path = Path(folder, name)
+            rel = path.relative_to(staging).as_posix()
+            h = hashlib.blake2b(path.read_bytes(), digest_size=16)
+            if name.endswith(".md"):
+                h.update(b"\0source" if (sources / rel).is_file() else b"\0generated")
+            out[rel] = h.hexdigest()
+    return out
+
+
+def _inputs(config: Config) -> str:
+    """A digest of what shapes the pages besides the docs folder:
+    ``mkdocs.yml`` and the citations byte for byte, ossref's own files by
+    name, size and modification time, the versions of ossref and nh3."""
+    h = hashlib.blake2b(digest_size=16)
+
+    def add(*parts: object) -> None:
+        for part in parts:
+            h.update(part if isinstance(part, bytes) else str(part).encode("utf-8", "surrogateescape"))
+            h.update(b"\0")
+
+    add(__version__, _version("nh3"))
+    try:
+        add((config.root / CONFIG_FILE).read_bytes())
+    except OSError as exc:
+        add(f"unreadable: {exc}")
+    for folder, dirs, names in os.walk(config.citations_path):
+        dirs.sort()
+        for name in sorted(names):
+            path = Path(folder, name)
+            try:
+                add(path.relative_to(config.citations_path).as_posix(), path.read_bytes())
+            except OSError as exc:
+                add(f"unreadable: {exc}")
+    for folder, dirs, names in os.walk(_PACKAGE):
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+        for name in sorted(names):
+            path = Path(folder, name)
+            try:
+                st = path.stat()
+            except OSError:
+                continue
+            add(path.relative_to(_PACKAGE).as_posix(), st.st_size, st.st_mtime_ns)
+    return h.hexdigest()
+
+
+def _version(distribution: str) -> str:
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return ""
