@@ -1,8 +1,8 @@
 """Benchmark ``ossref check`` and ``ossref build`` against a bare ``mkdocs build``.
 
     python benchmarks/run.py [--sizes 100,1000,5000] [--check-sizes 100,1000,10000]
-                             [--repeat 3] [--out benchmarks/out] [--seed 0]
-                             [--section-bytes 1000-3000]
+                             [--serve-sizes 1000] [--repeat 3] [--out benchmarks/out]
+                             [--seed 0] [--section-bytes 1000-3000]
 
 For every size it generates (or reuses) a synthetic wiki with
 ``benchmarks/generate.py`` under ``OUT/corpus-N-sSEED``, then runs each
@@ -31,6 +31,18 @@ and for ``--sizes``:
   same short ``nav`` ossref's MkDocs adapter sets; so ``build/bare`` is the
   cost of everything ossref adds (check, resolve, render, sanitize).
 
+and for ``--serve-sizes`` (none by default), one ``ossref serve`` process per
+size, the cache folder removed first:
+
+* ``first build``: from starting the process to its "serving" line (the
+  first, full build included), and the process's CPU time until then;
+* ``edit to preview``: from writing an edited entry (a sentence appended, a
+  different one each repeat) to the server sending that entry's page with
+  the sentence in it, polled over HTTP every 20 ms: what a reader of the
+  preview waits, the server's 0.5 s polling for changes included. CPU is the
+  server's (its Pagefind runs included) from the edit to the end of the
+  rebuild, read from ``/proc``; peak RSS is the server's high-water mark.
+
 It prints the machine, the exact command line and Markdown tables ready to
 paste into the README, with the growth factor between consecutive sizes
 (target: a 10x larger wiki costs at most 11x), and writes them with the raw
@@ -49,11 +61,15 @@ import json
 import os
 import platform
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+import urllib.error
+import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -188,21 +204,31 @@ def corpus(out: Path, n: int, seed: int, section_bytes: tuple[int, int]) -> tupl
 
 
 class Edit:
-    """Appends a different sentence to one entry each time, restoring it at the end."""
+    """Appends a different sentence to one entry each time, restoring it at the end.
+
+    Each write replaces the file whole, as many editors save: a preview that
+    polls the folder never sees it half written (and rebuilds once)."""
 
     def __init__(self, root: Path) -> None:
         entries = sorted(p for p in (root / "content").glob("*.md") if p.name != "index.md")
         self.path = entries[len(entries) // 2]
         self.original = self.path.read_bytes()
         self.count = 0
+        self._tmp = root / ".bench-edit.tmp"  # beside the watched folders, on the same file system
 
-    def change(self) -> None:
+    def _write(self, data: bytes) -> None:
+        self._tmp.write_bytes(data)
+        os.replace(self._tmp, self.path)
+
+    def change(self) -> str:
+        """Edit the entry; returns the sentence added."""
         self.count += 1
-        extra = f"\nThis paragraph was added by benchmark edit number {self.count} at {time.time():.6f}.\n"
-        self.path.write_bytes(self.original + extra.encode())
+        sentence = f"This paragraph was added by benchmark edit number {self.count} at {time.time():.6f}."
+        self._write(self.original + f"\n{sentence}\n".encode())
+        return sentence
 
     def restore(self) -> None:
-        self.path.write_bytes(self.original)
+        self._write(self.original)
 
 
 def stage(root: Path, staged: Path) -> str:
@@ -220,7 +246,6 @@ def stage(root: Path, staged: Path) -> str:
 
 def _stage_main(root: Path, staged: Path) -> int:
     """``run.py --stage ROOT STAGED``: the staged Markdown and a mkdocs.yml for it."""
-    import yaml  # noqa: F401  (mkdocs' dependency: present)
 
     docs = staged / "docs"
     what = "plain content (no ossref.render)"
@@ -294,6 +319,123 @@ def bench_build(root: Path, out: Path, n: int, repeat: int, log: Path, can_build
     return build, bare, what
 
 
+def _proc_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of a running process and of the children
+    it waited for; 0.0 where /proc cannot tell."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    # After the command name: utime, stime, cutime, cstime are fields 14-17 of proc(5).
+    return sum(int(x) for x in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
+def _proc_peak_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+class _Lines:
+    """Collects a process's output lines (into the log too) from a thread."""
+
+    def __init__(self, proc: subprocess.Popen, log: Path) -> None:
+        self.lines: list[str] = []
+        self._proc = proc
+        self._log = log
+        self._thread = threading.Thread(target=self._read, daemon=True)
+        self._thread.start()
+
+    def _read(self) -> None:
+        with open(self._log, "a", encoding="utf-8") as log:
+            for line in self._proc.stdout:
+                self.lines.append(line)
+                log.write(line)
+
+    def wait_for(self, predicate, timeout: float, since: int | None = None) -> str | None:
+        """The first line from number ``since`` on (default: from now on) for
+        which ``predicate`` holds; None on timeout or when the process ended."""
+        seen = len(self.lines) if since is None else since
+        deadline = time.perf_counter() + timeout
+        while time.perf_counter() < deadline:
+            while seen < len(self.lines):
+                seen += 1
+                if predicate(self.lines[seen - 1]):
+                    return self.lines[seen - 1]
+            if self._proc.poll() is not None and seen == len(self.lines):
+                return None
+            time.sleep(0.005)
+        return None
+
+
+def _page_has(url: str, text: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return text in response.read().decode("utf-8", "replace")
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def bench_serve(root: Path, repeat: int, log: Path) -> tuple[Measure, Measure]:
+    """``ossref serve`` on ``root``: its first build, then edit to preview."""
+    first, edits = Measure(), Measure()
+    shutil.rmtree(root / CACHE_DIR, ignore_errors=True)
+    edit = Edit(root)
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    start = time.perf_counter()
+    proc = subprocess.Popen(ossref("serve", "--root", str(root), "--port", "0"), cwd=tempfile.gettempdir(), env=env,
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    output = _Lines(proc, log)
+    rendered: list[str] = []
+    try:
+        line = output.wait_for(lambda ln: ln.startswith("serving "), timeout=1800)
+        built = any(ln.startswith("built ") for ln in output.lines)
+        first.runs.append(Run(time.perf_counter() - start, _proc_cpu(proc.pid), _proc_peak_kb(proc.pid),
+                              0 if line and built else 1))
+        if line is None or not built:
+            print("  FAILED: ossref serve did not start or its first build failed; see", log, file=sys.stderr)
+            return first, edits
+        url = line.split()[1] + edit.path.stem + "/"
+        for i in range(repeat):
+            # Past the server's last poll, so each edit is one rebuild; the
+            # tenths spread the edits over the 0.5 s between its polls.
+            time.sleep(1.0 + (i % 5) / 10)
+            cpu = _proc_cpu(proc.pid)
+            since = len(output.lines)  # the rebuild's summary may come before the page is polled
+            t0 = time.perf_counter()
+            sentence = edit.change()
+            shown = False
+            while not shown and time.perf_counter() - t0 < 300:
+                shown = _page_has(url, sentence)
+                if not shown:
+                    time.sleep(0.02)
+            wall = time.perf_counter() - t0
+            done = output.wait_for(lambda ln: ln.startswith("built ") or "not built" in ln, timeout=300, since=since)
+            if done and "rendered" in done:
+                rendered.append(done.rsplit("(", 1)[1].split()[0])
+            edits.runs.append(Run(wall, _proc_cpu(proc.pid) - cpu, _proc_peak_kb(proc.pid), 0 if shown else 1))
+            if not shown:
+                print(f"  FAILED: the edit of {edit.path.name} never showed; see {log}", file=sys.stderr)
+                break
+    finally:
+        edit.restore()
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    edits.note = (f"edited: {edit.path.relative_to(root).as_posix()}; pages MkDocs rendered per rebuild: "
+                  + (", ".join(rendered) if rendered else "all (full rebuilds)"))
+    return first, edits
+
+
 # ----------------------------------------------------------------------------- report
 
 
@@ -365,6 +507,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Benchmark ossref check and build against a bare mkdocs build.")
     parser.add_argument("--sizes", default="100,1000,5000", help="entries per wiki for the build benchmark")
     parser.add_argument("--check-sizes", default="100,1000,10000", help="entries per wiki for the check benchmark")
+    parser.add_argument("--serve-sizes", default="",
+                        help="entries per wiki for the ossref serve edit-to-preview benchmark (default: none)")
     parser.add_argument("--repeat", type=int, default=3, help="runs per measurement; the median is shown")
     parser.add_argument("--out", type=Path, default=HERE / "out", help="where corpora, sites and results go")
     parser.add_argument("--seed", type=int, default=0, help="generator seed")
@@ -375,13 +519,18 @@ def main(argv: list[str] | None = None) -> int:
     def sizes(text: str) -> list[int]:
         return sorted({int(x) for x in text.split(",") if x.strip()}) if text.strip() else []
 
-    check_sizes, build_sizes = sizes(args.check_sizes), sizes(args.sizes)
+    check_sizes, build_sizes, serve_sizes = sizes(args.check_sizes), sizes(args.sizes), sizes(args.serve_sizes)
+
+    def listed(numbers: list[int]) -> str:
+        return ",".join(map(str, numbers)) or '""'
+
     out = args.out.resolve()
     out.mkdir(parents=True, exist_ok=True)
     log = out / "run.log"
     command = "python benchmarks/run.py " + " ".join(
-        [f"--sizes {','.join(map(str, build_sizes))}", f"--check-sizes {','.join(map(str, check_sizes))}",
-         f"--repeat {args.repeat}", f"--seed {args.seed}"]
+        [f"--sizes {listed(build_sizes)}", f"--check-sizes {listed(check_sizes)}"]
+        + ([f"--serve-sizes {listed(serve_sizes)}"] if serve_sizes else [])
+        + [f"--repeat {args.repeat}", f"--seed {args.seed}"]
         + ([f"--section-bytes {args.section_bytes[0]}-{args.section_bytes[1]}"]
            if args.section_bytes != generate.SECTION_BYTES else []))
     header = [f"Machine: {machine()}", f"Command: `{command}`", f"Load average at start: {load()}",
@@ -390,10 +539,10 @@ def main(argv: list[str] | None = None) -> int:
 
     can_build = build_available()
     corpora = {}
-    for n in sorted(set(check_sizes) | set(build_sizes)):
+    for n in sorted(set(check_sizes) | set(build_sizes) | set(serve_sizes)):
         corpora[n] = corpus(out, n, args.seed, args.section_bytes)
 
-    results: dict = {"command": command, "machine": header[0], "check": {}, "build": {}}
+    results: dict = {"command": command, "machine": header[0], "check": {}, "build": {}, "serve": {}}
     check_rows: list[tuple[int, Measure, Measure]] = []
     for n in check_sizes:
         root, info = corpora[n]
@@ -409,6 +558,14 @@ def main(argv: list[str] | None = None) -> int:
         build, bare, staged_what = bench_build(root, out, n, args.repeat, log, can_build)
         build_rows.append((n, build, bare))
         results["build"][n] = {"corpus": info, "build": build.as_json(), "bare_mkdocs": bare.as_json()}
+
+    serve_rows: list[tuple[int, Measure, Measure]] = []
+    for n in serve_sizes:
+        root, info = corpora[n]
+        print(f"serve, {n:,} entries ...", flush=True)
+        first, edits = bench_serve(root, args.repeat, log)
+        serve_rows.append((n, first, edits))
+        results["serve"][n] = {"corpus": info, "first_build": first.as_json(), "edit_to_preview": edits.as_json()}
 
     lines = [*header[:2], header[3], ""]
     if check_rows:
@@ -441,6 +598,17 @@ def main(argv: list[str] | None = None) -> int:
         if g_build:
             lines += ["", "Growth, ossref build: " + "; ".join(g_build), "Growth, bare mkdocs: " + "; ".join(g_bare)]
         lines.append("")
+    if serve_rows:
+        lines += [f"`ossref serve`: first build (process start to serving), then edit to preview (writing one "
+                  f"edited entry to its new HTML being served; CPU: the server's, for the rebuild), median of "
+                  f"{args.repeat}:", "",
+                  "| entries | first build | CPU | edit to preview | CPU | peak RSS | MkDocs rendered |",
+                  "|---:|---:|---:|---:|---:|---:|---|"]
+        for n, first, edits in serve_rows:
+            pages = edits.note.rsplit(": ", 1)[1] if edits.note else "n/a"
+            lines.append(f"| {n:,} | {fmt_time(first)} | {fmt_cpu(first)} | {fmt_time(edits)} | {fmt_cpu(edits)} "
+                         f"| {fmt_rss(edits)} | {pages} |")
+        lines.append("")
     lines.append(f"Load average at end: {load()} (start: {header[2].split(': ')[1]})")
     text = "\n".join(lines)
     print("\n" + text)
@@ -448,7 +616,7 @@ def main(argv: list[str] | None = None) -> int:
     (out / f"results-{stamp}.md").write_text(text + "\n", encoding="utf-8")
     results["markdown"] = text
     (out / f"results-{stamp}.json").write_text(json.dumps(results, indent=1, default=str), encoding="utf-8")
-    failed = [r for rows in (check_rows, build_rows) for r in rows for m in r[1:] if m.runs and not m.ok]
+    failed = [r for rows in (check_rows, build_rows, serve_rows) for r in rows for m in r[1:] if m.runs and not m.ok]
     if failed:
         print(f"\nsome runs failed (exit code not 0): see {log}", file=sys.stderr)
         return 1
