@@ -297,7 +297,7 @@ def format_authors(author_field: str) -> str:
     return _format_authors_cached(author_field)
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=65536)  # as _format_cached, below
 def _format_authors_cached(author_field: str) -> str:
     names, others = _names(author_field)
     return _join_names(names, others)
@@ -752,7 +752,11 @@ def _format(key: str, entry_type: str, fields: dict[str, str]) -> Formatted:
     return out
 
 
-@functools.lru_cache(maxsize=4096)
+# Large enough for every record of a 30,000-page wiki (~60,000): ossref serve
+# formats the cited ones on every rebuild, and with a smaller cache a wiki of
+# 5,000 entries spent a second per rebuild formatting them all again
+# (~0.5 KB each, so ~30 MB when full).
+@functools.lru_cache(maxsize=65536)
 def _format_cached(key: str, entry_type: str, items: tuple[tuple[str, str], ...]) -> Formatted:
     return _format(key, entry_type, dict(items))
 
