@@ -22,10 +22,13 @@ The order, and what each failure leaves behind:
    exchange on Linux, else by two renames within the same parent.
 
 ``ossref build`` is always a full, clean build. ``ossref serve`` passes a
-:class:`ossref.preview.Preview`: steps 1 to 3 and 5 to 6 are the same, and in
+:class:`ossref.preview.Preview`: steps 1 to 3 and 6 are the same, and in
 step 4 MkDocs renders only the pages whose staged Markdown changed since the
 site being served, the rest of the new folder being hard links to that site's
-files (:mod:`ossref.preview`).
+files (:mod:`ossref.preview`). With Pagefind, step 5 then carries the served
+site's search index over, and the server indexes the new site after the swap
+(:meth:`ossref.preview.Preview.refresh_search`), so an edit shows before
+Pagefind has read every page again.
 
 Until step 6 the previous site is never touched, so a failed build, an
 exception, Ctrl-C or SIGTERM leaves it byte for byte as it was; the temporary
@@ -320,7 +323,7 @@ def _build_site(config: Config, result: CheckResult, site: Path, strict: bool, o
         except mkdocs_adapter.BuildFailed as exc:
             raise _Failed(apply_rules(_render_errors(exc.problems, config), config),
                           "MkDocs failed") from None
-        if config.search == "pagefind":
+        if config.search == "pagefind" and not (preview is not None and preview.defer_search(site, tmp)):
             from .search import SearchFailed, index_site
 
             try:

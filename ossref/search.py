@@ -47,10 +47,13 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+import tempfile
+import time
+from collections.abc import Callable
 from pathlib import Path
 
-__all__ = ["ALIAS_WEIGHT", "BUNDLE_DIR", "NAMES", "TEXT_BUNDLE_DIR", "SearchFailed", "index_site", "mark_body",
-           "pagefind_executable"]
+__all__ = ["ALIAS_WEIGHT", "BUNDLE_DIR", "NAMES", "TEXT_BUNDLE_DIR", "SearchFailed", "SearchStopped", "index_site",
+           "mark_body", "pagefind_executable"]
 
 #: Folders of the two bundles inside the site, as ``assets/ossref/search.js``
 #: loads them: the names searched first, then on request the full text.
@@ -74,6 +77,9 @@ TIMEOUT_SECONDS = 900
 #: ready-made interfaces. Removed, so the site ships only what it uses.
 UNUSED_BUNDLE_FILES = re.compile(r"pagefind-(ui|component-ui|modular-ui|highlight)\.(js|css)")
 
+#: How often ``index_site(stop=...)`` asks whether to stop, in seconds.
+_STOP_POLL_SECONDS = 0.2
+
 #: Lines of Pagefind's output kept in a failure message.
 _OUTPUT_LINES = 20
 
@@ -96,6 +102,10 @@ class SearchFailed(Exception):
     def __init__(self, message: str, output: str = "") -> None:
         super().__init__(message)
         self.output = output
+
+
+class SearchStopped(SearchFailed):
+    """``index_site``'s ``stop`` asked it to stop; the bundles are incomplete."""
 
 
 def mark_body(html: str) -> str:
@@ -174,37 +184,55 @@ def pagefind_executable() -> Path:
     return Path(found)
 
 
-def index_site(site: Path) -> None:
+def index_site(site: Path, bundles: tuple[str, str] = (BUNDLE_DIR, TEXT_BUNDLE_DIR),
+               stop: Callable[[], bool] | None = None) -> None:
     """Index the built site folder ``site`` with Pagefind: the pages' names
-    into ``site/pagefind/``, their whole text into ``site/pagefind-text/``.
+    into ``site/pagefind/``, their whole text into ``site/pagefind-text/``
+    (``bundles`` names other subfolders for the two, to be renamed later).
 
     Only pages marked by :func:`mark_body` are indexed; Pagefind's ready-made
     interfaces (:data:`UNUSED_BUNDLE_FILES`) are removed. Prints nothing.
     Raises :class:`SearchFailed` (message and Pagefind's output) when the
     binary is missing, exits non-zero, times out, or leaves no index; the
     folder may then hold part of a bundle and must not be published.
+    ``stop`` is asked a few times a second while Pagefind runs; when it says
+    True, Pagefind is killed and :class:`SearchStopped` raised.
     """
     executable = pagefind_executable()
-    _run(executable, site, BUNDLE_DIR, "--root-selector", f"[{NAMES}]")
-    _run(executable, site, TEXT_BUNDLE_DIR)
+    _run(executable, site, bundles[0], stop, "--root-selector", f"[{NAMES}]")
+    _run(executable, site, bundles[1], stop)
 
 
-def _run(executable: Path, site: Path, bundle_dir: str, *options: str) -> None:
+def _run(executable: Path, site: Path, bundle_dir: str, stop: Callable[[], bool] | None, *options: str) -> None:
     # Only the arguments decide what is indexed: no PAGEFIND_* variable of the
     # caller's environment, and no pagefind.yml of the current folder (the
     # site folder holds only what MkDocs wrote).
     env = {key: value for key, value in os.environ.items() if not key.startswith("PAGEFIND_")}
     command = [str(executable), "--site", ".", "--output-subdir", bundle_dir, *options]
     try:
-        done = subprocess.run(command, cwd=site, env=env, stdin=subprocess.DEVNULL, capture_output=True,
-                              text=True, errors="replace", timeout=TIMEOUT_SECONDS, check=False)
-    except subprocess.TimeoutExpired as exc:
-        raise SearchFailed(f"Pagefind took longer than {TIMEOUT_SECONDS} s", _text(exc.stdout, exc.stderr)) from None
+        # Output goes to a file: a pipe left unread could fill and stall Pagefind.
+        with tempfile.TemporaryFile() as log, subprocess.Popen(
+                command, cwd=site, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT) as proc:
+            deadline = time.monotonic() + TIMEOUT_SECONDS
+            while True:
+                try:
+                    proc.wait(timeout=_STOP_POLL_SECONDS if stop is not None else TIMEOUT_SECONDS)
+                    break
+                except subprocess.TimeoutExpired:
+                    pass
+                if stop is not None and stop():
+                    proc.kill()
+                    raise SearchStopped("stopped")
+                if time.monotonic() > deadline:
+                    proc.kill()
+                    log.seek(0)
+                    raise SearchFailed(f"Pagefind took longer than {TIMEOUT_SECONDS} s", _text(log.read()))
+            log.seek(0)
+            output = _text(log.read())
     except OSError as exc:
         raise SearchFailed(f"Pagefind could not be started: {exc}") from None
-    output = _text(done.stdout, done.stderr)
-    if done.returncode != 0:
-        raise SearchFailed(f"Pagefind exited with status {done.returncode}", output)
+    if proc.returncode != 0:
+        raise SearchFailed(f"Pagefind exited with status {proc.returncode}", output)
     bundle = site / bundle_dir
     if not (bundle / "pagefind-entry.json").is_file() or not (bundle / "pagefind.js").is_file():
         raise SearchFailed(f"Pagefind wrote no search index into {bundle_dir}/", output)

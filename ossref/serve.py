@@ -10,7 +10,10 @@ modification times: stdlib only). A rebuild is an ordinary
 renders only the pages whose staged output changed, and the site is a full
 one whenever anything but the pages changed. Diagnostics are printed, and the
 new site is swapped in only when it built, so a failed rebuild keeps the last
-good site on screen and never stops the server.
+good site on screen and never stops the server. With ``search: pagefind`` a
+rebuild serves the new pages with the previous search index and then indexes
+them (each bundle swapped in whole); an edit meanwhile stops Pagefind, and
+its rebuild comes first.
 
 HTML sent to a loopback client carries a small script that polls
 ``/__ossref_version`` every second and reloads the page after the next
@@ -303,9 +306,29 @@ class Server:
             self._httpd.version += 1
         elif status != 0:
             self.err.write("ossref: still serving the last good build\n")
+        if status == 0 and self._preview is not None:
+            self._refresh_search()
         self.out.flush()
         self.last_status = status
         return status
+
+
+    def _refresh_search(self) -> None:
+        """After the new pages are served: their Pagefind index, when the
+        build carried the previous one over (see ossref.preview)."""
+        from .search import SearchFailed, SearchStopped
+
+        assert self._preview is not None
+        try:
+            # Another edit stops it: that rebuild first, this index after it.
+            if self._preview.refresh_search(self.site_dir, lambda: _snapshot(self._watched()) != self._state):
+                self.out.write("search index updated\n")
+        except SearchStopped:
+            self.out.write("search index postponed: files changed\n")
+        except SearchFailed as exc:
+            self.err.write(f"ossref: search index not updated: {exc}; searching finds the previous text\n")
+        except OSError as exc:
+            self.err.write(f"ossref: search index not updated: {exc}\n")
 
 
 def _custom_dir(config: Config) -> list[Path]:

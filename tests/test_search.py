@@ -459,3 +459,20 @@ def test_pagefind_is_a_dependency() -> None:
     deps = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["dependencies"]
     assert any(d.replace(" ", "").startswith("pagefind[bin]") for d in deps)
     assert search.pagefind_executable().is_file() or os.environ.get("PAGEFIND_BINARY_PATH")
+
+
+def test_index_site_stops_pagefind_when_asked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """ossref serve asks Pagefind to stop when files change meanwhile."""
+    fake = tmp_path / "pagefind"
+    fake.write_text(f"#!/bin/sh\necho started > {tmp_path / 'ran'}\nexec sleep 60\n")
+    fake.chmod(fake.stat().st_mode | stat.S_IXUSR)
+    monkeypatch.setattr(search, "pagefind_executable", lambda: fake)
+    asked: list[int] = []
+
+    def stop() -> bool:
+        asked.append(1)
+        return (tmp_path / "ran").exists()
+
+    with pytest.raises(search.SearchStopped):
+        search.index_site(tmp_path, stop=stop)
+    assert asked and (tmp_path / "ran").exists()
