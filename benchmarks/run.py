@@ -182,11 +182,15 @@ def generator_id(n: int, seed: int, section_bytes: tuple[int, int]) -> dict:
             "generator_sha": hashlib.blake2b(source, digest_size=12).hexdigest()}
 
 
-def corpus(out: Path, n: int, seed: int, section_bytes: tuple[int, int]) -> tuple[Path, dict]:
-    """The corpus for (n, seed), generated unless an identical one exists."""
+def corpus(out: Path, n: int, seed: int, section_bytes: tuple[int, int],
+           search: str = "material") -> tuple[Path, dict]:
+    """The corpus for (n, seed), generated unless an identical one exists;
+    with ``search`` "pagefind", its mkdocs.yml says ``search: pagefind``."""
     suffix = "" if section_bytes == generate.SECTION_BYTES else f"-b{section_bytes[0]}-{section_bytes[1]}"
+    if search != "material":
+        suffix += f"-{search}"
     root = out / f"corpus-{n}-s{seed}{suffix}"
-    wanted = generator_id(n, seed, section_bytes)
+    wanted = {**generator_id(n, seed, section_bytes), "search": search}
     marker = root / MARKER
     try:
         found = json.loads(marker.read_text())
@@ -198,6 +202,11 @@ def corpus(out: Path, n: int, seed: int, section_bytes: tuple[int, int]) -> tupl
     if root.exists():
         shutil.rmtree(root)
     counts = generate.generate(n, root, seed, section_bytes)
+    if search != "material":
+        yml = root / "mkdocs.yml"
+        text = yml.read_text()
+        assert "\n  ossref:\n" in text
+        yml.write_text(text.replace("\n  ossref:\n", f"\n  ossref:\n    search: {search}\n", 1))
     info = {**wanted, **counts}
     marker.write_text(json.dumps(info, indent=1))
     return root, info
@@ -509,6 +518,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check-sizes", default="100,1000,10000", help="entries per wiki for the check benchmark")
     parser.add_argument("--serve-sizes", default="",
                         help="entries per wiki for the ossref serve edit-to-preview benchmark (default: none)")
+    parser.add_argument("--search", choices=("material", "pagefind"), default="material",
+                        help="the corpora's search engine (extra.ossref.search; default: material)")
     parser.add_argument("--repeat", type=int, default=3, help="runs per measurement; the median is shown")
     parser.add_argument("--out", type=Path, default=HERE / "out", help="where corpora, sites and results go")
     parser.add_argument("--seed", type=int, default=0, help="generator seed")
@@ -530,6 +541,7 @@ def main(argv: list[str] | None = None) -> int:
     command = "python benchmarks/run.py " + " ".join(
         [f"--sizes {listed(build_sizes)}", f"--check-sizes {listed(check_sizes)}"]
         + ([f"--serve-sizes {listed(serve_sizes)}"] if serve_sizes else [])
+        + ([f"--search {args.search}"] if args.search != "material" else [])
         + [f"--repeat {args.repeat}", f"--seed {args.seed}"]
         + ([f"--section-bytes {args.section_bytes[0]}-{args.section_bytes[1]}"]
            if args.section_bytes != generate.SECTION_BYTES else []))
@@ -540,7 +552,7 @@ def main(argv: list[str] | None = None) -> int:
     can_build = build_available()
     corpora = {}
     for n in sorted(set(check_sizes) | set(build_sizes) | set(serve_sizes)):
-        corpora[n] = corpus(out, n, args.seed, args.section_bytes)
+        corpora[n] = corpus(out, n, args.seed, args.section_bytes, args.search)
 
     results: dict = {"command": command, "machine": header[0], "check": {}, "build": {}, "serve": {}}
     check_rows: list[tuple[int, Measure, Measure]] = []
