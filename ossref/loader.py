@@ -13,6 +13,10 @@ file's bytes, its path, the loading options and the code (see
 result is the result loading the same bytes again would give, so the cache
 changes speed only. ``OSSREF_NO_CACHE=1`` turns it off.
 
+:func:`load_facts` is the same loading for ``ossref check``, which keeps of
+each page only its :class:`~ossref.model.PageFacts` and diagnostics, between
+runs too (:mod:`ossref.snapshot`), never the page itself.
+
 When many files miss the cache (a cold run on a large wiki), they are parsed
 by two worker processes; ``OSSREF_JOBS=1`` keeps everything in-process.
 """
@@ -407,7 +411,7 @@ def load_facts(config: Config, *, cache: bool = True) -> tuple[ProjectFacts, lis
             slug = slug[: -len(".md")] if slug and slug.endswith(".md") else slug_for(path, config.docs_path)
             data, found = read_bytes(path, rel, config.max_file_bytes)
             if data is None:  # unreadable or too large: nothing to keep
-                page, found = parse_page(None, rel, slug, config, found)
+                _, found = parse_page(None, rel, slug, config, found)
                 records[rel] = (b"", None, freeze_diagnostics(found))
                 continue
             key = snapshot.key(rel, data) if snapshot.enabled else b""
