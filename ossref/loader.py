@@ -429,7 +429,7 @@ def load_facts(config: Config, *, cache: bool = True) -> tuple[ProjectFacts, lis
                 problems += thaw_diagnostics(diagnostics)
             if facts is not None:
                 pages.append(PageFacts._make(facts))
-        signature, references, bib_diagnostics, _ = bibs
+        signature, references, bib_diagnostics = bibs
         problems += thaw_diagnostics(bib_diagnostics)
         if snapshot.enabled:
             kept = {rel: record for rel, record in records.items() if record[0]}
@@ -493,7 +493,7 @@ def _parse_facts_parallel(misses: list[tuple[bytes, str, str, bytes]], config: C
 
 def _bib_facts(config: Config, snapshot: Any) -> tuple:
     """The BibTeX part of the facts: (signature, {key: (path, line, column)},
-    diagnostics as tuples, record count). The last run's when every BibTeX
+    diagnostics as tuples). The last run's when every BibTeX
     file has the same path and bytes; else loaded through the check cache and
     merged."""
     from .snapshot import freeze_diagnostics
@@ -524,7 +524,7 @@ def _bib_facts(config: Config, snapshot: Any) -> tuple:
     references, found = merge_bibliography([result() for result in results])
     store.save(prune=False)
     positions = {key: (ref.path, ref.line, ref.column) for key, ref in references.items()}
-    return signature, positions, freeze_diagnostics(problems + found), len(references)
+    return signature, positions, freeze_diagnostics(problems + found)
 
 
 class _Loader:

@@ -48,8 +48,9 @@ _MAC_SIZE = 32
 
 #: A page's record: (key, facts as a plain tuple or None, diagnostics as tuples).
 PageRecord = tuple[bytes, "tuple | None", tuple]
-#: The BibTeX part: (signature, {key: (path, line, column)}, diagnostics as tuples, record count).
-BibRecord = tuple[tuple, dict, tuple, int]
+#: The BibTeX part: (signature: (path, key) of each file in order, {key: (path, line, column)},
+#: diagnostics as tuples).
+BibRecord = tuple[tuple, dict, tuple]
 
 
 class Snapshot:
