@@ -403,13 +403,7 @@ def load_facts(config: Config, *, cache: bool = True) -> tuple[ProjectFacts, lis
         problems += found
         records: dict[str, Any] = {}  # rel -> PageRecord, in path order
         misses: list[tuple[bytes, str, str, bytes]] = []  # (data, rel, slug, key)
-        rel_of = _Relative(config.root)
-        under_docs = _Relative(config.docs_path)
-        for path in md_files:
-            rel = rel_of(path) or relpath(path, config.root)
-            slug = under_docs(path)
-            slug = slug[: -len(".md")] if slug and slug.endswith(".md") else slug_for(path, config.docs_path)
-            data, found = read_bytes(path, rel, config.max_file_bytes)
+        for rel, slug, data, found in _read_pages(md_files, config):
             if data is None:  # unreadable or too large: nothing to keep
                 _, found = parse_page(None, rel, slug, config, found)
                 records[rel] = (b"", None, freeze_diagnostics(found))
@@ -437,6 +431,18 @@ def load_facts(config: Config, *, cache: bool = True) -> tuple[ProjectFacts, lis
                 snapshot.save(kept, bibs)
     bib_files = [rel for rel, _ in signature]
     return ProjectFacts(pages=pages, references=references, bib_files=bib_files), problems
+
+
+def _read_pages(paths: list[Path], config: Config) -> Iterator[tuple[str, str, bytes | None, list[Diagnostic]]]:
+    """(rel, slug, bytes or None, diagnostics of reading) of each Markdown file."""
+    rel_of = _Relative(config.root)
+    under_docs = _Relative(config.docs_path)
+    for path in paths:
+        rel = rel_of(path) or relpath(path, config.root)
+        slug = under_docs(path)
+        slug = slug[: -len(".md")] if slug and slug.endswith(".md") else slug_for(path, config.docs_path)
+        data, problems = read_bytes(path, rel, config.max_file_bytes)
+        yield rel, slug, data, problems
 
 
 def _parse_facts(misses: list[tuple[bytes, str, str, bytes]], config: Config) -> Iterator[tuple[str, Any]]:
@@ -543,13 +549,7 @@ class _Loader:
     def pages(self, paths: list[Path]) -> list[Any]:
         config, store = self.config, self.store
         out = []
-        rel_of = _Relative(config.root)
-        under_docs = _Relative(config.docs_path)
-        for path in paths:
-            rel = rel_of(path) or relpath(path, config.root)
-            slug = under_docs(path)
-            slug = slug[: -len(".md")] if slug and slug.endswith(".md") else slug_for(path, config.docs_path)
-            data, problems = read_bytes(path, rel, config.max_file_bytes)
+        for rel, slug, data, problems in _read_pages(paths, config):
             if data is None:  # unreadable or too large: nothing to cache
                 out.append(_ready(parse_page(None, rel, slug, config, problems)))
                 continue

@@ -225,7 +225,9 @@ def test_an_edit_that_stages_nothing_new_renders_no_page(server: Server, wiki: P
     assert_same_as_full_build(server, wiki, tmp_path)
 
 
-def test_pagefind_search_is_rebuilt_whole(tmp_path: Path, wiki: Path) -> None:
+@pytest.fixture
+def pagefind_server(wiki: Path):
+    """``server`` on the same wiki with ``search: pagefind``."""
     config = (wiki / "mkdocs.yml").read_text()
     (wiki / "mkdocs.yml").write_text(config.replace("\n  ossref:\n", "\n  ossref:\n    search: pagefind\n", 1))
     out, err = io.StringIO(), io.StringIO()
@@ -234,16 +236,21 @@ def test_pagefind_search_is_rebuilt_whole(tmp_path: Path, wiki: Path) -> None:
     try:
         srv.out_buffer, srv.err_buffer = out, err
         assert srv.last_status == 0, out.getvalue() + err.getvalue()
-        assert "search index updated" not in out.getvalue()  # the first build indexed before serving
-        edit(wiki / "content" / "beta-lesion.md", "Beta shows no bone", "Beta shows xylophonic bone")
-        assert rendered(rebuild(srv)) == 1
-        # The edit was served with the previous index, then indexed again.
-        assert out.getvalue().count("search index updated") == 1
-        fragments = b"".join(v for k, v in files_of(srv.site_dir).items() if k.startswith("pagefind-text/fragment/"))
-        assert fragments  # compressed: the equality below is what shows the new text is indexed
-        assert_same_as_full_build(srv, wiki, tmp_path)
+        yield srv
     finally:
         srv.stop()
+
+
+def test_pagefind_search_is_rebuilt_whole(tmp_path: Path, wiki: Path, pagefind_server: Server) -> None:
+    srv, out = pagefind_server, pagefind_server.out_buffer
+    assert "search index updated" not in out.getvalue()  # the first build indexed before serving
+    edit(wiki / "content" / "beta-lesion.md", "Beta shows no bone", "Beta shows xylophonic bone")
+    assert rendered(rebuild(srv)) == 1
+    # The edit was served with the previous index, then indexed again.
+    assert out.getvalue().count("search index updated") == 1
+    fragments = b"".join(v for k, v in files_of(srv.site_dir).items() if k.startswith("pagefind-text/fragment/"))
+    assert fragments  # compressed: the equality below is what shows the new text is indexed
+    assert_same_as_full_build(srv, wiki, tmp_path)
 
 
 def test_tokens_depend_on_the_fragment_and_the_key_only() -> None:
@@ -255,34 +262,26 @@ def test_tokens_depend_on_the_fragment_and_the_key_only() -> None:
     assert Deferred().token("<p>a</p>") != Deferred().token("<p>a</p>")  # a random key each
 
 
-def test_an_edit_during_indexing_postpones_the_index_until_after_its_rebuild(tmp_path: Path, wiki: Path,
-                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_edit_during_indexing_postpones_the_index_until_after_its_rebuild(
+        tmp_path: Path, wiki: Path, pagefind_server: Server, monkeypatch: pytest.MonkeyPatch) -> None:
     from ossref import search
 
-    config = (wiki / "mkdocs.yml").read_text()
-    (wiki / "mkdocs.yml").write_text(config.replace("\n  ossref:\n", "\n  ossref:\n    search: pagefind\n", 1))
-    out, err = io.StringIO(), io.StringIO()
-    srv = Server(load_config(wiki), port=0, out=out, err=err)
-    srv.start()
-    try:
-        srv.out_buffer, srv.err_buffer = out, err
-        real = search.index_site
-        calls: list[bool] = []
+    srv, out = pagefind_server, pagefind_server.out_buffer
+    real = search.index_site
+    calls: list[bool] = []
 
-        def edited_meanwhile(site, bundles=(search.BUNDLE_DIR, search.TEXT_BUNDLE_DIR), stop=None):
-            calls.append(stop is not None)
-            if len(calls) == 1:  # the first refresh: an edit lands while Pagefind runs
-                edit(wiki / "content" / "beta-lesion.md", "xylophonic", "marimbaphonic")
-                assert stop is not None and stop()
-                raise search.SearchStopped("stopped")
-            return real(site, bundles, stop)
+    def edited_meanwhile(site, bundles=(search.BUNDLE_DIR, search.TEXT_BUNDLE_DIR), stop=None):
+        calls.append(stop is not None)
+        if len(calls) == 1:  # the first refresh: an edit lands while Pagefind runs
+            edit(wiki / "content" / "beta-lesion.md", "xylophonic", "marimbaphonic")
+            assert stop is not None and stop()
+            raise search.SearchStopped("stopped")
+        return real(site, bundles, stop)
 
-        monkeypatch.setattr(search, "index_site", edited_meanwhile)
-        edit(wiki / "content" / "beta-lesion.md", "Beta shows no bone", "Beta shows xylophonic bone")
-        rebuild(srv)
-        assert "search index postponed" in out.getvalue() and calls == [True]
-        rebuild(srv)  # the second edit, then the index of both
-        assert "search index updated" in out.getvalue() and calls == [True, True]
-        assert_same_as_full_build(srv, wiki, tmp_path)
-    finally:
-        srv.stop()
+    monkeypatch.setattr(search, "index_site", edited_meanwhile)
+    edit(wiki / "content" / "beta-lesion.md", "Beta shows no bone", "Beta shows xylophonic bone")
+    rebuild(srv)
+    assert "search index postponed" in out.getvalue() and calls == [True]
+    rebuild(srv)  # the second edit, then the index of both
+    assert "search index updated" in out.getvalue() and calls == [True, True]
+    assert_same_as_full_build(srv, wiki, tmp_path)
