@@ -74,7 +74,7 @@ def page_rules(page: Page) -> list[Diagnostic]:
     """The rules that need nothing but the page itself (``too-complex``,
     ``raw-html``, ``unsafe-url``), capped per rule. The loader runs them as
     part of parsing a file, so that they are cached with its other results."""
-    return cap_per_code([*_too_complex(page), *_body_rules(page)])
+    return cap_per_code([*_too_complex(page), *_body_rules(page), *_citations_in_headings(page)])
 
 
 def page_facts(page: Page) -> PageFacts:
@@ -166,6 +166,21 @@ def _too_complex_front_matter(page: Page) -> Iterable[Diagnostic]:
                            f"this front-matter text has {marked:,} punctuation characters in {len(value):,}:"
                            " too many for Python-Markdown to render in reasonable time",
                            "front matter is for short metadata: move long text into the body, in paragraphs")
+
+
+def _citations_in_headings(page: Page) -> Iterable[Diagnostic]:
+    """A citation on a heading's line. The check reads such a heading's
+    anchor from its text with the citation key in it ("imaging-findings-beta2021"),
+    while the site's id comes from the text without it ("imaging-findings"),
+    the superscript being added after Markdown: a link could pass the check
+    and still miss. And a heading names a section; the statements under it
+    are what a work supports."""
+    lines = {heading.pos.line for heading in page.scan.headings}
+    for group in page.scan.citations:
+        if group.pos.line in lines:
+            keys = "; ".join("@" + item.key for item in group.items)
+            yield diag(page.path, group.pos.line, group.pos.column, "citation-in-heading",
+                       f"citation [{keys}] in a heading", "cite the work in the text under the heading")
 
 
 def _body_rules(page: Page) -> Iterable[Diagnostic]:

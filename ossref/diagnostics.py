@@ -66,6 +66,7 @@ RULES: dict[str, Rule] = _rules(
     ("empty-page", W, "a Markdown file with no content"),
     ("render-error", E, "a page that could not be rendered"),
     ("too-complex", E, "Markdown nested or repetitive enough to make rendering slow or fail"),
+    ("citation-in-heading", E, "a citation inside a heading, whose anchor it would change"),
 )
 
 
