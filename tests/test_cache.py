@@ -18,8 +18,10 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from conftest import FIXTURES, check_json, run
+from conftest import FIXTURES, GOOD_BIB, MKDOCS_YML, check_json, run
 from ossref import cache, loader, snapshot
 from ossref.bibliography import load_bibliography
 from ossref.config import load_config
@@ -487,3 +489,54 @@ def test_no_cache_flag(wiki: Path, parses: list[str]) -> None:
     parses.clear()
     assert check_json(wiki, "--no-cache")[1] == cold and len(parses) > 10  # not read...
     assert (wiki / SNAPSHOT).read_bytes() == stored  # ...nor written
+
+
+# A page of the random wikis below: a slug, and what its file says. Names,
+# anchors, links, citations and differentials come from tiny vocabularies so
+# that edits keep creating and breaking cross-file references.
+_NAMES = ["Alpha", "Beta", "Gamma", "Delta"]
+_SLUGS = ["alpha", "beta", "gamma", "delta"]
+_HEADINGS = ["Imaging", "Histology", "Course"]
+_KEYS = ["alpha2020", "beta2021", "gone1999"]
+
+
+@st.composite
+def _page_text(draw) -> str:
+    condition = draw(st.sampled_from(_NAMES))
+    aliases = draw(st.lists(st.sampled_from(_NAMES + ["AL", "BE"]), max_size=2, unique=True))
+    differentials = draw(st.lists(st.sampled_from(_SLUGS), max_size=2, unique=True))
+    headings = draw(st.lists(st.sampled_from(_HEADINGS), min_size=1, max_size=2, unique=True))
+    links = draw(st.lists(st.tuples(st.sampled_from(_SLUGS + _NAMES), st.sampled_from(["", "imaging", "course"])),
+                          max_size=2))
+    cites = draw(st.lists(st.sampled_from(_KEYS), max_size=2))
+    front = (f"---\ncondition: {condition}\naliases: [{', '.join(aliases)}]\n"
+             f"differentials: [{', '.join(differentials)}]\n---\n")
+    body = "".join(f"\n## {heading}\n\nText.\n" for heading in headings)
+    body += "".join(f"\nSee [[{target}{'#' + anchor if anchor else ''}]].\n" for target, anchor in links)
+    body += "".join(f"\nA claim [@{key}].\n" for key in cites)
+    return front + body
+
+
+@settings(max_examples=60, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck))
+@given(st.lists(st.tuples(st.sampled_from(_SLUGS), st.one_of(st.none(), _page_text())), min_size=1, max_size=6))
+def test_random_edits_check_as_fresh_runs(edits: list[tuple[str, str | None]]) -> None:
+    """Each edit writes or deletes one page; after each, the check from the
+    snapshot finds exactly what a check without any cache finds."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        (root / "mkdocs.yml").write_text(MKDOCS_YML)
+        (root / "content").mkdir()
+        (root / "citations").mkdir()
+        (root / "citations" / "refs.bib").write_text(
+            GOOD_BIB + GOOD_BIB.replace("alpha2020", "beta2021").replace("alpha.2020", "beta.2021"))
+        check_json(root)
+        for slug, text in edits:
+            page = root / "content" / f"{slug}.md"
+            if text is None:
+                page.unlink(missing_ok=True)
+            else:
+                page.write_text(text)
+            warm = check_json(root)
+            assert warm == check_json(root, "--no-cache")
