@@ -255,6 +255,7 @@ def stage(root: Path, staged: Path) -> str:
 
 def _stage_main(root: Path, staged: Path) -> int:
     """``run.py --stage ROOT STAGED``: the staged Markdown and a mkdocs.yml for it."""
+    import yaml  # noqa: F401  (mkdocs' dependency: present)
 
     docs = staged / "docs"
     what = "plain content (no ossref.render)"
