@@ -35,9 +35,9 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from .diagnostics import Diagnostic, Severity
 from . import cache
 from .config import Config
+from .diagnostics import Diagnostic, Severity
 
 SNAPSHOT_NAME = "check-facts.bin"
 #: Bump when the payload changes shape.
@@ -54,8 +54,9 @@ BibRecord = tuple[tuple, dict, tuple]
 
 
 class Snapshot:
-    """The records of the last check, and the ones of this one as they are
-    made. A disabled snapshot (``path`` None) has no records and saves nothing."""
+    """The records the last check left (:meth:`load`), and :meth:`save` for
+    this one's. A disabled snapshot (``path`` None) has no records and saves
+    nothing."""
 
     def __init__(self, path: Path | None, secret: bytes = b"", context: bytes = b"") -> None:
         self.path = path
@@ -69,7 +70,8 @@ class Snapshot:
         return self.path is not None
 
     def key(self, rel: str, data: bytes) -> bytes:
-        """The hash a page's record is stored under: of its path and bytes."""
+        """The hash of a file's path and bytes: what a page's record is stored
+        under, and what the BibTeX signature lists for each file."""
         h = hashlib.blake2b(digest_size=20)
         h.update(rel.encode("utf-8", "surrogateescape") + b"\0")
         h.update(len(data).to_bytes(8, "little"))
