@@ -33,7 +33,7 @@ import threading
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator, TypeVar
 
 from .bibliography import load_bib_file, merge_bibliography
 from .cache import Store, dumps, loads, open_store, prepare_folder
@@ -44,6 +44,8 @@ from .frontmatter import parse_frontmatter
 from .model import Page, PageFacts, Project, ProjectFacts, Reference
 from .scan import scan_body
 from .schema import read_entry
+
+T = TypeVar("T")
 
 #: File and folder names of slugs: lower-case ASCII kebab-case.
 SLUG_PART = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
@@ -360,12 +362,7 @@ def load_project(config: Config, *, cache: bool = True) -> tuple[Project, list[D
         problems: list[Diagnostic] = []
         md_files, found = walk(config.docs_path, config.root, ".md")
         problems += found
-        bib_files: list[Path] = []
-        bib_walk: list[Diagnostic] = []
-        if config.citations_path.is_dir() or config.citations_path.is_symlink():
-            bib_files, bib_walk = walk(config.citations_path, config.root, ".bib")
-        rel_of = _Relative(config.root)
-        pairs = [(p, rel_of(p) or relpath(p, config.root)) for p in bib_files]
+        pairs, bib_walk = _bib_files(config)
         loader = _Loader(config, store)
         page_results = loader.pages(md_files)
         bib_results = loader.bibs(pairs)
@@ -445,6 +442,40 @@ def _read_pages(paths: list[Path], config: Config) -> Iterator[tuple[str, str, b
         yield rel, slug, data, problems
 
 
+def _bib_files(config: Config) -> tuple[list[tuple[Path, str]], list[Diagnostic]]:
+    """(path, rel) of every BibTeX file in the citations folder, in order,
+    and the diagnostics of walking it."""
+    found: list[Path] = []
+    problems: list[Diagnostic] = []
+    if config.citations_path.is_dir() or config.citations_path.is_symlink():
+        found, problems = walk(config.citations_path, config.root, ".bib")
+    rel_of = _Relative(config.root)
+    return [(p, rel_of(p) or relpath(p, config.root)) for p in found], problems
+
+
+def _read_within(path: Path, max_bytes: int) -> bytes | None:
+    """The file's bytes; None when it is larger than ``max_bytes`` or
+    unreadable (the BibTeX loader then reports why, reading it itself)."""
+    try:
+        return path.read_bytes() if path.stat().st_size <= max_bytes else None
+    except OSError:
+        return None
+
+
+def _chunks(items: list[T], size_of: Callable[[T], int]) -> list[list[T]]:
+    """``items`` in order, cut into tasks for a worker of about
+    :data:`_CHUNK_BYTES` each."""
+    chunks: list[list[T]] = []
+    size = 0
+    for item in items:
+        if not chunks or size >= _CHUNK_BYTES:
+            chunks.append([])
+            size = 0
+        chunks[-1].append(item)
+        size += size_of(item)
+    return chunks
+
+
 def _parse_facts(misses: list[tuple[bytes, str, str, bytes]], config: Config) -> Iterator[tuple[str, Any]]:
     """(rel, PageRecord) of each page in ``misses``: parsed here, or in worker
     processes when there are many bytes to parse (see :func:`_jobs`)."""
@@ -478,14 +509,7 @@ def _work_facts(items: list[tuple[bytes, str, str]], config: Config) -> bytes:
 
 def _parse_facts_parallel(misses: list[tuple[bytes, str, str, bytes]], config: Config,
                           jobs: int) -> Iterator[tuple[str, Any]]:
-    chunks: list[list[tuple[bytes, str, str, bytes]]] = []
-    size = 0
-    for miss in misses:
-        if not chunks or size >= _CHUNK_BYTES:
-            chunks.append([])
-            size = 0
-        chunks[-1].append(miss)
-        size += len(miss[0])
+    chunks = _chunks(misses, lambda miss: len(miss[0]))
     with _executor(jobs) as pool:
         futures = [(chunk, pool.submit(_work_facts, [m[:3] for m in chunk], config)) for chunk in chunks]
         del chunks
@@ -504,19 +528,11 @@ def _bib_facts(config: Config, snapshot: Any) -> tuple:
     merged."""
     from .snapshot import freeze_diagnostics
 
-    bib_files: list[Path] = []
-    problems: list[Diagnostic] = []
-    if config.citations_path.is_dir() or config.citations_path.is_symlink():
-        bib_files, problems = walk(config.citations_path, config.root, ".bib")
-    rel_of = _Relative(config.root)
-    pairs = [(p, rel_of(p) or relpath(p, config.root)) for p in bib_files]
+    pairs, problems = _bib_files(config)
     contents: dict[Path, bytes | None] = {}
     if snapshot.enabled:
         for path, _ in pairs:
-            try:
-                contents[path] = path.read_bytes() if path.stat().st_size <= config.max_file_bytes else None
-            except OSError:
-                contents[path] = None
+            contents[path] = _read_within(path, config.max_file_bytes)
     # The bytes hashed here are the bytes parsed below, so the signature
     # stored with the result is the signature of what it was made from.
     signature = tuple((rel, snapshot.key(rel, contents[path]) if contents.get(path) is not None else b"")
@@ -579,10 +595,7 @@ class _Loader:
             if contents is not None and path in contents:
                 data = contents[path]
             else:
-                try:
-                    data = path.read_bytes() if path.stat().st_size <= config.max_file_bytes else None
-                except OSError:
-                    data = None
+                data = _read_within(path, config.max_file_bytes)
             if data is None:  # a file load_bib_file reports on by itself (too large, unreadable)
                 out.append(_ready(load_bib_file(path, rel, config.max_file_bytes)))
                 continue
@@ -663,14 +676,7 @@ class _Loader:
             bib_futures = [(slot, key, pool.submit(_work_bib, str(path), rel, data, config.max_file_bytes,
                                                    scratch_name))
                            for slot, path, rel, data, key in self.bib_misses]
-            chunks: list[list[tuple[int, bytes, str, str, bytes]]] = []
-            size = 0
-            for miss in self.page_misses:
-                if not chunks or size >= _CHUNK_BYTES:
-                    chunks.append([])
-                    size = 0
-                chunks[-1].append(miss)
-                size += len(miss[1])
+            chunks = _chunks(self.page_misses, lambda miss: len(miss[1]))
             page_futures = [(chunk, pool.submit(_work_pages, [(m[1], m[2], m[3]) for m in chunk], config))
                             for chunk in chunks]
             del chunks
