@@ -24,7 +24,7 @@ from collections.abc import Iterable
 from markdown.extensions.toc import slugify
 
 from .diagnostics import Diagnostic, diag
-from .index import GENERATED_ANCHORS, NameIndex, normalize
+from .index import NameIndex, anchor_set, normalize
 from .model import Page, PageFacts, Position, Project
 from .scan import MAX_INLINE_WORK, SAFE_SCHEMES, complexity, url_scheme
 
@@ -72,7 +72,7 @@ def summary(path: str, code: str, line: int, column: int, last_line: int, count:
 
 def page_rules(page: Page) -> list[Diagnostic]:
     """The rules that need nothing but the page itself (``too-complex``,
-    ``raw-html``, ``unsafe-url``), capped per rule. The loader runs them as
+    ``raw-html``, ``unsafe-url``, ``citation-in-heading``), capped per rule. The loader runs them as
     part of parsing a file, so that they are cached with its other results."""
     return cap_per_code([*_too_complex(page), *_body_rules(page), *_citations_in_headings(page)])
 
@@ -245,19 +245,11 @@ def _links(page: PageFacts, index: NameIndex[PageFacts], by_path: dict[str, Page
             continue
         ids = known.get(target.path)
         if ids is None:
-            ids = known[target.path] = _anchors(target)
+            ids = known[target.path] = anchor_set(target.anchors, target.entry)
         if anchor not in ids and slugify(anchor, "-") not in ids:
             close = difflib.get_close_matches(anchor, sorted(ids), n=1)
             hint = f"did you mean `#{close[0]}`?" if close else "anchors come from the page's headings"
             yield _broken(page, line, column, f"`{target.slug}` has no heading with anchor `#{anchor}`", hint)
-
-
-def _anchors(page: PageFacts) -> set[str]:
-    """Every anchor a link may point at on ``page`` (as :func:`ossref.index.anchors`)."""
-    found = set(page.anchors)
-    if page.entry:
-        found |= set(GENERATED_ANCHORS)
-    return found
 
 
 def _broken(page: PageFacts, line: int, column: int, message: str, hint: str) -> Diagnostic:

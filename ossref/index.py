@@ -76,7 +76,13 @@ class NameIndex(Generic[T]):
 
 def anchors(page: Page) -> set[str]:
     """Every anchor a link may point at on ``page``."""
-    found = {h.anchor for h in page.scan.headings}
-    if page.entry is not None:
+    return anchor_set((h.anchor for h in page.scan.headings), page.entry is not None)
+
+
+def anchor_set(headings: Iterable[str], entry: bool) -> set[str]:
+    """The anchors a link may point at on a page whose headings have the
+    anchors ``headings``: those, and on an entry the generated sections'."""
+    found = set(headings)
+    if entry:
         found |= set(GENERATED_ANCHORS)
     return found
