@@ -284,6 +284,78 @@ def _render_errors(problems: list[Problem], config: Config) -> list[Diagnostic]:
     return found
 
 
+def _audit(config: Config, staging: Path, site: Path, built: Built,
+           observed: list[tuple[str, str, list[str]]]) -> list[Diagnostic]:
+    """Step 5b: the output audit (:mod:`ossref.audit`) of the new site, and
+    every link Markdown rendered that the check's scanner did not predict, as
+    diagnostics at the source file, on the line where the offending value is
+    written when it can be found there."""
+    from urllib.parse import urlsplit
+
+    from .audit import Theme, audit_site, unchecked_links
+
+    found = []
+    theme = _theme(built.theme_dirs)
+    base = urlsplit(config.site_url).path or "/"
+    sources = {dest: src for src, dest, _ in observed}
+    for v in audit_site(site, theme, base_path=base):
+        found.append(_located(config, sources, v.file, v.code, v.message, v.value))
+    for src, dest, rendered in observed:
+        try:
+            staged = (staging / src).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        for url in unchecked_links(src, dest, staged, rendered, config.use_directory_urls):
+            found.append(_located(config, sources, dest, "unchecked-link",
+                                  f"the page renders a link to {url[:80]} that the check did not see; "
+                                  "the check and the renderer read this Markdown differently", url))
+    return found
+
+
+_THEMES: dict[tuple[str, ...], object] = {}
+
+
+def _theme(dirs: tuple[str, ...]):
+    """The theme's audit policy, read once per process (``ossref serve``)."""
+    from .audit import Theme
+
+    if dirs not in _THEMES:
+        _THEMES[dirs] = Theme.from_dirs(dirs)
+    return _THEMES[dirs]
+
+
+def _located(config: Config, sources: dict[str, str], site_file: str, code: str, message: str,
+             value: str) -> Diagnostic:
+    """A diagnostic for a problem in the built file ``site_file``: at the
+    source page it was built from, on the line holding ``value`` when found;
+    a generated page's problem is reported on mkdocs.yml, naming the page."""
+    src = sources.get(site_file)
+    candidates = [src] if src else []
+    if site_file.endswith(".html"):
+        stem = site_file[: -len(".html")]
+        folder = stem[: -len("/index")] if stem.endswith("/index") else stem
+        candidates += [stem + ".md", folder + ".md", "index.md" if folder == "index" else folder + "/index.md"]
+    for candidate in candidates:
+        path = config.docs_path / candidate
+        if not path.is_file():
+            continue
+        line, column = 1, 1
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            text = ""
+        at = text.find(value) if value else -1
+        if at != -1:
+            line = text.count("\n", 0, at) + 1
+            column = at - (text.rfind("\n", 0, at) + 1) + 1
+        return diag(Path(config.docs_dir, candidate).as_posix(), line, column, code,
+                    f"{message} (in the built {site_file})",
+                    "report this: ossref must refuse it in the check" if code == "unchecked-link"
+                    else "remove it from the source; the site must not publish it")
+    return diag("mkdocs.yml", 1, 1, code, f"the built {site_file}: {message}",
+                "a generated page or the theme produced it; check the theme overrides and front matter")
+
+
 def _build_site(config: Config, result: CheckResult, site: Path, strict: bool, out: TextIO,
                 preview: Preview | None = None) -> tuple[int, Built | None]:
     """Steps 3 to 6; returns the number of pages built and what MkDocs
@@ -294,6 +366,7 @@ def _build_site(config: Config, result: CheckResult, site: Path, strict: bool, o
     from .render import render_site
     from .resolve import resolve
     from .sanitize import sanitize_html
+    from .audit import body_links
 
     staging = tmp = None
     try:
@@ -315,10 +388,12 @@ def _build_site(config: Config, result: CheckResult, site: Path, strict: bool, o
         options: dict = {"search": config.search} if config.search != "material" else {}
         if preview is not None:
             options["increment"] = preview.increment(config, staging, site)
+        observed: list[tuple[str, str, list[str]]] = []
         try:
             built = mkdocs_adapter.build_html(
                 config.root, staging, tmp, lambda html: sanitize_html(html, keep_comments=True),
                 post_page=lambda page: deferred.expand(page, sanitize_html), sources=config.docs_path,
+                observe=lambda src, dest, html: observed.append((src, dest, body_links(html))),
                 **options)
         except mkdocs_adapter.BuildFailed as exc:
             raise _Failed(apply_rules(_render_errors(exc.problems, config), config),
@@ -330,6 +405,11 @@ def _build_site(config: Config, result: CheckResult, site: Path, strict: bool, o
                 index_site(tmp)
             except SearchFailed as exc:
                 raise _Failed([], f"search index failed: {exc}", exc.output) from None
+        found = apply_rules(_audit(config, staging, tmp, built, observed), config)
+        if any(d.severity is Severity.ERROR for d in found) or (strict and found):
+            raise _Failed(found, "the built site failed its output audit")
+        for d in found:
+            out.write(text_line(d) + "\n")
         with _signals_held():
             if preview is not None:
                 preview.forget()

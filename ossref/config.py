@@ -27,6 +27,7 @@ from typing import Any
 import yaml
 
 from .diagnostics import RULES, Severity
+from .pagemeta import BUILTIN_STATUSES
 
 CONFIG_FILE = "mkdocs.yml"
 
@@ -72,6 +73,9 @@ class Config:
     #: a reader's first search small on large wikis: titles and aliases first,
     #: full text on request; needs the Material theme). Option ``search``.
     search: str = "material"
+    #: Values a page's ``status`` may take: Material's own and the keys of
+    #: ``extra.status`` in mkdocs.yml (Material's way to define more).
+    statuses: tuple[str, ...] = BUILTIN_STATUSES
 
     @property
     def docs_path(self) -> Path:
@@ -188,8 +192,12 @@ def load_config(root: Path) -> Config:
         value = raw.get(key, default)
         return value if isinstance(value, str) else default
 
+    status = extra.get("status") if isinstance(extra, dict) else None
+    statuses = BUILTIN_STATUSES + tuple(sorted(k for k in status if isinstance(k, str) and k not in BUILTIN_STATUSES)) \
+        if isinstance(status, dict) else BUILTIN_STATUSES
     config = Config(
         root=root.resolve(),
+        statuses=statuses,
         docs_dir=text("docs_dir", "docs"),
         site_name=text("site_name", "ossref"),
         site_url=text("site_url", ""),

@@ -67,6 +67,8 @@ RULES: dict[str, Rule] = _rules(
     ("render-error", E, "a page that could not be rendered"),
     ("too-complex", E, "Markdown nested or repetitive enough to make rendering slow or fail"),
     ("citation-in-heading", E, "a citation inside a heading, whose anchor it would change"),
+    ("unsafe-output", E, "the built site holds markup, a script or a URL outside the output policy"),
+    ("unchecked-link", E, "the renderer made a link that the check did not see"),
 )
 
 

@@ -43,6 +43,7 @@ from .diagnostics import Diagnostic, diag
 from .frontmatter import parse_frontmatter
 from .model import Page, PageFacts, Project, ProjectFacts, Reference
 from .scan import scan_body
+from .pagemeta import check_page_meta
 from .schema import read_entry
 
 T = TypeVar("T")
@@ -191,6 +192,7 @@ def parse_page(data: bytes | None, rel: str, slug: str, config: Config,
     if fm.ok:
         page.entry, found = read_entry(fm.data, fm.positions, rel)
         problems += found
+        problems += check_page_meta(fm.data, fm.positions, rel, config.statuses)
     page.scan = scan_body(page.body, page.body_line)
     problems += page_rules(page)
     return page, problems

@@ -125,6 +125,9 @@ class Built:
     search: Mapping[str, tuple[dict, ...]] = field(default_factory=dict)
     rendered: int = 0
     incremental: bool = False
+    #: The theme's folders, in MkDocs' order: what the output audit accepts
+    #: as the theme's own files and scripts.
+    theme_dirs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -253,8 +256,10 @@ class _Hooks:
 
     def __init__(self, sanitize: Callable[[str], str], mark: Callable[[str], str] | None = None,
                  post_page: Callable[[str], str] | None = None, sources: Path | None = None,
-                 search_plugin: object | None = None, increment: Increment | None = None) -> None:
+                 search_plugin: object | None = None, increment: Increment | None = None,
+                 observe: Callable[[str, str, str], None] | None = None) -> None:
         self._sanitize = sanitize
+        self._observe = observe
         self._mark = mark
         self._post_page = post_page
         self._sources = sources
@@ -292,6 +297,9 @@ class _Hooks:
         env.bytecode_cache = _TEMPLATES
 
     def on_page_content(self, html: str, *, page: Page, config: object, files: object) -> str:
+        if self._observe is not None:
+            # What Markdown made of the page, before the sanitizer hides it.
+            self._observe(page.file.src_uri, page.file.dest_uri, html)
         html = self._sanitize(html)
         if self._mark is not None and _indexed(page):
             # After the sanitizer, which drops every data-* attribute an
@@ -502,7 +510,8 @@ def _use_pagefind(config: MkDocsConfig) -> None:
 
 def build_html(project_root: Path, staging: Path, site_dir: Path, sanitize: Callable[[str], str],
                *, search: str = "material", post_page: Callable[[str], str] | None = None,
-               sources: Path | None = None, increment: Increment | None = None) -> Built:
+               sources: Path | None = None, increment: Increment | None = None,
+               observe: Callable[[str, str, str], None] | None = None) -> Built:
     """Build the Markdown in ``staging`` into HTML in ``site_dir`` with the
     theme, extensions and plugins of ``project_root/mkdocs.yml``; returns
     what the next build needs to be incremental.
@@ -513,7 +522,8 @@ def build_html(project_root: Path, staging: Path, site_dir: Path, sanitize: Call
     ``sources`` (the real docs folder) get no edit link. Nothing is printed. With
     ``search="pagefind"`` the site is built for Pagefind (see the module
     notes) but not indexed: run :func:`ossref.search.index_site` on
-    ``site_dir`` afterwards. Raises :class:`ConfigFailed` when MkDocs rejects
+    ``site_dir`` afterwards. ``observe(src_uri, dest_uri, html)`` is called
+    with each rendered page body as Markdown made it, before sanitizing. Raises :class:`ConfigFailed` when MkDocs rejects
     the configuration (or ``search="pagefind"`` meets a theme other than
     Material) and :class:`BuildFailed` when the build logs a warning or an
     error or raises; ``site_dir`` is then incomplete and the caller discards it.
@@ -554,7 +564,7 @@ def build_html(project_root: Path, staging: Path, site_dir: Path, sanitize: Call
         if increment is not None and (increment.previous.signature != signature or not _increments_allowed(config)):
             increment = None
         searcher = next((p for p in config.plugins.values() if _is_material_search(p)), None)
-        hooks = _Hooks(sanitize, mark, post_page, sources, searcher, increment)
+        hooks = _Hooks(sanitize, mark, post_page, sources, searcher, increment, observe)
         config.plugins[_HOOK_NAME] = hooks  # type: ignore[assignment]
         capture.config = config
         if increment is not None:
@@ -578,4 +588,5 @@ def build_html(project_root: Path, staging: Path, site_dir: Path, sanitize: Call
             config.plugins.on_shutdown()
         if capture.problems:
             raise BuildFailed(capture.problems)
-        return Built(signature, hooks.search(), hooks.rendered, increment is not None)
+        return Built(signature, hooks.search(), hooks.rendered, increment is not None,
+                     tuple(str(d) for d in config.theme.dirs))

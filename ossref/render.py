@@ -7,7 +7,8 @@ and ``tags/``, and copies images. MkDocs then builds the staging folder.
 
 Escaping, the one rule: every string that comes from front matter or BibTeX
 goes through :func:`md_text` (or :func:`attr_text` inside a raw HTML
-attribute, or ``yaml.safe_dump`` for front matter). It collapses white space
+attribute; front matter is built by :func:`ossref.pagemeta.staged_meta`, which
+HTML-escapes every string MkDocs' templates will write unescaped). It collapses white space
 and writes each character that Markdown, its common extensions or HTML give
 a meaning to as a numeric character reference (``[`` -> ``&#91;``), and the
 characters that only matter at the start of a line (``#``, ``-``, ``1.``...)
@@ -50,6 +51,7 @@ from .deferred import inline
 from .diagnostics import Diagnostic, diag
 from .index import GENERATED_ANCHORS, normalize
 from .model import CitationGroup, Link, Page, Reference
+from .pagemeta import staged_meta
 from .resolve import ResolvedPage, Site, first_author, relative_href
 from .vancouver import Formatted, format_reference
 
@@ -58,9 +60,6 @@ __all__ = ["IMAGE_EXTENSIONS", "attr_text", "md_text", "render_site", "tag_slugs
 #: File types copied from the docs folder besides Markdown. Never SVG, HTML,
 #: JavaScript or CSS: those can carry script or restyle the site.
 IMAGE_EXTENSIONS = frozenset({".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif"})
-
-#: Front-matter keys of a page that reach MkDocs/Material unchanged.
-PASSTHROUGH_KEYS = ("hide", "search", "status", "icon")
 
 # Anywhere in a line: Python-Markdown's inline syntax, HTML's special
 # characters, and what common extensions use (tables "|", attr_list "{",
@@ -146,18 +145,6 @@ def _front_matter(data: dict[str, Any]) -> str:
     dumped = yaml.dump(data, Dumper=_DUMPER, allow_unicode=True, sort_keys=False,
                        default_flow_style=False, width=1 << 30)
     return f"---\n{dumped}---\n\n"
-
-
-def _one_line(value: Any) -> Any:
-    """A front-matter value with all text on one line, so no line of the dumped
-    YAML can read as the ``---`` that ends front matter."""
-    if isinstance(value, str):
-        return " ".join(value.split())
-    if isinstance(value, list):
-        return [_one_line(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): _one_line(v) for k, v in value.items()}
-    return value
 
 
 def _page_url(slug: str, directory_urls: bool = True) -> str:
@@ -407,11 +394,8 @@ class _Renderer:
     def _entry_head(self, rp: ResolvedPage) -> str:
         page, entry = rp.page, rp.page.entry
         assert entry is not None
-        meta: dict[str, Any] = {"title": " ".join(entry.condition.split())}
-        description = entry.summary or page.meta.get("description")
-        if isinstance(description, str) and description.strip():
-            meta["description"] = " ".join(description.split())
-        meta.update(self._passthrough(page))
+        meta = staged_meta(entry.condition, entry.summary or page.meta.get("description"), page.meta,
+                           self.config.statuses)
         lines = [f"# {md_text(entry.condition)}", ""]
         if entry.aliases:
             lines += ["**Also known as:** " + ", ".join(md_text(a) for a in entry.aliases), ""]
@@ -428,17 +412,9 @@ class _Renderer:
         return _link(md_text(tag), href)
 
     def _topic_meta(self, page: Page) -> dict[str, Any]:
-        meta: dict[str, Any] = {}
-        for key in ("title", "description"):
-            value = page.meta.get(key)
-            if isinstance(value, str) and value.strip():
-                meta[key] = " ".join(value.split())
-        meta.update(self._passthrough(page))
-        return meta
-
-    @staticmethod
-    def _passthrough(page: Page) -> dict[str, Any]:
-        return {key: _one_line(page.meta[key]) for key in PASSTHROUGH_KEYS if key in page.meta}
+        # Always a title (the page's own, its first heading, its file name):
+        # MkDocs' fallback would take the first heading unescaped.
+        return staged_meta(page.title, page.meta.get("description"), page.meta, self.config.statuses)
 
     # ----------------------------------------------------------------- body
 
@@ -645,7 +621,7 @@ class _Renderer:
             link = _a(page.title, self._href(here.removesuffix(".md"), page))
             items.append(f"<li>{link}{': ' + html.escape(summary, quote=False) if summary else ''}</li>")
         lines.append(self._block("<ul>" + "".join(items) + "</ul>"))
-        return _front_matter({"title": " ".join(f"Tag: {tag}".split())}) + "\n".join(lines) + "\n"
+        return _front_matter(staged_meta(f"Tag: {tag}")) + "\n".join(lines) + "\n"
 
 
 def _fragment_span(body: str, link: Link) -> tuple[int, int] | None:
