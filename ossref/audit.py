@@ -175,7 +175,10 @@ class Theme:
                         elements.add(tag.lower())
                         attributes.update(a.lower() for a in _TEMPLATE_ATTRIBUTE.findall(inside))
                     for src in _TEMPLATE_SCRIPT_SRC.findall(text):
-                        if not re.search(r"\{\{[^}]*\bpage\b", src):
+                        # Only URLs with a literal host: a source inside the
+                        # site must be one of the theme's files, byte for byte.
+                        if src.startswith(("https://", "http://")) and "{{" not in src.split("/", 3)[2] \
+                                and not re.search(r"\{\{[^}]*\bpage\b", src):
                             pattern = _pattern(src)
                             sources.setdefault(pattern, re.compile(pattern))
                     for body in _TEMPLATE_SCRIPT.findall(text):

@@ -1,0 +1,317 @@
+"""The published site is verified as built (issue #10).
+
+Two halves: every escape route of page metadata (front matter, the first
+heading, tags, the search index) builds into inert text, and the output audit
+(:mod:`ossref.audit`) refuses, on a site folder, each thing the site must not
+publish, in every spelling a browser accepts.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from selectolax.lexbor import LexborHTMLParser
+
+from conftest import FIXTURES, run
+from ossref.audit import Theme, audit_site, body_links, unchecked_links, url_is_safe
+
+HOSTILE = FIXTURES / "hostile-meta"
+
+
+@pytest.fixture(scope="module")
+def hostile_site(tmp_path_factory) -> Path:
+    site = tmp_path_factory.mktemp("hostile") / "site"
+    code, out, err = run(["build", "--root", str(HOSTILE), "--site-dir", str(site), "--strict"])
+    assert code == 0, out + err
+    return site
+
+
+def parsed(site: Path, rel: str) -> LexborHTMLParser:
+    return LexborHTMLParser((site / rel).read_text(encoding="utf-8"))
+
+
+def no_live_markup(tree: LexborHTMLParser) -> None:
+    """Nothing in the page runs: no script holds code from content, no
+    element carries an event handler, no element came from a string."""
+    for node in tree.root.traverse(include_text=False):
+        assert not any(name.lower().startswith("on") for name in node.attributes), (node.tag, node.attributes)
+        assert node.tag != "img" or node.attributes.get("src") != "x", node.attributes
+        if node.tag == "script":
+            assert "alert(" not in node.text(), node.text()
+
+
+def test_every_page_of_the_hostile_site_is_inert(hostile_site: Path) -> None:
+    pages = sorted(p.relative_to(hostile_site).as_posix() for p in hostile_site.rglob("*.html"))
+    assert {"index.html", "evil/index.html", "topic/index.html"} <= set(pages)
+    for rel in pages:
+        no_live_markup(parsed(hostile_site, rel))
+
+
+def test_condition_is_the_title_as_text(hostile_site: Path) -> None:
+    tree = parsed(hostile_site, "evil/index.html")
+    assert tree.css_first("title").text() == "Evil</title><script>alert('condition')</script> - Fixture"
+    assert tree.css_first("article h1").text().startswith("Evil</title><script>")
+    # The header's title, written by Material's header.html without escaping.
+    assert "Evil</title><script>" in tree.css_first(".md-header__topic .md-ellipsis").text(deep=False) + \
+        tree.css_first(".md-header__title").text()
+
+
+def test_summary_is_the_meta_description_as_text(hostile_site: Path) -> None:
+    tree = parsed(hostile_site, "evil/index.html")
+    meta = tree.css_first('meta[name="description"]')
+    assert meta.attributes["content"] == "x\"><script>alert('summary')</script>"
+
+
+def test_tag_names_the_tag_page_as_text(hostile_site: Path) -> None:
+    pages = [p for p in (hostile_site / "tags").rglob("index.html") if p.parent.name != "tags"]
+    assert len(pages) == 1
+    tree = LexborHTMLParser(pages[0].read_text(encoding="utf-8"))
+    assert tree.css_first("title").text() == "Tag: </title><script>alert('tag')</script> - Fixture"
+
+
+def test_first_heading_names_a_page_without_title_as_text(hostile_site: Path) -> None:
+    tree = parsed(hostile_site, "topic/index.html")
+    title = tree.css_first("title").text()
+    assert title.startswith("Body heading </title><img src=x onerror=alert('heading')>"), title
+    assert "<script>alert('code')</script>" in title
+
+
+def test_index_title_and_description_are_text(hostile_site: Path) -> None:
+    tree = parsed(hostile_site, "index.html")
+    assert tree.css_first("title").text() == "Home</title><script>alert('index')</script> - Fixture"
+    assert tree.css_first('meta[name="description"]').attributes["content"] == \
+        "\"><script>alert('description')</script>"
+
+
+def test_search_index_holds_titles_as_escaped_text(hostile_site: Path) -> None:
+    docs = json.loads((hostile_site / "search" / "search_index.json").read_text())["docs"]
+    titles = [doc["title"] for doc in docs]
+    assert any("alert('condition')" in t for t in titles)
+    for doc in docs:
+        for text in (doc["title"], doc["text"]):
+            # Material's search UI inserts these as HTML.
+            no_live_markup(LexborHTMLParser(f"<body>{text}</body>"))
+
+
+def test_invalid_status_never_reaches_the_theme(tmp_path: Path) -> None:
+    root = tmp_path / "wiki"
+    shutil.copytree(FIXTURES / "invalid-page-meta", root)
+    config = (root / "mkdocs.yml").read_text() + "  ossref:\n    rules:\n      invalid-field: off\n"
+    (root / "mkdocs.yml").write_text(config)
+    code, out, err = run(["build", "--root", str(root), "--site-dir", str(tmp_path / "site")])
+    assert code == 0, out + err
+    html = (tmp_path / "site" / "a" / "index.html").read_text()
+    assert "onerror" not in html and "etc/passwd" not in html
+    # The valid status of the other page is kept.
+    assert "md-status--reviewed" in (tmp_path / "site" / "b" / "index.html").read_text() or \
+        "reviewed" in (tmp_path / "site" / "b" / "index.html").read_text()
+
+
+# --------------------------------------------------------------------------- the audit on a site folder
+
+TEMPLATE = """<!doctype html><html><head><title>{{ page.title }}</title>
+<script>var base = "{{ base_url }}";</script>
+<script src="{{ 'assets/app.js' | url }}"></script>
+</head><body><main>{{ page.content }}</main></body></html>
+"""
+
+
+@pytest.fixture
+def theme(tmp_path: Path) -> Theme:
+    folder = tmp_path / "theme"
+    (folder / "assets").mkdir(parents=True)
+    (folder / "main.html").write_text(TEMPLATE)
+    (folder / "assets" / "app.js").write_text("console.log('theme');\n")
+    return Theme.from_dirs([folder])
+
+
+def site_with(tmp_path: Path, body: str, *, head: str = "", extra: dict[str, str] | None = None) -> Path:
+    site = tmp_path / "site"
+    (site / "assets").mkdir(parents=True, exist_ok=True)
+    shutil.copy(tmp_path / "theme" / "assets" / "app.js", site / "assets" / "app.js")
+    page = (f'<!doctype html><html><head><title>T</title><script>var base = "..";</script>'
+            f'<script src="../assets/app.js"></script>{head}</head><body><main><h2 id="top">T</h2>{body}'
+            f"</main></body></html>")
+    (site / "a").mkdir(exist_ok=True)
+    (site / "a" / "index.html").write_text(page)
+    home = page.replace("../assets", "assets").replace('"..";', '".";').replace(body, "<p>home</p>")
+    (site / "index.html").write_text(home)
+    for rel, text in (extra or {}).items():
+        (site / rel).parent.mkdir(parents=True, exist_ok=True)
+        (site / rel).write_text(text)
+    return site
+
+
+def codes(site: Path, theme: Theme) -> list[tuple[str, str]]:
+    return sorted({(v.file, v.code) for v in audit_site(site, theme)})
+
+
+def test_a_clean_site_passes(tmp_path: Path, theme: Theme) -> None:
+    site = site_with(tmp_path, '<p><a href="../">home</a> <a href="#top">top</a> <a href="https://x.org/">x</a></p>')
+    assert audit_site(site, theme) == []
+
+
+@pytest.mark.parametrize("body", [
+    '<img src="x.png" onerror="alert(1)">',
+    '<p onmouseover="alert(1)">x</p>',
+    '<http:x/onmouseover=alert(1)>x',
+    '<svg><a xlink:href="javascript:alert(1)"><text>x</text></a></svg>',
+    '<a href="javascript:alert(1)">x</a>',
+    '<a href="JaVaScRiPt:alert(1)">x</a>',
+    '<a href="jav&#x09;ascript:alert(1)">x</a>',
+    '<a href="java\nscript:alert(1)">x</a>',
+    '<a href=" &#1;javascript:alert(1)">x</a>',
+    '<a href="vbscript:msgbox(1)">x</a>',
+    '<a href="data:text/html,<script>alert(1)</script>">x</a>',
+    '<img src="data:text/html;base64,PHNjcmlwdD4=">',
+    '<iframe src="https://evil.example/"></iframe>',
+    '<object data="x.swf"></object>',
+    '<embed src="x.swf">',
+    '<base href="https://evil.example/">',
+    '<meta http-equiv="refresh" content="0;url=https://evil.example/">',
+    '<script>alert(1)</script>',
+    '<script src="https://evil.example/x.js"></script>',
+    '<script src="../assets/other.js"></script>',
+    '<form action="javascript:alert(1)"><button formaction="javascript:alert(1)">x</button></form>',
+    '<p style="background:url(javascript:alert(1))">x</p>',
+    '<template><img src=x onerror=alert(1)></template>',
+    '<math><mi>x</mi></math>',
+])
+def test_unsafe_markup_is_refused(tmp_path: Path, theme: Theme, body: str) -> None:
+    site = site_with(tmp_path, body, extra={"assets/other.js": "alert(1)"})
+    assert ("a/index.html", "unsafe-output") in codes(site, theme), body
+
+
+def test_an_image_may_have_a_data_url(tmp_path: Path, theme: Theme) -> None:
+    site = site_with(tmp_path, '<img src="data:image/png;base64,iVBORw0KGgo=" alt="x">')
+    assert audit_site(site, theme) == []
+
+
+def test_a_theme_script_changed_on_disk_is_refused(tmp_path: Path, theme: Theme) -> None:
+    site = site_with(tmp_path, "<p>x</p>")
+    (site / "assets" / "app.js").write_text("alert(1)")
+    found = audit_site(site, theme)
+    assert {v.code for v in found} == {"unsafe-output"}
+    assert any("app.js" in v.message for v in found)
+
+
+def test_an_inline_script_must_be_a_template_s_own(tmp_path: Path, theme: Theme) -> None:
+    # The template interpolates base_url: URL-safe characters only there.
+    site = site_with(tmp_path, '<script>var base = "";alert(1);"";</script>')
+    assert ("a/index.html", "unsafe-output") in codes(site, theme)
+    assert theme.allows_inline('var base = "../..";')
+    assert not theme.allows_inline('var base = "x"+alert(1)+"";')
+
+
+def test_json_blocks_must_parse(tmp_path: Path, theme: Theme) -> None:
+    good = site_with(tmp_path, '<script type="application/json">{"a": 1}</script>')
+    assert audit_site(good, theme) == []
+    bad = site_with(tmp_path, '<script type="application/json">{"a": alert(1)}</script>')
+    assert ("a/index.html", "unsafe-output") in codes(bad, theme)
+
+
+@pytest.mark.parametrize("string", [
+    "<img src=x onerror=alert(1)>",
+    "<script>alert(1)</script>",
+    '<a href="javascript:alert(1)">x</a>',
+])
+def test_search_index_strings_obey_the_same_rules(tmp_path: Path, theme: Theme, string: str) -> None:
+    index = json.dumps({"docs": [{"location": "a/", "title": string, "text": "x"}]})
+    site = site_with(tmp_path, "<p>x</p>", extra={"search/search_index.json": index})
+    assert codes(site, theme) == [("search/search_index.json", "unsafe-output")]
+
+
+def test_search_index_with_safe_markup_passes(tmp_path: Path, theme: Theme) -> None:
+    index = json.dumps({"docs": [{"location": "a/", "title": "A &amp; B", "text": "<p>x <code>y</code></p>"}]})
+    site = site_with(tmp_path, "<p>x</p>", extra={"search/search_index.json": index})
+    assert audit_site(site, theme) == []
+
+
+@pytest.mark.parametrize("href", ["../missing/", "missing.png", "../b/#top", "#nowhere", "../../../etc/passwd",
+                                  "/elsewhere/", "../#nowhere"])
+def test_internal_links_must_resolve(tmp_path: Path, theme: Theme, href: str) -> None:
+    site = site_with(tmp_path, f'<p><a href="{href}">x</a></p>')
+    assert codes(site, theme) == [("a/index.html", "broken-link")], href
+
+
+def test_root_relative_links_resolve_under_the_base_path(tmp_path: Path, theme: Theme) -> None:
+    site = site_with(tmp_path, '<p><a href="/wiki/a/#top">x</a> <img src="/wiki/assets/app.js"></p>')
+    assert audit_site(site, theme, base_path="/wiki/") == []
+    assert {v.code for v in audit_site(site, theme, base_path="/")} == {"broken-link"}
+
+
+def test_files_the_site_never_publishes_are_refused(tmp_path: Path, theme: Theme) -> None:
+    site = site_with(tmp_path, "<p>x</p>", extra={"img/x.svg": "<svg onload='alert(1)'/>", "x.js": "alert(1)"})
+    assert codes(site, theme) == [("img/x.svg", "unsafe-output"), ("x.js", "unsafe-output")]
+
+
+@pytest.mark.parametrize(("url", "image", "safe"), [
+    ("https://x.org", False, True), ("mailto:a@b.c", False, True), ("../a/", False, True), ("#x", False, True),
+    ("javascript:x", False, False), ("\x01javascript:x", False, False), ("java\tscript:x", False, False),
+    ("data:image/png;base64,AA", True, True), ("data:image/png;base64,AA", False, False),
+    ("data:image/svg+xml,<svg/>", True, False), ("file:///etc/passwd", False, False),
+])
+def test_url_is_safe_reads_urls_as_browsers_do(url: str, image: bool, safe: bool) -> None:
+    assert url_is_safe(url, image=image) is safe
+
+
+# --------------------------------------------------------------------------- the check against the renderer
+
+
+def test_body_links_leave_out_what_markdown_extensions_make() -> None:
+    html = ('<h2 id="a">A<a class="headerlink" href="#a">¶</a></h2><p>x<sup id="fnref:1">'
+            '<a class="footnote-ref" href="#fn:1">1</a></sup> <a href="../b/">b</a> <img src="../i.png">'
+            ' <a href="https://x.org/">x</a></p>')
+    assert body_links(html) == ["../b/", "../i.png"]
+
+
+def test_unchecked_links_are_the_rendered_ones_the_scan_did_not_predict() -> None:
+    staged = "---\ntitle: A\n---\n\nSee [b](b.md#top) and ![i](img/i.png).\n"
+    assert unchecked_links("a.md", "a/index.html", staged, ["../b/#top", "../img/i.png"]) == []
+    assert unchecked_links("a.md", "a/index.html", staged, ["../c/"]) == ["../c/"]
+
+
+def test_a_link_the_check_misses_fails_the_build(project, tmp_path: Path, monkeypatch) -> None:
+    """If the scanner and Python-Markdown ever read a link differently, the
+    build says so at the source line (simulated: a scanner that sees no link)."""
+    import ossref.scan
+    from ossref.model import BodyScan
+
+    root = project("clean")
+    site = tmp_path / "site"
+    assert run(["build", "--root", str(root), "--site-dir", str(site)])[0] == 0
+    before = sorted(p.relative_to(site).as_posix() for p in site.rglob("*"))
+    real = ossref.scan.scan_body
+
+    def blind(body: str, line: int) -> BodyScan:
+        scan = real(body, line)
+        scan.links = []
+        return scan
+
+    # The audit reads the scanner at call time; the check bound its own at import.
+    monkeypatch.setattr(ossref.scan, "scan_body", blind)
+    code, out, err = run(["build", "--root", str(root), "--site-dir", str(site)])
+    assert code == 1, out + err
+    assert "error[unchecked-link]" in out and "content/myositis-ossificans.md:" in out
+    assert "left as it was" in err
+    assert sorted(p.relative_to(site).as_posix() for p in site.rglob("*")) == before
+
+
+def test_an_unsafe_theme_override_fails_the_build_and_keeps_the_site(project, tmp_path: Path) -> None:
+    root = project("clean")
+    (root / "overrides").mkdir()
+    (root / "overrides" / "main.html").write_text(
+        '{% extends "base.html" %}{% block content %}<img src="x.png" onerror="alert(1)">'
+        "{{ super() }}{% endblock %}")
+    site = tmp_path / "site"
+    assert run(["build", "--root", str(root), "--site-dir", str(site)])[0] == 0
+    kept = (site / "index.html").read_bytes()
+    with open(root / "mkdocs.yml", "a", encoding="utf-8") as fh:
+        fh.write("theme:\n  name: mkdocs\n  custom_dir: overrides\n")
+    code, out, err = run(["build", "--root", str(root), "--site-dir", str(site)])
+    assert code == 1, out + err
+    assert "error[unsafe-output]" in out and "onerror" in out
+    assert (site / "index.html").read_bytes() == kept
