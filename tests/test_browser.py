@@ -185,3 +185,41 @@ def test_pagefind_search_finds_an_entry_by_alias_from_the_site_alone(page, tmp_p
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_no_script_from_content_runs_anywhere_on_a_hostile_site(page, tmp_path) -> None:
+    """Every page of a site whose titles, summary, tags, aliases and first
+    heading carry scripts is opened, and its search is typed into: no dialog
+    opens, no script from content runs, no element carries a handler."""
+    site = tmp_path / "site"
+    code, out, err = run(["build", "--root", str(REPO / "tests" / "fixtures" / "hostile-meta"),
+                          "--site-dir", str(site), "--strict"])
+    assert code == 0, out + err
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(site)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}/"
+    try:
+        pages = sorted(p.relative_to(site).parent.as_posix() for p in site.rglob("index.html"))
+        assert len(pages) >= 5
+        for rel in pages:
+            page.goto(base + ("" if rel == "." else rel + "/"))
+            page.wait_for_load_state("networkidle")
+            handlers = page.evaluate("""() => [...document.querySelectorAll('*')].flatMap(
+                el => [...el.attributes].filter(a => a.name.startsWith('on')).map(a => el.tagName + ' ' + a.name))""")
+            assert handlers == [], (rel, handlers)
+        page.goto(base + "evil/")
+        page.wait_for_load_state("networkidle")
+        for query in ("alert", "Evil", "script", "title", "heading"):
+            page.keyboard.press("/")
+            page.keyboard.type(query, delay=20)
+            page.locator(".md-search-result__meta").wait_for(timeout=15_000)
+            page.wait_for_timeout(300)
+            page.keyboard.press("Escape")
+        # The hostile title is shown as the text it is.
+        assert page.title().startswith("Evil</title><script>alert('condition')</script>")
+        assert dialogs == []
+    finally:
+        server.shutdown()
+        server.server_close()
