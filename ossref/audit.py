@@ -33,6 +33,7 @@ it was.
 
 from __future__ import annotations
 
+import functools
 import gzip
 import hashlib
 import json
@@ -146,6 +147,8 @@ class Theme:
     (see :func:`_pattern`)."""
 
     dirs: tuple[Path, ...] = ()
+    #: Elements (tag and attributes) already judged, with their violations.
+    judged: dict[tuple, tuple[Violation, ...]] = field(default_factory=dict, compare=False, repr=False)
     elements: frozenset[str] = frozenset()
     attributes: frozenset[str] = frozenset()
     script_sources: tuple[re.Pattern[str], ...] = ()
@@ -186,7 +189,7 @@ class Theme:
                             continue
                         pattern = _pattern(body)
                         inline.setdefault(pattern, re.compile(pattern))
-        return cls(tuple(Path(d) for d in dirs), frozenset(elements), frozenset(attributes),
+        return cls(tuple(Path(d) for d in dirs), {}, frozenset(elements), frozenset(attributes),
                    tuple(sources.values()), tuple(inline.values()))
 
     def is_static(self, site: Path, rel: str) -> bool:
@@ -300,12 +303,20 @@ def _audit_html(site: Path, rel: str, page: _Page, theme: Theme, verified: dict[
         return [Violation(rel, "unsafe-output", f"{rel} cannot be read as UTF-8: {exc}")]
     out: list[Violation] = []
     here = posixpath.dirname(rel)
+    judged = theme.judged
     for node in LexborHTMLParser(text).root.traverse(include_text=False):
         tag = node.tag
         if tag.startswith("-"):  # comments, the doctype
             continue
         attrs = node.attributes
-        out += _element(rel, tag, attrs, theme)
+        # The theme repeats the same elements on every page: each distinct
+        # element is judged once per build.
+        key = (tag, *attrs.items())
+        found = judged.get(key)
+        if found is None:
+            found = judged[key] = tuple(_element("", tag, attrs, theme))
+        if found:
+            out += [Violation(rel, v.code, v.message, v.value) for v in found]
         if tag == "script":
             out += _script(site, rel, here, attrs, node.text(deep=True), theme, verified, base_path)
         ident = attrs.get("id")
@@ -428,6 +439,7 @@ def _strings(data: object) -> Iterator[str]:
 # --------------------------------------------------------------------------- links
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _internal_path(url: str, here: str, base_path: str = "/") -> str | None:
     """The file under the site that a URL on a page in folder ``here`` names,
     without fragment; None for an external URL (a scheme or ``//``). ``""`` is
@@ -458,37 +470,51 @@ def _internal_path(url: str, here: str, base_path: str = "/") -> str | None:
 def _broken_links(site: Path, pages: dict[str, _Page], base_path: str) -> list[Violation]:
     out = []
     exists: dict[str, bool] = {}
+    # The same URL from the same folder names the same file: the theme's
+    # links repeat on every page of a folder.
+    resolved: dict[tuple[str, str], tuple[str | None, str]] = {}
     for rel, page in pages.items():
         here = posixpath.dirname(rel)
         for url, tag in page.links:
-            if tag == "link" and not url.strip():
+            key = (here, url)
+            known = resolved.get(key)
+            if known is None:
+                known = resolved[key] = _resolve(site, pages, exists, url, here, base_path)
+            target, problem = known
+            if problem:
+                out.append(Violation(rel, "broken-link", problem, url))
                 continue
-            target = _internal_path(url, here, base_path)
             if target is None:
                 continue
-            fragment = unquote(url.split("#", 1)[1]) if "#" in url else ""
             if target == "":
                 target = rel
-            elif target.startswith("../") or target == "..":
-                out.append(Violation(rel, "broken-link", f"link leaves the site: {url[:80]}", url))
-                continue
-            if target not in pages:
-                if target not in exists:
-                    path = site / target
-                    if path.is_dir():
-                        target = posixpath.join(target, "index.html")
-                        ok = target in pages
-                    else:
-                        ok = path.is_file()
-                    exists[target] = ok
-                if not exists.get(target, target in pages):
-                    out.append(Violation(rel, "broken-link", f"link to a file the site does not publish: {url[:80]}",
-                                         url))
-                    continue
+            fragment = unquote(url.split("#", 1)[1]) if "#" in url else ""
             if fragment and target in pages and fragment not in pages[target].ids:
                 out.append(Violation(rel, "broken-link", f"link to #{fragment[:60]}, which {target} has no id for",
                                      url))
     return out
+
+
+def _resolve(site: Path, pages: dict[str, _Page], exists: dict[str, bool], url: str, here: str,
+             base_path: str) -> tuple[str | None, str]:
+    """(the published file ``url`` names from folder ``here``: None when
+    external or not to be checked, "" for the page itself; a problem, or "")."""
+    if not url.strip():
+        return None, ""
+    target = _internal_path(url, here, base_path)
+    if target is None or target == "":
+        return target, ""
+    if target.startswith("../") or target == "..":
+        return None, f"link leaves the site: {url[:80]}"
+    if target in pages:
+        return target, ""
+    if posixpath.join(target, "index.html") in pages:
+        return posixpath.join(target, "index.html"), ""
+    if target not in exists:
+        exists[target] = (site / target).is_file()
+    if not exists[target]:
+        return None, f"link to a file the site does not publish: {url[:80]}"
+    return target, ""
 
 
 # --------------------------------------------------------------------------- check against renderer
