@@ -49,7 +49,8 @@ from selectolax.lexbor import LexborHTMLParser
 
 from .sanitize import ALLOWED_TAGS, URL_SCHEMES
 
-__all__ = ["ATTRIBUTES", "ELEMENTS", "Theme", "Violation", "audit_site", "url_is_safe"]
+__all__ = ["ATTRIBUTES", "ELEMENTS", "Memo", "Theme", "Violation", "audit_site", "body_links", "unchecked_links",
+           "url_is_safe"]
 
 # --------------------------------------------------------------------------- the policy
 
@@ -258,17 +259,60 @@ class _Page:
     links: list[tuple[str, str]] = field(default_factory=list)
 
 
-def audit_site(site: Path, theme: Theme, *, base_path: str = "/") -> list[Violation]:
+class Memo:
+    """What an audit learned of each file that passed it, for the next audit
+    of a site whose unchanged files are hard links to this one's
+    (``ossref serve``): a file that is the same inode, size and modification
+    time is not read again. Only files that passed are kept."""
+
+    def __init__(self) -> None:
+        self._files: dict[str, tuple[tuple[int, int, int, int], _Page | None]] = {}
+
+    @staticmethod
+    def _identity(path: Path) -> tuple[int, int, int, int] | None:
+        try:
+            st = path.stat()
+        except OSError:
+            return None
+        return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns
+
+    def get(self, site: Path, rel: str) -> tuple[bool, _Page | None]:
+        known = self._files.get(rel)
+        if known is not None and known[0] == self._identity(site / rel):
+            return True, known[1]
+        return False, None
+
+    def replace(self, site: Path, passed: dict[str, _Page | None]) -> None:
+        self._files = {}
+        for rel, page in passed.items():
+            identity = self._identity(site / rel)
+            if identity is not None:
+                self._files[rel] = (identity, page)
+
+
+def audit_site(site: Path, theme: Theme, *, base_path: str = "/", memo: Memo | None = None) -> list[Violation]:
     """Audit every file under ``site`` (see the module notes). ``base_path`` is
     the URL path the site is published at (from ``site_url``), so that
-    root-relative URLs (``/ossref/...``) can be resolved. Never raises on
-    content; an unreadable file is itself a violation."""
+    root-relative URLs (``/ossref/...``) can be resolved. With ``memo``, files
+    a previous audit passed and that are still the same file are not read
+    again, and the memo is replaced by what this audit passed (only when the
+    whole site passed). Never raises on content; an unreadable file is itself
+    a violation."""
     site = Path(site)
     found: list[Violation] = []
     pages: dict[str, _Page] = {}
+    passed: dict[str, _Page | None] = {}
     verified_static: dict[str, bool] = {}
     for rel in _files(site):
         suffix = posixpath.splitext(rel)[1].lower()
+        if memo is not None:
+            known, page = memo.get(site, rel)
+            if known:
+                passed[rel] = page
+                if page is not None:
+                    pages[rel] = page
+                continue
+        before = len(found)
         if suffix == ".html":
             page = _Page()
             pages[rel] = page
@@ -284,7 +328,11 @@ def audit_site(site: Path, theme: Theme, *, base_path: str = "/") -> list[Violat
             found += _audit_json(site, rel)
         elif suffix not in PUBLISHED_TYPES:
             found.append(Violation(rel, "unsafe-output", f"{rel} is a file of a type the site never publishes", rel))
+        if len(found) == before:
+            passed[rel] = pages.get(rel)
     found += _broken_links(site, pages, base_path)
+    if memo is not None and not found:
+        memo.replace(site, passed)
     return found
 
 

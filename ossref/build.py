@@ -285,20 +285,21 @@ def _render_errors(problems: list[Problem], config: Config) -> list[Diagnostic]:
 
 
 def _audit(config: Config, staging: Path, site: Path, built: Built,
-           observed: list[tuple[str, str, list[str]]]) -> list[Diagnostic]:
+           observed: list[tuple[str, str, list[str]]], memo=None) -> list[Diagnostic]:
     """Step 5b: the output audit (:mod:`ossref.audit`) of the new site, and
     every link Markdown rendered that the check's scanner did not predict, as
     diagnostics at the source file, on the line where the offending value is
-    written when it can be found there."""
+    written when it can be found there. ``memo`` (``ossref serve``'s) spares
+    reading again the files carried over from the served site."""
     from urllib.parse import urlsplit
 
-    from .audit import Theme, audit_site, unchecked_links
+    from .audit import audit_site, unchecked_links
 
     found = []
     theme = _theme(built.theme_dirs)
     base = urlsplit(config.site_url).path or "/"
     sources = {dest: src for src, dest, _ in observed}
-    for v in audit_site(site, theme, base_path=base):
+    for v in audit_site(site, theme, base_path=base, memo=memo):
         found.append(_located(config, sources, v.file, v.code, v.message, v.value))
     for src, dest, rendered in observed:
         try:
@@ -405,7 +406,8 @@ def _build_site(config: Config, result: CheckResult, site: Path, strict: bool, o
                 index_site(tmp)
             except SearchFailed as exc:
                 raise _Failed([], f"search index failed: {exc}", exc.output) from None
-        found = apply_rules(_audit(config, staging, tmp, built, observed), config)
+        memo = preview.audited if preview is not None else None
+        found = apply_rules(_audit(config, staging, tmp, built, observed, memo), config)
         if any(d.severity is Severity.ERROR for d in found) or (strict and found):
             raise _Failed(found, "the built site failed its output audit")
         for d in found:

@@ -66,6 +66,10 @@ class Preview:
         self._pending: tuple[str, dict[str, str]] | None = None
         self._search_stale = False  # the served site holds an older Pagefind index
         self._deferred_search = False  # ... and so will the site being built
+        from .audit import Memo
+
+        #: The output audit's memory of the served site's files.
+        self.audited = Memo()
 
     def increment(self, config: Config, staging: Path, site: Path) -> Increment | None:
         """What the build of ``staging`` may reuse from the served ``site``;

@@ -315,3 +315,33 @@ def test_an_unsafe_theme_override_fails_the_build_and_keeps_the_site(project, tm
     assert code == 1, out + err
     assert "error[unsafe-output]" in out and "onerror" in out
     assert (site / "index.html").read_bytes() == kept
+
+
+def test_a_memo_spares_unchanged_hard_links_and_sees_new_files(tmp_path: Path, theme: Theme, monkeypatch) -> None:
+    """ossref serve: the new site is the served one's hard links plus the pages
+    rendered again; only those are read again, and they are audited."""
+    import os
+
+    import ossref.audit as audit
+
+    site = site_with(tmp_path, '<p><a href="#top">top</a></p>')
+    memo = audit.Memo()
+    assert audit_site(site, theme, memo=memo) == []
+    new = tmp_path / "new"
+    for path in sorted(site.rglob("*")):
+        target = new / path.relative_to(site)
+        if path.is_dir():
+            target.mkdir(parents=True)
+        else:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.link(path, target)
+    (new / "a" / "index.html").unlink()
+    (new / "a" / "index.html").write_text((site / "a" / "index.html").read_text().replace(
+        '<a href="#top">', '<a href="#top" onclick="alert(1)">'))
+    read: list[str] = []
+    real = audit._audit_html
+    monkeypatch.setattr(audit, "_audit_html", lambda site, rel, *a: (read.append(rel), real(site, rel, *a))[1])
+    assert codes(new, theme) == [("a/index.html", "unsafe-output")]
+    read.clear()
+    assert {v.code for v in audit_site(new, theme, memo=memo)} == {"unsafe-output"}
+    assert read == ["a/index.html"]
