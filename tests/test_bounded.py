@@ -1,0 +1,144 @@
+"""Hostile input costs bounded time and memory (issue #11, part A).
+
+Each named case is an input that once broke ossref: it must now give a
+diagnostic with a file and line, never an exception or exit code 3.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import GOOD_BIB, MKDOCS_YML, check_json, run
+from ossref.frontmatter import parse_frontmatter
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def project(tmp_path: Path, pages: dict[str, str], bibs: dict[str, str] | None = None) -> Path:
+    root = tmp_path / "project"
+    (root / "content").mkdir(parents=True)
+    (root / "citations").mkdir()
+    (root / "mkdocs.yml").write_text(MKDOCS_YML)
+    for name, text in pages.items():
+        (root / "content" / name).write_text(text, encoding="utf-8")
+    for name, text in (bibs if bibs is not None else {"refs.bib": GOOD_BIB}).items():
+        (root / "citations" / name).write_text(text, encoding="utf-8")
+    return root
+
+
+def rows(data: dict) -> list[tuple[str, int, int, str]]:
+    return [(d["path"], d["line"], d["column"], d["code"]) for d in data["diagnostics"]]
+
+
+# ============================================================================ 1. nesting depth
+
+#: The input of issue #11: a quote inside a plain scalar hid 900 levels of
+#: brackets from the old text-based depth estimate.
+QUOTED_BOMB = "---\ncondition: Alpha lesion\nhide: [a-'b, " + "[" * 900 + "]" * 900 + "]\n---\n\nText.\n"
+
+
+@pytest.mark.parametrize("no_cache", [False, True])
+def test_quote_in_a_plain_scalar_cannot_hide_nesting(tmp_path: Path, monkeypatch, no_cache: bool) -> None:
+    if no_cache:
+        monkeypatch.setenv("OSSREF_NO_CACHE", "1")
+    root = project(tmp_path, {"alpha-lesion.md": QUOTED_BOMB})
+    code, data = check_json(root)
+    assert code == 1
+    # Line 3 holds `hide: [a-'b, ` (13 columns); with the top mapping and the
+    # outer list, the 19th "[" after it opens level 21.
+    assert ("content/alpha-lesion.md", 3, 13 + 19, "yaml-syntax") in rows(data)
+    assert any("nested more than 20" in d["message"] for d in data["diagnostics"])
+    code, out, err = run(["build", "--root", str(root), "--site-dir", str(tmp_path / "site")])
+    assert code == 1 and "internal error" not in err, err
+
+
+@pytest.mark.parametrize("text", [
+    "hide: [a-'b, " + "[" * 50 + "]" * 50 + "]",  # ' inside a plain scalar
+    'hide: [a"b, ' + "[" * 50 + "]" * 50 + "]",  # " inside a plain scalar
+    "hide: [it's, '" + "[" * 3 + "', " + "{a: " * 50 + "}" * 50 + "]",  # a real quoted scalar before
+    "hide:\n  " + "- " * 50 + "x",  # compact block sequences
+    "hide:\n" + "".join("  " * i + "- \n" for i in range(50)) + "  " * 50 + "x",
+    "hide: " + "{? " * 50 + "x" + " : y}" * 50,  # complex keys
+    "".join("  " * i + "? k\n" + "  " * i + ":\n" for i in range(50)) + "  " * 50 + "x",
+    "hide: # ['\n" + "".join("  " * i + f"k{i}: # '\"\n" for i in range(1, 50)) + "  " * 50 + "x",
+])
+def test_every_kind_of_nesting_counts(text: str) -> None:
+    fm = parse_frontmatter("---\n" + text + "\n---\n", "content/x.md", 64_000, 20)
+    assert not fm.ok and fm.data == {}
+    assert [d.code for d in fm.diagnostics if "nested more than 20" in d.message] == ["yaml-syntax"]
+
+
+def _scalar(flow: bool):
+    plain = st.sampled_from(["a-'b", 'a"b', "x'", "it's", "a#b", "q\"'"])
+    single = st.sampled_from(["'['", "'{ ] ''x'", "'[[['"])
+    double = st.sampled_from(['"["', '"]}\\""', '"a\' [ {"'])
+    block_only = st.sampled_from(["a, [b", "x]: y"]) if not flow else st.nothing()
+    return st.one_of(plain, single, double, block_only)
+
+
+@st.composite
+def nested_yaml(draw, levels: int) -> str:
+    """A YAML value nested ``levels`` deep, each level in a randomly chosen
+    flow or block form, with scalars that quote in every way (or seem to)."""
+
+    def node(n: int, flow: bool, indent: int) -> str:
+        if n == 0:
+            return draw(_scalar(flow))
+        pad = " " * (indent + 2)
+        forms = ["seq", "map", "qkey"] + ([] if flow else ["bseq", "bmap", "bqkey"])
+        form = draw(st.sampled_from(forms))
+        if form == "seq":
+            return "[" + draw(_scalar(True)) + ", " + node(n - 1, True, indent) + "]"
+        if form == "map":
+            return "{k: " + node(n - 1, True, indent) + "}"
+        if form == "qkey":
+            return "{? " + node(n - 1, True, indent) + " : v}"
+        if form == "bseq":
+            return "-\n" + pad + node(n - 1, False, indent + 2)
+        if form == "bmap":
+            return "k:\n" + pad + node(n - 1, False, indent + 2)
+        return "?\n" + pad + node(n - 1, False, indent + 2) + "\n" + " " * indent + ": v"
+
+    return "v:\n  " + node(levels, False, 2)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data(), limit=st.integers(2, 25), extra=st.integers(-3, 40))
+def test_generated_nesting_is_bounded_whatever_the_quoting(data, limit: int, extra: int) -> None:
+    levels = max(0, limit + extra)
+    text = data.draw(nested_yaml(levels))
+    depth = levels + 1  # the top-level mapping is a level too
+    fm = parse_frontmatter("---\n" + text + "\n---\n", "content/x.md", 10**6, limit)
+    deep = [d for d in fm.diagnostics if "nested more than" in d.message]
+    if depth > limit:
+        assert [d.code for d in deep] == ["yaml-syntax"] and not fm.ok and fm.data == {}
+    else:
+        assert deep == [] and list(yaml.parse(text, Loader=yaml.SafeLoader))  # the generator writes valid YAML
+        assert all(d.code == "yaml-syntax" and "key must be plain text" in d.message for d in fm.diagnostics)
+
+
+def test_a_thousand_levels_cost_no_recursion_in_a_child_process(tmp_path: Path) -> None:
+    """Run where a crash would show as a signal: nothing downstream (cache
+    pickling, the facts snapshot, rendering) ever sees more than the limit."""
+    root = project(tmp_path, {"alpha-lesion.md": QUOTED_BOMB.replace("900", "9000")})
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    for argv in (["check"], ["check"], ["build", "--site-dir", str(tmp_path / "site")]):
+        done = subprocess.run([sys.executable, "-m", "ossref", *argv, "--root", str(root)],
+                              capture_output=True, text=True, timeout=120, env=env)
+        assert done.returncode == 1 and "internal error" not in done.stderr, done.stderr[-2000:]
+        assert "nested more than 20" in done.stdout + done.stderr
+
+
+def test_the_depth_option_cannot_be_raised_to_where_code_recurses(tmp_path: Path) -> None:
+    root = project(tmp_path, {"alpha-lesion.md": "# A\n"})
+    (root / "mkdocs.yml").write_text(MKDOCS_YML + "    max_yaml_depth: 5000\n")
+    code, out, err = run(["check", "--root", str(root)])
+    assert code == 2 and "max_yaml_depth must be at most 100" in err
