@@ -11,7 +11,11 @@ on a loaded project. They return diagnostics; they print and change nothing.
 
 No file yields more than :data:`MAX_PER_CODE` diagnostics of one rule: the
 rest are summed up in one more (:func:`cap_per_code`), so a hostile file
-cannot bury the report under hundreds of thousands of lines.
+cannot bury the report under hundreds of thousands of lines. The pipeline
+caps every rule of every file once more at the end
+(:func:`ossref.pipeline.apply_rules`); the caps here keep the number of
+findings held in memory bounded, and mean a hint ("did you mean") is worked
+out only for a finding that will be reported.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ from .model import Page, PageFacts, Position, Project
 from .scan import MAX_INLINE_WORK, SAFE_SCHEMES, complexity, url_scheme
 
 __all__ = ["MAX_PER_CODE", "SAFE_SCHEMES", "cap_per_code", "check_facts", "check_project", "page_facts", "page_rules",
-           "url_scheme"]
+           "suppressed_count", "url_scheme"]
 
 #: Most diagnostics of one rule reported for one file. A real file has a
 #: handful; past this many, the author needs the first ones and a count.
@@ -42,21 +46,31 @@ def cap_per_code(diagnostics: list[Diagnostic], limit: int = MAX_PER_CODE) -> li
     ``limit`` by position, then one diagnostic of the same rule, at the first
     one left out, saying how many more there are and on which lines. Nothing
     goes unreported: every finding is listed or counted in a summary. The
-    order is kept when nothing is left out; otherwise the result is sorted."""
+    order is kept when nothing is left out; otherwise the result is sorted.
+
+    Summaries already in ``diagnostics`` (a reader that capped its own
+    findings early, to keep memory bounded) are merged into the new one, so
+    capping twice gives what capping once would, and :func:`suppressed_count`
+    stays exact."""
     groups: dict[tuple[str, str], list[Diagnostic]] = {}
     for d in diagnostics:
         groups.setdefault((d.path, d.code), []).append(d)
-    if all(len(group) <= limit for group in groups.values()):
+    if all(len(group) <= limit and not any(map(_is_summary, group)) for group in groups.values()):
         return diagnostics
     out: list[Diagnostic] = []
     for (path, code), group in groups.items():
-        if len(group) <= limit:
-            out += group
+        carried = [(d, _summary_counts(d)) for d in group if _is_summary(d)]
+        real = sorted(d for d in group if not _is_summary(d))
+        if not carried and len(real) <= limit:
+            out += real
             continue
-        group.sort()
-        out += group[:limit]
-        rest = group[limit:]
-        out.append(summary(path, code, rest[0].line, rest[0].column, rest[-1].line, len(rest), limit))
+        out += real[:limit]
+        rest = real[limit:]
+        count = len(rest) + sum(n for _, (n, _) in carried)
+        starts = [(d.line, d.column) for d in rest[:1]] + [(d.line, d.column) for d, _ in carried]
+        line, column = min(starts)
+        last = max([d.line for d in rest[-1:]] + [last for _, (_, last) in carried])
+        out.append(summary(path, code, line, column, last, count, limit))
     return sorted(out)
 
 
@@ -68,6 +82,31 @@ def summary(path: str, code: str, line: int, column: int, last_line: int, count:
     return diag(path, line, column, code,
                 f"... and {count:,} more `{code}` findings in this file ({lines}), not listed one by one",
                 f"fix the {limit} listed above and check again")
+
+
+# What summary() writes. Every other message starts with fixed words of
+# ossref's own, never with text from the input, so this cannot be forged.
+_SUMMARY = re.compile(r"\.\.\. and ([0-9,]+) more `([a-z-]+)` findings in this file "
+                      r"\((?:line (\d+)|lines \d+-(\d+))\), not listed one by one")
+
+
+def _is_summary(d: Diagnostic) -> bool:
+    if not d.message.startswith("... and "):
+        return False
+    match = _SUMMARY.fullmatch(d.message)
+    return match is not None and match.group(2) == d.code
+
+
+def _summary_counts(d: Diagnostic) -> tuple[int, int]:
+    """(findings counted, last line) of a :func:`summary` diagnostic."""
+    match = _SUMMARY.fullmatch(d.message)
+    assert match is not None
+    return int(match.group(1).replace(",", "")), int(match.group(3) or match.group(4))
+
+
+def suppressed_count(diagnostics: Iterable[Diagnostic]) -> int:
+    """How many findings the :func:`summary` diagnostics among ``diagnostics`` stand for."""
+    return sum(_summary_counts(d)[0] for d in diagnostics if _is_summary(d))
 
 
 def page_rules(page: Page) -> list[Diagnostic]:

@@ -142,3 +142,38 @@ def test_the_depth_option_cannot_be_raised_to_where_code_recurses(tmp_path: Path
     (root / "mkdocs.yml").write_text(MKDOCS_YML + "    max_yaml_depth: 5000\n")
     code, out, err = run(["check", "--root", str(root)])
     assert code == 2 and "max_yaml_depth must be at most 100" in err
+
+
+# ============================================================================ 6. findings per file
+
+#: 60 KB of front matter in which every line is an error of its own.
+YAML_ERRORS = "---\n" + "- *x\n" * 12_000 + "---\n\nText.\n"
+
+
+def test_sixty_kilobytes_of_yaml_errors_give_fifty_lines_and_one_count(tmp_path: Path) -> None:
+    root = project(tmp_path, {"alpha-lesion.md": YAML_ERRORS})
+    code, data = check_json(root)
+    syntax = [d for d in data["diagnostics"] if d["path"] == "content/alpha-lesion.md" and d["code"] == "yaml-syntax"]
+    assert code == 1 and len(syntax) == 51
+    assert [d["line"] for d in syntax[:50]] == list(range(2, 52)) and syntax[50]["line"] == 52
+    assert "11,950 more `yaml-syntax` findings" in syntax[50]["message"] and "lines 52-12001" in syntax[50]["message"]
+    assert data["summary"]["suppressed"] == 11_950
+    for fmt, prefix in (("text", "content/alpha-lesion.md:"), ("github", "::error file=content/alpha-lesion.md,")):
+        code, out, _ = run(["check", "--root", str(root), "--format", fmt])
+        lines = [line for line in out.splitlines() if line.startswith(prefix)]
+        assert code == 1 and len(lines) == 51 and "11,950 more" in lines[-1], fmt
+        assert "11,950 more findings counted but not listed" in out.splitlines()[-1] if fmt == "text" else True
+
+
+def test_every_rule_is_capped_once_even_when_a_reader_capped_first(tmp_path: Path) -> None:
+    """bibliography caps its own findings early; the pipeline's cap merges,
+    it does not count a summary as one more finding."""
+    from ossref.checks import cap_per_code, suppressed_count
+    from ossref.diagnostics import diag
+
+    many = [diag("a.bib", i, 1, "bib-syntax", f"x{i}") for i in range(1, 301)]
+    once = cap_per_code(many)
+    assert cap_per_code(once) == once and suppressed_count(once) == 250
+    more = once + [diag("a.bib", 400, 2, "bib-syntax", "late")]
+    twice = cap_per_code(more)
+    assert len(twice) == 51 and suppressed_count(twice) == 251 and "lines 51-400" in twice[-1].message
