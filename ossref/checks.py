@@ -20,10 +20,11 @@ out only for a finding that will be reported.
 
 from __future__ import annotations
 
-import difflib
 import posixpath
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import replace
+from functools import partial
 
 from markdown.extensions.toc import slugify
 
@@ -31,6 +32,7 @@ from .diagnostics import Diagnostic, diag
 from .index import NameIndex, anchor_set, normalize
 from .model import Page, PageFacts, Position, Project
 from .scan import MAX_INLINE_WORK, SAFE_SCHEMES, complexity, url_scheme
+from .suggest import Suggester
 
 __all__ = ["MAX_PER_CODE", "SAFE_SCHEMES", "cap_per_code", "check_facts", "check_project", "page_facts", "page_rules",
            "suppressed_count", "url_scheme"]
@@ -162,17 +164,60 @@ def check_facts(pages: list[PageFacts], references: dict[str, tuple[str, int, in
     (path, line, column) of the record."""
     index: NameIndex[PageFacts] = NameIndex.of((f.slug, [name for name, _, _ in f.names], f) for f in pages)
     by_path = {f.path: f for f in pages}
-    known: dict[str, set[str]] = {}
-    out: list[Diagnostic] = []
+    known: dict[str, _Anchors] = {}
+    found: list[Diagnostic | _Pending] = []
     cited: set[str] = set()
+    keys = _Keys(references)
     for facts in pages:
-        out += cap_per_code([*_links(facts, index, by_path, known), *_citations(facts, references, cited)])
-    out += _differentials(pages, index)
-    out += _duplicate_names(pages)
-    unused = [diag(path, line, column, "unused-reference", f"reference `{key}` is cited by no page",
+        found += _links(facts, index, by_path, known)
+        found += _citations(facts, keys, cited)
+    found += _differentials(pages, index)
+    found += _duplicate_names(pages)
+    found += [diag(path, line, column, "unused-reference", f"reference `{key}` is cited by no page",
                    "cite it with [@" + key + "] where it supports a statement, or remove it")
               for key, (path, line, column) in references.items() if key not in cited]
-    return out + cap_per_code(unused)
+    return _with_hints(found)
+
+
+#: A finding whose hint is still to be worked out, by calling the function:
+#: hints ("did you mean") are the costly part of a finding, so they are
+#: worked out only for the findings that survive the cap (:func:`_with_hints`).
+_Pending = tuple[Diagnostic, Callable[[], str]]
+
+
+def _later(d: Diagnostic, hint: Callable[..., str], *args: object) -> _Pending:
+    return d, partial(hint, *args)
+
+
+def _with_hints(found: list[Diagnostic | _Pending]) -> list[Diagnostic]:
+    """``found`` capped per file and rule (:func:`cap_per_code`), the hints of
+    the findings left worked out: at most :data:`MAX_PER_CODE` per file and rule."""
+    hints: dict[int, Callable[[], str]] = {}
+    diagnostics = []
+    for item in found:
+        if isinstance(item, tuple):
+            d, hint = item
+            hints[id(d)] = hint
+            item = d
+        diagnostics.append(item)
+    return [replace(d, hint=hints[id(d)]()) if id(d) in hints else d for d in cap_per_code(diagnostics)]
+
+
+class _Keys:
+    """The BibTeX keys, with a did-you-mean for an unknown one."""
+
+    def __init__(self, references: dict[str, tuple[str, int, int]]) -> None:
+        self.references = references
+        self._suggester: Suggester | None = None
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.references
+
+    def hint(self, key: str) -> str:
+        if self._suggester is None:
+            self._suggester = Suggester(self.references)
+        close = self._suggester.closest(key, cutoff=0.7)
+        return f"did you mean `{close}`?" if close else "add its BibTeX record to citations/ first"
 
 
 def _too_complex(page: Page) -> Iterable[Diagnostic]:
@@ -255,14 +300,14 @@ def _show(text: str, limit: int = 40) -> str:
 
 
 def _links(page: PageFacts, index: NameIndex[PageFacts], by_path: dict[str, PageFacts],
-           known: dict[str, set[str]]) -> Iterable[Diagnostic]:
+           known: dict[str, _Anchors]) -> Iterable[Diagnostic | _Pending]:
     docs_root = page.path[: len(page.path) - len(page.slug) - len(".md")]  # "content/"
     for target_ref, anchor, wiki, image, line, column in page.links:
         if wiki:
             target = index.lookup(target_ref) if target_ref else page
             if target is None:
-                hint = index.suggest(target_ref) or "link to a slug, condition name or alias"
-                yield _broken(page, line, column, f"cross-link [[{target_ref}]] names no page", hint)
+                yield _later(_broken(page, line, column, f"cross-link [[{target_ref}]] names no page", ""),
+                             _name_hint, index, target_ref, "link to a slug, condition name or alias")
                 continue
         else:
             if image or url_scheme(target_ref) is not None or target_ref.startswith(("/", "//")):
@@ -284,28 +329,42 @@ def _links(page: PageFacts, index: NameIndex[PageFacts], by_path: dict[str, Page
             continue
         ids = known.get(target.path)
         if ids is None:
-            ids = known[target.path] = anchor_set(target.anchors, target.entry)
+            ids = known[target.path] = _Anchors(anchor_set(target.anchors, target.entry))
         if anchor not in ids and slugify(anchor, "-") not in ids:
-            close = difflib.get_close_matches(anchor, sorted(ids), n=1)
-            hint = f"did you mean `#{close[0]}`?" if close else "anchors come from the page's headings"
-            yield _broken(page, line, column, f"`{target.slug}` has no heading with anchor `#{anchor}`", hint)
+            yield _later(_broken(page, line, column, f"`{target.slug}` has no heading with anchor `#{anchor}`", ""),
+                         ids.hint, anchor)
 
 
 def _broken(page: PageFacts, line: int, column: int, message: str, hint: str) -> Diagnostic:
     return diag(page.path, line, column, "broken-link", message, hint)
 
 
-def _citations(page: PageFacts, keys: dict[str, tuple[str, int, int]], cited: set[str]) -> Iterable[Diagnostic]:
+def _name_hint(index: NameIndex[PageFacts], ref: str, otherwise: str) -> str:
+    return index.suggest(ref) or otherwise
+
+
+class _Anchors(set):
+    """A page's anchors, with a did-you-mean built on the first question."""
+
+    suggester: Suggester | None = None
+
+    def hint(self, anchor: str) -> str:
+        if self.suggester is None:
+            self.suggester = Suggester(self)
+        close = self.suggester.closest(anchor)
+        return f"did you mean `#{close}`?" if close else "anchors come from the page's headings"
+
+
+def _citations(page: PageFacts, keys: _Keys, cited: set[str]) -> Iterable[Diagnostic | _Pending]:
     for key, line, column in page.cites:
         if key in keys:
             cited.add(key)
             continue
-        close = difflib.get_close_matches(key, list(keys), n=1, cutoff=0.7)
-        hint = f"did you mean `{close[0]}`?" if close else "add its BibTeX record to citations/ first"
-        yield diag(page.path, line, column, "unknown-citation", f"citation key `{key}` is in no BibTeX file", hint)
+        yield _later(diag(page.path, line, column, "unknown-citation", f"citation key `{key}` is in no BibTeX file"),
+                     keys.hint, key)
 
 
-def _differentials(pages: list[PageFacts], index: NameIndex[PageFacts]) -> Iterable[Diagnostic]:
+def _differentials(pages: list[PageFacts], index: NameIndex[PageFacts]) -> Iterable[Diagnostic | _Pending]:
     lists: dict[str, set[str]] = {}
     resolved: list[tuple[PageFacts, int, int, PageFacts]] = []
     for page in pages:
@@ -315,9 +374,8 @@ def _differentials(pages: list[PageFacts], index: NameIndex[PageFacts]) -> Itera
         for ref, line, column in page.differentials:
             target = index.lookup(ref)
             if target is None:
-                hint = index.suggest(ref) or "name an entry by slug, condition or alias"
-                yield diag(page.path, line, column, "unknown-differential",
-                           f"differential `{ref}` names no entry", hint)
+                yield _later(diag(page.path, line, column, "unknown-differential",
+                                  f"differential `{ref}` names no entry"), _name_hint, index, ref, "name an entry by slug, condition or alias")
                 continue
             if not target.entry:
                 yield diag(page.path, line, column, "unknown-differential",

@@ -177,3 +177,79 @@ def test_every_rule_is_capped_once_even_when_a_reader_capped_first(tmp_path: Pat
     more = once + [diag("a.bib", 400, 2, "bib-syntax", "late")]
     twice = cap_per_code(more)
     assert len(twice) == 51 and suppressed_count(twice) == 251 and "lines 51-400" in twice[-1].message
+
+
+# ============================================================================ 3. hints
+
+
+def _bib(keys: list[str]) -> dict[str, str]:
+    records = [f"@misc{{{key},\n  title = {{Work}},\n  url = {{https://example.org/{key}}},\n}}\n" for key in keys]
+    return {f"refs{n}.bib": "".join(records[n:n + 5_000]) for n in range(0, len(records), 5_000)}
+
+
+def test_suggester_work_is_bounded_per_question_whatever_the_number_of_choices() -> None:
+    from ossref.suggest import WORK_PER_QUESTION, Suggester
+
+    keys = [f"author{i:05d}study" for i in range(20_000)]
+    suggester = Suggester(keys)
+    worst = 0
+    for i in range(0, 10_000):
+        before = suggester.work
+        close = suggester.closest(f"author{i:05d}stduy", cutoff=0.7)
+        worst = max(worst, suggester.work - before)
+        assert close == f"author{i:05d}study", i
+    assert worst <= WORK_PER_QUESTION and suggester.work <= 10_000 * WORK_PER_QUESTION
+    # Questions and choices of any length cost the same.
+    long = Suggester(["x" * 60_000 + str(i) for i in range(1_000)])
+    long.closest("x" * 60_000)
+    assert long.work <= WORK_PER_QUESTION
+
+
+def test_suggester_keeps_the_old_answers_on_small_sets() -> None:
+    import difflib
+
+    from ossref.suggest import Suggester
+
+    words = ["condition", "aliases", "summary", "tags", "updated", "differentials", "references"]
+    for question in ["conditon", "alias", "sumary", "tag", "update", "differential", "refs", "zzz", ""]:
+        expected = difflib.get_close_matches(question, words, n=1, cutoff=0.6)
+        assert Suggester(words).closest(question) == (expected[0] if expected else None), question
+
+
+def test_ten_thousand_unknown_citations_compute_hints_only_for_the_reported(tmp_path: Path, monkeypatch) -> None:
+    import ossref.suggest
+
+    calls: list[str] = []
+    closest = ossref.suggest.Suggester.closest
+    monkeypatch.setattr(ossref.suggest.Suggester, "closest",
+                        lambda self, q, cutoff=0.6: calls.append(q) or closest(self, q, cutoff))
+    body = " ".join(f"[@author{i:05d}stduy]" for i in range(10_000))
+    root = project(tmp_path, {"alpha-lesion.md": "---\ncondition: Alpha lesion\n---\n\n" + body + "\n"},
+                   _bib([f"author{i:05d}study" for i in range(20_000)]))
+    code, data = check_json(root)
+    cites = [d for d in data["diagnostics"] if d["code"] == "unknown-citation"]
+    assert code == 1 and len(cites) == 51 and "9,950 more" in cites[-1]["message"]
+    assert cites[0]["hint"] == "did you mean `author00000study`?"
+    assert all(d["hint"] == f"did you mean `author{i:05d}study`?" for i, d in enumerate(cites[:50]))
+    assert len(calls) == 50
+
+
+def test_six_thousand_broken_links_to_an_entry_with_five_thousand_aliases(tmp_path: Path, monkeypatch) -> None:
+    import ossref.suggest
+
+    calls: list[str] = []
+    closest = ossref.suggest.Suggester.closest
+    monkeypatch.setattr(ossref.suggest.Suggester, "closest",
+                        lambda self, q, cutoff=0.6: calls.append(q) or closest(self, q, cutoff))
+    names = ", ".join(f"L{i:04d}" for i in range(5_000))  # 35 KB: front matter holds at most 64
+    pages = {
+        "alpha-lesion.md": f"---\ncondition: Alpha lesion\naliases: [{names}]\n---\n\n# Alpha\n",
+        "beta-lesion.md": "---\ncondition: Beta lesion\n---\n\n"
+                          + " ".join(f"[[L{i:04d}x]]" for i in range(6_000))
+                          + "".join(f"\n[[alpha-lesion#imagng{i}]]" for i in range(3_000)) + "\n",
+    }
+    code, data = check_json(project(tmp_path, pages))
+    broken = [d for d in data["diagnostics"] if d["code"] == "broken-link"]
+    assert code == 1 and len(broken) == 51 and "8,950 more" in broken[-1]["message"]
+    assert [d["hint"] for d in broken[:50]] == [f"did you mean `l{i:04d}`?" for i in range(50)]
+    assert len(calls) == 50
