@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from functools import partial
@@ -33,6 +34,7 @@ from .index import NameIndex, anchor_set, normalize
 from .model import Page, PageFacts, Position, Project
 from .scan import MAX_INLINE_WORK, SAFE_SCHEMES, complexity, url_scheme
 from .suggest import Suggester
+from .textsafety import INVISIBLE, skeleton
 
 __all__ = ["MAX_PER_CODE", "SAFE_SCHEMES", "cap_per_code", "check_facts", "check_project", "page_facts", "page_rules",
            "suppressed_count", "url_scheme"]
@@ -113,9 +115,55 @@ def suppressed_count(diagnostics: Iterable[Diagnostic]) -> int:
 
 def page_rules(page: Page) -> list[Diagnostic]:
     """The rules that need nothing but the page itself (``too-complex``,
-    ``raw-html``, ``unsafe-url``, ``citation-in-heading``), capped per rule. The loader runs them as
-    part of parsing a file, so that they are cached with its other results."""
-    return cap_per_code([*_too_complex(page), *_body_rules(page), *_citations_in_headings(page)])
+    ``raw-html``, ``unsafe-url``, ``citation-in-heading``, ``unsafe-text``), capped per rule. The
+    loader runs them as part of parsing a file, so that they are cached with its other results."""
+    return cap_per_code([*_too_complex(page), *_body_rules(page), *_citations_in_headings(page),
+                         *_invisible_text(page)])
+
+
+def _invisible_text(page: Page) -> list[Diagnostic]:
+    """``unsafe-text`` at every invisible character of the file
+    (:mod:`ossref.textsafety`), front matter and body, code blocks included:
+    a zero-width space is as invisible in code as in prose. (A BOM that opens
+    the file was removed when it was read.) Past :data:`MAX_PER_CODE`, the
+    rest are counted, not built one by one: a megabyte of them stays cheap."""
+    from .loader import UNSAFE_TEXT  # here, not at the top: the loader imports this module
+
+    text = page.source
+    out: list[Diagnostic] = []
+    line, line_start, counted, more, last = 1, 0, 0, 0, 0
+    for match in INVISIBLE.finditer(text):
+        at = match.start()
+        newlines = text.count("\n", counted, at)
+        if newlines:
+            line += newlines
+            line_start = text.rfind("\n", counted, at) + 1
+        counted = at
+        if len(out) < MAX_PER_CODE:
+            char = match.group()
+            # The loader reports its first few of the older set (controls, bidi overrides) with
+            # this same message, which the pipeline keeps once.
+            message = (f"invisible control character U+{ord(char):04X}" if UNSAFE_TEXT.fullmatch(char)
+                       else f"invisible character U+{ord(char):04X} ({_char_name(char)})")
+            out.append(diag(page.path, line, at - line_start + 1, "unsafe-text", message,
+                            "delete it; it can make text display differently from what it is"))
+        else:
+            if not more:
+                first = (line, at - line_start + 1)
+            more, last = more + 1, line
+    if more:
+        out.append(summary(page.path, "unsafe-text", *first, last, more))
+    return out
+
+
+def _visible(name: str) -> str:
+    """``name`` with each invisible character written as an escape, for messages."""
+    return INVISIBLE.sub(lambda m: f"\\u{ord(m.group()):04x}" if ord(m.group()) < 0x10000
+                         else f"\\U{ord(m.group()):08x}", name)
+
+
+def _char_name(char: str) -> str:
+    return unicodedata.name(char, "control character").lower()
 
 
 def page_facts(page: Page) -> PageFacts:
@@ -396,7 +444,12 @@ def _differentials(pages: list[PageFacts], index: NameIndex[PageFacts]) -> Itera
 
 
 def _duplicate_names(pages: list[PageFacts]) -> Iterable[Diagnostic]:
+    """``duplicate-entry`` for names equal after NFKC, case folding and
+    removal of invisible characters (:func:`~ossref.index.normalize`);
+    ``confusable-name`` for names of two pages that differ only in letters
+    drawn alike, as Latin `o` and Cyrillic `о` (:func:`~ossref.textsafety.skeleton`)."""
     owners: dict[str, tuple[PageFacts, str]] = {}
+    looks: dict[str, tuple[PageFacts, str, str, int, int]] = {}
     for page in pages:
         names = [(page.slug, 1, 1), *page.names]
         seen_here: set[str] = set()
@@ -408,7 +461,26 @@ def _duplicate_names(pages: list[PageFacts]) -> Iterable[Diagnostic]:
             owner = owners.get(key)
             if owner is None:
                 owners[key] = (page, name)
+                look = skeleton(name)
+                alike = looks.setdefault(look, (page, name, key, line, column))
+                if alike[0] is not page:
+                    # Reported on the name that has the look-alike letters, whichever comes first.
+                    if key != look:
+                        yield _confusable(page, line, column, name, key, *alike[:3])
+                    else:
+                        yield _confusable(alike[0], alike[3], alike[4], alike[1], alike[2], page, name, key)
                 continue
             yield diag(page.path, line, column, "duplicate-entry",
-                       f"`{name}` is already the name of {owner[0].path} (`{owner[1]}`)",
-                       "names, aliases and slugs must be unique, ignoring case and Unicode form")
+                       f"`{_visible(name)}` is already the name of {owner[0].path} (`{_visible(owner[1])}`)",
+                       "names, aliases and slugs must be unique, ignoring case, Unicode form and invisible characters")
+
+
+def _confusable(page: PageFacts, line: int, column: int, name: str, key: str,
+                other: PageFacts, other_name: str, other_key: str) -> Diagnostic:
+    at = next((i for i, (a, b) in enumerate(zip(key, other_key)) if a != b), min(len(key), len(other_key)))
+    mine = f"U+{ord(key[at]):04X} ({_char_name(key[at])})" if at < len(key) else "nothing"
+    theirs = f"U+{ord(other_key[at]):04X} ({_char_name(other_key[at])})" if at < len(other_key) else "nothing"
+    return diag(page.path, line, column, "confusable-name",
+                f"`{_visible(name)}` looks the same as `{_visible(other_name)}`, a name of {other.path}, but has {mine}"
+                f" where that has {theirs}",
+                "write names in one script: a Cyrillic or Greek letter that looks Latin makes two names look alike")

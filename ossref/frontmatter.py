@@ -24,6 +24,7 @@ import yaml
 
 from .diagnostics import Diagnostic, diag
 from .model import Position
+from .textsafety import INVISIBLE
 
 try:  # libyaml is ~10x faster; only its event parser is used, which keeps no recursion.
     from yaml import CSafeLoader as _Loader
@@ -97,7 +98,7 @@ def parse_frontmatter(text: str, path: str, max_bytes: int, max_depth: int) -> F
         )
         return result
     try:
-        data, positions, problems = _read_events(yaml_text, path, max_depth)
+        data, positions, problems, escaped = _read_events(yaml_text, path, max_depth)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = _Lines(yaml_text).position(mark) if mark else (2, 1)
@@ -113,6 +114,7 @@ def parse_frontmatter(text: str, path: str, max_bytes: int, max_depth: int) -> F
         result.diagnostics.append(diag(path, 2, 1, "yaml-syntax", f"front matter is not valid YAML: {exc}"))
         return result
     result.diagnostics.extend(problems)
+    result.diagnostics.extend(escaped)
     if problems:
         result.ok = False
         return result
@@ -133,7 +135,8 @@ def _kind(value: Any) -> str:
     return {list: "list", str: "text", int: "number", float: "number", bool: "boolean"}.get(type(value), "value")
 
 
-def _read_events(text: str, path: str, max_depth: int) -> tuple[Any, dict[tuple, Position], list[Diagnostic]]:
+def _read_events(text: str, path: str,
+                 max_depth: int) -> tuple[Any, dict[tuple, Position], list[Diagnostic], list[Diagnostic]]:
     """Build plain values from the parser's event stream, with positions.
 
     Iterative, so nesting cannot overflow Python's stack; refuses anchors,
@@ -142,6 +145,10 @@ def _read_events(text: str, path: str, max_depth: int) -> tuple[Any, dict[tuple,
     whichever syntax opened it (flow brackets, block indentation, ``- - -``,
     ``? `` keys): the parser's own events count the levels, so no quoting can
     hide one, and nothing deeper is ever built.
+
+    The last list holds ``unsafe-text`` for invisible characters that a
+    double-quoted escape (``"\\u200b"``, ``"\\a"``) put into a value: the
+    page's text scan cannot see those. They do not make the values unusable.
     """
     loader = _Loader(text)
     lines = _Lines(text)
@@ -149,6 +156,7 @@ def _read_events(text: str, path: str, max_depth: int) -> tuple[Any, dict[tuple,
     resolver = yaml.resolver.Resolver()
     positions: dict[tuple, Position] = {}
     problems: list[Diagnostic] = []
+    escaped: list[Diagnostic] = []
     # Each frame: [container, path, pending_key, key_positions]
     stack: list[list[Any]] = []
     root: Any = None
@@ -227,6 +235,12 @@ def _read_events(text: str, path: str, max_depth: int) -> tuple[Any, dict[tuple,
                 refuse(event.start_mark, f"YAML tag {tag} is not allowed", "remove the tag")
                 tag = None
             if isinstance(event, yaml.ScalarEvent):
+                hidden = INVISIBLE.search(event.value)
+                if hidden and not INVISIBLE.search(text, event.start_mark.index, event.end_mark.index):
+                    p = pos(event.start_mark)
+                    escaped.append(diag(path, p.line, p.column, "unsafe-text",
+                                        f"front-matter text holds invisible character U+{ord(hidden.group()):04X},"
+                                        " written as an escape", "delete the escape"))
                 if tag is None:
                     implicit = event.implicit
                     tag = resolver.resolve(yaml.ScalarNode, event.value, implicit)
@@ -261,7 +275,7 @@ def _read_events(text: str, path: str, max_depth: int) -> tuple[Any, dict[tuple,
         loader.dispose()
     # Positions under a refused key point into values that were dropped.
     positions = {k: v for k, v in positions.items() if _BAD_KEY not in k}
-    return root, positions, problems
+    return root, positions, problems, escaped
 
 
 class _Lines:

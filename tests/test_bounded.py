@@ -253,3 +253,76 @@ def test_six_thousand_broken_links_to_an_entry_with_five_thousand_aliases(tmp_pa
     assert code == 1 and len(broken) == 51 and "8,950 more" in broken[-1]["message"]
     assert [d["hint"] for d in broken[:50]] == [f"did you mean `l{i:04d}`?" for i in range(50)]
     assert len(calls) == 50
+
+
+# ============================================================================ 5. invisible text
+
+#: The characters of issue #11 that passed `check --strict`.
+INVISIBLE_CHARS = ["\u0080", "\u0085", "\u009b", "\u200b", "\u2060", "\ufeff", "\u00ad", "\u200e", "\u200f",
+                   "\u061c", "\U000e0041", "\u3164", "\u200c", "\u200d", "\u115f", "\u1160", "\uffa0"]
+
+
+@pytest.mark.parametrize("char", INVISIBLE_CHARS, ids=lambda c: f"U+{ord(c):04X}")
+def test_invisible_characters_are_refused_in_front_matter_and_reported_in_bodies(tmp_path: Path, char: str) -> None:
+    page = (f"---\ncondition: Alpha lesion\nsummary: A{char}B\n---\n\n"
+            f"Prose{char}here.\n\n```\ncode{char}\n```\n\n    indented{char}\n")
+    root = project(tmp_path, {"alpha-lesion.md": page, "beta-lesion.md": "---\ncondition: Beta\n---\n\nOK.\n"}, {})
+    code, out, _ = run(["check", "--root", str(root), "--strict"])
+    assert code == 1
+    _, data = check_json(root)
+    unsafe = [r for r in rows(data) if r[3] == "unsafe-text"]
+    assert unsafe == [("content/alpha-lesion.md", 3, 11, "unsafe-text"), ("content/alpha-lesion.md", 6, 6, "unsafe-text"),
+                      ("content/alpha-lesion.md", 9, 5, "unsafe-text"), ("content/alpha-lesion.md", 12, 13, "unsafe-text")]
+    assert all(f"U+{ord(char):04X}" in d["message"] for d in data["diagnostics"] if d["code"] == "unsafe-text")
+    assert not [r for r in rows(data) if r[0] == "content/beta-lesion.md"]  # one bad file harms no other
+
+
+def test_a_leading_bom_stays_allowed(tmp_path: Path) -> None:
+    root = project(tmp_path, {"alpha-lesion.md": "\ufeff---\ncondition: Alpha lesion\n---\n\nText.\n"})
+    code, out, _ = run(["check", "--root", str(root), "--strict"])
+    assert "unsafe-text" not in out and "alpha-lesion" not in out
+
+
+def test_escapes_in_double_quoted_yaml_cannot_smuggle_invisible_characters(tmp_path: Path) -> None:
+    page = '---\ncondition: "Alpha\\u200b lesion"\nsummary: "bell \\a"\n---\n\nText.\n'
+    root = project(tmp_path, {"alpha-lesion.md": page})
+    code, data = check_json(root)
+    assert code == 1
+    assert [r for r in rows(data) if r[3] == "unsafe-text"] == [("content/alpha-lesion.md", 2, 12, "unsafe-text"),
+                                                               ("content/alpha-lesion.md", 3, 10, "unsafe-text")]
+
+
+def test_names_differing_only_by_invisible_characters_are_duplicates(tmp_path: Path) -> None:
+    pages = {
+        "alpha-lesion.md": "---\ncondition: Myositis ossificans\n---\n\nText.\n",
+        "beta-lesion.md": "---\ncondition: Myositis\u200b ossificans\n---\n\nText.\n",
+        "gamma-lesion.md": "---\ncondition: \u200fMyositis ossificans\n---\n\nText.\n",
+        "delta-lesion.md": "---\ncondition: Other\naliases: [\"MYOSITIS\u00ad OSSIFICANS\"]\n---\n\nText.\n",
+    }
+    _, data = check_json(project(tmp_path, pages))
+    dupes = [r for r in rows(data) if r[3] == "duplicate-entry"]
+    assert dupes == [("content/beta-lesion.md", 2, 12, "duplicate-entry"),
+                     ("content/delta-lesion.md", 3, 11, "duplicate-entry"),
+                     ("content/gamma-lesion.md", 2, 12, "duplicate-entry")]
+    message = next(d["message"] for d in data["diagnostics"] if d["path"] == "content/beta-lesion.md"
+                   and d["code"] == "duplicate-entry")
+    assert "Myositis\\u200b ossificans" in message  # the invisible character is shown, not printed
+
+
+@pytest.mark.parametrize("lookalike", ["Myositis \u043essificans", "Myositis \u03bfssificans", "\u041cyositis ossificans"],
+                         ids=["cyrillic-o", "greek-omicron", "cyrillic-capital-em"])
+def test_names_that_look_alike_in_another_script_are_a_warning(tmp_path: Path, lookalike: str) -> None:
+    pages = {"alpha-lesion.md": "---\ncondition: Myositis ossificans\n---\n\nText.\n",
+             "zeta-lesion.md": f"---\ncondition: {lookalike}\n---\n\nText.\n"}
+    code, data = check_json(project(tmp_path, pages))
+    found = [(r, d["severity"]) for r, d in zip(rows(data), data["diagnostics"]) if r[3] == "confusable-name"]
+    assert code == 0 and found == [(("content/zeta-lesion.md", 2, 12, "confusable-name"), "warning")]
+    assert [r for r in rows(data) if r[3] == "duplicate-entry"] == []
+
+
+def test_a_megabyte_of_zero_width_spaces_is_counted_not_listed(tmp_path: Path) -> None:
+    page = "---\ncondition: Alpha lesion\n---\n\n" + ("x\u200b" * 100 + "\n") * 2_000  # 802 KB
+    code, data = check_json(project(tmp_path, {"alpha-lesion.md": page}))
+    unsafe = [d for d in data["diagnostics"] if d["code"] == "unsafe-text"]
+    assert code == 1 and len(unsafe) == 51 and "199,950 more" in unsafe[-1]["message"]
+    assert data["summary"]["suppressed"] == 199_950
