@@ -131,7 +131,7 @@ def _invisible_text(page: Page) -> list[Diagnostic]:
 
     text = page.source
     out: list[Diagnostic] = []
-    line, line_start, counted, more, last = 1, 0, 0, 0, 0
+    line, line_start, counted, more, last, first = 1, 0, 0, 0, 0, (1, 1)
     for match in INVISIBLE.finditer(text):
         at = match.start()
         newlines = text.count("\n", counted, at)

@@ -39,7 +39,6 @@ KEY = "\0key"
 _FENCE = re.compile(r"---[ \t]*\r?\n?")
 _CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*\r?$", re.M)
 
-
 _STR = "tag:yaml.org,2002:str"
 _STANDARD_TAGS = {
     "tag:yaml.org,2002:" + name
