@@ -5,8 +5,9 @@
 Writes each scenario as a small project under DIR (a temporary folder by
 default), runs `python -m ossref check --format json` on it in a child
 process with no cache (OSSREF_NO_CACHE=1) and prints, per scenario, the exit
-code, the child's CPU seconds and its peak memory (max RSS), and the number
-of diagnostics printed. Standard library only.
+code, the child's CPU seconds and its peak memory (max RSS, from os.wait4),
+the number of diagnostics printed and how many more the per-file cap counted
+without listing. Standard library only; Linux (os.wait4).
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -57,7 +57,7 @@ def quoted_depth() -> tuple[dict[str, str], dict[str, str]]:
 
 
 def invisible_text() -> tuple[dict[str, str], dict[str, str]]:
-    return {"alpha-lesion.md": "---\ncondition: A\n---\n\n" + "x\u200b" * 400_000 + "\n"}, {}
+    return {"alpha-lesion.md": "---\ncondition: A\n---\n\n" + "x\u200b" * 200_000 + "\n"}, {}
 
 
 SCENARIOS = {
@@ -66,7 +66,7 @@ SCENARIOS = {
     "6000-links-5000-aliases": lambda: broken_links(6_000, 5_000),
     "60kb-yaml-errors": yaml_errors,
     "quoted-depth-9000": quoted_depth,
-    "400000-zero-width-spaces": invisible_text,
+    "200000-zero-width-spaces": invisible_text,
 }
 
 
@@ -82,21 +82,25 @@ def write(root: Path, pages: dict[str, str], bibs: dict[str, str]) -> None:
 
 def measure(root: Path) -> dict[str, object]:
     env = dict(os.environ, OSSREF_NO_CACHE="1")
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "ossref", "check", "--root", str(root), "--format", "json"],
-                          capture_output=True, text=True, env=env)
-    wall = time.perf_counter() - started
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    data = json.loads(done.stdout) if done.stdout.startswith("{") else {"diagnostics": [], "summary": {}}
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        started = time.perf_counter()
+        child = subprocess.Popen([sys.executable, "-m", "ossref", "check", "--root", str(root), "--format", "json"],
+                                 stdout=out, stderr=err, text=True, env=env)
+        _, status, usage = os.wait4(child.pid, 0)  # this child's own CPU time and peak memory
+        wall = time.perf_counter() - started
+        child.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read(), err.read()
+    data = json.loads(stdout) if stdout.startswith("{") else {"diagnostics": [], "summary": {}}
     return {
-        "exit": done.returncode,
-        "cpu_s": round(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, 2),
+        "exit": child.returncode,
+        "cpu_s": round(usage.ru_utime + usage.ru_stime, 2),
         "wall_s": round(wall, 2),
-        "max_rss_mb": round(after.ru_maxrss / 1024, 1),  # the largest child so far (Linux: KiB)
+        "max_rss_mb": round(usage.ru_maxrss / 1024, 1),  # Linux: KiB
         "diagnostics": len(data["diagnostics"]),
         "suppressed": data["summary"].get("suppressed"),
-        "stderr": done.stderr[-300:],
+        "stderr": stderr[-300:],
     }
 
 
