@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from .checks import MAX_PER_CODE
 from .diagnostics import Diagnostic, diag
 from .frontmatter import KEY
 from .model import Differential, Entry, Position
@@ -32,9 +33,8 @@ MKDOCS_FIELDS = frozenset({"title", "description", "hide", "search", "status", "
 #: Keys allowed inside a differential mapping.
 DIFFERENTIAL_FIELDS = ("entry", "distinguishing")
 
-#: Unknown keys of one file that get a did-you-mean; the report lists no more
-#: findings of one rule per file than this (ossref.checks.MAX_PER_CODE).
-_HINTED_KEYS = 50
+# Did-you-mean hints for unknown keys: bounded work each (ossref.suggest), and
+# only for the first MAX_PER_CODE of a file, as many as the report lists.
 _FIELDS = Suggester([*ENTRY_FIELDS, *sorted(MKDOCS_FIELDS)])
 _DIFFERENTIAL = Suggester(DIFFERENTIAL_FIELDS)
 
@@ -56,7 +56,7 @@ def read_entry(meta: dict[str, Any], positions: dict[tuple, Position], path: str
     def close(key: Any, fields: Suggester) -> str | None:
         nonlocal unknown
         unknown += 1
-        return fields.closest(str(key).lower()) if unknown <= _HINTED_KEYS else None
+        return fields.closest(str(key).lower()) if unknown <= MAX_PER_CODE else None
 
     for key in meta:
         if not isinstance(key, str):

@@ -326,3 +326,19 @@ def test_a_megabyte_of_zero_width_spaces_is_counted_not_listed(tmp_path: Path) -
     unsafe = [d for d in data["diagnostics"] if d["code"] == "unsafe-text"]
     assert code == 1 and len(unsafe) == 51 and "199,950 more" in unsafe[-1]["message"]
     assert data["summary"]["suppressed"] == 199_950
+
+
+def test_unknown_fields_get_hints_only_as_far_as_the_report_lists(monkeypatch) -> None:
+    import ossref.suggest
+    from ossref.checks import MAX_PER_CODE
+    from ossref.schema import read_entry
+
+    calls: list[str] = []
+    closest = ossref.suggest.Suggester.closest
+    monkeypatch.setattr(ossref.suggest.Suggester, "closest",
+                        lambda self, q, cutoff=0.6: calls.append(q) or closest(self, q, cutoff))
+    text = "---\ncondition: A\n" + "".join(f"sumary{i}: x\n" for i in range(3_000)) + "---\n"
+    fm = parse_frontmatter(text, "content/a.md", 64_000, 20)
+    _, found = read_entry(fm.data, fm.positions, "content/a.md")
+    assert len(found) == 3_000 and len(calls) == MAX_PER_CODE
+    assert found[0].hint == "did you mean `summary`?"
