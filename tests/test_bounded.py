@@ -93,7 +93,7 @@ def nested_yaml(draw, levels: int) -> str:
         if n == 0:
             return draw(_scalar(flow))
         pad = " " * (indent + 2)
-        forms = ["seq", "map", "qkey"] + ([] if flow else ["bseq", "bmap", "bqkey"])
+        forms = ["seq", "map", "qkey"] + ([] if flow else ["bseq", "cseq", "bmap", "bqkey"])
         form = draw(st.sampled_from(forms))
         if form == "seq":
             return "[" + draw(_scalar(True)) + ", " + node(n - 1, True, indent) + "]"
@@ -103,6 +103,8 @@ def nested_yaml(draw, levels: int) -> str:
             return "{? " + node(n - 1, True, indent) + " : v}"
         if form == "bseq":
             return "-\n" + pad + node(n - 1, False, indent + 2)
+        if form == "cseq":  # compact: `- - x`, `- k:`, `- ?` on the item's own line
+            return "- " + node(n - 1, False, indent + 2)
         if form == "bmap":
             return "k:\n" + pad + node(n - 1, False, indent + 2)
         return "?\n" + pad + node(n - 1, False, indent + 2) + "\n" + " " * indent + ": v"
