@@ -11,15 +11,21 @@ on a loaded project. They return diagnostics; they print and change nothing.
 
 No file yields more than :data:`MAX_PER_CODE` diagnostics of one rule: the
 rest are summed up in one more (:func:`cap_per_code`), so a hostile file
-cannot bury the report under hundreds of thousands of lines.
+cannot bury the report under hundreds of thousands of lines. The pipeline
+caps every rule of every file once more at the end
+(:func:`ossref.pipeline.apply_rules`); the caps here keep the number of
+findings held in memory bounded, and mean a hint ("did you mean") is worked
+out only for a finding that will be reported.
 """
 
 from __future__ import annotations
 
-import difflib
 import posixpath
 import re
-from collections.abc import Iterable
+import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import replace
+from functools import partial
 
 from markdown.extensions.toc import slugify
 
@@ -27,9 +33,11 @@ from .diagnostics import Diagnostic, diag
 from .index import NameIndex, anchor_set, normalize
 from .model import Page, PageFacts, Position, Project
 from .scan import MAX_INLINE_WORK, SAFE_SCHEMES, complexity, url_scheme
+from .suggest import Suggester
+from .textsafety import INVISIBLE, skeleton
 
 __all__ = ["MAX_PER_CODE", "SAFE_SCHEMES", "cap_per_code", "check_facts", "check_project", "page_facts", "page_rules",
-           "url_scheme"]
+           "suppressed_count", "url_scheme"]
 
 #: Most diagnostics of one rule reported for one file. A real file has a
 #: handful; past this many, the author needs the first ones and a count.
@@ -42,21 +50,31 @@ def cap_per_code(diagnostics: list[Diagnostic], limit: int = MAX_PER_CODE) -> li
     ``limit`` by position, then one diagnostic of the same rule, at the first
     one left out, saying how many more there are and on which lines. Nothing
     goes unreported: every finding is listed or counted in a summary. The
-    order is kept when nothing is left out; otherwise the result is sorted."""
+    order is kept when nothing is left out; otherwise the result is sorted.
+
+    Summaries already in ``diagnostics`` (a reader that capped its own
+    findings early, to keep memory bounded) are merged into the new one, so
+    capping twice gives what capping once would, and :func:`suppressed_count`
+    stays exact."""
     groups: dict[tuple[str, str], list[Diagnostic]] = {}
     for d in diagnostics:
         groups.setdefault((d.path, d.code), []).append(d)
-    if all(len(group) <= limit for group in groups.values()):
+    if all(len(group) <= limit and not any(map(_is_summary, group)) for group in groups.values()):
         return diagnostics
     out: list[Diagnostic] = []
     for (path, code), group in groups.items():
-        if len(group) <= limit:
-            out += group
+        carried = [(d, _summary_counts(d)) for d in group if _is_summary(d)]
+        real = sorted(d for d in group if not _is_summary(d))
+        if not carried and len(real) <= limit:
+            out += real
             continue
-        group.sort()
-        out += group[:limit]
-        rest = group[limit:]
-        out.append(summary(path, code, rest[0].line, rest[0].column, rest[-1].line, len(rest), limit))
+        out += real[:limit]
+        rest = real[limit:]
+        count = len(rest) + sum(n for _, (n, _) in carried)
+        starts = [(d.line, d.column) for d in rest[:1]] + [(d.line, d.column) for d, _ in carried]
+        line, column = min(starts)
+        last = max([d.line for d in rest[-1:]] + [last for _, (_, last) in carried])
+        out.append(summary(path, code, line, column, last, count, limit))
     return sorted(out)
 
 
@@ -70,11 +88,82 @@ def summary(path: str, code: str, line: int, column: int, last_line: int, count:
                 f"fix the {limit} listed above and check again")
 
 
+# What summary() writes. Every other message starts with fixed words of
+# ossref's own, never with text from the input, so this cannot be forged.
+_SUMMARY = re.compile(r"\.\.\. and ([0-9,]+) more `([a-z-]+)` findings in this file "
+                      r"\((?:line (\d+)|lines \d+-(\d+))\), not listed one by one")
+
+
+def _is_summary(d: Diagnostic) -> bool:
+    if not d.message.startswith("... and "):
+        return False
+    match = _SUMMARY.fullmatch(d.message)
+    return match is not None and match.group(2) == d.code
+
+
+def _summary_counts(d: Diagnostic) -> tuple[int, int]:
+    """(findings counted, last line) of a :func:`summary` diagnostic."""
+    match = _SUMMARY.fullmatch(d.message)
+    assert match is not None
+    return int(match.group(1).replace(",", "")), int(match.group(3) or match.group(4))
+
+
+def suppressed_count(diagnostics: Iterable[Diagnostic]) -> int:
+    """How many findings the :func:`summary` diagnostics among ``diagnostics`` stand for."""
+    return sum(_summary_counts(d)[0] for d in diagnostics if _is_summary(d))
+
+
 def page_rules(page: Page) -> list[Diagnostic]:
     """The rules that need nothing but the page itself (``too-complex``,
-    ``raw-html``, ``unsafe-url``, ``citation-in-heading``), capped per rule. The loader runs them as
-    part of parsing a file, so that they are cached with its other results."""
-    return cap_per_code([*_too_complex(page), *_body_rules(page), *_citations_in_headings(page)])
+    ``raw-html``, ``unsafe-url``, ``citation-in-heading``, ``unsafe-text``), capped per rule. The
+    loader runs them as part of parsing a file, so that they are cached with its other results."""
+    return cap_per_code([*_too_complex(page), *_body_rules(page), *_citations_in_headings(page),
+                         *_invisible_text(page)])
+
+
+def _invisible_text(page: Page) -> list[Diagnostic]:
+    """``unsafe-text`` at every invisible character of the file
+    (:mod:`ossref.textsafety`), front matter and body, code blocks included:
+    a zero-width space is as invisible in code as in prose. (A BOM that opens
+    the file was removed when it was read.) Past :data:`MAX_PER_CODE`, the
+    rest are counted, not built one by one: a megabyte of them stays cheap."""
+    from .loader import UNSAFE_TEXT  # here, not at the top: the loader imports this module
+
+    text = page.source
+    out: list[Diagnostic] = []
+    line, line_start, counted, more, last, first = 1, 0, 0, 0, 0, (1, 1)
+    for match in INVISIBLE.finditer(text):
+        at = match.start()
+        newlines = text.count("\n", counted, at)
+        if newlines:
+            line += newlines
+            line_start = text.rfind("\n", counted, at) + 1
+        counted = at
+        if len(out) < MAX_PER_CODE:
+            char = match.group()
+            # The loader reports its first few of the older set (controls, bidi overrides) with
+            # this same message, which the pipeline keeps once.
+            message = (f"invisible control character U+{ord(char):04X}" if UNSAFE_TEXT.fullmatch(char)
+                       else f"invisible character U+{ord(char):04X} ({_char_name(char)})")
+            out.append(diag(page.path, line, at - line_start + 1, "unsafe-text", message,
+                            "delete it; it can make text display differently from what it is"))
+        else:
+            if not more:
+                first = (line, at - line_start + 1)
+            more, last = more + 1, line
+    if more:
+        out.append(summary(page.path, "unsafe-text", *first, last, more))
+    return out
+
+
+def _visible(name: str) -> str:
+    """``name`` with each invisible character written as an escape, for messages."""
+    return INVISIBLE.sub(lambda m: f"\\u{ord(m.group()):04x}" if ord(m.group()) < 0x10000
+                         else f"\\U{ord(m.group()):08x}", name)
+
+
+def _char_name(char: str) -> str:
+    return unicodedata.name(char, "control character").lower()
 
 
 def page_facts(page: Page) -> PageFacts:
@@ -123,17 +212,60 @@ def check_facts(pages: list[PageFacts], references: dict[str, tuple[str, int, in
     (path, line, column) of the record."""
     index: NameIndex[PageFacts] = NameIndex.of((f.slug, [name for name, _, _ in f.names], f) for f in pages)
     by_path = {f.path: f for f in pages}
-    known: dict[str, set[str]] = {}
-    out: list[Diagnostic] = []
+    known: dict[str, _Anchors] = {}
+    found: list[Diagnostic | _Pending] = []
     cited: set[str] = set()
+    keys = _Keys(references)
     for facts in pages:
-        out += cap_per_code([*_links(facts, index, by_path, known), *_citations(facts, references, cited)])
-    out += _differentials(pages, index)
-    out += _duplicate_names(pages)
-    unused = [diag(path, line, column, "unused-reference", f"reference `{key}` is cited by no page",
+        found += _links(facts, index, by_path, known)
+        found += _citations(facts, keys, cited)
+    found += _differentials(pages, index)
+    found += _duplicate_names(pages)
+    found += [diag(path, line, column, "unused-reference", f"reference `{key}` is cited by no page",
                    "cite it with [@" + key + "] where it supports a statement, or remove it")
               for key, (path, line, column) in references.items() if key not in cited]
-    return out + cap_per_code(unused)
+    return _with_hints(found)
+
+
+#: A finding whose hint is still to be worked out, by calling the function:
+#: hints ("did you mean") are the costly part of a finding, so they are
+#: worked out only for the findings that survive the cap (:func:`_with_hints`).
+_Pending = tuple[Diagnostic, Callable[[], str]]
+
+
+def _later(d: Diagnostic, hint: Callable[..., str], *args: object) -> _Pending:
+    return d, partial(hint, *args)
+
+
+def _with_hints(found: list[Diagnostic | _Pending]) -> list[Diagnostic]:
+    """``found`` capped per file and rule (:func:`cap_per_code`), the hints of
+    the findings left worked out: at most :data:`MAX_PER_CODE` per file and rule."""
+    hints: dict[int, Callable[[], str]] = {}
+    diagnostics = []
+    for item in found:
+        if isinstance(item, tuple):
+            d, hint = item
+            hints[id(d)] = hint
+            item = d
+        diagnostics.append(item)
+    return [replace(d, hint=hints[id(d)]()) if id(d) in hints else d for d in cap_per_code(diagnostics)]
+
+
+class _Keys:
+    """The BibTeX keys, with a did-you-mean for an unknown one."""
+
+    def __init__(self, references: dict[str, tuple[str, int, int]]) -> None:
+        self.references = references
+        self._suggester: Suggester | None = None
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.references
+
+    def hint(self, key: str) -> str:
+        if self._suggester is None:
+            self._suggester = Suggester(self.references)
+        close = self._suggester.closest(key, cutoff=0.7)
+        return f"did you mean `{close}`?" if close else "add its BibTeX record to citations/ first"
 
 
 def _too_complex(page: Page) -> Iterable[Diagnostic]:
@@ -216,14 +348,14 @@ def _show(text: str, limit: int = 40) -> str:
 
 
 def _links(page: PageFacts, index: NameIndex[PageFacts], by_path: dict[str, PageFacts],
-           known: dict[str, set[str]]) -> Iterable[Diagnostic]:
+           known: dict[str, _Anchors]) -> Iterable[Diagnostic | _Pending]:
     docs_root = page.path[: len(page.path) - len(page.slug) - len(".md")]  # "content/"
     for target_ref, anchor, wiki, image, line, column in page.links:
         if wiki:
             target = index.lookup(target_ref) if target_ref else page
             if target is None:
-                hint = index.suggest(target_ref) or "link to a slug, condition name or alias"
-                yield _broken(page, line, column, f"cross-link [[{target_ref}]] names no page", hint)
+                yield _later(_broken(page, line, column, f"cross-link [[{target_ref}]] names no page", ""),
+                             _name_hint, index, target_ref, "link to a slug, condition name or alias")
                 continue
         else:
             if image or url_scheme(target_ref) is not None or target_ref.startswith(("/", "//")):
@@ -245,28 +377,42 @@ def _links(page: PageFacts, index: NameIndex[PageFacts], by_path: dict[str, Page
             continue
         ids = known.get(target.path)
         if ids is None:
-            ids = known[target.path] = anchor_set(target.anchors, target.entry)
+            ids = known[target.path] = _Anchors(anchor_set(target.anchors, target.entry))
         if anchor not in ids and slugify(anchor, "-") not in ids:
-            close = difflib.get_close_matches(anchor, sorted(ids), n=1)
-            hint = f"did you mean `#{close[0]}`?" if close else "anchors come from the page's headings"
-            yield _broken(page, line, column, f"`{target.slug}` has no heading with anchor `#{anchor}`", hint)
+            yield _later(_broken(page, line, column, f"`{target.slug}` has no heading with anchor `#{anchor}`", ""),
+                         ids.hint, anchor)
 
 
 def _broken(page: PageFacts, line: int, column: int, message: str, hint: str) -> Diagnostic:
     return diag(page.path, line, column, "broken-link", message, hint)
 
 
-def _citations(page: PageFacts, keys: dict[str, tuple[str, int, int]], cited: set[str]) -> Iterable[Diagnostic]:
+def _name_hint(index: NameIndex[PageFacts], ref: str, otherwise: str) -> str:
+    return index.suggest(ref) or otherwise
+
+
+class _Anchors(set):
+    """A page's anchors, with a did-you-mean built on the first question."""
+
+    suggester: Suggester | None = None
+
+    def hint(self, anchor: str) -> str:
+        if self.suggester is None:
+            self.suggester = Suggester(self)
+        close = self.suggester.closest(anchor)
+        return f"did you mean `#{close}`?" if close else "anchors come from the page's headings"
+
+
+def _citations(page: PageFacts, keys: _Keys, cited: set[str]) -> Iterable[Diagnostic | _Pending]:
     for key, line, column in page.cites:
         if key in keys:
             cited.add(key)
             continue
-        close = difflib.get_close_matches(key, list(keys), n=1, cutoff=0.7)
-        hint = f"did you mean `{close[0]}`?" if close else "add its BibTeX record to citations/ first"
-        yield diag(page.path, line, column, "unknown-citation", f"citation key `{key}` is in no BibTeX file", hint)
+        yield _later(diag(page.path, line, column, "unknown-citation", f"citation key `{key}` is in no BibTeX file"),
+                     keys.hint, key)
 
 
-def _differentials(pages: list[PageFacts], index: NameIndex[PageFacts]) -> Iterable[Diagnostic]:
+def _differentials(pages: list[PageFacts], index: NameIndex[PageFacts]) -> Iterable[Diagnostic | _Pending]:
     lists: dict[str, set[str]] = {}
     resolved: list[tuple[PageFacts, int, int, PageFacts]] = []
     for page in pages:
@@ -276,9 +422,8 @@ def _differentials(pages: list[PageFacts], index: NameIndex[PageFacts]) -> Itera
         for ref, line, column in page.differentials:
             target = index.lookup(ref)
             if target is None:
-                hint = index.suggest(ref) or "name an entry by slug, condition or alias"
-                yield diag(page.path, line, column, "unknown-differential",
-                           f"differential `{ref}` names no entry", hint)
+                yield _later(diag(page.path, line, column, "unknown-differential",
+                                  f"differential `{ref}` names no entry"), _name_hint, index, ref, "name an entry by slug, condition or alias")
                 continue
             if not target.entry:
                 yield diag(page.path, line, column, "unknown-differential",
@@ -299,7 +444,12 @@ def _differentials(pages: list[PageFacts], index: NameIndex[PageFacts]) -> Itera
 
 
 def _duplicate_names(pages: list[PageFacts]) -> Iterable[Diagnostic]:
+    """``duplicate-entry`` for names equal after NFKC, case folding and
+    removal of invisible characters (:func:`~ossref.index.normalize`);
+    ``confusable-name`` for names of two pages that differ only in letters
+    drawn alike, as Latin `o` and Cyrillic `о` (:func:`~ossref.textsafety.skeleton`)."""
     owners: dict[str, tuple[PageFacts, str]] = {}
+    looks: dict[str, tuple[PageFacts, str, str, int, int]] = {}
     for page in pages:
         names = [(page.slug, 1, 1), *page.names]
         seen_here: set[str] = set()
@@ -311,7 +461,26 @@ def _duplicate_names(pages: list[PageFacts]) -> Iterable[Diagnostic]:
             owner = owners.get(key)
             if owner is None:
                 owners[key] = (page, name)
+                look = skeleton(name)
+                alike = looks.setdefault(look, (page, name, key, line, column))
+                if alike[0] is not page:
+                    # Reported on the name that has the look-alike letters, whichever comes first.
+                    if key != look:
+                        yield _confusable(page, line, column, name, key, *alike[:3])
+                    else:
+                        yield _confusable(alike[0], alike[3], alike[4], alike[1], alike[2], page, name, key)
                 continue
             yield diag(page.path, line, column, "duplicate-entry",
-                       f"`{name}` is already the name of {owner[0].path} (`{owner[1]}`)",
-                       "names, aliases and slugs must be unique, ignoring case and Unicode form")
+                       f"`{_visible(name)}` is already the name of {owner[0].path} (`{_visible(owner[1])}`)",
+                       "names, aliases and slugs must be unique, ignoring case, Unicode form and invisible characters")
+
+
+def _confusable(page: PageFacts, line: int, column: int, name: str, key: str,
+                other: PageFacts, other_name: str, other_key: str) -> Diagnostic:
+    at = next((i for i, (a, b) in enumerate(zip(key, other_key)) if a != b), min(len(key), len(other_key)))
+    mine = f"U+{ord(key[at]):04X} ({_char_name(key[at])})" if at < len(key) else "nothing"
+    theirs = f"U+{ord(other_key[at]):04X} ({_char_name(other_key[at])})" if at < len(other_key) else "nothing"
+    return diag(page.path, line, column, "confusable-name",
+                f"`{_visible(name)}` looks the same as `{_visible(other_name)}`, a name of {other.path}, but has {mine}"
+                f" where that has {theirs}",
+                "write names in one script: a Cyrillic or Greek letter that looks Latin makes two names look alike")

@@ -36,6 +36,12 @@ class ConfigError(Exception):
     """The configuration is unusable; the CLI exits 2 with this message."""
 
 
+#: Highest ``max_yaml_depth`` accepted: parsed front matter is pickled into the
+#: cache and rendered by code that recurses once per level, so the bound must
+#: stay far below Python's recursion limit (1,000).
+MAX_YAML_DEPTH = 100
+
+
 @dataclass(frozen=True)
 class Config:
     #: Absolute path of the project root (the folder holding mkdocs.yml).
@@ -61,8 +67,10 @@ class Config:
     max_file_bytes: int = 1_000_000
     #: Largest front matter parsed, in bytes. Option ``max_frontmatter_bytes``.
     max_frontmatter_bytes: int = 64_000
-    #: Deepest nesting of brackets/indentation allowed in front matter, checked
-    #: before the YAML parser sees it. Option ``max_yaml_depth``.
+    #: Deepest nesting of lists and mappings allowed in front matter (the top
+    #: mapping is level 1), counted on the YAML parser's events, whatever the
+    #: syntax; parsing stops at the first deeper level. At most
+    #: :data:`MAX_YAML_DEPTH`. Option ``max_yaml_depth``.
     max_yaml_depth: int = 20
     #: Where the caches live (parsed files for build and serve, the check's
     #: snapshot of page facts), relative to ``root``; never inside the docs or
@@ -187,6 +195,8 @@ def load_config(root: Path) -> Config:
     for key in ("max_file_bytes", "max_frontmatter_bytes", "max_yaml_depth"):
         if key in values and values[key] < 1:
             raise ConfigError(f"{CONFIG_FILE}: extra.ossref.{key} must be positive")
+    if values.get("max_yaml_depth", 0) > MAX_YAML_DEPTH:
+        raise ConfigError(f"{CONFIG_FILE}: extra.ossref.max_yaml_depth must be at most {MAX_YAML_DEPTH}")
 
     def text(key: str, default: str) -> str:
         value = raw.get(key, default)

@@ -60,7 +60,7 @@ RULES: dict[str, Rule] = _rules(
     ("read-error", E, "a file that cannot be read as UTF-8 text, or is too large"),
     ("unsafe-path", E, "a symlink, or a path that resolves outside the project"),
     ("invalid-slug", E, "a file name that is not lower-case kebab-case"),
-    ("unsafe-text", E, "control or bidirectional-override characters in text"),
+    ("unsafe-text", E, "invisible characters in text: controls, format characters (zero-width, bidi), fillers"),
     ("bib-field", W, "a BibTeX field that looks wrong (swallowed field, stray text)"),
     ("bib-entry-type", W, "an unknown BibTeX entry type"),
     ("empty-page", W, "a Markdown file with no content"),
@@ -69,6 +69,7 @@ RULES: dict[str, Rule] = _rules(
     ("citation-in-heading", E, "a citation inside a heading, whose anchor it would change"),
     ("unsafe-output", E, "the built site holds markup, a script or a URL outside the output policy"),
     ("unchecked-link", E, "the renderer made a link that the check did not see"),
+    ("confusable-name", W, "two entries' names that look alike but are spelled in different scripts"),
 )
 
 

@@ -5,10 +5,12 @@ values, the 1-based file position of every node, where the body starts, and
 diagnostics for everything it refused.
 
 Why not ``yaml.safe_load``: it loses positions, silently keeps the last of two
-duplicate keys, expands alias bombs, and the C parser crashes on deep nesting.
-So the text is first bounded (size, nesting depth) and then walked as a stream
-of parser events, building values iteratively (no recursion) and refusing
-anchors, aliases and non-standard tags as they appear.
+duplicate keys, expands alias bombs, and composing a node tree recurses once per
+level of nesting (the C loader's composer crashes on deep nesting). So the text
+is bounded in size and then walked as a stream of parser events (the parsers
+themselves are state machines, not recursive), building values iteratively,
+stopping at the nesting limit and refusing anchors, aliases and non-standard
+tags as they appear.
 """
 
 from __future__ import annotations
@@ -22,8 +24,9 @@ import yaml
 
 from .diagnostics import Diagnostic, diag
 from .model import Position
+from .textsafety import INVISIBLE
 
-try:  # libyaml is ~10x faster; the depth pre-check below keeps it from crashing.
+try:  # libyaml is ~10x faster; only its event parser is used, which keeps no recursion.
     from yaml import CSafeLoader as _Loader
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
@@ -35,9 +38,6 @@ KEY = "\0key"
 
 _FENCE = re.compile(r"---[ \t]*\r?\n?")
 _CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*\r?$", re.M)
-
-_BRACKET = re.compile(r"[\[\]{}]")
-_SPECIAL = re.compile(r"[\"'#\[\]{}]")
 
 _STR = "tag:yaml.org,2002:str"
 _STANDARD_TAGS = {
@@ -96,17 +96,8 @@ def parse_frontmatter(text: str, path: str, max_bytes: int, max_depth: int) -> F
                  "keep front matter to metadata; move text into the body")
         )
         return result
-    deep = _too_deep(yaml_text, max_depth)
-    if deep is not None:
-        result.ok = False
-        result.diagnostics.append(
-            diag(path, deep[0] + 2, deep[1] + 1, "yaml-syntax",
-                 f"front matter is nested more than {max_depth} levels deep",
-                 "front matter needs at most a list of mappings")
-        )
-        return result
     try:
-        data, positions, problems = _read_events(yaml_text, path)
+        data, positions, problems, escaped = _read_events(yaml_text, path, max_depth)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = _Lines(yaml_text).position(mark) if mark else (2, 1)
@@ -122,6 +113,7 @@ def parse_frontmatter(text: str, path: str, max_bytes: int, max_depth: int) -> F
         result.diagnostics.append(diag(path, 2, 1, "yaml-syntax", f"front matter is not valid YAML: {exc}"))
         return result
     result.diagnostics.extend(problems)
+    result.diagnostics.extend(escaped)
     if problems:
         result.ok = False
         return result
@@ -142,63 +134,20 @@ def _kind(value: Any) -> str:
     return {list: "list", str: "text", int: "number", float: "number", bool: "boolean"}.get(type(value), "value")
 
 
-def _too_deep(text: str, limit: int) -> tuple[int, int] | None:
-    """Position (0-based line, column) where nesting first exceeds ``limit``.
-
-    A conservative linear estimate: flow brackets outside quotes, plus block
-    indentation levels, plus ``- `` items opened on one line. It only needs to
-    be exact enough to stop pathological input before libyaml sees it.
-    """
-    flow = 0
-    indents: list[int] = []
-    for lineno, line in enumerate(text.split("\n")):
-        stripped = line.lstrip(" ")
-        if flow == 0 and stripped and not stripped.startswith("#"):
-            indent = len(line) - len(stripped)
-            while indents and indents[-1] > indent:
-                indents.pop()
-            if not indents or indents[-1] < indent:
-                indents.append(indent)
-            dashes = 0
-            rest = stripped
-            while rest.startswith("- ") or rest == "-":
-                dashes += 1
-                rest = rest[2:].lstrip(" ")
-            if len(indents) + dashes > limit:
-                return lineno, indent
-        quote = ""
-        # Only these characters change the state below; a line without a
-        # bracket cannot change the depth, so most lines need no scan at all.
-        if not _BRACKET.search(line):
-            continue
-        for match in _SPECIAL.finditer(line):
-            col, ch = match.start(), match.group()
-            if quote:
-                if ch == quote:
-                    quote = ""
-            elif ch in "\"'":
-                # A quote only opens a quoted scalar at the start of a value.
-                before = line[:col].rstrip()
-                if not before or before[-1] in ":,[{-":
-                    quote = ch
-            elif ch == "#" and (col == 0 or line[col - 1] in " \t"):
-                break
-            elif ch in "[{":
-                flow += 1
-                if flow + len(indents) > limit:
-                    return lineno, col
-            elif ch in "]}":
-                flow = max(0, flow - 1)
-        if quote == "'":
-            quote = ""  # single-quoted scalars may span lines, but a stray ' must not hide brackets
-    return None
-
-
-def _read_events(text: str, path: str) -> tuple[Any, dict[tuple, Position], list[Diagnostic]]:
+def _read_events(text: str, path: str,
+                 max_depth: int) -> tuple[Any, dict[tuple, Position], list[Diagnostic], list[Diagnostic]]:
     """Build plain values from the parser's event stream, with positions.
 
     Iterative, so nesting cannot overflow Python's stack; refuses anchors,
-    aliases, complex keys, non-standard tags and duplicate keys.
+    aliases, complex keys, non-standard tags and duplicate keys. Stops at the
+    first sequence or mapping that opens more than ``max_depth`` levels deep,
+    whichever syntax opened it (flow brackets, block indentation, ``- - -``,
+    ``? `` keys): the parser's own events count the levels, so no quoting can
+    hide one, and nothing deeper is ever built.
+
+    The last list holds ``unsafe-text`` for invisible characters that a
+    double-quoted escape (``"\\u200b"``, ``"\\a"``) put into a value: the
+    page's text scan cannot see those. They do not make the values unusable.
     """
     loader = _Loader(text)
     lines = _Lines(text)
@@ -206,6 +155,7 @@ def _read_events(text: str, path: str) -> tuple[Any, dict[tuple, Position], list
     resolver = yaml.resolver.Resolver()
     positions: dict[tuple, Position] = {}
     problems: list[Diagnostic] = []
+    escaped: list[Diagnostic] = []
     # Each frame: [container, path, pending_key, key_positions]
     stack: list[list[Any]] = []
     root: Any = None
@@ -284,6 +234,12 @@ def _read_events(text: str, path: str) -> tuple[Any, dict[tuple, Position], list
                 refuse(event.start_mark, f"YAML tag {tag} is not allowed", "remove the tag")
                 tag = None
             if isinstance(event, yaml.ScalarEvent):
+                hidden = INVISIBLE.search(event.value)
+                if hidden and not INVISIBLE.search(text, event.start_mark.index, event.end_mark.index):
+                    p = pos(event.start_mark)
+                    escaped.append(diag(path, p.line, p.column, "unsafe-text",
+                                        f"front-matter text holds invisible character U+{ord(hidden.group()):04X},"
+                                        " written as an escape", "delete the escape"))
                 if tag is None:
                     implicit = event.implicit
                     tag = resolver.resolve(yaml.ScalarNode, event.value, implicit)
@@ -300,6 +256,10 @@ def _read_events(text: str, path: str) -> tuple[Any, dict[tuple, Position], list
                                "quote the value to keep it as text")
                         value = event.value
                 attach(value, event.start_mark, True)
+            elif isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)) and len(stack) >= max_depth:
+                refuse(event.start_mark, f"front matter is nested more than {max_depth} levels deep",
+                       "front matter needs at most a list of mappings")
+                break
             elif isinstance(event, yaml.SequenceStartEvent):
                 value: Any = []
                 vpath = attach(value, event.start_mark, False)
@@ -314,7 +274,7 @@ def _read_events(text: str, path: str) -> tuple[Any, dict[tuple, Position], list
         loader.dispose()
     # Positions under a refused key point into values that were dropped.
     positions = {k: v for k, v in positions.items() if _BAD_KEY not in k}
-    return root, positions, problems
+    return root, positions, problems, escaped
 
 
 class _Lines:

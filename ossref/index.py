@@ -6,12 +6,12 @@ link?), so that both always agree.
 
 from __future__ import annotations
 
-import difflib
-import unicodedata
 from collections.abc import Iterable
 from typing import Generic, TypeVar
 
 from .model import Page
+from .suggest import Suggester
+from .textsafety import name_key
 
 T = TypeVar("T")
 
@@ -28,8 +28,10 @@ GENERATED_ANCHORS = {
 
 def normalize(name: str) -> str:
     """Compare names case- and Unicode-insensitively: NFKC, case-folded,
-    inner white space collapsed. "Myositis  Ossificans" == "myositis ossificans"."""
-    return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
+    invisible and default-ignorable characters removed, inner white space
+    collapsed (:func:`ossref.textsafety.name_key`).
+    "Myositis\u200b  Ossificans" == "myositis ossificans"."""
+    return name_key(name)
 
 
 class NameIndex(Generic[T]):
@@ -44,6 +46,7 @@ class NameIndex(Generic[T]):
     def __init__(self, pages: Iterable[Page] = ()) -> None:
         self.by_slug: dict[str, T] = {}
         self.by_name: dict[str, T] = {}
+        self._suggester: Suggester | None = None
         self._add((page.slug,
                    (page.entry.condition, *page.entry.aliases) if page.entry is not None else (),
                    page) for page in pages)
@@ -57,6 +60,7 @@ class NameIndex(Generic[T]):
         return index
 
     def _add(self, rows: Iterable[tuple[str, Iterable[str], T]]) -> None:
+        self._suggester = None
         for slug, names, value in rows:
             self.by_slug.setdefault(normalize(slug), value)
             for name in names:
@@ -68,10 +72,12 @@ class NameIndex(Generic[T]):
         return self.by_slug.get(key) or self.by_name.get(key)
 
     def suggest(self, ref: str) -> str:
-        """A did-you-mean hint for an unknown reference, or an empty string."""
-        choices = list(self.by_slug) + list(self.by_name)
-        close = difflib.get_close_matches(normalize(ref), choices, n=1, cutoff=0.6)
-        return f"did you mean `{close[0]}`?" if close else ""
+        """A did-you-mean hint for an unknown reference, or an empty string.
+        Bounded work whatever the number of names (:mod:`ossref.suggest`)."""
+        if self._suggester is None:
+            self._suggester = Suggester([*self.by_slug, *self.by_name])
+        close = self._suggester.closest(normalize(ref), cutoff=0.6)
+        return f"did you mean `{close}`?" if close else ""
 
 
 def anchors(page: Page) -> set[str]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from .checks import check_facts, check_project
+from .checks import MAX_PER_CODE, cap_per_code, check_facts, check_project, suppressed_count
 from .config import Config
 from .diagnostics import Diagnostic, Severity
 from .loader import load_facts, load_project
@@ -24,6 +24,9 @@ class CheckResult:
     entries: int = 0
     references: int = 0  # BibTeX records that loaded (one per key)
     bib_files: int = 0
+    #: Findings not listed one by one: past :data:`~ossref.checks.MAX_PER_CODE`
+    #: of one rule in one file, each (file, rule) gets one diagnostic counting them.
+    suppressed: int = 0
 
     @property
     def errors(self) -> int:
@@ -39,13 +42,16 @@ class CheckResult:
 
 def apply_rules(diagnostics: list[Diagnostic], config: Config) -> list[Diagnostic]:
     """Re-grade each diagnostic by the project's ``rules`` and drop the ones
-    turned off; sorted by path and position, duplicates removed."""
+    turned off; sorted by path and position, duplicates removed, and at most
+    :data:`~ossref.checks.MAX_PER_CODE` of one rule per file, the rest counted
+    in one more diagnostic (:func:`~ossref.checks.cap_per_code`). The one
+    place every finding passes, so the cap holds for every rule and reader."""
     out: dict[tuple, Diagnostic] = {}
     for d in diagnostics:
         severity = config.severity(d.code)
         if severity is not None:
             out.setdefault((d.path, d.line, d.column, d.code, d.message), replace(d, severity=severity))
-    return sorted(out.values())
+    return sorted(cap_per_code(list(out.values()), MAX_PER_CODE))
 
 
 def check(config: Config, *, keep_pages: bool = True, cache: bool = True) -> CheckResult:
@@ -59,11 +65,15 @@ def check(config: Config, *, keep_pages: bool = True, cache: bool = True) -> Che
     if keep_pages:
         project, found = load_project(config, cache=cache)
         found += check_project(project)
-        return CheckResult(project, apply_rules(found, config), pages=len(project.pages),
+        reported = apply_rules(found, config)
+        return CheckResult(project, reported, pages=len(project.pages),
                            entries=sum(page.entry is not None for page in project.pages),
-                           references=len(project.references), bib_files=len(project.bib_files))
+                           references=len(project.references), bib_files=len(project.bib_files),
+                           suppressed=suppressed_count(reported))
     facts, found = load_facts(config, cache=cache)
     found += check_facts(facts.pages, facts.references)
-    return CheckResult(None, apply_rules(found, config), pages=len(facts.pages),
+    reported = apply_rules(found, config)
+    return CheckResult(None, reported, pages=len(facts.pages),
                        entries=sum(page.entry for page in facts.pages),
-                       references=len(facts.references), bib_files=len(facts.bib_files))
+                       references=len(facts.references), bib_files=len(facts.bib_files),
+                       suppressed=suppressed_count(reported))

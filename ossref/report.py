@@ -23,6 +23,9 @@ def summary(result: CheckResult) -> dict[str, int]:
         "warnings": result.warnings,
         "entries": result.entries,
         "references": result.references,
+        # Findings past the per-file cap of one rule, each (file, rule)
+        # summed up in one listed diagnostic instead of listed one by one.
+        "suppressed": result.suppressed,
     }
 
 
@@ -33,8 +36,9 @@ def summary_line(result: CheckResult) -> str:
     def n(count: int, word: str) -> str:
         return f"{count} {word}{'' if count == 1 else 's'}"
 
+    more = f"; {s['suppressed']:,} more findings counted but not listed" if s["suppressed"] else ""
     return (f"{n(s['errors'], 'error')}, {n(s['warnings'], 'warning')} in {n(files, 'file')} "
-            f"({n(s['entries'], 'entry').replace('entrys', 'entries')}, {n(s['references'], 'reference')})")
+            f"({n(s['entries'], 'entry').replace('entrys', 'entries')}, {n(s['references'], 'reference')}){more}")
 
 
 def text_line(d: Diagnostic) -> str:

@@ -8,12 +8,13 @@ field that breaks the schema. It never raises.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 from typing import Any
 
+from .checks import MAX_PER_CODE
 from .diagnostics import Diagnostic, diag
 from .frontmatter import KEY
 from .model import Differential, Entry, Position
+from .suggest import Suggester
 
 #: Fields of an entry, each with what it must hold (shown in messages).
 ENTRY_FIELDS: dict[str, str] = {
@@ -32,6 +33,11 @@ MKDOCS_FIELDS = frozenset({"title", "description", "hide", "search", "status", "
 #: Keys allowed inside a differential mapping.
 DIFFERENTIAL_FIELDS = ("entry", "distinguishing")
 
+# Did-you-mean hints for unknown keys: bounded work each (ossref.suggest), and
+# only for the first MAX_PER_CODE of a file, as many as the report lists.
+_FIELDS = Suggester([*ENTRY_FIELDS, *sorted(MKDOCS_FIELDS)])
+_DIFFERENTIAL = Suggester(DIFFERENTIAL_FIELDS)
+
 
 def read_entry(meta: dict[str, Any], positions: dict[tuple, Position], path: str) -> tuple[Entry | None, list[Diagnostic]]:
     """Validate ``meta``. Returns the Entry when ``condition`` is present (even
@@ -45,6 +51,13 @@ def read_entry(meta: dict[str, Any], positions: dict[tuple, Position], path: str
         p = at(*keypath)
         out.append(diag(path, p.line, p.column, "invalid-field", message, hint))
 
+    unknown = 0
+
+    def close(key: Any, fields: Suggester) -> str | None:
+        nonlocal unknown
+        unknown += 1
+        return fields.closest(str(key).lower()) if unknown <= MAX_PER_CODE else None
+
     for key in meta:
         if not isinstance(key, str):
             p = at(key, KEY)
@@ -53,8 +66,8 @@ def read_entry(meta: dict[str, Any], positions: dict[tuple, Position], path: str
         if key in ENTRY_FIELDS or key in MKDOCS_FIELDS:
             continue
         p = at(key, KEY)
-        close = difflib.get_close_matches(key.lower(), [*ENTRY_FIELDS, *sorted(MKDOCS_FIELDS)], n=1, cutoff=0.6)
-        hint = f"did you mean `{close[0]}`?" if close else "known fields: " + ", ".join(ENTRY_FIELDS)
+        like = close(key, _FIELDS)
+        hint = f"did you mean `{like}`?" if like else "known fields: " + ", ".join(ENTRY_FIELDS)
         out.append(diag(path, p.line, p.column, "unknown-field", f"unknown front-matter field `{key}`", hint))
 
     if "condition" not in meta:
@@ -103,10 +116,10 @@ def read_entry(meta: dict[str, Any], positions: dict[tuple, Position], path: str
                     unknown = [k for k in item if k not in DIFFERENTIAL_FIELDS]
                     for k in unknown:
                         p = at("differentials", i, k, KEY)
-                        close = difflib.get_close_matches(str(k), DIFFERENTIAL_FIELDS, n=1)
+                        like = close(k, _DIFFERENTIAL)
                         out.append(diag(path, p.line, p.column, "unknown-field",
                                         f"unknown differential field `{k}`",
-                                        f"did you mean `{close[0]}`?" if close else "use `entry` and `distinguishing`"))
+                                        f"did you mean `{like}`?" if like else "use `entry` and `distinguishing`"))
                     target = item.get("entry")
                     note = item.get("distinguishing", "")
                     if not _text(target):

@@ -35,7 +35,7 @@ def test_json_shape() -> None:
     code, out, _ = run(["check", "--root", str(FIXTURES / "one-way-differential"), "--format", "json"])
     data = json.loads(out)
     assert code == 0
-    assert data["summary"] == {"errors": 0, "warnings": 1, "entries": 2, "references": 1}
+    assert data["summary"] == {"errors": 0, "warnings": 1, "entries": 2, "references": 1, "suppressed": 0}
     (d,) = data["diagnostics"]
     assert set(d) == {"path", "line", "column", "severity", "code", "message", "hint"}
     assert d["message"].endswith(f"(hint: {d['hint']})")
