@@ -26,6 +26,7 @@ from markdown.extensions.toc import slugify
 from .diagnostics import Diagnostic, diag
 from .index import NameIndex, anchor_set, normalize
 from .model import Page, PageFacts, Position, Project
+from .sections import page_findings
 from .scan import MAX_INLINE_WORK, SAFE_SCHEMES, complexity, url_scheme
 
 __all__ = ["MAX_PER_CODE", "SAFE_SCHEMES", "cap_per_code", "check_facts", "check_project", "page_facts", "page_rules",
@@ -72,9 +73,11 @@ def summary(path: str, code: str, line: int, column: int, last_line: int, count:
 
 def page_rules(page: Page) -> list[Diagnostic]:
     """The rules that need nothing but the page itself (``too-complex``,
-    ``raw-html``, ``unsafe-url``, ``citation-in-heading``), capped per rule. The loader runs them as
+    ``raw-html``, ``unsafe-url``, ``citation-in-heading``, and ``reserved-heading``
+    and ``reserved-path`` of :mod:`ossref.sections`), capped per rule. The loader runs them as
     part of parsing a file, so that they are cached with its other results."""
-    return cap_per_code([*_too_complex(page), *_body_rules(page), *_citations_in_headings(page)])
+    return cap_per_code([*_too_complex(page), *_body_rules(page), *_citations_in_headings(page),
+                         *page_findings(page)])
 
 
 def page_facts(page: Page) -> PageFacts:

@@ -67,6 +67,8 @@ RULES: dict[str, Rule] = _rules(
     ("render-error", E, "a page that could not be rendered"),
     ("too-complex", E, "Markdown nested or repetitive enough to make rendering slow or fail"),
     ("citation-in-heading", E, "a citation inside a heading, whose anchor it would change"),
+    ("reserved-heading", E, "a heading whose anchor is a section or id ossref adds to the page"),
+    ("reserved-path", E, "a page at a path where ossref writes a generated page"),
 )
 
 
