@@ -368,6 +368,13 @@ class _Renderer:
         if _url_key(slug) not in self.by_url:
             self._write(slug + ".md", make())
 
+    def _source(self, slug: str) -> str:
+        """The staged file at the URL of the generated page ``slug``: its own,
+        or that of the content page that has the URL (``reserved-path``, when
+        a project lets that pass), so that links to it still resolve."""
+        owner = self.by_url.get(_url_key(slug))
+        return _staged(owner) if owner is not None else slug + ".md"
+
     def _copy_images(self) -> None:
         docs = self.config.docs_path
         for folder, dirs, files in os.walk(docs, followlinks=False):
@@ -442,7 +449,7 @@ class _Renderer:
 
     def _tag_link(self, page: Page, tag: str) -> str:
         canonical = self.tag_of.get(normalize(tag), tag)
-        href = relative_href(_staged(page), f"tags/{self.tag_slug[canonical]}.md")
+        href = relative_href(_staged(page), self._source(f"tags/{self.tag_slug[canonical]}"))
         return _link(md_text(tag), href)
 
     def _topic_meta(self, page: Page) -> dict[str, Any]:
@@ -605,11 +612,13 @@ class _Renderer:
             text = self._page(home).rstrip("\n")
             return text + "\n\n" + "\n".join(self._az(home.page)) + "\n"
         entries = sum(1 for rp in self.site.pages if rp.page.entry is not None)
+        tags = relative_href("index.md", self._source("tags/index"))
+        references = relative_href("index.md", self._source("references"))
         lines = [
             f"# {md_text(self.config.site_name)}", "",
             f"A reference wiki of {entries} condition{'' if entries == 1 else 's'}. "
-            "Find one by name or synonym below, browse by [tag](tags/index.md), "
-            "or see every [reference](references.md) cited.", "",
+            f"Find one by name or synonym below, browse by [tag]({tags}), "
+            f"or see every [reference]({references}) cited.", "",
         ]
         return _front_matter({"title": "Home"}) + "\n".join(lines + self._az(None)) + "\n"
 
@@ -651,14 +660,16 @@ class _Renderer:
     def _tags_index(self) -> str:
         lines = ["# Tags", ""]
         for tag, pages in self.site.tags.items():
-            lines.append(f"- {_link(md_text(tag), self.tag_slug[tag] + '.md')} ({len(pages)})")
+            href = relative_href("tags/index.md", self._source(f"tags/{self.tag_slug[tag]}"))
+            lines.append(f"- {_link(md_text(tag), href)} ({len(pages)})")
         return _front_matter({"title": "Tags"}) + "\n".join(lines) + "\n"
 
     def _tag_page(self, tag: str, slug: str) -> str:
         pages = self.site.tags[tag]
         here = f"tags/{slug}.md"
         count = f"{len(pages)} {'entry' if len(pages) == 1 else 'entries'}"
-        lines = [f"# Tag: {md_text(tag)}", "", f"{count}. [All tags](index.md)", ""]
+        index = relative_href(here, self._source("tags/index"))
+        lines = [f"# Tag: {md_text(tag)}", "", f"{count}. [All tags]({index})", ""]
         items = []
         for page in pages:
             summary = page.entry.summary if page.entry else ""

@@ -24,10 +24,11 @@ from markdown.extensions.toc import slugify
 
 from .diagnostics import Diagnostic, diag
 from .index import GENERATED_ANCHORS
-from .model import Heading, Page
+from .model import Heading, Page, PageFacts
 
 __all__ = ["EDITOR_SECTIONS", "ENTRY_SECTIONS", "RESERVED_PATHS", "TOPIC_SECTIONS", "own_sections",
-           "page_findings", "reserved_path", "url_key"]
+           "page_findings", "reserved_path", "url_clashes",
+           "url_key"]
 
 #: Sections ossref adds to an entry, by anchor, in page order.
 ENTRY_SECTIONS = tuple(GENERATED_ANCHORS)
@@ -60,6 +61,23 @@ def reserved_path(slug: str) -> str | None:
         if key == reserved or key.startswith(reserved + "/"):
             return reserved
     return None
+
+
+def url_clashes(pages: Iterable[PageFacts], directory_urls: bool = True) -> list[Diagnostic]:
+    """A ``duplicate-url`` for each page (in path order) whose URL an earlier
+    page already has: ``x.md`` and ``x/index.md`` with directory URLs. MkDocs
+    would publish one of them and drop the other without a word."""
+    owners: dict[str, str] = {}
+    out = []
+    for page in pages:
+        key = url_key(page.slug) if directory_urls else page.slug
+        owner = owners.setdefault(key, page.path)
+        if owner != page.path:
+            out.append(diag(page.path, 1, 1, "duplicate-url",
+                            f"`{page.path}` has the same URL as `{owner}` (`{key}/`): only one of them"
+                            " would be published",
+                            f"rename or move one of them; `{key}.md` and `{key}/index.md` are one page"))
+    return out
 
 
 def _top_level(lines: list[str], body_line: int, heading: Heading) -> bool:
@@ -107,11 +125,16 @@ def _reserved_path(page: Page) -> Iterable[Diagnostic]:
     reserved = reserved_path(page.slug)
     if reserved is None:
         return
-    what = "the references page" if reserved == "references" else "the tag pages"
-    yield diag(page.path, 1, 1, "reserved-path",
-               f"`{page.slug}` has the URL of {what} that ossref generates (`{reserved}/`);"
-               " the generated page would be left out",
-               "rename or move this page: `references` and everything under `tags/` are ossref's")
+    key = url_key(page.slug)
+    if reserved == "references":
+        what = "has the URL of the references page ossref generates (`references/`), which would be left out"
+    elif key == "tags":
+        what = "has the URL of the tag index ossref generates (`tags/`), which would be left out"
+    else:
+        what = (f"is in `tags/`, where ossref writes a page for each tag: a tag with the slug"
+                f" `{key.removeprefix('tags/')}` would lose its page to this one")
+    yield diag(page.path, 1, 1, "reserved-path", f"`{page.path}` {what}",
+               "rename or move this page: `references` and everything in `tags/` are ossref's")
 
 
 def _reserved_headings(page: Page) -> Iterable[Diagnostic]:
