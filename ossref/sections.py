@@ -140,9 +140,18 @@ def _reserved_path(page: Page) -> Iterable[Diagnostic]:
 def _reserved_headings(page: Page) -> Iterable[Diagnostic]:
     added = ENTRY_SECTIONS if page.entry is not None else TOPIC_SECTIONS
     mergeable = own_sections(page)
+    # An entry's title heading (its condition) comes first on the page and
+    # keeps its anchor; a body heading with the same one would be renamed.
+    title = slugify(" ".join(page.entry.condition.split()), "-") if page.entry is not None else None
     for heading in page.scan.headings:
         anchor = heading.anchor
         if anchor in mergeable:
+            continue
+        if anchor == title:
+            yield diag(page.path, heading.pos.line, heading.pos.column, "reserved-heading",
+                       f"heading `{heading.text}` has the anchor of the page's title heading (`#{anchor}`),"
+                       " which ossref makes from `condition`; the page would have it twice",
+                       "rename the heading: the title already names the condition")
             continue
         if anchor in EDITOR_SECTIONS and anchor in added:
             yield diag(page.path, heading.pos.line, heading.pos.column, "reserved-heading",
@@ -162,7 +171,7 @@ def _reserved_headings(page: Page) -> Iterable[Diagnostic]:
                        "rename the heading")
     entry = page.entry
     if entry is not None:
-        anchor = slugify(" ".join(entry.condition.split()), "-")
+        anchor = title
         if anchor in added or _GENERATED_ID.fullmatch(anchor):
             yield diag(page.path, entry.condition_pos.line, entry.condition_pos.column, "reserved-heading",
                        f"condition `{entry.condition}` is the page's title heading, with the anchor"
