@@ -110,7 +110,10 @@ def own_sections(page: Page) -> dict[str, int]:
         end = next((h for h in headings[i + 1:]
                     if h.level <= heading.level and _top_level(lines, page.body_line, h)), None)
         line = end.pos.line - page.body_line if end is not None else len(lines)
-        out[heading.anchor] = sum(len(text) + 1 for text in lines[:line]) if line < len(lines) else len(page.body)
+        if line >= len(lines):
+            out[heading.anchor] = len(page.body)
+        else:
+            out[heading.anchor] = len("\n".join(lines[:line])) + 1 if line > 0 else 0
     return out
 
 
