@@ -43,7 +43,7 @@ RESERVED_PATHS = ("references", "tags")
 
 # Ids of generated elements inside a page: reference list items and citation
 # superscripts (ossref.render). A heading with one would take their links.
-_GENERATED_ID = re.compile(r"ref-\d+|cite-\d+-\d+")
+_GENERATED_ID = re.compile(r"ref-[1-9]\d*|cite-[1-9]\d*-[1-9]\d*")
 
 
 def url_key(slug: str) -> str:
@@ -152,24 +152,24 @@ def _reserved_headings(page: Page) -> Iterable[Diagnostic]:
             continue
         if anchor == title:
             yield diag(page.path, heading.pos.line, heading.pos.column, "reserved-heading",
-                       f"heading `{heading.text}` has the anchor of the page's title heading (`#{anchor}`),"
+                       f"heading `{_show(heading.text)}` has the anchor of the page's title heading (`#{anchor}`),"
                        " which ossref makes from `condition`; the page would have it twice",
                        "rename the heading: the title already names the condition")
             continue
         if anchor in EDITOR_SECTIONS and anchor in added:
             yield diag(page.path, heading.pos.line, heading.pos.column, "reserved-heading",
-                       f"heading `{heading.text}` is the {GENERATED_ANCHORS[anchor]} section ossref adds to this"
+                       f"heading `{_show(heading.text)}` is the {GENERATED_ANCHORS[anchor]} section ossref adds to this"
                        " page, but it is inside a list, quote or other block, where ossref cannot add to it",
                        "start the heading at the beginning of a line, outside any list, quote or admonition")
         elif anchor in added:
             yield diag(page.path, heading.pos.line, heading.pos.column, "reserved-heading",
-                       f"heading `{heading.text}` is also a section ossref adds to this page"
+                       f"heading `{_show(heading.text)}` is also a section ossref adds to this page"
                        f" (`#{anchor}`); the page would have it twice",
                        f"rename the heading, e.g. `{_rename(anchor)}`: ossref writes the"
                        f" {GENERATED_ANCHORS[anchor]} section itself")
         elif _GENERATED_ID.fullmatch(anchor):
             yield diag(page.path, heading.pos.line, heading.pos.column, "reserved-heading",
-                       f"heading `{heading.text}` has the anchor `#{anchor}`, an id ossref gives to a"
+                       f"heading `{_show(heading.text)}` has the anchor `#{anchor}`, an id ossref gives to a"
                        " reference or citation on the page; links to it would go to the wrong place",
                        "rename the heading")
     entry = page.entry
@@ -177,7 +177,7 @@ def _reserved_headings(page: Page) -> Iterable[Diagnostic]:
         anchor = title
         if anchor in added or _GENERATED_ID.fullmatch(anchor):
             yield diag(page.path, entry.condition_pos.line, entry.condition_pos.column, "reserved-heading",
-                       f"condition `{entry.condition}` is the page's title heading, with the anchor"
+                       f"condition `{_show(entry.condition)}` is the page's title heading, with the anchor"
                        f" `#{anchor}` of a section or id ossref adds to the page",
                        "name the condition itself, not a section of the page")
 
@@ -192,3 +192,9 @@ _RENAMES = {
 
 def _rename(anchor: str) -> str:
     return _RENAMES.get(anchor, "Notes")
+
+
+def _show(text: str, limit: int = 80) -> str:
+    """``text`` for a message: printable, no backticks, at most ``limit`` characters."""
+    text = "".join(c if c.isprintable() else " " for c in text).replace("`", "'")
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
