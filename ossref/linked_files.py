@@ -3,10 +3,10 @@
 MkDocs resolves every relative link and image of a page against the files of
 the site, and fails the build (``render-error``, "not found among
 documentation files") when the target has a file extension and is not one
-of them. ``.md`` links are the link check's (:mod:`ossref.checks`); this
-module finds the rest before the build: a missing image, a mistyped PDF, a
-path that leaves the docs folder. A file that exists but is not published
-(an SVG, a symlink target) is not this module's business either.
+of them. Links to ``.md`` files are the link check's (:mod:`ossref.checks`);
+this module finds the rest before the build: a missing image (``.md`` ones
+too), a mistyped PDF, a path that leaves the docs folder. A file that exists
+but is not published (an SVG) is not this module's business either.
 
 It reads the file system (a listing per folder linked to, not a walk), so it
 runs on every check, after the pages' facts: a file can appear or vanish
@@ -36,8 +36,8 @@ def missing_files(pages: Iterable[PageFacts], docs: Path) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     for page in pages:
         found = []
-        for target, anchor, wiki, _image, line, column in page.links:
-            if wiki or not target or target.endswith(".md"):
+        for target, anchor, wiki, image, line, column in page.links:
+            if wiki or not target or (target.endswith(".md") and not image):  # the link check's
                 continue
             uri = _file_uri(page.slug, target + ("#" + anchor if anchor else ""))
             if uri is None or _is_file(docs, uri, listings):

@@ -64,7 +64,7 @@ def test_missing_files_are_exactly_the_links_mkdocs_refuses(project, tmp_path, m
     _, out, _ = run(["build", "--root", str(root), "--site-dir", str(tmp_path / "site")])
     by_mkdocs = sorted(re.findall(r"contains a link '([^']+)', but the target", out))
     assert by_check == by_mkdocs == ["../figure.png", ".drafts/x.png", "files/protocol.pdf", "img/Figure.png",
-                                     "img/figure.jpg"]
+                                     "img/figure.jpg", "no-such-page.md"]
 
 
 def test_a_missing_file_appears_and_disappears_between_checks(project) -> None:
