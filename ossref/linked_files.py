@@ -23,27 +23,28 @@ from urllib.parse import unquote, urlsplit
 
 from .checks import cap_per_code
 from .diagnostics import Diagnostic, diag
-from .model import PageFacts
 
 __all__ = ["missing_files"]
 
 
-def missing_files(pages: Iterable[PageFacts], docs: Path) -> list[Diagnostic]:
+def missing_files(pages: Iterable[tuple[str, str, Iterable[tuple]]], docs: Path) -> list[Diagnostic]:
     """A ``broken-link`` for each relative link or image of ``pages`` that MkDocs
-    would read as a file path with an extension (not ``.md``) and that is not
-    a regular file under ``docs`` reached without symlinks or hidden names."""
+    would read as a file path with an extension (but not a link to ``.md``)
+    and that is not a regular file under ``docs`` reached without symlinks or
+    hidden names. ``pages`` are (path, slug, links), each link laid out as in
+    :attr:`PageFacts.links <ossref.model.PageFacts>`."""
     listings: dict[str, dict[str, bool] | None] = {}
     out: list[Diagnostic] = []
-    for page in pages:
+    for path, slug, links in pages:
         found = []
-        for target, anchor, wiki, image, line, column in page.links:
+        for target, anchor, wiki, image, line, column in links:
             if wiki or not target or (target.endswith(".md") and not image):  # the link check's
                 continue
-            uri = _file_uri(page.slug, target + ("#" + anchor if anchor else ""))
+            uri = _file_uri(slug, target + ("#" + anchor if anchor else ""))
             if uri is None or _is_file(docs, uri, listings):
                 continue
             where = "leaves the docs folder" if uri.startswith("../") or uri == ".." else "is not a file of the docs folder"
-            found.append(diag(page.path, line, column, "broken-link", f"`{_show(target)}` {where}",
+            found.append(diag(path, line, column, "broken-link", f"`{_show(target)}` {where}",
                               "check the file's name and folder: the path is relative to this page's folder"))
         out += cap_per_code(found)
     return out

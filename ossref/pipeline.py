@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from .checks import check_facts, check_project, page_facts
+from .checks import check_facts, check_project
 from .config import Config
 from .diagnostics import Diagnostic, Severity
 from .linked_files import missing_files
 from .loader import load_facts, load_project
-from .model import Project
+from .model import Page, Project
 from .sections import url_clashes
 
 
@@ -61,14 +61,21 @@ def check(config: Config, *, keep_pages: bool = True, cache: bool = True) -> Che
     if keep_pages:
         project, found = load_project(config, cache=cache)
         found += check_project(project)
-        facts = [page_facts(page) for page in project.pages]
-        found += missing_files(facts, config.docs_path) + url_clashes(facts, config.use_directory_urls)
+        found += missing_files(((page.path, page.slug, _links(page)) for page in project.pages), config.docs_path)
+        found += url_clashes(((page.path, page.slug) for page in project.pages), config.use_directory_urls)
         return CheckResult(project, apply_rules(found, config), pages=len(project.pages),
                            entries=sum(page.entry is not None for page in project.pages),
                            references=len(project.references), bib_files=len(project.bib_files))
     facts, found = load_facts(config, cache=cache)
     found += check_facts(facts.pages, facts.references)
-    found += missing_files(facts.pages, config.docs_path) + url_clashes(facts.pages, config.use_directory_urls)
+    found += missing_files(((f.path, f.slug, f.links) for f in facts.pages), config.docs_path)
+    found += url_clashes(((f.path, f.slug) for f in facts.pages), config.use_directory_urls)
     return CheckResult(None, apply_rules(found, config), pages=len(facts.pages),
                        entries=sum(page.entry for page in facts.pages),
                        references=len(facts.references), bib_files=len(facts.bib_files))
+
+
+def _links(page: Page):
+    """The page's links laid out as in :attr:`PageFacts.links <ossref.model.PageFacts>`."""
+    return ((link.target, link.anchor, link.wiki, link.image, link.pos.line, link.pos.column)
+            for link in page.scan.links)

@@ -24,7 +24,7 @@ from markdown.extensions.toc import slugify
 
 from .diagnostics import Diagnostic, diag
 from .index import GENERATED_ANCHORS
-from .model import Heading, Page, PageFacts
+from .model import Heading, Page
 
 __all__ = ["EDITOR_SECTIONS", "ENTRY_SECTIONS", "RESERVED_PATHS", "TOPIC_SECTIONS", "own_sections",
            "page_findings", "reserved_path", "url_clashes",
@@ -63,18 +63,18 @@ def reserved_path(slug: str) -> str | None:
     return None
 
 
-def url_clashes(pages: Iterable[PageFacts], directory_urls: bool = True) -> list[Diagnostic]:
-    """A ``duplicate-url`` for each page (in path order) whose URL an earlier
-    page already has: ``x.md`` and ``x/index.md`` with directory URLs. MkDocs
-    would publish one of them and drop the other without a word."""
+def url_clashes(pages: Iterable[tuple[str, str]], directory_urls: bool = True) -> list[Diagnostic]:
+    """A ``duplicate-url`` for each page (path, slug), in path order, whose URL
+    an earlier page already has: ``x.md`` and ``x/index.md`` with directory
+    URLs. MkDocs would publish one of them and drop the other without a word."""
     owners: dict[str, str] = {}
     out = []
-    for page in pages:
-        key = url_key(page.slug) if directory_urls else page.slug
-        owner = owners.setdefault(key, page.path)
-        if owner != page.path:
-            out.append(diag(page.path, 1, 1, "duplicate-url",
-                            f"`{page.path}` has the same URL as `{owner}` (`{key}/`): only one of them"
+    for path, slug in pages:
+        key = url_key(slug) if directory_urls else slug
+        owner = owners.setdefault(key, path)
+        if owner != path:
+            out.append(diag(path, 1, 1, "duplicate-url",
+                            f"`{path}` has the same URL as `{owner}` (`{key}/`): only one of them"
                             " would be published",
                             f"rename or move one of them; `{key}.md` and `{key}/index.md` are one page"))
     return out
