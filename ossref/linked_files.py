@@ -43,7 +43,8 @@ def missing_files(pages: Iterable[tuple[str, str, Iterable[tuple]]], docs: Path)
             uri = _file_uri(slug, target + ("#" + anchor if anchor else ""))
             if uri is None or _is_file(docs, uri, listings):
                 continue
-            where = "leaves the docs folder" if uri.startswith("../") or uri == ".." else "is not a file of the docs folder"
+            outside = uri.startswith("../") or uri == ".."
+            where = "leaves the docs folder" if outside else "is not a file of the docs folder"
             found.append(diag(path, line, column, "broken-link", f"`{_show(target)}` {where}",
                               "check the file's name and folder: the path is relative to this page's folder"))
         out += cap_per_code(found)

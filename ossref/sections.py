@@ -4,15 +4,17 @@ ossref adds sections to every page after its body (:data:`ENTRY_SECTIONS`
 on an entry, :data:`TOPIC_SECTIONS` on another page), gives generated
 elements ids (``ref-3``, ``cite-3-1``), and writes pages of its own
 (``references``, ``tags/``). A body heading with the anchor of one of those
-would give the page two elements with one id: MkDocs renames the second
-(``references_1``), so links and the table of contents reach the wrong one.
+would give the page two elements with one id: Python-Markdown renames the
+second heading (``references_1``), so links and the table of contents reach
+the wrong one.
 
 An editor may open two of the sections with a heading of their own
 (:data:`EDITOR_SECTIONS`): many references write a prose "Differential
 diagnosis". The generated part then goes at the end of the editor's section
 (:func:`own_sections`), under the one heading. Every other clash is a finding
 of :func:`page_findings`, which the loader runs with the other per-page rules,
-so ``ossref check`` reports it before ``ossref build`` would render it.
+so ``ossref check`` reports it before ``ossref build`` would render it; and so
+are two pages at one URL (:func:`url_clashes`, across pages).
 """
 
 from __future__ import annotations
@@ -27,8 +29,7 @@ from .index import GENERATED_ANCHORS
 from .model import Heading, Page
 
 __all__ = ["EDITOR_SECTIONS", "ENTRY_SECTIONS", "RESERVED_PATHS", "TOPIC_SECTIONS", "own_sections",
-           "page_findings", "reserved_path", "url_clashes",
-           "url_key"]
+           "page_findings", "reserved_path", "url_clashes", "url_key"]
 
 #: Sections ossref adds to an entry, by anchor, in page order.
 ENTRY_SECTIONS = tuple(GENERATED_ANCHORS)
