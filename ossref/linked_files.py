@@ -23,6 +23,7 @@ from urllib.parse import unquote, urlsplit
 
 from .checks import cap_per_code
 from .diagnostics import Diagnostic, diag
+from .sections import UNPUBLISHED_FOLDER
 
 __all__ = ["missing_files"]
 
@@ -43,10 +44,15 @@ def missing_files(pages: Iterable[tuple[str, str, Iterable[tuple]]], docs: Path)
             uri = _file_uri(slug, target + ("#" + anchor if anchor else ""))
             if uri is None or _is_file(docs, uri, listings):
                 continue
-            outside = uri.startswith("../") or uri == ".."
-            where = "leaves the docs folder" if outside else "is not a file of the docs folder"
-            found.append(diag(path, line, column, "broken-link", f"`{_show(target)}` {where}",
-                              "check the file's name and folder: the path is relative to this page's folder"))
+            hint = "check the file's name and folder: the path is relative to this page's folder"
+            if uri.startswith("../") or uri == "..":
+                where = "leaves the docs folder"
+            elif uri.startswith(UNPUBLISHED_FOLDER + "/"):
+                where = f"is in `{UNPUBLISHED_FOLDER}/`, a folder MkDocs never publishes"
+                hint = f"move the file out of `{UNPUBLISHED_FOLDER}/`"
+            else:
+                where = "is not a file of the docs folder"
+            found.append(diag(path, line, column, "broken-link", f"`{_show(target)}` {where}", hint))
         out += cap_per_code(found)
     return out
 
@@ -70,8 +76,9 @@ def _file_uri(slug: str, url: str) -> str | None:
 def _is_file(docs: Path, uri: str, listings: dict[str, dict[str, bool] | None]) -> bool:
     """Whether ``uri`` names a regular file under ``docs``, every part of the
     path spelled as on disk (so also on a case-insensitive file system), none
-    hidden or a symlink: the files the build publishes or stages."""
-    if uri.startswith("../") or uri in ("..", "."):
+    hidden or a symlink, not in the folder MkDocs leaves out: the files the
+    build publishes or stages."""
+    if uri.startswith(("../", UNPUBLISHED_FOLDER + "/")) or uri in ("..", "."):
         return False
     parts = uri.split("/")
     folder = ""

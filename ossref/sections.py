@@ -28,8 +28,8 @@ from .diagnostics import Diagnostic, diag
 from .index import GENERATED_ANCHORS
 from .model import Heading, Page
 
-__all__ = ["EDITOR_SECTIONS", "ENTRY_SECTIONS", "RESERVED_PATHS", "TOPIC_SECTIONS", "own_sections",
-           "page_findings", "reserved_path", "url_clashes", "url_key"]
+__all__ = ["EDITOR_SECTIONS", "ENTRY_SECTIONS", "RESERVED_PATHS", "TOPIC_SECTIONS", "UNPUBLISHED_FOLDER",
+           "own_sections", "page_findings", "reserved_path", "url_clashes", "url_key"]
 
 #: Sections ossref adds to an entry, by anchor, in page order.
 ENTRY_SECTIONS = tuple(GENERATED_ANCHORS)
@@ -41,6 +41,9 @@ EDITOR_SECTIONS = ("differential-diagnosis", "references")
 #: URL paths (as :func:`url_key` gives them) of the pages ossref generates:
 #: one path, or a folder and everything in it.
 RESERVED_PATHS = ("references", "tags")
+#: The folder of the docs folder that MkDocs never publishes (its default
+#: ``exclude_docs``, always applied): theme templates would live there.
+UNPUBLISHED_FOLDER = "templates"
 
 # Ids of generated elements inside a page: reference list items and citation
 # superscripts (ossref.render). A heading with one would take their links.
@@ -56,7 +59,10 @@ def url_key(slug: str) -> str:
 
 
 def reserved_path(slug: str) -> str | None:
-    """The generated page or folder whose URL the page ``slug`` would take, or None."""
+    """The generated page or folder whose URL the page ``slug`` would take,
+    or :data:`UNPUBLISHED_FOLDER` for a page in it, or None."""
+    if slug.startswith(UNPUBLISHED_FOLDER + "/"):
+        return UNPUBLISHED_FOLDER
     key = url_key(slug)
     for reserved in RESERVED_PATHS:
         if key == reserved or key.startswith(reserved + "/"):
@@ -130,6 +136,13 @@ def _reserved_path(page: Page) -> Iterable[Diagnostic]:
     if reserved is None:
         return
     key = url_key(page.slug)
+    if reserved == UNPUBLISHED_FOLDER:
+        yield diag(page.path, 1, 1, "reserved-path",
+                   f"`{page.path}` is in `{UNPUBLISHED_FOLDER}/`, a folder MkDocs never publishes:"
+                   " the page would be left out of the site",
+                   f"move the page out of `{UNPUBLISHED_FOLDER}/`; keep notes that are not to be"
+                   " published outside the docs folder")
+        return
     if reserved == "references":
         what = "has the URL of the references page ossref generates (`references/`), which would be left out"
     elif key == "tags":
