@@ -399,7 +399,7 @@ class _Renderer:
         page = rp.page
         cites = _Citations(rp, self.refs)
         own = own_sections(page)
-        ends = sorted(own.values())
+        ends = sorted(set(own.values()))
         pieces = self._body(rp, cites, ends)
         self._check_links(page)
         if page.entry is not None:
@@ -411,10 +411,12 @@ class _Renderer:
         if own:
             # The editor opened these sections: their generated part closes
             # the editor's section, under the editor's heading alone.
+            # Sections that end together close inner first: the one whose
+            # heading comes later in the body is inside the other.
+            line = {h.anchor: h.pos.line for h in page.scan.headings if h.anchor in own}
             closing: dict[int, list[str]] = defaultdict(list)
-            for section in sections:
-                if section.anchor in own:
-                    closing[own[section.anchor]] += section.lines[len(self._heading(section.anchor)):]
+            for section in sorted((s for s in sections if s.anchor in own), key=lambda s: -line[s.anchor]):
+                closing[own[section.anchor]] += section.lines[len(self._heading(section.anchor)):] + [""]
             sections = [s for s in sections if s.anchor not in own]
             body = pieces[0]
             for end, piece in zip(ends, pieces[1:]):

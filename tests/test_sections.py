@@ -82,6 +82,23 @@ def test_reserved_paths() -> None:
         None] * 5
 
 
+def test_sections_that_end_together_close_inner_first(project, tmp_path) -> None:
+    root = project("own-sections")
+    page = root / "content" / "ossified-intramuscular-hematoma.md"
+    page.write_text(page.read_text().replace(
+        "## References\n", "## Differential diagnosis\n\nProse.\n\n### References\n"))
+    config = load_config(root)
+    result = check(config)
+    assert result.diagnostics == []
+    render_site(resolve(result.project, config), config, tmp_path / "staging")
+    staged = (tmp_path / "staging" / "ossified-intramuscular-hematoma.md").read_text(encoding="utf-8")
+    assert staged.count("<table>") == 1 and staged.count('<ol class="ossref-references">') == 1
+    assert (staged.index("## Differential diagnosis") < staged.index("### References")
+            < staged.index('<ol class="ossref-references">') < staged.index("<table>")
+            < staged.index("## Listed as a differential of"))
+    assert "\n## References" not in staged
+
+
 # --------------------------------------------------------------------------- rendered, whatever the body
 # The scanner and Python-Markdown disagree on a few bodies (a table running on
 # into a fence without a blank line, "- ## heading", an unclosed fence, a
