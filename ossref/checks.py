@@ -32,6 +32,7 @@ from markdown.extensions.toc import slugify
 from .diagnostics import Diagnostic, diag
 from .index import NameIndex, anchor_set, normalize
 from .model import Page, PageFacts, Position, Project
+from .sections import page_findings
 from .scan import MAX_INLINE_WORK, SAFE_SCHEMES, complexity, url_scheme
 from .suggest import Suggester
 from .textsafety import INVISIBLE, skeleton
@@ -115,10 +116,11 @@ def suppressed_count(diagnostics: Iterable[Diagnostic]) -> int:
 
 def page_rules(page: Page) -> list[Diagnostic]:
     """The rules that need nothing but the page itself (``too-complex``,
-    ``raw-html``, ``unsafe-url``, ``citation-in-heading``, ``unsafe-text``), capped per rule. The
-    loader runs them as part of parsing a file, so that they are cached with its other results."""
+    ``raw-html``, ``unsafe-url``, ``citation-in-heading``, ``unsafe-text``, and ``reserved-heading``
+    and ``reserved-path`` of :mod:`ossref.sections`), capped per rule. The loader runs them as
+    part of parsing a file, so that they are cached with its other results."""
     return cap_per_code([*_too_complex(page), *_body_rules(page), *_citations_in_headings(page),
-                         *_invisible_text(page)])
+                         *_invisible_text(page), *page_findings(page)])
 
 
 def _invisible_text(page: Page) -> list[Diagnostic]:

@@ -70,6 +70,9 @@ RULES: dict[str, Rule] = _rules(
     ("unsafe-output", E, "the built site holds markup, a script or a URL outside the output policy"),
     ("unchecked-link", E, "the renderer made a link that the check did not see"),
     ("confusable-name", W, "two entries' names that look alike but are spelled in different scripts"),
+    ("reserved-heading", E, "a heading whose anchor is a section or id ossref adds to the page"),
+    ("reserved-path", E, "a page at a path where ossref writes a generated page"),
+    ("duplicate-url", E, "two pages with one URL (`x.md` and `x/index.md`): one would be left out"),
 )
 
 

@@ -11,8 +11,10 @@ from dataclasses import dataclass, replace
 from .checks import MAX_PER_CODE, cap_per_code, check_facts, check_project, suppressed_count
 from .config import Config
 from .diagnostics import Diagnostic, Severity
+from .linked_files import missing_files
 from .loader import load_facts, load_project
-from .model import Project
+from .model import Page, Project
+from .sections import url_clashes
 
 
 @dataclass
@@ -65,6 +67,8 @@ def check(config: Config, *, keep_pages: bool = True, cache: bool = True) -> Che
     if keep_pages:
         project, found = load_project(config, cache=cache)
         found += check_project(project)
+        found += missing_files(((page.path, page.slug, _links(page)) for page in project.pages), config.docs_path)
+        found += url_clashes(((page.path, page.slug) for page in project.pages), config.use_directory_urls)
         reported = apply_rules(found, config)
         return CheckResult(project, reported, pages=len(project.pages),
                            entries=sum(page.entry is not None for page in project.pages),
@@ -72,8 +76,16 @@ def check(config: Config, *, keep_pages: bool = True, cache: bool = True) -> Che
                            suppressed=suppressed_count(reported))
     facts, found = load_facts(config, cache=cache)
     found += check_facts(facts.pages, facts.references)
+    found += missing_files(((f.path, f.slug, f.links) for f in facts.pages), config.docs_path)
+    found += url_clashes(((f.path, f.slug) for f in facts.pages), config.use_directory_urls)
     reported = apply_rules(found, config)
     return CheckResult(None, reported, pages=len(facts.pages),
                        entries=sum(page.entry for page in facts.pages),
                        references=len(facts.references), bib_files=len(facts.bib_files),
                        suppressed=suppressed_count(reported))
+
+
+def _links(page: Page):
+    """The page's links laid out as in :attr:`PageFacts.links <ossref.model.PageFacts>`."""
+    return ((link.target, link.anchor, link.wiki, link.image, link.pos.line, link.pos.column)
+            for link in page.scan.links)

@@ -40,7 +40,7 @@ import stat
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import yaml
@@ -53,6 +53,7 @@ from .index import GENERATED_ANCHORS, normalize
 from .model import CitationGroup, Link, Page, Reference
 from .pagemeta import staged_meta
 from .resolve import ResolvedPage, Site, first_author, relative_href
+from .sections import own_sections
 from .vancouver import Formatted, format_reference
 
 __all__ = ["IMAGE_EXTENSIONS", "attr_text", "md_text", "render_site", "tag_slugs"]
@@ -103,10 +104,15 @@ def render_site(site: Site, config: Config, staging: Path,
     pass an empty folder) and copy the allowed images from the docs folder.
     Generated HTML goes through ``defer`` (see the module docstring).
 
-    Returns ``render-error`` diagnostics: a generated page (``references``,
-    ``tags/...``) whose URL a content page already has (the content page is
-    kept and the generated one not written), a generated section heading
-    that a body heading already uses, and a link to a docs file of a type
+    A generated section that the body opens with a heading of its own
+    (:func:`ossref.sections.own_sections`) is written at the end of the
+    editor's section, without a second heading. What ``ossref check`` reports
+    is not reported again: a content page at a generated page's URL
+    (``reserved-path``) is kept and the generated page not written, and a
+    body heading with the anchor of another generated section
+    (``reserved-heading``) is left as it is.
+
+    Returns ``render-error`` diagnostics: a link to a docs file of a type
     that is not published. Reads the docs folder only to copy images.
     """
     return _Renderer(site, config, staging, defer).run()
@@ -345,14 +351,16 @@ class _Renderer:
         path.write_text(text, encoding="utf-8")
 
     def _generated(self, slug: str, make) -> None:
+        # The check reports the content page that has this URL (reserved-path).
+        if _url_key(slug) not in self.by_url:
+            self._write(slug + ".md", make())
+
+    def _source(self, slug: str) -> str:
+        """The staged file at the URL of the generated page ``slug``: its own,
+        or that of the content page that has the URL (``reserved-path``, when
+        a project lets that pass), so that links to it still resolve."""
         owner = self.by_url.get(_url_key(slug))
-        if owner is not None:
-            self.diagnostics.append(diag(
-                owner.path, 1, 1, "render-error",
-                f"`{owner.slug}` has the URL of the page ossref generates at `{slug}`; the generated page is left out",
-                "rename or move this page: `references` and `tags/` are reserved"))
-            return
-        self._write(slug + ".md", make())
+        return _staged(owner) if owner is not None else slug + ".md"
 
     def _copy_images(self) -> None:
         docs = self.config.docs_path
@@ -377,7 +385,9 @@ class _Renderer:
     def _page(self, rp: ResolvedPage) -> str:
         page = rp.page
         cites = _Citations(rp, self.refs)
-        body = self._body(rp, cites)
+        own = own_sections(page)
+        ends = sorted(set(own.values()))
+        pieces = self._body(rp, cites, ends)
         self._check_links(page)
         if page.entry is not None:
             head = self._entry_head(rp)
@@ -385,7 +395,24 @@ class _Renderer:
         else:
             head = _front_matter(self._topic_meta(page))
             sections = self._topic_sections(rp, cites)
-        self._check_headings(page, sections)
+        if own:
+            # The editor opened these sections: their generated part closes
+            # the editor's section, under the editor's heading alone.
+            # Sections that end together close inner first: the one whose
+            # heading comes later in the body is inside the other.
+            line = {h.anchor: h.pos.line for h in page.scan.headings if h.anchor in own}
+            closing: dict[int, list[str]] = defaultdict(list)
+            for section in sorted((s for s in sections if s.anchor in own), key=lambda s: -line[s.anchor]):
+                closing[own[section.anchor]] += section.lines[len(self._heading(section.anchor)):] + [""]
+            sections = [s for s in sections if s.anchor not in own]
+            body = pieces[0]
+            for end, piece in zip(ends, pieces[1:]):
+                lines = closing.get(end)
+                if lines:
+                    body = body.rstrip("\n") + "\n\n" + "\n".join(lines) + "\n\n"
+                body += piece
+        else:
+            body = pieces[0]
         parts = [head, body.strip("\n"), "\n"]
         for section in sections:
             parts += ["\n", "\n".join(section.lines), "\n"]
@@ -408,7 +435,7 @@ class _Renderer:
 
     def _tag_link(self, page: Page, tag: str) -> str:
         canonical = self.tag_of.get(normalize(tag), tag)
-        href = relative_href(_staged(page), f"tags/{self.tag_slug[canonical]}.md")
+        href = relative_href(_staged(page), self._source(f"tags/{self.tag_slug[canonical]}"))
         return _link(md_text(tag), href)
 
     def _topic_meta(self, page: Page) -> dict[str, Any]:
@@ -418,10 +445,12 @@ class _Renderer:
 
     # ----------------------------------------------------------------- body
 
-    def _body(self, rp: ResolvedPage, cites: _Citations) -> str:
-        """The body with citations and page links replaced, spliced by offset."""
+    def _body(self, rp: ResolvedPage, cites: _Citations, cuts: Sequence[int] = ()) -> list[str]:
+        """The body with citations and page links replaced, spliced by offset,
+        in ``len(cuts) + 1`` pieces: cut at each of the sorted body offsets
+        ``cuts``, which fall between edits (at line starts or the end)."""
         body = rp.page.body
-        edits: list[tuple[int, int, str]] = []
+        edits: list[tuple[int, int, str | None]] = [(cut, cut, None) for cut in cuts]
         for group in rp.page.scan.citations:
             sup = cites.sup(group)
             edits.append((group.start, group.end, self.defer(sup) if sup else ""))
@@ -435,16 +464,25 @@ class _Renderer:
                 span = _fragment_span(body, rl.link)
                 if span is not None:
                     edits.append((*span, rl.href[rl.href.index("#"):]))
-        edits.sort(key=lambda e: e[0])
+        # A cut sorts before an edit at its offset (a link opening a line).
+        edits.sort(key=lambda e: (e[0], e[1]))
+        pieces: list[str] = []
         out: list[str] = []
         at = 0
         for start, end, replacement in edits:
+            if replacement is None:
+                start = max(start, at)  # never inside an edit: after it
+                out.append(body[at:start])
+                pieces.append("".join(out))
+                out, at = [], start
+                continue
             if start < at:  # nested in an edit already made (cannot happen after the check)
                 continue
             out += [body[at:start], replacement]
             at = end
         out.append(body[at:])
-        return "".join(out)
+        pieces.append("".join(out))
+        return pieces
 
     def _check_links(self, page: Page) -> None:
         """Report links to docs files that are not published (SVG, HTML...):
@@ -461,15 +499,6 @@ class _Renderer:
                     page.path, link.pos.line, link.pos.column, "render-error",
                     f"`{link.target}` is not published: only {', '.join(sorted(IMAGE_EXTENSIONS))} files are copied",
                     "convert it to PNG or WebP; SVG and HTML can carry script"))
-
-    def _check_headings(self, page: Page, sections: list[_Section]) -> None:
-        generated = {s.anchor for s in sections}
-        for heading in page.scan.headings:
-            if heading.anchor in generated:
-                self.diagnostics.append(diag(
-                    page.path, heading.pos.line, heading.pos.column, "render-error",
-                    f"heading `{heading.text}` is also a section ossref adds to this page",
-                    "rename the heading; links to #" + heading.anchor + " go to the generated section"))
 
     # ----------------------------------------------------------------- sections
 
@@ -488,9 +517,9 @@ class _Renderer:
         sections = [self._references(rp, cites), self._page_list("what-links-here", rp.page, rp.backlinks)]
         out = [s for s in sections if s is not None]
         if rp.updated is not None:
-            if not out:
-                out.append(_Section("", []))
-            out[-1].lines += ["", f"Last updated: {rp.updated.isoformat()}"]
+            # A section of its own, so that it stays last when the References
+            # go into the editor's section of that name.
+            out.append(_Section("", [f"Last updated: {rp.updated.isoformat()}"]))
         return out
 
     @staticmethod
@@ -561,11 +590,13 @@ class _Renderer:
             text = self._page(home).rstrip("\n")
             return text + "\n\n" + "\n".join(self._az(home.page)) + "\n"
         entries = sum(1 for rp in self.site.pages if rp.page.entry is not None)
+        tags = relative_href("index.md", self._source("tags/index"))
+        references = relative_href("index.md", self._source("references"))
         lines = [
             f"# {md_text(self.config.site_name)}", "",
             f"A reference wiki of {entries} condition{'' if entries == 1 else 's'}. "
-            "Find one by name or synonym below, browse by [tag](tags/index.md), "
-            "or see every [reference](references.md) cited.", "",
+            f"Find one by name or synonym below, browse by [tag]({tags}), "
+            f"or see every [reference]({references}) cited.", "",
         ]
         return _front_matter({"title": "Home"}) + "\n".join(lines + self._az(None)) + "\n"
 
@@ -607,14 +638,16 @@ class _Renderer:
     def _tags_index(self) -> str:
         lines = ["# Tags", ""]
         for tag, pages in self.site.tags.items():
-            lines.append(f"- {_link(md_text(tag), self.tag_slug[tag] + '.md')} ({len(pages)})")
+            href = relative_href("tags/index.md", self._source(f"tags/{self.tag_slug[tag]}"))
+            lines.append(f"- {_link(md_text(tag), href)} ({len(pages)})")
         return _front_matter({"title": "Tags"}) + "\n".join(lines) + "\n"
 
     def _tag_page(self, tag: str, slug: str) -> str:
         pages = self.site.tags[tag]
         here = f"tags/{slug}.md"
         count = f"{len(pages)} {'entry' if len(pages) == 1 else 'entries'}"
-        lines = [f"# Tag: {md_text(tag)}", "", f"{count}. [All tags](index.md)", ""]
+        index = relative_href(here, self._source("tags/index"))
+        lines = [f"# Tag: {md_text(tag)}", "", f"{count}. [All tags]({index})", ""]
         items = []
         for page in pages:
             summary = page.entry.summary if page.entry else ""
