@@ -69,6 +69,7 @@ RULES: dict[str, Rule] = _rules(
     ("citation-in-heading", E, "a citation inside a heading, whose anchor it would change"),
     ("unsafe-output", E, "the built site holds markup, a script or a URL outside the output policy"),
     ("unchecked-link", E, "the renderer made a link that the check did not see"),
+    ("config-error", E, "mkdocs.yml or its extra.ossref options are invalid; cannot be turned off"),
 )
 
 
