@@ -119,6 +119,8 @@ def main(argv: list[str] | None = None, out: TextIO | None = None, err: TextIO |
             from .pipeline import CheckResult
 
             report(CheckResult(None, exc.diagnostics), args.format, out)
+        elif not exc.positioned:
+            err.write(f"ossref: {exc}\n")
         else:
             for d in exc.diagnostics:
                 err.write(f"ossref: {text_line(d)}\n")

@@ -41,6 +41,9 @@ class ConfigError(Exception):
     that every output format can report them; ``str()`` is one line each."""
 
     def __init__(self, message: str | list[Diagnostic]) -> None:
+        #: False when the problem has no place in mkdocs.yml (no such file, a
+        #: command-line folder): people then get the message alone.
+        self.positioned = not isinstance(message, str)
         if isinstance(message, str):
             self.diagnostics = [diag(CONFIG_FILE, 1, 1, "config-error", message)]
             super().__init__(message)

@@ -186,7 +186,10 @@ def _exists_at(root: Path, object_name: str) -> bool:
 
 def _extract(root: Path, tree: str, paths: list[str], target: Path) -> None:
     try:
-        proc = subprocess.Popen(["git", "-C", str(root), "archive", "--format=tar", tree, "--", *paths],
+        # From the top of the work tree: below it, git reads the paths as
+        # relative to the current folder rather than to ``tree``.
+        top = _git(root, "rev-parse", "--show-toplevel").strip()
+        proc = subprocess.Popen(["git", "-C", top, "archive", "--format=tar", tree, "--", *paths],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     except OSError as exc:
         raise ScopeError(f"cannot run git: {exc}") from None

@@ -152,3 +152,17 @@ def test_colour_output_shows_control_characters_instead_of_sending_them(project,
 
     line = text_line(diag("content/a.md", 1, 1, "broken-link", "link to `\x1b]0;pwned\x07` names no page"), True)
     assert "\x1b]" not in line and "\\x1b]0;pwned\\x07" in line
+
+
+def test_changed_since_works_for_a_wiki_in_a_subfolder_of_the_repository(project, tmp_path: Path) -> None:
+    import shutil
+
+    top = tmp_path / "repo"
+    shutil.copytree(project("clean"), top / "wiki")
+    unrelated_findings(top / "wiki")
+    git(top, "init", "-q")
+    git(top, "add", "-A")
+    git(top, "commit", "-q", "-m", "base")
+    git(top, "mv", f"wiki/{OIH}", "wiki/content/oh.md")
+    code, data = check_json(top / "wiki", "--changed-since", "HEAD")
+    assert code == 1 and {path for path, _ in rows(data)} == {MO, "content/oh.md"}
