@@ -149,9 +149,14 @@ def _check(config: Config, args: argparse.Namespace, out: TextIO, err: TextIO) -
     result = check(config, keep_pages=False, cache=not args.no_cache)
     hidden = 0
     if scope is not None:
-        from .scope import apply_scope
+        from .scope import ScopeError, apply_scope
 
-        result, hidden = apply_scope(result, scope)
+        try:
+            # After the check, so the base check can start from its fresh snapshot.
+            result, hidden = apply_scope(result, scope, config, cache=not args.no_cache)
+        except ScopeError as exc:
+            err.write(f"ossref: {exc}\n")
+            return EXIT_USAGE
     report(result, args.format, out, quiet=args.quiet, colour=_use_colour(out), hidden=hidden,
            uri_prefix=_git_prefix(config) if args.format == "sarif" else "")
     return EXIT_FAIL if result.failed(args.strict) else EXIT_OK

@@ -19,6 +19,7 @@ Naming ``mkdocs.yml`` scopes to everything: configuration touches every file.
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import tarfile
 import tempfile
@@ -52,8 +53,8 @@ class Scope:
     folders: frozenset[str] = frozenset()
     #: Names a finding elsewhere may quote to be in scope (plain paths only).
     words: frozenset[str] = frozenset()
-    #: Keys of the findings of the project at the base revision; None without one.
-    base: frozenset[FindingKey] | None = None
+    #: The base commit of ``--changed-since``; None without one.
+    base: str | None = None
     #: True when mkdocs.yml is named: no finding is left out.
     everything: bool = False
 
@@ -69,7 +70,7 @@ def resolve_scope(config: Config, paths: list[Path], changed_since: str | None,
                   cwd: Path | None = None) -> Scope:
     """The scope of ``paths`` (relative to ``cwd``, default the current
     folder) and of the files changed since git revision ``changed_since``;
-    raises ScopeError. Checks the project at the base revision when there is one."""
+    raises ScopeError. Cheap: the base revision is checked by :func:`apply_scope`."""
     cwd = cwd or Path.cwd()
     files: set[str] = set()
     folders: set[str] = set()
@@ -88,26 +89,30 @@ def resolve_scope(config: Config, paths: list[Path], changed_since: str | None,
             files.add(rel)
     base = None
     if changed_since is not None:
-        files |= changed_files(config.root, changed_since)
-        base = frozenset(base_findings(config, changed_since))
+        base = _verify(config.root, changed_since)
+        files |= changed_files(config.root, base)
     if CONFIG_FILE in files:
         return Scope(frozenset(files), everything=True)
     words = frozenset() if base is not None else frozenset(_names(config, files))
     return Scope(frozenset(files), frozenset(folders), words, base)
 
 
-def apply_scope(result: CheckResult, scope: Scope) -> tuple[CheckResult, int]:
-    """``result`` with only the findings in ``scope``, and how many were left out."""
+def apply_scope(result: CheckResult, scope: Scope, config: Config, *, cache: bool = True) -> tuple[CheckResult, int]:
+    """``result`` (the check of the whole project) with only the findings in
+    ``scope``, and how many were left out. With a base revision, checks the
+    project at that revision first (raises ScopeError when git cannot give it);
+    ``cache`` lets that check start from the current check's snapshot."""
     if scope.everything:
         return result, 0
+    before = base_findings(config, scope.base, cache=cache) if scope.base is not None else None
     patterns = [re.compile(r"(?<![\w.-])" + re.escape(word) + r"(?![\w-])", re.IGNORECASE)
                 for word in sorted(scope.words) if word]
     kept = []
     for d in result.diagnostics:
         if scope.covers(d.path):
             kept.append(d)
-        elif scope.base is not None:
-            if key(d) not in scope.base:
+        elif before is not None:
+            if key(d) not in before:
                 kept.append(d)
         elif any(p.search(d.message) for p in patterns):
             kept.append(d)
@@ -154,11 +159,15 @@ def git_prefix(root: Path) -> str:
         return ""
 
 
-def base_findings(config: Config, rev: str) -> set[FindingKey]:
+def base_findings(config: Config, rev: str, *, cache: bool = True) -> set[FindingKey]:
     """The finding keys of the project as it is at ``rev``, checked in a
     temporary copy with the current configuration; empty when the project
-    did not exist there yet."""
+    did not exist there yet. With ``cache``, the copy starts from a copy of
+    the project's check snapshot, so only files that differ are parsed; the
+    project's own cache is never written."""
+    from .cache import cache_folder
     from .pipeline import check
+    from .snapshot import SNAPSHOT_NAME
 
     commit = _verify(config.root, rev)
     prefix = git_prefix(config.root)
@@ -169,8 +178,12 @@ def base_findings(config: Config, rev: str) -> set[FindingKey]:
     with tempfile.TemporaryDirectory(prefix="ossref-base-") as tmp:
         _extract(config.root, f"{commit}:{prefix}" if prefix else commit, wanted, Path(tmp))
         base = replace(config, root=Path(tmp).resolve())
+        mine, theirs = cache_folder(config), cache_folder(base)
+        if cache and mine is not None and theirs is not None and (mine / SNAPSHOT_NAME).is_file():
+            theirs.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(mine / SNAPSHOT_NAME, theirs / SNAPSHOT_NAME)
         try:
-            result = check(base, keep_pages=False, cache=False)
+            result = check(base, keep_pages=False, cache=cache)
         except ConfigError:
             return set()
         return {key(d) for d in result.diagnostics}

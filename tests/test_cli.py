@@ -166,3 +166,18 @@ def test_changed_since_works_for_a_wiki_in_a_subfolder_of_the_repository(project
     git(top, "mv", f"wiki/{OIH}", "wiki/content/oh.md")
     code, data = check_json(top / "wiki", "--changed-since", "HEAD")
     assert code == 1 and {path for path, _ in rows(data)} == {MO, "content/oh.md"}
+
+
+def test_changed_since_leaves_the_project_cache_alone(repo: Path) -> None:
+    import shutil
+
+    shutil.rmtree(repo / ".ossref-cache", ignore_errors=True)  # copied with the fixture
+    git(repo, "mv", OIH, "content/oh.md")
+    check_json(repo, "--changed-since", "HEAD", "--no-cache")
+    assert not (repo / ".ossref-cache").exists()
+    check_json(repo)
+    snapshot = (repo / ".ossref-cache" / "check-facts.bin").read_bytes()
+    # The base check starts from a copy of the snapshot and writes only that copy.
+    code, data = check_json(repo, "--changed-since", "HEAD")
+    assert code == 1 and {path for path, _ in rows(data)} == {MO, "content/oh.md"}
+    assert (repo / ".ossref-cache" / "check-facts.bin").read_bytes() == snapshot
