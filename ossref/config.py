@@ -305,7 +305,7 @@ def load_config(root: Path, *, require_folders: bool = False) -> Config:
             problem(at, f"{name} must stay inside the project", "use a folder name relative to mkdocs.yml")
     cache = (config.root / config.cache_dir).resolve()
     for name in ("docs_dir", "citations_dir"):
-        if "cache_dir" not in outside and is_inside(cache, (config.root / getattr(config, name)).resolve()):
+        if not outside & {"cache_dir", name} and is_inside(cache, (config.root / getattr(config, name)).resolve()):
             problem(where["cache_dir"], f"cache_dir must not be inside {name}", "for example `cache_dir: .ossref-cache`")
     if require_folders:
         for name, explicit in (("docs_dir", True), ("citations_dir", "citations_dir" in values)):

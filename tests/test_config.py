@@ -168,3 +168,31 @@ def test_yaml_error_in_mkdocs_yml_is_one_json_object(tmp_path: Path) -> None:
     assert code == 2
     [d] = data["diagnostics"]
     assert (d["path"], d["code"], d["line"]) == ("mkdocs.yml", "config-error", 4)
+
+
+@pytest.mark.parametrize(
+    "text, place, words",
+    [
+        ("site_name: W\ndocs_dir: [content]\n", (2, 11), "docs_dir must be a folder name, got list"),
+        ("site_name: W\ndocs_dir: content\nextra: [1]\n", (3, 8), "extra must be a mapping"),
+        ("site_name: W\ndocs_dir: content\nextra:\n  ossref: on\n", (4, 11), "extra.ossref must be a mapping"),
+        ("site_name: W\ndocs_dir: content\nextra:\n  ossref:\n    search: google\n", (5, 13), "material or pagefind"),
+        ("site_name: W\ndocs_dir: content\nextra:\n  ossref:\n    max_yaml_depth: 0\n", (5, 21), "must be positive"),
+        ("site_name: W\ndocs_dir: content\nextra:\n  ossref:\n    citations_dir: ../..\n", (5, 20),
+         "must stay inside the project"),
+    ],
+)
+def test_wrong_types_are_config_errors_at_their_place(project, text: str, place: tuple, words: str) -> None:
+    root = _clean_copy(project, text)
+    code, data = check_json(root)
+    assert code == 2
+    [d] = data["diagnostics"]
+    assert (d["path"], d["line"], d["column"], d["code"]) == ("mkdocs.yml", *place, "config-error")
+    assert words in d["message"]
+
+
+def test_build_refuses_a_missing_citations_folder_before_building(project) -> None:
+    root = _clean_copy(project, TYPO)
+    code, out, err = run(["build", "--root", str(root), "--site-dir", str(root / "site")])
+    assert code == 2 and "mkdocs.yml:5:20: error[config-error] citations_dir: folder citationz/" in err
+    assert not (root / "site").exists()
