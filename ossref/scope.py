@@ -247,8 +247,8 @@ def _names(config: Config, files: set[str]) -> set[str]:
             words.add(rel[len(docs):-len(".md")])
             front = parse_frontmatter(text, rel, config.max_frontmatter_bytes, config.max_yaml_depth)
             data = front.data if front.ok and isinstance(front.data, dict) else {}
-            names = [data.get("condition")] + list(data.get("aliases") or [] if isinstance(data.get("aliases"), list)
-                                                   else [])
+            aliases = data.get("aliases")
+            names = [data.get("condition"), *(aliases if isinstance(aliases, list) else [])]
             words.update(name for name in names if isinstance(name, str) and name.strip())
         elif rel.endswith(".bib"):
             words.update(_BIB_KEY.findall(text))
