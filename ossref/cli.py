@@ -10,31 +10,51 @@ error in ossref itself (a bug: reported in one line, never as a traceback);
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
 from pathlib import Path
 from typing import TextIO
 
 from . import __version__
 from .config import Config, ConfigError, find_root, load_config
-from .report import FORMATS, report
+from .report import FORMATS, report, text_line
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
 
+EXIT_HELP = """exit status:
+  0  success: no errors (with --strict, no warnings either)
+  1  findings fail the check; `new` refused (the name exists); the build failed
+  2  usage or configuration error (bad option, invalid mkdocs.yml, missing folder)
+  3  internal error in ossref itself (please report it)
+"""
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="ossref", description="Check and build an ossref wiki.")
+    parser = argparse.ArgumentParser(prog="ossref", description="Check and build an ossref wiki.",
+                                     epilog=EXIT_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"ossref {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     def command(name: str, help: str) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, help=help, description=help)
+        p = sub.add_parser(name, help=help, description=help, epilog=EXIT_HELP,
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
         p.add_argument("--root", type=Path, default=None,
                        help="project folder holding mkdocs.yml (default: found from the current folder up)")
         return p
 
     p = command("check", "check entries, citations and links")
+    p.add_argument("paths", nargs="*", type=Path, metavar="PATH",
+                   help="report only findings in these files and the findings they cause elsewhere "
+                        "(the whole project is still checked)")
+    p.add_argument("--changed-since", metavar="REV", default=None,
+                   help="scope to the files changed since git revision REV, and report findings that are "
+                        "new since REV (the project at REV is checked too)")
     p.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
     p.add_argument("--strict", action="store_true", help="fail on warnings too")
+    p.add_argument("-q", "--quiet", action="store_true",
+                   help="text and github formats: print only the summary line")
     p.add_argument("--no-cache", action="store_true",
                    help="parse every file and leave the cache folder alone (as OSSREF_NO_CACHE=1 does)")
 
@@ -53,25 +73,40 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _config(root: Path | None) -> Config:
+def _config(root: Path | None, require_folders: bool = False) -> Config:
     if root is None:
         root = find_root(Path.cwd())
         if root is None:
             raise ConfigError("no mkdocs.yml here or in any parent folder (use --root)")
-    return load_config(root)
+    return load_config(root, require_folders=require_folders)
+
+
+def _use_colour(out: TextIO) -> bool:
+    """Colour only on a terminal, and never when NO_COLOR is set (no-color.org)."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    isatty = getattr(out, "isatty", None)
+    return bool(isatty and isatty())
 
 
 def main(argv: list[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
     out = out or sys.stdout
     err = err or sys.stderr
+    parser = _parser()
     try:
-        args = _parser().parse_args(argv)
+        # argparse writes help and usage errors to sys.stdout/sys.stderr;
+        # send them to the caller's streams (tests run the CLI in-process).
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse prints its own usage message
         return EXIT_OK if exc.code in (0, None) else EXIT_USAGE
+    if args.command is None:  # a bare `ossref`: show what it can do
+        parser.print_help(out)
+        return EXIT_OK
     try:
-        config = _config(args.root)
+        config = _config(args.root, require_folders=args.command in ("check", "build"))
         if args.command == "check":
-            return _check(config, args, out)
+            return _check(config, args, out, err)
         if args.command == "build":
             return _build(config, args, out, err)
         if args.command == "serve":
@@ -79,7 +114,16 @@ def main(argv: list[str] | None = None, out: TextIO | None = None, err: TextIO |
         if args.command == "new":
             return _new(config, args, out, err)
     except ConfigError as exc:
-        err.write(f"ossref: {exc}\n")
+        if args.command == "check" and args.format != "text":
+            # Tools reading the output must still get one complete document.
+            from .pipeline import CheckResult
+
+            report(CheckResult(None, exc.diagnostics), args.format, out)
+        elif not exc.positioned:
+            err.write(f"ossref: {exc}\n")
+        else:
+            for d in exc.diagnostics:
+                err.write(f"ossref: {text_line(d)}\n")
         return EXIT_USAGE
     except KeyboardInterrupt:
         err.write("ossref: interrupted\n")
@@ -90,12 +134,40 @@ def main(argv: list[str] | None = None, out: TextIO | None = None, err: TextIO |
     return EXIT_USAGE
 
 
-def _check(config: Config, args: argparse.Namespace, out: TextIO) -> int:
+def _check(config: Config, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .pipeline import check
 
+    scope = None
+    if args.paths or args.changed_since is not None:
+        from .scope import ScopeError, resolve_scope
+
+        try:
+            scope = resolve_scope(config, args.paths, args.changed_since)
+        except ScopeError as exc:
+            err.write(f"ossref: {exc}\n")
+            return EXIT_USAGE
     result = check(config, keep_pages=False, cache=not args.no_cache)
-    report(result, args.format, out)
+    hidden = 0
+    if scope is not None:
+        from .scope import ScopeError, apply_scope
+
+        try:
+            # After the check, so the base check can start from its fresh snapshot.
+            result, hidden = apply_scope(result, scope, config, cache=not args.no_cache)
+        except ScopeError as exc:
+            err.write(f"ossref: {exc}\n")
+            return EXIT_USAGE
+    report(result, args.format, out, quiet=args.quiet, colour=_use_colour(out), hidden=hidden,
+           uri_prefix=_git_prefix(config) if args.format == "sarif" else "")
     return EXIT_FAIL if result.failed(args.strict) else EXIT_OK
+
+
+def _git_prefix(config: Config) -> str:
+    """The project folder's path inside its git repository ("" at the top),
+    so SARIF locations are relative to the repository as code scanning wants."""
+    from .scope import git_prefix
+
+    return git_prefix(config.root)
 
 
 def _build(config: Config, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

@@ -19,6 +19,7 @@ declared. Nothing else in ossref reads ``mkdocs.yml``.
 
 from __future__ import annotations
 
+import difflib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,14 +27,29 @@ from typing import Any
 
 import yaml
 
-from .diagnostics import RULES, Severity
+from .diagnostics import RULES, Diagnostic, Severity, diag
 from .pagemeta import BUILTIN_STATUSES
 
 CONFIG_FILE = "mkdocs.yml"
 
 
 class ConfigError(Exception):
-    """The configuration is unusable; the CLI exits 2 with this message."""
+    """The configuration is unusable; the CLI exits 2.
+
+    ``diagnostics`` holds every problem found, each a ``config-error`` at its
+    place in mkdocs.yml (line 1, column 1 when there is no better place), so
+    that every output format can report them; ``str()`` is one line each."""
+
+    def __init__(self, message: str | list[Diagnostic]) -> None:
+        #: False when the problem has no place in mkdocs.yml (no such file, a
+        #: command-line folder): people then get the message alone.
+        self.positioned = not isinstance(message, str)
+        if isinstance(message, str):
+            self.diagnostics = [diag(CONFIG_FILE, 1, 1, "config-error", message)]
+            super().__init__(message)
+        else:
+            self.diagnostics = sorted(message)
+            super().__init__("\n".join(f"{d.path}:{d.line}:{d.column}: {d.text}" for d in self.diagnostics))
 
 
 #: Highest ``max_yaml_depth`` accepted: parsed front matter is pickled into the
@@ -142,67 +158,140 @@ def find_root(start: Path) -> Path | None:
     return None
 
 
-def read_mkdocs_yml(root: Path) -> dict[str, Any]:
-    """The raw mapping of ``root/mkdocs.yml``; raises ConfigError."""
+def _read_nodes(root: Path) -> tuple[yaml.Node | None, dict[str, Any]]:
+    """The node tree (for positions) and the mapping of ``root/mkdocs.yml``;
+    raises ConfigError. Tags are read as plain values: nothing is executed."""
     path = root / CONFIG_FILE
     try:
-        with open(path, encoding="utf-8-sig") as fh:
-            data = yaml.load(fh, Loader=_MkDocsYamlLoader)  # noqa: S506 - safe subclass
+        text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise ConfigError(f"no {CONFIG_FILE} in {root}") from None
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+    except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{CONFIG_FILE}: cannot read: {exc}") from None
+    loader = _MkDocsYamlLoader(text)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+        reason = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError([diag(CONFIG_FILE, line, column, "config-error", f"cannot read: {reason}",
+                                "check indentation, colons and quotes")]) from None
+    except RecursionError:
+        raise ConfigError(f"{CONFIG_FILE}: cannot read: nested too deeply") from None
+    finally:
+        loader.dispose()
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        raise ConfigError(f"{CONFIG_FILE}: expected a mapping at the top level")
-    return data
+        raise ConfigError([diag(CONFIG_FILE, *_place(node), "config-error", "expected a mapping at the top level",
+                                "mkdocs.yml holds `key: value` lines such as `site_name: My wiki`")])
+    return node, data
 
 
-def load_config(root: Path) -> Config:
-    """Read the configuration of the project at ``root``; raises ConfigError."""
-    raw = read_mkdocs_yml(root)
-    extra = raw.get("extra") or {}
-    options = extra.get("ossref") if isinstance(extra, dict) else None
-    options = options or {}
+def read_mkdocs_yml(root: Path) -> dict[str, Any]:
+    """The raw mapping of ``root/mkdocs.yml``; raises ConfigError."""
+    return _read_nodes(root)[1]
+
+
+def _place(node: yaml.Node | None) -> tuple[int, int]:
+    """1-based line and column where ``node`` starts; 1, 1 without a node."""
+    if node is None:
+        return 1, 1
+    return node.start_mark.line + 1, node.start_mark.column + 1
+
+
+def _item(node: yaml.Node | None, key: str) -> tuple[yaml.Node | None, yaml.Node | None]:
+    """The key and value nodes of ``key`` in mapping ``node`` (the last one,
+    as the loaded mapping keeps it); (None, None) when absent."""
+    found: tuple[yaml.Node | None, yaml.Node | None] = (None, None)
+    if isinstance(node, yaml.MappingNode):
+        for k, v in node.value:
+            if isinstance(k, yaml.ScalarNode) and k.value == key:
+                found = (k, v)
+    return found
+
+
+def _did_you_mean(word: str, choices: Any, fallback: str) -> str:
+    close = difflib.get_close_matches(str(word), sorted(choices), n=1, cutoff=0.6)
+    return f"did you mean `{close[0]}`?" if close else fallback
+
+
+def load_config(root: Path, *, require_folders: bool = False) -> Config:
+    """Read the configuration of the project at ``root``.
+
+    Raises ConfigError holding every problem found at once (not only the
+    first), each at its line and column of mkdocs.yml. ``require_folders``
+    also requires the docs folder, and ``citations_dir`` when it is set, to
+    exist: a typo there would otherwise look like hundreds of findings."""
+    node, raw = _read_nodes(root)
+    problems: list[Diagnostic] = []
+
+    def problem(at: yaml.Node | None, message: str, hint: str = "") -> None:
+        problems.append(diag(CONFIG_FILE, *_place(at), "config-error", message, hint))
+
+    _, extra_node = _item(node, "extra")
+    extra = raw.get("extra")
+    if extra is not None and not isinstance(extra, dict):
+        problem(extra_node, "extra must be a mapping", "indent its keys under `extra:`")
+        extra = {}
+    extra = extra or {}
+    _, options_node = _item(extra_node, "ossref")
+    options = extra.get("ossref") or {}
     if not isinstance(options, dict):
-        raise ConfigError(f"{CONFIG_FILE}: extra.ossref must be a mapping")
+        problem(options_node, "extra.ossref must be a mapping", "indent the options under `ossref:`")
+        options = {}
     values: dict[str, Any] = {}
     for key, value in options.items():
+        key_node, value_node = _item(options_node, str(key))
         expected = _USER_OPTIONS.get(key)
         if expected is None:
             known = ", ".join(sorted(_USER_OPTIONS))
-            raise ConfigError(f"{CONFIG_FILE}: unknown option extra.ossref.{key} (known: {known})")
-        if expected is int and isinstance(value, bool) or not isinstance(value, expected):
-            raise ConfigError(
-                f"{CONFIG_FILE}: extra.ossref.{key} must be {expected.__name__}, got {type(value).__name__}"
-            )
-        values[key] = value
+            problem(key_node, f"unknown option extra.ossref.{key}", _did_you_mean(key, _USER_OPTIONS, f"known: {known}"))
+        elif expected is int and isinstance(value, bool) or not isinstance(value, expected):
+            problem(value_node, f"extra.ossref.{key} must be {expected.__name__}, got {type(value).__name__}",
+                    "see the option table in CONTRIBUTING.md")
+        elif expected is int and value < 1:
+            problem(value_node, f"extra.ossref.{key} must be positive, got {value}")
+        elif key == "max_yaml_depth" and value > MAX_YAML_DEPTH:
+            problem(value_node, f"extra.ossref.max_yaml_depth must be at most {MAX_YAML_DEPTH}, got {value}",
+                    "deeper front matter is refused before parsing; nothing needs more")
+        elif key == "search" and value not in ("material", "pagefind"):
+            problem(value_node, f"extra.ossref.search must be material or pagefind, got {value!r}")
+        else:
+            values[key] = value
     rules: dict[str, str] = {}
+    _, rules_node = _item(options_node, "rules")
     for code, level in (values.get("rules") or {}).items():
-        if code not in RULES:
-            raise ConfigError(f"{CONFIG_FILE}: extra.ossref.rules: unknown rule {code!r}")
+        code_node, level_node = _item(rules_node, str(code))
         # YAML 1.1 reads a bare `off` as False; accept it as users write it.
         level = "off" if level is False else level
-        if level not in ("error", "warning", "off"):
-            raise ConfigError(
-                f"{CONFIG_FILE}: extra.ossref.rules.{code} must be error, warning or off, got {level!r}"
-            )
-        rules[code] = level
+        if code not in RULES:
+            problem(code_node, f"extra.ossref.rules: unknown rule {code!r}",
+                    _did_you_mean(code, RULES, "the rule table in CONTRIBUTING.md lists every code"))
+        elif code == "config-error":
+            problem(code_node, "extra.ossref.rules: config-error cannot be changed or turned off",
+                    "fix the configuration instead")
+        elif level not in ("error", "warning", "off"):
+            problem(level_node, f"extra.ossref.rules.{code} must be error, warning or off, got {level!r}")
+        else:
+            rules[code] = level
     values["rules"] = rules
-    if values.get("search", "material") not in ("material", "pagefind"):
-        raise ConfigError(f"{CONFIG_FILE}: extra.ossref.search must be material or pagefind")
-    for key in ("max_file_bytes", "max_frontmatter_bytes", "max_yaml_depth"):
-        if key in values and values[key] < 1:
-            raise ConfigError(f"{CONFIG_FILE}: extra.ossref.{key} must be positive")
-    if values.get("max_yaml_depth", 0) > MAX_YAML_DEPTH:
-        raise ConfigError(f"{CONFIG_FILE}: extra.ossref.max_yaml_depth must be at most {MAX_YAML_DEPTH}")
 
     def text(key: str, default: str) -> str:
         value = raw.get(key, default)
         return value if isinstance(value, str) else default
 
-    status = extra.get("status") if isinstance(extra, dict) else None
+    _, docs_node = _item(node, "docs_dir")
+    if "docs_dir" in raw and not (isinstance(raw["docs_dir"], str) and raw["docs_dir"].strip()):
+        problem(docs_node, f"docs_dir must be a folder name, got {type(raw['docs_dir']).__name__}",
+                "for example `docs_dir: content`")
+        bad_docs_dir = True
+    else:
+        bad_docs_dir = False
+
+    status = extra.get("status")
     statuses = BUILTIN_STATUSES + tuple(sorted(k for k in status if isinstance(k, str) and k not in BUILTIN_STATUSES)) \
         if isinstance(status, dict) else BUILTIN_STATUSES
     config = Config(
@@ -216,14 +305,29 @@ def load_config(root: Path) -> Config:
         use_directory_urls=raw.get("use_directory_urls", True) is not False,
         **values,
     )
-    for name in ("docs_dir", "citations_dir", "cache_dir"):
+    where = {"docs_dir": docs_node,
+             "citations_dir": _item(options_node, "citations_dir")[1],
+             "cache_dir": _item(options_node, "cache_dir")[1]}
+    outside = {"docs_dir"} if bad_docs_dir else set()
+    for name, at in where.items():
         target = (config.root / getattr(config, name)).resolve()
         if not is_inside(target, config.root):
-            raise ConfigError(f"{CONFIG_FILE}: {name} must stay inside the project")
+            outside.add(name)
+            problem(at, f"{name} must stay inside the project", "use a folder name relative to mkdocs.yml")
     cache = (config.root / config.cache_dir).resolve()
     for name in ("docs_dir", "citations_dir"):
-        if is_inside(cache, (config.root / getattr(config, name)).resolve()):
-            raise ConfigError(f"{CONFIG_FILE}: cache_dir must not be inside {name}")
+        if not outside & {"cache_dir", name} and is_inside(cache, (config.root / getattr(config, name)).resolve()):
+            problem(where["cache_dir"], f"cache_dir must not be inside {name}", "for example `cache_dir: .ossref-cache`")
+    if require_folders:
+        for name, explicit in (("docs_dir", True), ("citations_dir", "citations_dir" in values)):
+            folder = config.root / getattr(config, name)
+            if explicit and name not in outside and not folder.is_dir():
+                what = "is not a folder" if folder.exists() else "does not exist"
+                present = [p.name for p in config.root.iterdir() if p.is_dir() and not p.name.startswith(".")]
+                problem(where[name], f"{name}: folder {getattr(config, name)}/ {what} in the project",
+                        _did_you_mean(getattr(config, name), present, "create it or correct the name"))
+    if problems:
+        raise ConfigError(problems)
     return config
 
 

@@ -73,6 +73,7 @@ RULES: dict[str, Rule] = _rules(
     ("reserved-heading", E, "a heading whose anchor is a section or id ossref adds to the page"),
     ("reserved-path", E, "a page at a path where ossref writes a generated page"),
     ("duplicate-url", E, "two pages with one URL (`x.md` and `x/index.md`): one would be left out"),
+    ("config-error", E, "mkdocs.yml or its extra.ossref options are invalid; cannot be turned off"),
 )
 
 

@@ -23,6 +23,37 @@ def slugify(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
 
 
+def suggested_slug(path_or_name: str) -> str:
+    """The slug a file or a condition should have, for ``invalid-slug``'s hint
+    ("rename it to ``<slug>.md``"): "content/Myositis_Ossificans.md" ->
+    "myositis-ossificans", "Myositis ossificans (MO)" -> "myositis-ossificans-mo".
+
+    For a path, only the file name counts (folders and ``.md`` dropped). Empty
+    when nothing usable is left; the caller then gives a generic hint."""
+    name = path_or_name.replace("\\", "/").rsplit("/", 1)[-1]
+    if name.lower().endswith(".md"):
+        name = name[: -len(".md")]
+    return slugify(name.replace("_", " "))
+
+
+def existing_owner(config: Config, condition: str) -> tuple[str, str] | None:
+    """The entry that already answers to ``condition`` or to its slug, as
+    (its file, the clashing name), or None. Names compare as the
+    ``duplicate-entry`` rule compares them (case and Unicode form ignored)."""
+    from .index import normalize
+    from .loader import load_facts
+
+    if not config.docs_path.is_dir():
+        return None
+    wanted = {normalize(condition), normalize(slugify(condition))}
+    facts, _ = load_facts(config)
+    for page in facts.pages:
+        for name in (page.slug, *(name for name, _, _ in page.names)):
+            if normalize(name) in wanted:
+                return page.path, name
+    return None
+
+
 def _yaml_text(value: str) -> str:
     # Double-quoted YAML: safe for any name, including ones with ": " or "#".
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
@@ -54,11 +85,18 @@ updated: {today}
 
 
 def new_entry(config: Config, condition: str, today: dt.date | None = None) -> Path:
-    """Create ``<docs>/<slug>.md``; raises ScaffoldError (never overwrites)."""
+    """Create ``<docs>/<slug>.md``; raises ScaffoldError (never overwrites).
+
+    Refuses (exit 1) a condition whose name or slug is already the slug,
+    condition or alias of an entry, naming that entry's file."""
     condition = " ".join(condition.split())
     slug = slugify(condition)
     if not slug:
         raise ScaffoldError(f"cannot make a file name from {condition!r}; use Latin letters or digits", 2)
+    owner = existing_owner(config, condition)
+    if owner is not None:
+        raise ScaffoldError(f"{condition!r}: `{owner[1]}` already exists, a name of {owner[0]} "
+                            "(edit that entry, or add the new name to its aliases)", 1)
     path = config.docs_path / f"{slug}.md"
     text = TEMPLATE.format(condition=_yaml_text(condition), today=(today or dt.date.today()).isoformat())
     config.docs_path.mkdir(parents=True, exist_ok=True)
