@@ -154,9 +154,12 @@ class Theme:
     attributes: frozenset[str] = frozenset()
     script_sources: tuple[re.Pattern[str], ...] = ()
     inline_scripts: tuple[re.Pattern[str], ...] = ()
+    #: Whether the theme's search shows index strings as HTML (Material's
+    #: does; MkDocs' own themes escape them and show text).
+    search_html: bool = True
 
     @classmethod
-    def from_dirs(cls, dirs: Sequence[str | Path]) -> Theme:
+    def from_dirs(cls, dirs: Sequence[str | Path], *, search_html: bool = True) -> Theme:
         """Read the templates of the theme folders. A script whose text holds a
         ``{%`` tag, or interpolates anything of ``page`` (front matter, titles:
         content), is never allowed. Folders whose name starts with a dot
@@ -191,7 +194,7 @@ class Theme:
                         pattern = _pattern(body)
                         inline.setdefault(pattern, re.compile(pattern))
         return cls(tuple(Path(d) for d in dirs), {}, frozenset(elements), frozenset(attributes),
-                   tuple(sources.values()), tuple(inline.values()))
+                   tuple(sources.values()), tuple(inline.values()), search_html)
 
     def is_static(self, site: Path, rel: str) -> bool:
         """Whether ``site/rel`` is the theme's own static file ``rel``, byte
@@ -325,7 +328,7 @@ def audit_site(site: Path, theme: Theme, *, base_path: str = "/", memo: Memo | N
         elif theme.is_static(site, rel):
             continue
         elif suffix == ".json":
-            found += _audit_json(site, rel)
+            found += _audit_json(site, rel, html=theme.search_html)
         elif suffix not in PUBLISHED_TYPES:
             found.append(Violation(rel, "unsafe-output", f"{rel} is a file of a type the site never publishes", rel))
         if len(found) == before:
@@ -438,22 +441,25 @@ def _audit_pagefind_fragment(site: Path, rel: str) -> list[Violation]:
     return _audit_json_bytes(rel, data.removeprefix(_PAGEFIND_SIGNATURE))
 
 
-def _audit_json(site: Path, rel: str) -> list[Violation]:
+def _audit_json(site: Path, rel: str, *, html: bool = True) -> list[Violation]:
     try:
         data = (site / rel).read_bytes()
     except OSError as exc:
         return [Violation(rel, "unsafe-output", f"{rel} cannot be read: {exc}")]
-    return _audit_json_bytes(rel, data)
+    return _audit_json_bytes(rel, data, html=html)
 
 
-def _audit_json_bytes(rel: str, raw: bytes) -> list[Violation]:
-    """Every string of a JSON document, read as HTML, holds only what a page
-    body may: search UIs insert them as HTML."""
+def _audit_json_bytes(rel: str, raw: bytes, *, html: bool = True) -> list[Violation]:
+    """The JSON document parses, and with ``html`` every string, read as
+    HTML, holds only what a page body may: Material's search shows them as
+    HTML. (Without, its strings are text that the theme escapes.)"""
     try:
         data = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:
         return [Violation(rel, "unsafe-output", f"{rel} is not valid JSON: {exc}")]
     out: list[Violation] = []
+    if not html:
+        return out
     for text in _strings(data):
         if "<" not in text:
             continue
@@ -600,17 +606,15 @@ def page_dest(src: str, directory_urls: bool = True) -> str:
     return stem + "/index.html"
 
 
-def unchecked_links(src: str, dest: str, staged: str, rendered: list[str],
-                    directory_urls: bool = True) -> list[str]:
-    """The URLs of ``rendered`` (from :func:`body_links` on the page built from
-    the staged Markdown ``staged`` of page ``src``, written to ``dest``) that
-    the check's scanner does not predict from that same Markdown: each is a
-    place where the check and the renderer read the page differently."""
+def predicted_links(src: str, dest: str, markdown: str, directory_urls: bool = True) -> dict[tuple[str, str], object]:
+    """What the check's scanner reads in ``markdown`` (a page file, front
+    matter and all) of page ``src`` written to ``dest``: each Markdown link's
+    (published file, fragment), with the position of its first occurrence."""
     from .scan import scan_body
 
-    body, line = _after_front_matter(staged)
+    body, line = _after_front_matter(markdown)
     here_src = posixpath.dirname(src)
-    predicted: set[tuple[str, str]] = set()
+    predicted: dict[tuple[str, str], object] = {}
     for link in scan_body(body, line).links:
         if link.wiki:
             continue
@@ -622,24 +626,36 @@ def unchecked_links(src: str, dest: str, staged: str, rendered: list[str],
             path = dest
         elif path.endswith(".md"):
             path = page_dest(path, directory_urls)
-        elif path.endswith("/index.html") and not target.rstrip("/").endswith("index.html"):
-            # A folder named in a link: MkDocs leaves the URL as it is.
-            pass
-        predicted.add((path, link.anchor))
-    here = posixpath.dirname(dest)
+        predicted.setdefault((path, link.anchor), link.pos)
+    return predicted
+
+
+def rendered_target(url: str, dest: str) -> tuple[str, str] | None:
+    """(published file, fragment) that ``url`` on the page ``dest`` names;
+    None for an external URL."""
+    path = _internal_path(url, posixpath.dirname(dest))
+    if path is None:
+        return None
+    return path or dest, unquote(url.split("#", 1)[1]) if "#" in url else ""
+
+
+def unchecked_links(src: str, dest: str, staged: str, rendered: list[str],
+                    directory_urls: bool = True) -> list[str]:
+    """The URLs of ``rendered`` (from :func:`body_links` on the page built from
+    the staged Markdown ``staged`` of page ``src``, written to ``dest``) that
+    the check's scanner does not predict from that same Markdown: each is a
+    place where the check and the renderer read the page differently."""
+    predicted = predicted_links(src, dest, staged, directory_urls)
     out = []
     for url in rendered:
-        path = _internal_path(url, here)
-        if path is None:
-            continue
-        fragment = unquote(url.split("#", 1)[1]) if "#" in url else ""
-        if (path or dest, fragment) not in predicted:
+        target = rendered_target(url, dest)
+        if target is not None and target not in predicted:
             out.append(url)
     return out
 
 
 def _after_front_matter(text: str) -> tuple[str, int]:
-    """The body of a staged page and the line it starts on."""
+    """The body of a page file and the line it starts on."""
     if text.startswith("---\n"):
         end = text.find("\n---\n", 3)
         if end != -1:

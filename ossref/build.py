@@ -296,7 +296,7 @@ def _audit(config: Config, staging: Path, site: Path, built: Built,
     from .audit import audit_site, unchecked_links
 
     found = []
-    theme = _theme(built.theme_dirs)
+    theme = _theme(built.theme_dirs, built.theme_name not in ("mkdocs", "readthedocs"))
     base = urlsplit(config.site_url).path or "/"
     sources = {dest: src for src, dest, _ in observed}
     for v in audit_site(site, theme, base_path=base, memo=memo):
@@ -313,16 +313,18 @@ def _audit(config: Config, staging: Path, site: Path, built: Built,
     return found
 
 
-_THEMES: dict[tuple[str, ...], object] = {}
+_THEMES: dict[tuple, object] = {}
 
 
-def _theme(dirs: tuple[str, ...]):
-    """The theme's audit policy, read once per process (``ossref serve``)."""
+def _theme(dirs: tuple[str, ...], search_html: bool):
+    """The theme's audit policy, read once per process (``ossref serve``).
+    MkDocs' own themes show search results as escaped text, Material as HTML."""
     from .audit import Theme
 
-    if dirs not in _THEMES:
-        _THEMES[dirs] = Theme.from_dirs(dirs)
-    return _THEMES[dirs]
+    key = (dirs, search_html)
+    if key not in _THEMES:
+        _THEMES[key] = Theme.from_dirs(dirs, search_html=search_html)
+    return _THEMES[key]
 
 
 def _located(config: Config, sources: dict[str, str], site_file: str, code: str, message: str,
@@ -346,7 +348,10 @@ def _located(config: Config, sources: dict[str, str], site_file: str, code: str,
         except (OSError, UnicodeDecodeError):
             text = ""
         at = text.find(value) if value else -1
-        if at != -1:
+        found = _link_position(candidate, site_file, text, value, config) if code.endswith("-link") else None
+        if found is not None:
+            line, column = found
+        elif at != -1:
             line = text.count("\n", 0, at) + 1
             column = at - (text.rfind("\n", 0, at) + 1) + 1
         return diag(Path(config.docs_dir, candidate).as_posix(), line, column, code,
@@ -355,6 +360,18 @@ def _located(config: Config, sources: dict[str, str], site_file: str, code: str,
                     else "remove it from the source; the site must not publish it")
     return diag("mkdocs.yml", 1, 1, code, f"the built {site_file}: {message}",
                 "a generated page or the theme produced it; check the theme overrides and front matter")
+
+
+def _link_position(src: str, site_file: str, text: str, url: str, config: Config) -> tuple[int, int] | None:
+    """Where the source page ``src`` writes the link that became ``url`` in
+    its built file ``site_file``: the position the check gives that link."""
+    from .audit import predicted_links, rendered_target
+
+    target = rendered_target(url, site_file)
+    if target is None:
+        return None
+    pos = predicted_links(src, site_file, text, config.use_directory_urls).get(target)
+    return (pos.line, pos.column) if pos is not None else None  # type: ignore[attr-defined]
 
 
 def _build_site(config: Config, result: CheckResult, site: Path, strict: bool, out: TextIO,

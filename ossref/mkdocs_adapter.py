@@ -128,6 +128,8 @@ class Built:
     #: The theme's folders, in MkDocs' order: what the output audit accepts
     #: as the theme's own files and scripts.
     theme_dirs: tuple[str, ...] = ()
+    #: The theme's name (``material``, ``mkdocs``...).
+    theme_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -589,4 +591,4 @@ def build_html(project_root: Path, staging: Path, site_dir: Path, sanitize: Call
         if capture.problems:
             raise BuildFailed(capture.problems)
         return Built(signature, hooks.search(), hooks.rendered, increment is not None,
-                     tuple(str(d) for d in config.theme.dirs))
+                     tuple(str(d) for d in config.theme.dirs), str(config.theme.name))
