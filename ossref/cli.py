@@ -1,4 +1,4 @@
-"""Command line: ``ossref check | build | serve | new``.
+"""Command line: ``ossref check | build | serve | new | cite``.
 
 :func:`main` takes argv and returns the exit code, so tests call it in-process.
 Exit codes: 0 success; 1 findings fail the check (or ``new`` refused to
@@ -37,6 +37,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--strict", action="store_true", help="fail on warnings too")
     p.add_argument("--no-cache", action="store_true",
                    help="parse every file and leave the cache folder alone (as OSSREF_NO_CACHE=1 does)")
+    p.add_argument("--online", action="store_true",
+                   help="also ask Crossref and NCBI whether each record's identifiers resolve and belong "
+                        "to one work (answers are kept in online_cache)")
 
     p = command("build", "check, then build the site into a folder swapped in only on success")
     p.add_argument("--site-dir", type=Path, default=None,
@@ -47,6 +50,14 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1",
                    help="address to listen on (default: 127.0.0.1; the preview is not meant for a network)")
     p.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000; 0 picks a free one)")
+
+    p = command("cite", "add BibTeX records by DOI, PMID or PMCID, from Crossref and PubMed")
+    p.add_argument("identifiers", nargs="+", metavar="IDENTIFIER",
+                   help="10.xxxx/..., doi:..., https://doi.org/..., pmid:12345678 or PMC1234567")
+    p.add_argument("--bib", type=Path, default=None,
+                   help="BibTeX file in the citations folder to add to (default: the only one there)")
+    p.add_argument("--key", default=None, help="citation key of the record (one identifier only)")
+    p.add_argument("--dry-run", action="store_true", help="print the records, write nothing")
 
     p = command("new", "scaffold a new entry in the docs folder")
     p.add_argument("condition", help='the condition name, e.g. "Calcific tendinitis"')
@@ -71,13 +82,18 @@ def main(argv: list[str] | None = None, out: TextIO | None = None, err: TextIO |
     try:
         config = _config(args.root)
         if args.command == "check":
-            return _check(config, args, out)
+            return _check(config, args, out, err)
         if args.command == "build":
             return _build(config, args, out, err)
         if args.command == "serve":
             return _serve(config, args, out, err)
         if args.command == "new":
             return _new(config, args, out, err)
+        if args.command == "cite":
+            from .cite import cite
+
+            return cite(config, args.identifiers, bib=args.bib, key=args.key, dry_run=args.dry_run,
+                        out=out, err=err)
     except ConfigError as exc:
         err.write(f"ossref: {exc}\n")
         return EXIT_USAGE
@@ -90,10 +106,14 @@ def main(argv: list[str] | None = None, out: TextIO | None = None, err: TextIO |
     return EXIT_USAGE
 
 
-def _check(config: Config, args: argparse.Namespace, out: TextIO) -> int:
+def _check(config: Config, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .pipeline import check
 
     result = check(config, keep_pages=False, cache=not args.no_cache)
+    if args.online:
+        from .online import check_online
+
+        result = check_online(config, result, err)
     report(result, args.format, out)
     return EXIT_FAIL if result.failed(args.strict) else EXIT_OK
 

@@ -67,6 +67,9 @@ RULES: dict[str, Rule] = _rules(
     ("render-error", E, "a page that could not be rendered"),
     ("too-complex", E, "Markdown nested or repetitive enough to make rendering slow or fail"),
     ("citation-in-heading", E, "a citation inside a heading, whose anchor it would change"),
+    # `ossref check --online` only (issue #13).
+    ("identifier-mismatch", E, "a record's DOI, PMID and PMCID name different works, or not its title and year"),
+    ("unresolved-identifier", W, "a DOI, PMID or PMCID the services do not know"),
 )
 
 
