@@ -29,7 +29,7 @@ from .identifiers import check_doi, check_pmcid, check_pmid, normalize_doi, norm
 from .loader import UNSAFE_TEXT, walk
 from .model import Reference
 from .services import CROSSREF, EFETCH, IDCONV, Author, Ids, Work, crossref_work, idconv, \
-    invalid_identifiers, pubmed_work
+    invalid_identifiers, pubmed_search_doi, pubmed_work
 
 EXIT_OK, EXIT_NOT_FOUND, EXIT_ERROR = 0, 1, 2
 
@@ -97,8 +97,10 @@ def parse_identifier(text: str) -> Identifier:
 
 def fetch(client: Client, config: Config, ident: Identifier) -> Work:
     """The work ``ident`` names, with its DOI, PMID and PMCID where the
-    services know them. Its fields come from PubMed when the work has a PMID
-    (full author names, NLM journal abbreviation), else from Crossref.
+    services know them: a DOI's PMID and PMCID come from the PMC ID Converter,
+    or else from a PubMed search for the DOI whose record carries that DOI.
+    Its fields come from PubMed (efetch) when the work has a PMID (full author
+    names, NLM journal abbreviation), else from Crossref.
     Raises CiteError (exit 1) when a service knows no such work, and
     ServiceError when a service fails or the services disagree."""
     cite = config.cite
@@ -108,6 +110,13 @@ def fetch(client: Client, config: Config, ident: Identifier) -> Work:
             raise CiteError(f"Crossref knows no work with DOI {ident.value}", EXIT_NOT_FOUND)
         ids = idconv(client, cite, [ident.value])[ident.value]
         pubmed = pubmed_work(client, cite, ids.pmid) if ids.pmid else None
+        if not ids.pmid:
+            # The converter knows only PMC's articles; most PubMed records are not in PMC.
+            found = pubmed_search_doi(client, cite, ident.value)
+            pubmed = pubmed_work(client, cite, found) if found else None
+            if pubmed is not None and normalize_doi(pubmed.doi) != normalize_doi(ident.value):
+                pubmed = None  # the search matched another work: keep Crossref's record alone
+            ids = replace(ids, pmid=pubmed.pmid if pubmed else "")
         work = pubmed or crossref
         work = _merge_ids(work, Ids(crossref.doi, ids.pmid, ids.pmcid), IDCONV)
     elif ident.kind == "pmid":
@@ -273,6 +282,8 @@ def existing_references(config: Config) -> tuple[list[Path], dict[str, Reference
 
 
 def _target(config: Config, bib: Path | None, files: list[Path]) -> Path:
+    if config.citations_path.is_symlink():
+        raise CiteError(f"{config.citations_dir}/ is a symbolic link; ossref never writes through one")
     citations = config.citations_path.resolve()
     if bib is None:
         if len(files) > 1:
@@ -343,8 +354,11 @@ def _cite(config: Config, identifiers: list[str], bib: Path | None, key: str | N
     if not config.cite.contact:
         raise CiteError("set extra.ossref.cite.contact in mkdocs.yml to an e-mail address: "
                         "Crossref and NCBI ask every tool to send one")
+    target = _target(config, bib, existing_references(config)[0])
+    # Read before the records it holds decide duplicates and keys; _append
+    # refuses to replace the file if it is no longer these bytes.
+    before = _read_target(target, config)
     files, refs = existing_references(config)
-    target = _target(config, bib, files)
     by_id: dict[tuple[str, str], Reference] = {}
     for ref in refs.values():
         for ident in _work_ids(ref):
@@ -379,7 +393,7 @@ def _cite(config: Config, identifiers: list[str], bib: Path | None, key: str | N
     if dry_run:
         out.write("".join(t + "\n" for t in texts))
     elif texts:
-        _append(target, texts, config)
+        _append(target, before, texts, config)
     out.write("".join(lines))
     return EXIT_OK
 
@@ -413,23 +427,30 @@ def _verify(key: str, work: Work, text: str, config: Config) -> None:
                         "please report this")
 
 
-def _append(target: Path, texts: list[str], config: Config) -> None:
-    """Append ``texts`` to ``target`` by writing a whole new file beside it
-    and renaming it over the old one, so no reader ever sees half a file."""
-    old = b""
-    mode = 0o644
-    if target.exists():
-        if target.is_symlink() or not target.is_file():
-            raise CiteError(f"{relpath(target, config.root)} is not a regular file")
-        info = target.stat()
-        if info.st_size > config.max_file_bytes:
-            raise CiteError(f"{relpath(target, config.root)} is larger than max_file_bytes; use --bib FILE")
-        old = target.read_bytes()
-        mode = stat.S_IMODE(info.st_mode)
-        try:
-            old.decode("utf-8")
-        except UnicodeDecodeError:
-            raise CiteError(f"{relpath(target, config.root)} is not UTF-8 text; fix it first") from None
+def _read_target(target: Path, config: Config) -> bytes:
+    """The target file's bytes (empty if it does not exist yet); CiteError if
+    it cannot take records."""
+    if not target.exists() and not target.is_symlink():
+        return b""
+    if target.is_symlink() or not target.is_file():
+        raise CiteError(f"{relpath(target, config.root)} is not a regular file")
+    if target.stat().st_size > config.max_file_bytes:
+        raise CiteError(f"{relpath(target, config.root)} is larger than max_file_bytes; use --bib FILE")
+    try:
+        data = target.read_bytes()
+        data.decode("utf-8")
+    except OSError as exc:
+        raise CiteError(f"cannot read {relpath(target, config.root)}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise CiteError(f"{relpath(target, config.root)} is not UTF-8 text; fix it first") from None
+    return data
+
+
+def _append(target: Path, old: bytes, texts: list[str], config: Config) -> None:
+    """Append ``texts`` to ``target``, whose bytes were ``old``, by writing a
+    whole new file beside it and renaming it over the old one, so no reader
+    ever sees half a file."""
+    mode = stat.S_IMODE(target.stat().st_mode) if target.exists() else 0o644
     text = old.decode("utf-8")
     sep = "" if not text.strip() else ("\n" if text.endswith("\n") else "\n\n")
     data = (text + sep + "\n".join(texts)).encode("utf-8")
@@ -449,9 +470,11 @@ def _append(target: Path, texts: list[str], config: Config) -> None:
         if now != old:
             raise CiteError(f"{relpath(target, config.root)} changed while ossref cite ran; run it again")
         os.replace(tmp, target)
-    except BaseException:
+    except BaseException as exc:
         if os.path.exists(tmp):
             os.unlink(tmp)
+        if isinstance(exc, OSError):
+            raise CiteError(f"cannot write {relpath(target, config.root)}: {exc.strerror or exc}") from None
         raise
 
 

@@ -24,7 +24,8 @@ from .config import CiteConfig
 from .http import NCBI_INTERVAL, Client, ServiceError
 from .identifiers import check_doi, check_pmcid, check_pmid, normalize_doi
 
-CROSSREF, ESUMMARY, EFETCH, IDCONV = "Crossref", "PubMed esummary", "PubMed efetch", "PMC ID Converter"
+CROSSREF, ESUMMARY, EFETCH, ESEARCH, IDCONV = ("Crossref", "PubMed esummary", "PubMed efetch", "PubMed esearch",
+                                                "PMC ID Converter")
 #: NCBI takes at most 200 ids in one esummary or ID Converter request.
 BATCH = 200
 
@@ -254,6 +255,27 @@ def _pubmed_article(article: ET.Element) -> Work:
         elif kind == "pmc" and not work.pmcid:
             work.pmcid = value
     return work
+
+
+def pubmed_search_doi(client: Client, cite: CiteConfig, doi: str) -> str:
+    """The PMID of the one PubMed record whose article identifiers include
+    ``doi`` (esearch ``"<doi>"[aid]``), or "" when there is not exactly one.
+    Callers confirm the match against the record's own DOI."""
+    if '"' in doi or "[" in doi or "]" in doi:  # would break out of the quoted search term
+        return ""
+    response = client.get(ESEARCH, f"{cite.ncbi_url.rstrip('/')}/esearch.fcgi",
+                          _ncbi(cite, db="pubmed", retmode="json", term=f'"{doi}"[aid]'), NCBI_INTERVAL)
+    if response.status != 200:
+        raise ServiceError(ESEARCH, f"HTTP status {response.status}")
+    result = _json(ESEARCH, response.body).get("esearchresult")
+    if not isinstance(result, dict):
+        raise ServiceError(ESEARCH, "unexpected answer (no `esearchresult` object)")
+    if result.get("ERROR"):
+        raise ServiceError(ESEARCH, _str(result.get("ERROR")) or "error answer")
+    ids = result.get("idlist")
+    if isinstance(ids, list) and len(ids) == 1 and isinstance(ids[0], str) and check_pmid(ids[0]) is None:
+        return ids[0]
+    return ""
 
 
 def pubmed_summaries(client: Client, cite: CiteConfig, pmids: list[str]) -> dict[str, Work | None]:

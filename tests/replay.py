@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -49,7 +50,7 @@ class Seen:
 class Replay:
     server: ThreadingHTTPServer
     folder: Path
-    extra: dict[tuple[str, str], tuple[int, str, bytes]] = field(default_factory=dict)
+    extra: dict[tuple[str, str], tuple[int, str, bytes, float, dict]] = field(default_factory=dict)
     seen: list[Seen] = field(default_factory=list)
 
     @property
@@ -62,10 +63,13 @@ class Replay:
                 "OSSREF_IDCONV_URL": f"{self.base}/idconv/"}
 
     def answer(self, service: str, ident: str, status: int, body: bytes | str,
-               content_type: str = "application/json") -> None:
-        """Answer ``service`` ("crossref", "efetch", "esummary", "idconv")
-        asked about ``ident`` with a body the test provides."""
-        self.extra[(service, ident)] = (status, content_type, body.encode() if isinstance(body, str) else body)
+               content_type: str = "application/json", drip: float = 0.0,
+               headers: dict[str, str] | None = None) -> None:
+        """Answer ``service`` ("crossref", "efetch", "esummary", "esearch",
+        "idconv") asked about ``ident`` with a body the test provides; with
+        ``drip``, one byte every ``drip`` seconds."""
+        data = body.encode() if isinstance(body, str) else body
+        self.extra[(service, ident)] = (status, content_type, data, drip, headers or {})
 
     def recorded(self, service: str, ident: str) -> tuple[int, str, bytes] | None:
         f = self.folder
@@ -103,18 +107,33 @@ def _handler(replay: Replay):
                 service, ident = "crossref", unquote(parts.path[len("/crossref/works/"):])
             elif parts.path in ("/eutils/efetch.fcgi", "/eutils/esummary.fcgi"):
                 service, ident = parts.path[len("/eutils/"):-len(".fcgi")], query.get("id", "")
+            elif parts.path == "/eutils/esearch.fcgi":
+                service, ident = "esearch", query.get("term", "")
             elif parts.path == "/idconv/":
                 service = "idconv"
                 ident = query.get("ids", "") + (f"/{query['idtype']}" if "idtype" in query else "")
             else:
                 service, ident = "", ""
-            found = replay.extra.get((service, ident)) or replay.recorded(service, ident)
-            status, ctype, body = found or (599, "text/plain", f"no recording for {service} {ident}".encode())
+            found = replay.extra.get((service, ident)) or (*(replay.recorded(service, ident) or ()), 0.0, {})
+            if len(found) == 2:
+                found = (599, "text/plain", f"no recording for {service} {ident}".encode(), 0.0, {})
+            status, ctype, body, drip, headers = found
             self.send_response(status)
             self.send_header("Content-Type", ctype)
+            for name, value in headers.items():
+                self.send_header(name, value)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
-            self.wfile.write(body)
+            if not drip:
+                self.wfile.write(body)
+                return
+            for i in range(len(body)):
+                try:
+                    self.wfile.write(body[i:i + 1])
+                    self.wfile.flush()
+                except OSError:  # the client gave up, as it should
+                    return
+                time.sleep(drip)
 
         def log_message(self, *args) -> None:  # the test output stays clean
             pass
