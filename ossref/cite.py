@@ -36,8 +36,9 @@ EXIT_OK, EXIT_NOT_FOUND, EXIT_ERROR = 0, 1, 2
 #: Words skipped when the key takes the title's first significant word.
 STOP_WORDS = frozenset("""a an the of on in at to for and or with from by as is are was were be via
     into onto about between after before under over its their our this that these those do does""".split())
-#: Citation keys ``--key`` accepts: ASCII, as the loader and pandoc read them.
-KEY = re.compile(r"[A-Za-z][A-Za-z0-9_:.\-]{0,63}")
+#: Citation keys ``--key`` accepts: ASCII, and ending as ``[@key]`` is read
+#: in a page (not on ``.`` or ``:``, which would end the sentence instead).
+KEY = re.compile(r"[A-Za-z](?:[A-Za-z0-9_:.\-]{0,62}[A-Za-z0-9_\-])?")
 _FIELD_ORDER = ("author", "title", "journal", "publisher", "year", "volume", "number", "pages",
                 "doi", "pmid", "pmcid")
 _DOI_PREFIX = re.compile(r"(?i)^(?:doi:\s*|https?://(?:dx\.)?doi\.org/)")
@@ -274,9 +275,13 @@ def _suffix(n: int) -> str:
 
 # --------------------------------------------------------------------------- the project
 
+def _bib_paths(config: Config) -> list[Path]:
+    return walk(config.citations_path, config.root, ".bib")[0] if config.citations_path.is_dir() else []
+
+
 def existing_references(config: Config) -> tuple[list[Path], dict[str, Reference]]:
     """The project's BibTeX files and records, loaded as ``ossref check`` loads them."""
-    files, _ = walk(config.citations_path, config.root, ".bib") if config.citations_path.is_dir() else ([], [])
+    files = _bib_paths(config)
     refs, _ = load_bibliography([(p, relpath(p, config.root)) for p in files], config.max_file_bytes)
     return files, refs
 
@@ -350,15 +355,15 @@ def _cite(config: Config, identifiers: list[str], bib: Path | None, key: str | N
             raise CiteError("--key names the key of one record: give one identifier with it")
         if not KEY.fullmatch(key):
             raise CiteError(f"--key `{_show(key)}`: a key is ASCII letters, digits and _:.- , "
-                            "starting with a letter, at most 64 characters")
+                            "starting with a letter and ending with a letter, digit, _ or -, at most 64 characters")
     if not config.cite.contact:
         raise CiteError("set extra.ossref.cite.contact in mkdocs.yml to an e-mail address: "
                         "Crossref and NCBI ask every tool to send one")
-    target = _target(config, bib, existing_references(config)[0])
-    # Read before the records it holds decide duplicates and keys; _append
-    # refuses to replace the file if it is no longer these bytes.
+    target = _target(config, bib, _bib_paths(config))
+    # Read before the records decide duplicates and keys; _append refuses to
+    # replace the file if it is no longer these bytes.
     before = _read_target(target, config)
-    files, refs = existing_references(config)
+    _, refs = existing_references(config)
     by_id: dict[tuple[str, str], Reference] = {}
     for ref in refs.values():
         for ident in _work_ids(ref):

@@ -263,6 +263,7 @@ def test_key_option(tmp_path: Path, replay) -> None:
     root = make_project(tmp_path / "p", "@article{taken,\n  title = {x},\n  doi = {10.1000/other},\n}\n")
     assert cite(root, "--key", "Taken", "pmid:33515491")[0] == 2  # differs only in case
     assert cite(root, "--key", "bad key", "pmid:33515491")[0] == 2
+    assert cite(root, "--key", "ends.", "pmid:33515491")[0] == 2  # [@ends.] would cite `ends`
     assert cite(root, "--key", "manaus", "pmid:33515491", "pmid:32887691")[0] == 2
     assert replay.seen == []
     code, out, err = cite(root, "--key", "manaus2021", "pmid:33515491")
@@ -394,6 +395,14 @@ def test_cite_options_are_validated(tmp_path: Path, options: str, message: str) 
     root = make_project(tmp_path / "p", options=options)
     code, out, err = cite(root, "pmid:1")
     assert code == 2 and message in err
+
+
+def test_base_urls_from_mkdocs_yml(tmp_path: Path, replay, monkeypatch) -> None:
+    for name in ("OSSREF_CROSSREF_URL", "OSSREF_NCBI_URL", "OSSREF_IDCONV_URL"):
+        monkeypatch.delenv(name)
+    root = make_project(tmp_path / "p", options=CONTACT + f"      ncbi_url: {replay.base}/eutils/\n")
+    assert cite(root, "pmid:33515491")[0] == 0
+    assert [s.path for s in replay.seen] == ["/eutils/efetch.fcgi"]
 
 
 def test_environment_overrides_and_is_checked(tmp_path: Path, monkeypatch) -> None:
