@@ -2,7 +2,9 @@
 
 :func:`main` takes argv and returns the exit code, so tests call it in-process.
 Exit codes: 0 success; 1 findings fail the check (or ``new`` refused to
-overwrite, or the build failed); 2 usage or configuration error; 3 an internal
+overwrite, or the build failed, or ``cite`` found no work for an identifier);
+2 usage or configuration error (for ``cite`` also no network or a service
+error, naming the service); 3 an internal
 error in ossref itself (a bug: reported in one line, never as a traceback);
 130 after Ctrl-C and 143 after SIGTERM (``build`` cleans up first).
 """
