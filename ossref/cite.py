@@ -299,7 +299,10 @@ def _target(config: Config, bib: Path | None, files: list[Path]) -> Path:
     path = bib if bib.is_absolute() else Path.cwd() / bib
     if path.suffix != ".bib" or path.name.startswith("."):
         raise CiteError(f"--bib {bib}: the file must be a visible *.bib file")
-    if path.is_symlink() or not is_inside(path.parent.resolve(), citations) or path.parent.is_symlink():
+    inside = is_inside(path.parent.resolve(), citations)
+    # ossref check skips hidden folders, so a record there would never be read.
+    hidden = inside and any(part.startswith(".") for part in path.parent.resolve().relative_to(citations).parts)
+    if path.is_symlink() or not inside or hidden or path.parent.is_symlink():
         raise CiteError(f"--bib {bib}: the file must be in {config.citations_dir}/ (and not a symbolic link), "
                         "where ossref reads BibTeX")
     return path.parent.resolve() / path.name
@@ -418,13 +421,16 @@ def _known(ids: set[tuple[str, str]], by_id: dict[tuple[str, str], Reference],
 def _verify(key: str, work: Work, text: str, config: Config) -> None:
     """Load ``text`` with ossref's own BibTeX loader: it must give back
     exactly the record's fields and no finding, or nothing is written."""
-    fd, name = tempfile.mkstemp(prefix="ossref-cite-", suffix=".bib")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        refs, found = load_bib_file(Path(name), "new.bib", config.max_file_bytes)
-    finally:
-        os.unlink(name)
+        fd, name = tempfile.mkstemp(prefix="ossref-cite-", suffix=".bib")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+                fh.write(text)
+            refs, found = load_bib_file(Path(name), "new.bib", config.max_file_bytes)
+        finally:
+            os.unlink(name)
+    except OSError as exc:
+        raise CiteError(f"cannot check the record in a temporary file: {exc.strerror or exc}") from None
     expected = record_fields(work)
     if found or len(refs) != 1 or refs[0].key != key or refs[0].fields != expected:
         problem = found[0].text if found else "the record did not read back as written"

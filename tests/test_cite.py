@@ -277,6 +277,8 @@ def test_several_bib_files_need_bib_option(tmp_path: Path, replay) -> None:
     assert code == 2 and "--bib" in err and replay.seen == []
     outside = tmp_path / "outside.bib"
     assert cite(root, "--bib", str(outside), "pmid:33515491")[0] == 2
+    assert cite(root, "--bib", str(root / "citations" / ".old" / "x.bib"), "pmid:33515491")[0] == 2
+    assert cite(root, "--bib", str(root / "citations" / "x.txt"), "pmid:33515491")[0] == 2
     code, out, err = cite(root, "--bib", str(root / "citations" / "new" / "imaging.bib"), "pmid:33515491")
     assert code == 0 and "citations/new/imaging.bib" in out
     assert "sabino2021resurgence" in (root / "citations" / "new" / "imaging.bib").read_text(encoding="utf-8")
