@@ -291,10 +291,15 @@ def _record(ref: Reference) -> _Record:
                    pmcid if pmcid and check_pmcid(pmcid) is None else "")
 
 
+_COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+_NON_WORD = re.compile(r"[\W_]+")
+
+
 def _fold(title: str) -> str:
-    text = unicodedata.normalize("NFKD", title.casefold())
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    return " ".join(re.sub(r"[\W_]+", " ", text).split())
+    text = title.casefold()
+    if not text.isascii():  # accents off: "Müller" and "Muller" are one title
+        text = _COMBINING.sub("", unicodedata.normalize("NFKD", text))
+    return " ".join(_NON_WORD.sub(" ", text).split())
 
 
 def same_title(a: str, b: str) -> bool:
