@@ -28,8 +28,8 @@ from .http import Client, ServiceError
 from .identifiers import check_doi, check_pmcid, check_pmid, normalize_doi, normalize_pmid
 from .loader import UNSAFE_TEXT, walk
 from .model import Reference
-from .services import CROSSREF, EFETCH, IDCONV, Author, Ids, Work, crossref_work, idconv, \
-    invalid_identifiers, pubmed_search_doi, pubmed_work
+from .services import IDCONV, Author, Ids, Work, crossref_work, idconv, invalid_identifiers, pubmed_search_doi, \
+    pubmed_work
 
 EXIT_OK, EXIT_NOT_FOUND, EXIT_ERROR = 0, 1, 2
 
@@ -494,5 +494,5 @@ def _show(text: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-__all__ = ["CROSSREF", "EFETCH", "IDCONV", "CiteError", "cite", "escape", "fetch", "make_key", "parse_identifier",
+__all__ = ["CiteError", "cite", "escape", "existing_references", "fetch", "make_key", "parse_identifier",
            "record_text"]

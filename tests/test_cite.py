@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from conftest import MKDOCS_YML, check_json, run
 from ossref.bibliography import load_bib_file
-from ossref.cite import escape, make_key, parse_identifier, CiteError
+from ossref.cite import escape, make_key, parse_identifier
 from ossref.config import CiteConfig
 from ossref.http import Client, ServiceError
 from ossref.services import Author, Work, idconv, pubmed_work
@@ -522,7 +522,3 @@ def test_keys_are_ascii(family: str, title: str, year: str, key: str) -> None:
 def test_escape_round_trips_through_ossref_decoding(text: str) -> None:
     """Whatever a service sends, the record reads back as that text."""
     assert decode_latex("{" + escape(text) + "}") == unicodedata.normalize("NFC", _one_line(text))
-
-
-def test_cite_error_has_exit_code() -> None:
-    assert CiteError("x").exit_code == 2
