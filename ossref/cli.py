@@ -1,8 +1,10 @@
-"""Command line: ``ossref check | build | serve | new``.
+"""Command line: ``ossref check | build | serve | new | cite``.
 
 :func:`main` takes argv and returns the exit code, so tests call it in-process.
 Exit codes: 0 success; 1 findings fail the check (or ``new`` refused to
-overwrite, or the build failed); 2 usage or configuration error; 3 an internal
+overwrite, or the build failed, or ``cite`` found no work for an identifier);
+2 usage or configuration error (for ``cite`` also no network or a service
+error, naming the service); 3 an internal
 error in ossref itself (a bug: reported in one line, never as a traceback);
 130 after Ctrl-C and 143 after SIGTERM (``build`` cleans up first).
 """
@@ -57,6 +59,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="text and github formats: print only the summary line")
     p.add_argument("--no-cache", action="store_true",
                    help="parse every file and leave the cache folder alone (as OSSREF_NO_CACHE=1 does)")
+    p.add_argument("--online", action="store_true",
+                   help="also ask Crossref and NCBI whether each record's identifiers resolve and belong "
+                        "to one work (answers are kept in online_cache)")
 
     p = command("build", "check, then build the site into a folder swapped in only on success")
     p.add_argument("--site-dir", type=Path, default=None,
@@ -67,6 +72,14 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1",
                    help="address to listen on (default: 127.0.0.1; the preview is not meant for a network)")
     p.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000; 0 picks a free one)")
+
+    p = command("cite", "add BibTeX records by DOI, PMID or PMCID, from Crossref and PubMed")
+    p.add_argument("identifiers", nargs="+", metavar="IDENTIFIER",
+                   help="10.xxxx/..., doi:..., https://doi.org/..., pmid:12345678 or PMC1234567")
+    p.add_argument("--bib", type=Path, default=None,
+                   help="BibTeX file in the citations folder to add to (default: the only one there)")
+    p.add_argument("--key", default=None, help="citation key of the record (one identifier only)")
+    p.add_argument("--dry-run", action="store_true", help="print the records, write nothing")
 
     p = command("new", "scaffold a new entry in the docs folder")
     p.add_argument("condition", help='the condition name, e.g. "Calcific tendinitis"')
@@ -113,6 +126,11 @@ def main(argv: list[str] | None = None, out: TextIO | None = None, err: TextIO |
             return _serve(config, args, out, err)
         if args.command == "new":
             return _new(config, args, out, err)
+        if args.command == "cite":
+            from .cite import cite
+
+            return cite(config, args.identifiers, bib=args.bib, key=args.key, dry_run=args.dry_run,
+                        out=out, err=err)
     except ConfigError as exc:
         if args.command == "check" and args.format != "text":
             # Tools reading the output must still get one complete document.
@@ -147,6 +165,10 @@ def _check(config: Config, args: argparse.Namespace, out: TextIO, err: TextIO) -
             err.write(f"ossref: {exc}\n")
             return EXIT_USAGE
     result = check(config, keep_pages=False, cache=not args.no_cache)
+    if args.online:
+        from .online import check_online
+
+        result = check_online(config, result, err)
     hidden = 0
     if scope is not None:
         from .scope import ScopeError, apply_scope

@@ -12,6 +12,8 @@ file stays valid for MkDocs itself::
         rules:
           unused-reference: off        # or: error, warning
           one-way-differential: error
+        cite:
+          contact: editor@example.org  # sent to Crossref and NCBI by `ossref cite`
 
 Every option is a field of :class:`Config` below, documented where it is
 declared. Nothing else in ossref reads ``mkdocs.yml``.
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,6 +34,14 @@ from .diagnostics import RULES, Diagnostic, Severity, diag
 from .pagemeta import BUILTIN_STATUSES
 
 CONFIG_FILE = "mkdocs.yml"
+
+#: Environment variables that override the ``extra.ossref.cite`` base URLs
+#: (a CI job or a test points ossref at a mirror without editing mkdocs.yml).
+CITE_URL_ENV = {
+    "crossref_url": "OSSREF_CROSSREF_URL",
+    "ncbi_url": "OSSREF_NCBI_URL",
+    "idconv_url": "OSSREF_IDCONV_URL",
+}
 
 
 class ConfigError(Exception):
@@ -56,6 +67,27 @@ class ConfigError(Exception):
 #: cache and rendered by code that recurses once per level, so the bound must
 #: stay far below Python's recursion limit (1,000).
 MAX_YAML_DEPTH = 100
+
+
+@dataclass(frozen=True)
+class CiteConfig:
+    """Options of ``ossref cite`` and ``ossref check --online``, under
+    ``extra.ossref.cite``. Each base URL is overridden by its environment
+    variable in :data:`CITE_URL_ENV` when that is set."""
+
+    #: Crossref REST API; a DOI is looked up at ``{crossref_url}/works/{doi}``.
+    crossref_url: str = "https://api.crossref.org"
+    #: NCBI E-utilities; ``{ncbi_url}/esummary.fcgi`` and ``/efetch.fcgi``.
+    ncbi_url: str = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils"
+    #: PMC ID Converter, which maps DOI, PMID and PMCID of articles in PMC.
+    idconv_url: str = "https://pmc.ncbi.nlm.nih.gov/tools/idconv/api/v1/articles/"
+    #: E-mail address sent with every request (User-Agent ``mailto:``, and
+    #: NCBI's ``email`` parameter): Crossref and NCBI ask for a contact so
+    #: they can reach a tool's users before blocking it. Required by ``cite``
+    #: and ``check --online``.
+    contact: str = ""
+    #: Seconds a whole request may take, connecting and reading included.
+    timeout: float = 20.0
 
 
 @dataclass(frozen=True)
@@ -100,6 +132,12 @@ class Config:
     #: Values a page's ``status`` may take: Material's own and the keys of
     #: ``extra.status`` in mkdocs.yml (Material's way to define more).
     statuses: tuple[str, ...] = BUILTIN_STATUSES
+    #: ``ossref cite`` and ``ossref check --online``: services and contact. Option ``cite``.
+    cite: CiteConfig = field(default_factory=CiteConfig)
+    #: Answers of the online check, relative to ``root``: a small JSON file
+    #: that may be committed so CI asks the services only about new
+    #: identifiers; never inside the docs or citations folders. Option ``online_cache``.
+    online_cache: str = ".ossref-online.json"
 
     @property
     def docs_path(self) -> Path:
@@ -128,6 +166,8 @@ _USER_OPTIONS = {
     "max_yaml_depth": int,
     "cache_dir": str,
     "search": str,
+    "cite": dict,
+    "online_cache": str,
 }
 
 
@@ -279,6 +319,8 @@ def load_config(root: Path, *, require_folders: bool = False) -> Config:
             rules[code] = level
     values["rules"] = rules
 
+    values["cite"] = _cite_config(values.get("cite") or {})
+
     def text(key: str, default: str) -> str:
         value = raw.get(key, default)
         return value if isinstance(value, str) else default
@@ -307,17 +349,20 @@ def load_config(root: Path, *, require_folders: bool = False) -> Config:
     )
     where = {"docs_dir": docs_node,
              "citations_dir": _item(options_node, "citations_dir")[1],
-             "cache_dir": _item(options_node, "cache_dir")[1]}
+             "cache_dir": _item(options_node, "cache_dir")[1],
+             "online_cache": _item(options_node, "online_cache")[1]}
     outside = {"docs_dir"} if bad_docs_dir else set()
     for name, at in where.items():
         target = (config.root / getattr(config, name)).resolve()
         if not is_inside(target, config.root):
             outside.add(name)
             problem(at, f"{name} must stay inside the project", "use a folder name relative to mkdocs.yml")
-    cache = (config.root / config.cache_dir).resolve()
-    for name in ("docs_dir", "citations_dir"):
-        if not outside & {"cache_dir", name} and is_inside(cache, (config.root / getattr(config, name)).resolve()):
-            problem(where["cache_dir"], f"cache_dir must not be inside {name}", "for example `cache_dir: .ossref-cache`")
+    for option in ("cache_dir", "online_cache"):
+        cache = (config.root / getattr(config, option)).resolve()
+        for name in ("docs_dir", "citations_dir"):
+            if not outside & {option, name} and is_inside(cache, (config.root / getattr(config, name)).resolve()):
+                problem(where[option], f"{option} must not be inside {name}",
+                        f"keep it at the project root, e.g. `{option}: {Config.__dataclass_fields__[option].default}`")
     if require_folders:
         for name, explicit in (("docs_dir", True), ("citations_dir", "citations_dir" in values)):
             folder = config.root / getattr(config, name)
@@ -329,6 +374,36 @@ def load_config(root: Path, *, require_folders: bool = False) -> Config:
     if problems:
         raise ConfigError(problems)
     return config
+
+
+def _cite_config(options: dict[str, Any]) -> CiteConfig:
+    """``extra.ossref.cite`` validated, with the URL environment variables applied."""
+    values: dict[str, Any] = {}
+    for key, value in options.items():
+        if key not in CiteConfig.__dataclass_fields__:
+            known = ", ".join(CiteConfig.__dataclass_fields__)
+            raise ConfigError(f"{CONFIG_FILE}: unknown option extra.ossref.cite.{key} (known: {known})")
+        if key == "timeout":
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 300:
+                raise ConfigError(f"{CONFIG_FILE}: extra.ossref.cite.timeout must be seconds between 0 and 300")
+            value = float(value)
+        elif not isinstance(value, str):
+            raise ConfigError(f"{CONFIG_FILE}: extra.ossref.cite.{key} must be str, got {type(value).__name__}")
+        values[key] = value
+    for key, variable in CITE_URL_ENV.items():
+        if os.environ.get(variable):
+            values[key] = os.environ[variable]
+    for key in CITE_URL_ENV:
+        url = values.get(key, getattr(CiteConfig, key))
+        where = CITE_URL_ENV[key] if os.environ.get(CITE_URL_ENV[key]) else f"extra.ossref.cite.{key}"
+        # Only http(s): urllib would otherwise read file: and ftp: URLs.
+        if not re.fullmatch(r"https?://[^\s\x00-\x1f\x7f]+", url):
+            raise ConfigError(f"{where} must be an http:// or https:// URL, got {url!r}")
+    contact = values.get("contact", "")
+    # It goes into a header: a line break in it would inject another one.
+    if contact and not re.fullmatch(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}", contact):
+        raise ConfigError(f"{CONFIG_FILE}: extra.ossref.cite.contact must be one e-mail address, got {contact!r}")
+    return CiteConfig(**values)
 
 
 def is_inside(path: Path, folder: Path) -> bool:

@@ -74,6 +74,9 @@ RULES: dict[str, Rule] = _rules(
     ("reserved-path", E, "a page at a path where ossref writes a generated page"),
     ("duplicate-url", E, "two pages with one URL (`x.md` and `x/index.md`): one would be left out"),
     ("config-error", E, "mkdocs.yml or its extra.ossref options are invalid; cannot be turned off"),
+    # `ossref check --online` only (issue #13).
+    ("identifier-mismatch", E, "a record's DOI, PMID and PMCID name different works, or not its title and year"),
+    ("unresolved-identifier", W, "a DOI, PMID or PMCID the services do not know"),
 )
 
 
