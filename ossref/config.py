@@ -63,6 +63,11 @@ class Config:
     #: Deepest nesting of brackets/indentation allowed in front matter, checked
     #: before the YAML parser sees it. Option ``max_yaml_depth``.
     max_yaml_depth: int = 20
+    #: Characters that ``@string`` macro uses may add to one BibTeX file, in
+    #: all (macros can join macros, so a kilobyte of them could expand to
+    #: gigabytes); counted before anything is expanded. The value that would
+    #: pass it is a ``bib-syntax`` error. Option ``max_bib_expansion``.
+    max_bib_expansion: int = 1_000_000
     #: Where the caches live (parsed files for build and serve, the check's
     #: snapshot of page facts), relative to ``root``; never inside the docs or
     #: citations folders. Option ``cache_dir``.
@@ -98,6 +103,7 @@ _USER_OPTIONS = {
     "max_file_bytes": int,
     "max_frontmatter_bytes": int,
     "max_yaml_depth": int,
+    "max_bib_expansion": int,
     "cache_dir": str,
     "search": str,
 }
@@ -180,7 +186,7 @@ def load_config(root: Path) -> Config:
     values["rules"] = rules
     if values.get("search", "material") not in ("material", "pagefind"):
         raise ConfigError(f"{CONFIG_FILE}: extra.ossref.search must be material or pagefind")
-    for key in ("max_file_bytes", "max_frontmatter_bytes", "max_yaml_depth"):
+    for key in ("max_file_bytes", "max_frontmatter_bytes", "max_yaml_depth", "max_bib_expansion"):
         if key in values and values[key] < 1:
             raise ConfigError(f"{CONFIG_FILE}: extra.ossref.{key} must be positive")
 

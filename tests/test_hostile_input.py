@@ -1,0 +1,133 @@
+"""Issue #11, part B: hostile input costs bounded time and memory, and the
+environment (an unwritable cache, a read-only site parent, concurrent or
+killed builds) never turns into an internal error.
+
+Each test here is an input or a situation that once crashed, hung or
+exhausted ossref, reproduced on a clean clone; the name says which.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import tracemalloc
+from pathlib import Path
+
+import pytest
+
+from conftest import GOOD_BIB, MKDOCS_YML, check_json, run
+from ossref.bibliography import load_bib_bytes
+
+ENTRY = """---
+condition: Alpha lesion
+references: [alpha2020]
+---
+
+Text [@alpha2020].
+"""
+
+
+@pytest.fixture(autouse=True)
+def _one_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Parse in this process, so every finding comes from code under test here."""
+    monkeypatch.setenv("OSSREF_JOBS", "1")
+
+
+def make_project(tmp_path: Path, pages: dict[str, str] | None = None, bibs: dict[str, str] | None = None) -> Path:
+    root = tmp_path / "project"
+    (root / "content").mkdir(parents=True)
+    (root / "citations").mkdir()
+    (root / "mkdocs.yml").write_text(MKDOCS_YML)
+    for name, text in (pages if pages is not None else {"alpha-lesion.md": ENTRY}).items():
+        (root / "content" / name).write_text(text, encoding="utf-8")
+    for name, text in (bibs if bibs is not None else {"refs.bib": GOOD_BIB}).items():
+        (root / "citations" / name).write_text(text, encoding="utf-8")
+    return root
+
+
+def rows(data: dict) -> list[tuple[str, int, int, str, str]]:
+    return [(d["path"], d["line"], d["column"], d["severity"], d["code"]) for d in data["diagnostics"]]
+
+
+# ============================================================================ 2. @string expansion
+
+
+def string_bomb(levels: int) -> str:
+    """@string macros each joining the previous one twice: 2**levels * 2 characters."""
+    lines = ['@string{m0 = "ab"}']
+    lines += [f"@string{{m{i} = m{i - 1} # m{i - 1}}}" for i in range(1, levels + 1)]
+    lines.append(f"@misc{{bomb2020, title = m{levels}, doi = {{10.1000/bomb}}}}")
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("levels", [27, 40])
+def test_string_macro_bomb_is_refused_before_it_is_expanded(levels: int) -> None:
+    text = string_bomb(levels)
+    assert len(text) < 1100
+    tracemalloc.start()
+    try:
+        refs, diags = load_bib_bytes(text.encode(), "citations/bomb.bib", 10**6)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    # Once 2.6 GB (27 levels) and a MemoryError (40); now a few megabytes at most.
+    assert peak < 20_000_000
+    # m1 to mk add 2**(k+2) - 4 characters in all: m18 is the first to pass 1,000,000.
+    assert [(d.line, d.code) for d in diags] == [(19, "bib-syntax")]
+    assert "`m18` at line 19" in diags[0].message and "max_bib_expansion" in diags[0].hint
+    # Nothing after the refused macro is built from it.
+    assert sum(len(v) for r in refs for v in r.fields.values()) < 1000
+
+
+def test_string_macro_bomb_fails_the_check_at_its_line(tmp_path: Path) -> None:
+    root = make_project(tmp_path, bibs={"refs.bib": GOOD_BIB, "bomb.bib": string_bomb(40)})
+    code, data = check_json(root)
+    assert code == 1
+    assert ("citations/bomb.bib", 19, 1, "error", "bib-syntax") in rows(data)
+
+
+def test_expansion_limit_is_an_option(tmp_path: Path) -> None:
+    root = make_project(tmp_path, bibs={"refs.bib": GOOD_BIB, "bomb.bib": string_bomb(12)})
+    code, data = check_json(root)
+    assert [r for r in rows(data) if r[4] == "bib-syntax"] == []
+    (root / "mkdocs.yml").write_text(MKDOCS_YML + "    max_bib_expansion: 4000\n")
+    code, data = check_json(root)
+    # m1 to m10 add 4,092 characters: m10 is the first value over 4,000.
+    assert [r for r in rows(data) if r[4] == "bib-syntax"] == [("citations/bomb.bib", 11, 1, "error", "bib-syntax")]
+
+
+def test_macros_used_as_usual_stay_far_below_the_limit() -> None:
+    journal = "@string{jbjs = {The Journal of Bone and Joint Surgery. American Volume}}\n"
+    records = "".join(f"@article{{a{i}, journal = jbjs, title = {{T}} # jbjs, doi = {{10.1000/{i}}}}}\n"
+                      for i in range(2000))
+    refs, diags = load_bib_bytes((journal + records).encode(), "citations/j.bib", 10**6)
+    assert diags == [] and len(refs) == 2000
+    assert refs[-1].fields["journal"].startswith("The Journal")
+
+
+# ============================================================================ a swallowed field
+
+
+def test_a_field_swallowed_by_a_missing_comma_is_an_error(tmp_path: Path) -> None:
+    bib = GOOD_BIB.replace("journal = {J Test},", "journal = {J Test}")
+    root = make_project(tmp_path, bibs={"refs.bib": bib})
+    code, data = check_json(root)
+    assert code == 1
+    assert rows(data) == [("citations/refs.bib", 4, 3, "error", "bib-field")]
+    assert "`year` was not read" in data["diagnostics"][0]["message"]
+
+
+def test_a_swallowed_field_can_still_be_downgraded_by_the_project(tmp_path: Path) -> None:
+    bib = GOOD_BIB.replace("journal = {J Test},", "journal = {J Test}")
+    root = make_project(tmp_path, bibs={"refs.bib": bib})
+    (root / "mkdocs.yml").write_text(MKDOCS_YML + "    rules:\n      bib-field: warning\n")
+    code, data = check_json(root)
+    assert code == 0 and rows(data) == [("citations/refs.bib", 4, 3, "warning", "bib-field")]
+
+
+def test_other_bib_field_findings_stay_warnings(tmp_path: Path) -> None:
+    bib = GOOD_BIB + "\nstray words\n"
+    root = make_project(tmp_path, bibs={"refs.bib": bib})
+    code, data = check_json(root)
+    assert code == 0 and rows(data) == [("citations/refs.bib", 9, 1, "warning", "bib-field")]
