@@ -24,6 +24,7 @@ by two worker processes; ``OSSREF_JOBS=1`` keeps everything in-process.
 from __future__ import annotations
 
 import copy
+import errno
 import gc
 import marshal
 import os
@@ -75,6 +76,7 @@ def walk(folder: Path, root: Path, suffix: str) -> tuple[list[Path], list[Diagno
         here = stack.pop()
         dirs: list[tuple[str, bool]] = []
         files: list[tuple[str, bool, bool]] = []  # (name, is a link, is a regular file)
+        loops: list[str] = []
         try:
             with os.scandir(here) as entries:
                 for entry in entries:
@@ -84,8 +86,11 @@ def walk(folder: Path, root: Path, suffix: str) -> tuple[list[Path], list[Diagno
                             # folder is reported whatever its name.
                             try:
                                 to_dir = entry.is_dir()
-                            except OSError:  # a loop, or a target out of reach
+                            except OSError as exc:  # a loop, or a target out of reach
                                 to_dir = False
+                                if exc.errno == errno.ELOOP:  # whatever its name: it is no file at all
+                                    loops.append(entry.name)
+                                    continue
                             (dirs.append((entry.name, True)) if to_dir
                              else files.append((entry.name, True, False)))
                         elif entry.is_dir(follow_symlinks=False):
@@ -96,6 +101,9 @@ def walk(folder: Path, root: Path, suffix: str) -> tuple[list[Path], list[Diagno
                         files.append((entry.name, False, False))
         except OSError:  # unreadable folder: skipped, as os.walk does
             continue
+        for name in sorted(loops):
+            if not name.startswith("."):
+                problems.append(_unsafe(Path(here, name), root, "symbolic link that loops"))
         subdirs = []
         for name, link in sorted(dirs):
             if name.startswith("."):

@@ -131,3 +131,87 @@ def test_other_bib_field_findings_stay_warnings(tmp_path: Path) -> None:
     root = make_project(tmp_path, bibs={"refs.bib": bib})
     code, data = check_json(root)
     assert code == 0 and rows(data) == [("citations/refs.bib", 9, 1, "warning", "bib-field")]
+
+
+# ============================================================================ 7. symlink loops, FIFOs, devices
+
+
+def _check_in_subprocess(root: Path) -> tuple[int, dict]:
+    """``ossref check`` in a child process, so a regression that opens a FIFO
+    (and blocks for ever) fails the test instead of hanging the suite."""
+    import subprocess
+    import sys
+
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parent.parent), OSSREF_JOBS="1")
+    proc = subprocess.run([sys.executable, "-m", "ossref", "check", "--root", str(root), "--format", "json"],
+                          capture_output=True, text=True, timeout=60, env=env)
+    assert proc.stderr == "", proc.stderr
+    return proc.returncode, json.loads(proc.stdout)
+
+
+def test_a_symlink_loop_is_refused(tmp_path: Path) -> None:
+    root = make_project(tmp_path)
+    (root / "content" / "self.md").symlink_to("self.md")
+    (root / "citations" / "loop.bib").symlink_to("loop2.bib")
+    (root / "citations" / "loop2.bib").symlink_to("loop.bib")
+    (root / "content" / "folder-loop").symlink_to("folder-loop")
+    code, data = check_json(root, "--strict")
+    assert code == 1
+    assert sorted(r for r in rows(data) if r[4] == "unsafe-path") == [
+        ("citations/loop.bib", 1, 1, "error", "unsafe-path"),
+        ("citations/loop2.bib", 1, 1, "error", "unsafe-path"),
+        ("content/folder-loop", 1, 1, "error", "unsafe-path"),
+        ("content/self.md", 1, 1, "error", "unsafe-path"),
+    ]
+    assert all("symbolic link that loops" in d["message"] for d in data["diagnostics"] if d["code"] == "unsafe-path")
+
+
+def test_a_fifo_is_refused_and_never_opened(tmp_path: Path) -> None:
+    root = make_project(tmp_path)
+    os.mkfifo(root / "content" / "pipe.md")
+    os.mkfifo(root / "citations" / "pipe.bib")
+    code, data = _check_in_subprocess(root)
+    assert code == 1
+    found = [r for r in rows(data) if r[4] == "unsafe-path"]
+    assert found == [("citations/pipe.bib", 1, 1, "error", "unsafe-path"),
+                     ("content/pipe.md", 1, 1, "error", "unsafe-path")]
+    assert all("named pipe (FIFO), not a regular file" in d["message"] for d in data["diagnostics"]
+               if d["code"] == "unsafe-path")
+
+
+def test_a_socket_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import socket
+
+    root = make_project(tmp_path)
+    monkeypatch.chdir(root / "content")  # a socket's path must be short
+    with socket.socket(socket.AF_UNIX) as sock:
+        sock.bind("sock.md")
+        code, data = check_json(root)
+    assert code == 1
+    assert [r[:2] + r[3:] for r in rows(data) if r[4] == "unsafe-path"] == [("content/sock.md", 1, "error", "unsafe-path")]
+    assert "socket" in data["diagnostics"][0]["message"]
+
+
+def test_a_device_is_refused(tmp_path: Path) -> None:
+    import stat
+
+    root = make_project(tmp_path)
+    try:
+        os.mknod(root / "content" / "null.md", stat.S_IFCHR | 0o600, os.makedev(1, 3))
+    except (PermissionError, OSError) as exc:
+        pytest.skip(f"cannot make a device here: {exc}")
+    code, data = check_json(root)
+    assert code == 1
+    assert [r for r in rows(data) if r[4] == "unsafe-path"] == [("content/null.md", 1, 1, "error", "unsafe-path")]
+    assert "character device" in data["diagnostics"][0]["message"]
+
+
+def test_a_file_swapped_for_a_fifo_after_the_walk_is_not_waited_on(tmp_path: Path) -> None:
+    from ossref.loader import read_bytes
+
+    os.mkfifo(tmp_path / "late.md")
+    data, problems = read_bytes(tmp_path / "late.md", "content/late.md", 1000)
+    assert data is None and [(p.code, p.message) for p in problems] == [("read-error", "not a regular file")]
+    (tmp_path / "link.md").symlink_to(tmp_path / "late.md")
+    data, problems = read_bytes(tmp_path / "link.md", "content/link.md", 1000)
+    assert data is None and problems[0].code == "read-error"
