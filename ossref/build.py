@@ -371,6 +371,8 @@ def build(config: Config, site_dir: Path, strict: bool, out: TextIO, err: TextIO
         return EXIT_USAGE
     with _terminate_raises():
         result = check(config)
+        for note in result.notes:
+            err.write(f"ossref: {note}\n")
         report(result, "text", out)
         if result.failed(strict):
             why = "errors" if result.errors else "warnings (--strict)"

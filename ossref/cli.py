@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None, out: TextIO | None = None, err: TextIO |
     try:
         config = _config(args.root)
         if args.command == "check":
-            return _check(config, args, out)
+            return _check(config, args, out, err)
         if args.command == "build":
             return _build(config, args, out, err)
         if args.command == "serve":
@@ -90,10 +90,12 @@ def main(argv: list[str] | None = None, out: TextIO | None = None, err: TextIO |
     return EXIT_USAGE
 
 
-def _check(config: Config, args: argparse.Namespace, out: TextIO) -> int:
+def _check(config: Config, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .pipeline import check
 
     result = check(config, keep_pages=False, cache=not args.no_cache)
+    for note in result.notes:
+        err.write(f"ossref: {note}\n")
     report(result, args.format, out)
     return EXIT_FAIL if result.failed(args.strict) else EXIT_OK
 

@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, TypeVar
 
 from .bibliography import load_bib_bytes, load_bib_file, merge_bibliography
-from .cache import Store, dumps, loads, open_store
+from .cache import Store, dumps, loads, open_store, unwritable_note
 from .checks import page_rules
 from .config import Config, ConfigError, relpath
 from .diagnostics import Diagnostic, diag
@@ -401,10 +401,13 @@ def _gc_paused() -> Iterator[None]:
 # --------------------------------------------------------------------------- project
 
 
-def load_project(config: Config, *, cache: bool = True) -> tuple[Project, list[Diagnostic]]:
+def load_project(config: Config, *, cache: bool = True,
+                 notes: list[str] | None = None) -> tuple[Project, list[Diagnostic]]:
     """Load every page and BibTeX file of the project. ``cache=False`` (or
     ``OSSREF_NO_CACHE=1`` in the environment) neither reads nor writes the
-    check cache."""
+    check cache. A cache that cannot be written (read-only folder, full
+    disk) is no cache: a line saying so is appended to ``notes``, for the
+    caller to show (it is no diagnostic: nothing is wrong with the project)."""
     if not config.docs_path.is_dir():
         raise ConfigError(f"docs folder {config.docs_dir}/ does not exist in {config.root}")
     with _gc_paused():
@@ -427,10 +430,12 @@ def load_project(config: Config, *, cache: bool = True) -> tuple[Project, list[D
         references, found = merge_bibliography([result() for result in bib_results])
         problems += found
         store.save()
+    _note_unwritable(notes, config, store.problem)
     return Project(pages=pages, references=references, bib_files=[r for _, r in pairs]), problems
 
 
-def load_facts(config: Config, *, cache: bool = True) -> tuple[ProjectFacts, list[Diagnostic]]:
+def load_facts(config: Config, *, cache: bool = True,
+               notes: list[str] | None = None) -> tuple[ProjectFacts, list[Diagnostic]]:
     """What ``ossref check`` needs of the project: the facts of every page,
     where each BibTeX record is, and every diagnostic found while loading;
     :func:`load_project` without keeping a page in memory.
@@ -438,7 +443,8 @@ def load_facts(config: Config, *, cache: bool = True) -> tuple[ProjectFacts, lis
     Each file is read and hashed; a page whose path and bytes are those of
     the last run's snapshot (:mod:`ossref.snapshot`) is not parsed again, nor
     are the BibTeX files when none changed. ``cache=False`` (or
-    ``OSSREF_NO_CACHE=1``) parses everything and writes nothing."""
+    ``OSSREF_NO_CACHE=1``) parses everything and writes nothing. ``notes``:
+    as for :func:`load_project`."""
     from .snapshot import freeze_diagnostics, open_snapshot, thaw_diagnostics
 
     if not config.docs_path.is_dir():
@@ -463,7 +469,7 @@ def load_facts(config: Config, *, cache: bool = True) -> tuple[ProjectFacts, lis
         for rel, record in _parse_facts(misses, config):
             records[rel] = record
         del misses
-        bibs = _bib_facts(config, snapshot)
+        bibs, store_problem = _bib_facts(config, snapshot)
         pages: list[PageFacts] = []
         for rel, (_, facts, diagnostics) in records.items():
             if diagnostics:
@@ -476,6 +482,7 @@ def load_facts(config: Config, *, cache: bool = True) -> tuple[ProjectFacts, lis
             kept = {rel: record for rel, record in records.items() if record[0]}
             if kept != snapshot.pages or bibs != snapshot.bibs:
                 snapshot.save(kept, bibs)
+    _note_unwritable(notes, config, snapshot.problem or store_problem)
     bib_files = [rel for rel, _ in signature]
     return ProjectFacts(pages=pages, references=references, bib_files=bib_files), problems
 
@@ -568,11 +575,18 @@ def _parse_facts_parallel(misses: list[tuple[bytes, str, str, bytes]], config: C
             yield rel, (key, facts, diagnostics)
 
 
-def _bib_facts(config: Config, snapshot: Any) -> tuple:
+def _note_unwritable(notes: list[str] | None, config: Config, problem: OSError | None) -> None:
+    if notes is not None and problem is not None:
+        note = unwritable_note(config, problem)
+        if note not in notes:
+            notes.append(note)
+
+
+def _bib_facts(config: Config, snapshot: Any) -> tuple[tuple, OSError | None]:
     """The BibTeX part of the facts: (signature, {key: (path, line, column)},
-    diagnostics as tuples). The last run's when every BibTeX
-    file has the same path and bytes; else loaded through the check cache and
-    merged."""
+    diagnostics as tuples), and why the check cache could not be written
+    (or None). The last run's when every BibTeX file has the same path and
+    bytes; else loaded through the check cache and merged."""
     from .snapshot import freeze_diagnostics
 
     pairs, problems = _bib_files(config)
@@ -585,7 +599,7 @@ def _bib_facts(config: Config, snapshot: Any) -> tuple:
     signature = tuple((rel, snapshot.key(rel, contents[path]) if contents.get(path) is not None else b"")
                       for path, rel in pairs)
     if snapshot.bibs is not None and snapshot.bibs[0] == signature and all(key for _, key in signature):
-        return snapshot.bibs
+        return snapshot.bibs, None
     store = open_store(config, enabled=snapshot.enabled)
     loader = _Loader(config, store)
     results = loader.bibs(pairs, contents)
@@ -593,7 +607,7 @@ def _bib_facts(config: Config, snapshot: Any) -> tuple:
     references, found = merge_bibliography([result() for result in results])
     store.save(prune=False)
     positions = {key: (ref.path, ref.line, ref.column) for key, ref in references.items()}
-    return signature, positions, freeze_diagnostics(problems + found)
+    return (signature, positions, freeze_diagnostics(problems + found)), store.problem
 
 
 class _Loader:

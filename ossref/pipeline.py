@@ -6,7 +6,7 @@ configured rule severities. It returns values and prints nothing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from .checks import check_facts, check_project
 from .config import Config
@@ -24,6 +24,9 @@ class CheckResult:
     entries: int = 0
     references: int = 0  # BibTeX records that loaded (one per key)
     bib_files: int = 0
+    #: Lines about the run rather than the project (the cache could not be
+    #: written), for the CLI to print on stderr; never a diagnostic.
+    notes: list[str] = field(default_factory=list)
 
     @property
     def errors(self) -> int:
@@ -59,14 +62,15 @@ def check(config: Config, *, keep_pages: bool = True, cache: bool = True) -> Che
     with ``project`` None. That needs a fraction of the memory and, on a repeat
     run, parses only the files that changed. ``cache=False`` reads and writes
     no cache."""
+    notes: list[str] = []
     if keep_pages:
-        project, found = load_project(config, cache=cache)
+        project, found = load_project(config, cache=cache, notes=notes)
         found += check_project(project)
         return CheckResult(project, apply_rules(found, config), pages=len(project.pages),
                            entries=sum(page.entry is not None for page in project.pages),
-                           references=len(project.references), bib_files=len(project.bib_files))
-    facts, found = load_facts(config, cache=cache)
+                           references=len(project.references), bib_files=len(project.bib_files), notes=notes)
+    facts, found = load_facts(config, cache=cache, notes=notes)
     found += check_facts(facts.pages, facts.references)
     return CheckResult(None, apply_rules(found, config), pages=len(facts.pages),
                        entries=sum(page.entry for page in facts.pages),
-                       references=len(facts.references), bib_files=len(facts.bib_files))
+                       references=len(facts.references), bib_files=len(facts.bib_files), notes=notes)

@@ -215,3 +215,80 @@ def test_a_file_swapped_for_a_fifo_after_the_walk_is_not_waited_on(tmp_path: Pat
     (tmp_path / "link.md").symlink_to(tmp_path / "late.md")
     data, problems = read_bytes(tmp_path / "link.md", "content/link.md", 1000)
     assert data is None and problems[0].code == "read-error"
+
+
+# ============================================================================ 4. an unwritable cache
+
+
+@pytest.fixture
+def read_only_cache(monkeypatch: pytest.MonkeyPatch):
+    """Make every file created in ``<root>/.ossref-cache`` fail as on a
+    read-only file system (root ignores permission bits, so chmod would not)."""
+    real_open = os.open
+
+    def guarded(path, flags, *args, **kwargs):
+        if ".ossref-cache" in os.fsdecode(path) and flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT):
+            raise OSError(errno.EROFS, os.strerror(errno.EROFS), os.fsdecode(path))
+        return real_open(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", guarded)
+
+
+@pytest.fixture
+def full_disk(monkeypatch: pytest.MonkeyPatch):
+    """Every temporary file the caches write goes to /dev/full: each write
+    fails with ENOSPC, from the kernel."""
+    import tempfile
+
+    real_mkstemp = tempfile.mkstemp
+
+    def mkstemp(suffix=None, prefix=None, dir=None, text=False):
+        if dir is not None and ".ossref-cache" in str(dir):
+            return os.open("/dev/full", os.O_WRONLY), os.path.join(str(dir), f"{prefix}full{suffix}")
+        return real_mkstemp(suffix=suffix, prefix=prefix, dir=dir, text=text)
+
+    monkeypatch.setattr(tempfile, "mkstemp", mkstemp)
+
+
+def _one_warning(err: str, why: str) -> None:
+    assert err.count("\n") == 1, err
+    assert err.startswith("ossref: warning: cannot write the cache in .ossref-cache/") and why in err, err
+
+
+def _fresh(root: Path) -> dict:
+    code, out, err = run(["check", "--root", str(root), "--format", "json", "--no-cache"])
+    assert err == ""
+    return json.loads(out)
+
+
+@pytest.mark.parametrize("situation, why", [("read_only_cache", "Read-only file system"),
+                                            ("full_disk", "No space left on device")])
+def test_an_unwritable_cache_only_means_no_cache(tmp_path: Path, request: pytest.FixtureRequest,
+                                                 situation: str, why: str) -> None:
+    page = ENTRY.replace("[alpha2020]", "[alpha2020, beta2020]").replace("[@alpha2020]", "[@alpha2020; @beta2020]")
+    root = make_project(tmp_path, {"alpha-lesion.md": page},
+                        {"refs.bib": GOOD_BIB, "more.bib": GOOD_BIB.replace("alpha", "beta")})
+    (root / ".ossref-cache").mkdir()  # there, as after an earlier run, but not writable now
+    expected = _fresh(root)
+    request.getfixturevalue(situation)
+    for _ in range(2):
+        code, out, err = run(["check", "--root", str(root), "--format", "json"])
+        assert code == 0 and json.loads(out) == expected
+        _one_warning(err, why)
+        code, out, err = run(["check", "--root", str(root), "--strict"])  # a warning line, not a finding
+        assert code == 0
+        _one_warning(err, why)
+    assert [p.name for p in (root / ".ossref-cache").iterdir() if not p.name.startswith(".git")] == []
+
+
+@pytest.mark.parametrize("situation, why", [("read_only_cache", "Read-only file system"),
+                                            ("full_disk", "No space left on device")])
+def test_build_with_an_unwritable_cache_builds(tmp_path: Path, request: pytest.FixtureRequest,
+                                               situation: str, why: str) -> None:
+    root = make_project(tmp_path)
+    (root / ".ossref-cache").mkdir()
+    request.getfixturevalue(situation)
+    code, out, err = run(["build", "--root", str(root), "--site-dir", str(tmp_path / "site")])
+    assert code == 0, err
+    _one_warning(err, why)
+    assert (tmp_path / "site" / "index.html").is_file()
