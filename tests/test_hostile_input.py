@@ -292,3 +292,199 @@ def test_build_with_an_unwritable_cache_builds(tmp_path: Path, request: pytest.F
     assert code == 0, err
     _one_warning(err, why)
     assert (tmp_path / "site" / "index.html").is_file()
+
+
+# ============================================================================ 8-10. the site folder
+
+
+def _site_tree(site: Path) -> dict[str, bytes]:
+    return {p.relative_to(site).as_posix(): p.read_bytes() for p in sorted(site.rglob("*")) if p.is_file()}
+
+
+def _build_env(systemp: Path) -> dict[str, str]:
+    return {**os.environ, "TMPDIR": str(systemp), "OSSREF_JOBS": "1", "OSSREF_NO_CACHE": "1"}
+
+
+@pytest.mark.parametrize("exchange", [True, False], ids=["renameat2", "two-renames"])
+def test_two_swaps_into_a_missing_site_both_succeed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                     exchange: bool) -> None:
+    import threading
+
+    from ossref import build as build_mod
+
+    if not exchange:
+        monkeypatch.setattr(build_mod, "_exchange", lambda a, b: False)
+    failures: list[BaseException] = []
+    for trial in range(200):  # 14 of 200 failed with ENOTEMPTY before
+        parent = tmp_path / f"t{trial}"
+        parent.mkdir()
+        news = []
+        for i in range(2):
+            new = build_mod._new_dir(parent, ".site.tmp-")
+            (new / "index.html").write_text(f"build {i}")
+            news.append(new)
+        barrier = threading.Barrier(2)
+
+        def swap(new: Path) -> None:
+            barrier.wait()
+            try:
+                build_mod.swap_in(new, parent / "site")
+            except BaseException as exc:  # noqa: BLE001 - collected for the assertion
+                failures.append(exc)
+
+        threads = [threading.Thread(target=swap, args=(new,)) for new in news]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+        assert failures == []
+        assert sorted(p.name for p in parent.iterdir()) == ["site"]
+        assert (parent / "site" / "index.html").read_text() in ("build 0", "build 1")
+
+
+def test_the_later_swap_wins(tmp_path: Path) -> None:
+    from ossref import build as build_mod
+
+    for i in range(2):
+        new = build_mod._new_dir(tmp_path, ".site.tmp-")
+        (new / "index.html").write_text(f"build {i}")
+        build_mod.swap_in(new, tmp_path / "site")
+    assert (tmp_path / "site" / "index.html").read_text() == "build 1"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+
+
+def test_two_builds_into_a_missing_site_both_succeed(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    systemp = tmp_path / "systemp"
+    systemp.mkdir()
+    for trial in range(2):
+        root = make_project(tmp_path / f"t{trial}")
+        procs = [subprocess.Popen([sys.executable, "-m", "ossref", "build", "--root", str(root),
+                                   "--site-dir", str(root / "out" / "site")],
+                                  env=_build_env(systemp), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                 for _ in range(2)]
+        results = [(proc.wait(timeout=120), *proc.communicate()) for proc in procs]
+        assert [code for code, _, _ in results] == [0, 0], results
+        assert (root / "out" / "site" / "index.html").is_file()
+        assert sorted(p.name for p in (root / "out").iterdir()) == ["site"]
+    assert list(systemp.iterdir()) == []
+
+
+def test_a_read_only_site_parent_is_a_plain_usage_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import tempfile
+
+    root = make_project(tmp_path)
+    parent = tmp_path / "published"
+    parent.mkdir()
+    systemp = tmp_path / "systemp"
+    systemp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(systemp))
+    real_mkdir, real_open = os.mkdir, os.open
+
+    def read_only(path) -> None:
+        if Path(os.fsdecode(path)).parent == parent:
+            raise OSError(errno.EROFS, os.strerror(errno.EROFS), os.fsdecode(path))
+
+    def mkdir(path, *args, **kwargs):
+        read_only(path)
+        return real_mkdir(path, *args, **kwargs)
+
+    def open_(path, flags, *args, **kwargs):
+        if flags & os.O_CREAT:
+            read_only(path)
+        return real_open(path, flags, *args, **kwargs)
+
+    # Root ignores permission bits, so the read-only file system is faked.
+    monkeypatch.setattr(os, "mkdir", mkdir)
+    monkeypatch.setattr(os, "open", open_)
+    code, out, err = run(["build", "--root", str(root), "--site-dir", str(parent / "site")])
+    assert code == 2, err
+    assert err.count("\n") == 1 and "internal error" not in err
+    assert f"cannot create a folder in {parent} (Read-only file system)" in err
+    assert list(parent.iterdir()) == [] and list(systemp.iterdir()) == []
+
+
+def _killed_build(root: Path, systemp: Path, when) -> None:
+    """Start ``ossref build`` and SIGKILL it once ``when()`` is true."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    proc = subprocess.Popen([sys.executable, "-m", "ossref", "build", "--root", str(root)], env=_build_env(systemp),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while not when() and proc.poll() is None:
+            assert time.monotonic() < deadline, "the build never got there"
+            time.sleep(0.005)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        proc.kill()
+
+
+def _leftovers(root: Path, systemp: Path) -> list[str]:
+    return sorted([p.name for p in root.iterdir() if p.name.startswith(".site.")]
+                  + [p.name for p in systemp.iterdir()])
+
+
+def test_a_killed_build_leaves_the_site_whole_and_the_next_build_cleans_up(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import random
+    import tempfile
+    import time
+
+    root = make_project(tmp_path)
+    systemp = tmp_path / "systemp"
+    systemp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(systemp))  # the in-process builds' system temporary folder
+    assert run(["build", "--root", str(root)])[0] == 0
+    (root / "site" / "marker.txt").write_text("the previous site")
+    before = _site_tree(root / "site")
+    # Killed once MkDocs has written into the temporary folder, held there by
+    # a hook (code, like any in mkdocs.yml): both the staging folder and the
+    # temporary one are there for sure.
+    (root / "stall.py").write_text("import time\n\ndef on_post_build(config):\n    time.sleep(60)\n")
+    (root / "mkdocs.yml").write_text(MKDOCS_YML + "hooks:\n  - stall.py\n")
+    _killed_build(root, systemp, lambda: any((p / "index.html").exists() for p in root.glob(".site.tmp-*")))
+    (root / "mkdocs.yml").write_text(MKDOCS_YML)
+    assert _site_tree(root / "site") == before
+    left = _leftovers(root, systemp)
+    assert any(n.startswith(".site.tmp-") for n in left) and any(n.startswith("ossref-staging-") for n in left)
+    # Then at random moments; the site is always whole: the previous one or a new one.
+    rng = random.Random(11)
+    for _ in range(3):
+        delay = rng.uniform(0.2, 1.5)
+        start = time.monotonic()
+        _killed_build(root, systemp, lambda: time.monotonic() - start > delay)
+        tree = _site_tree(root / "site")
+        assert tree == before or ("index.html" in tree and "marker.txt" not in tree)
+    code, out, err = run(["build", "--root", str(root), "--strict"])
+    assert code == 0, out + err
+    assert _leftovers(root, systemp) == []
+
+
+def test_a_folder_another_running_build_owns_is_never_removed(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from ossref import build as build_mod
+
+    owner = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time\nfrom pathlib import Path\nfrom ossref import build\n"
+         f"print(build._new_dir(Path({str(tmp_path)!r}), '.site.tmp-'), flush=True)\ntime.sleep(60)\n"],
+        stdout=subprocess.PIPE, text=True, env=dict(os.environ))
+    try:
+        owned = Path(owner.stdout.readline().strip())
+        assert owned.is_dir()
+        mine = build_mod._new_dir(tmp_path, ".site.tmp-")  # sweeps first
+        assert owned.is_dir() and Path(f"{owned}.lock").is_file()
+        build_mod._remove(mine)
+    finally:
+        owner.kill()
+        owner.wait(timeout=30)
+    build_mod._remove(build_mod._new_dir(tmp_path, ".site.tmp-"))
+    assert list(tmp_path.iterdir()) == []
