@@ -30,8 +30,9 @@ neither shifts a position.
 from __future__ import annotations
 
 import logging
-from bisect import bisect_right
 import re
+import unicodedata
+from bisect import bisect_right
 from dataclasses import replace
 from pathlib import Path
 
@@ -52,6 +53,7 @@ from .checks import cap_per_code
 from .diagnostics import Diagnostic, Severity, diag
 from .identifiers import check_doi, check_isbn, check_pmcid, check_pmid, check_url, normalize_doi, normalize_pmid
 from .model import Reference
+from .textsafety import invisible_chars
 
 # bibtexparser logs every failed block to stderr; each is reported here as a
 # diagnostic instead, and the CLI owns the terminal.
@@ -184,25 +186,23 @@ def merge_bibliography(
 
 
 def _unsafe_text(text: str, rel: str) -> list[Diagnostic]:
-    """``unsafe-text`` at every control or bidirectional-override character
-    (the loader's :data:`~ossref.loader.UNSAFE_TEXT`), in ``text`` as
-    normalised by :func:`_decode`, so positions agree with the other findings.
-    A record holding one still loads: the error stops the build, and the
-    record is not lost meanwhile."""
-    from .loader import UNSAFE_TEXT  # here, not at the top: the loader imports this module
-
+    """``unsafe-text`` at every invisible character
+    (:func:`ossref.textsafety.invisible_chars`: controls, format characters
+    such as zero-width spaces and bidirectional overrides, Hangul fillers),
+    in ``text`` as normalised by :func:`_decode`, so positions agree with the
+    other findings. A record holding one still loads: the error stops the
+    build, and the record is not lost meanwhile."""
     out: list[Diagnostic] = []
     line, line_start, counted = 1, 0, 0
-    for match in UNSAFE_TEXT.finditer(text):
-        at = match.start()
+    for at, char in invisible_chars(text):
         newlines = text.count("\n", counted, at)
         if newlines:
             line += newlines
             line_start = text.rfind("\n", counted, at) + 1
         counted = at
-        char = match.group()
+        name = unicodedata.name(char, "")
         out.append(diag(rel, line, at - line_start + 1, "unsafe-text",
-                        f"invisible control character U+{ord(char):04X} in a BibTeX file",
+                        f"invisible character U+{ord(char):04X}{f' ({name})' if name else ''} in a BibTeX file",
                         "delete it; it can make text display differently from what it is"))
     return out
 

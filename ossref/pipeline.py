@@ -42,12 +42,12 @@ class CheckResult:
 
 def apply_rules(diagnostics: list[Diagnostic], config: Config) -> list[Diagnostic]:
     """Re-grade each diagnostic by the project's ``rules`` and drop the ones
-    turned off; sorted by path and position, duplicates removed. A rule the
-    project does not mention keeps each finding's own severity: usually the
-    rule's default, an error for the worse cases of a warning rule (a BibTeX
-    field swallowed by a missing comma)."""
+    turned off; sorted by path and position, duplicates removed."""
     out: dict[tuple, Diagnostic] = {}
     for d in diagnostics:
+        # A rule the project does not mention keeps each finding's own
+        # severity: the rule's default, or an error for the worse cases of a
+        # warning rule (a BibTeX field swallowed by a missing comma).
         severity = config.severity(d.code) if d.code in config.rules else d.severity
         if severity is not None:
             out.setdefault((d.path, d.line, d.column, d.code, d.message), replace(d, severity=severity))

@@ -488,3 +488,24 @@ def test_a_folder_another_running_build_owns_is_never_removed(tmp_path: Path) ->
         owner.wait(timeout=30)
     build_mod._remove(build_mod._new_dir(tmp_path, ".site.tmp-"))
     assert list(tmp_path.iterdir()) == []
+
+
+# ============================================================================ 5. invisible characters in BibTeX
+
+
+@pytest.mark.parametrize("char", ["\u200b", "\u200d", "\u00ad", "\u200f", "\u202e", "\u2066", "\ufeff", "\u3164",
+                                  "\U000e0041", "\x85", "\x1b"])
+def test_invisible_characters_in_bibtex_fields_are_refused(char: str) -> None:
+    text = GOOD_BIB.replace("{A study}", "{A stu" + char + "dy}")
+    refs, diags = load_bib_bytes(text.encode(), "citations/refs.bib", 10**6)
+    assert [(d.line, d.column, d.code) for d in diags] == [(3, 17, "unsafe-text")]
+    assert f"U+{ord(char):04X}" in diags[0].message
+    assert [r.key for r in refs] == ["alpha2020"]  # still loaded: the error stops the build
+
+
+def test_invisible_characters_in_bibtex_fail_the_check(tmp_path: Path) -> None:
+    bib = GOOD_BIB.replace("journal = {J Test}", "journal = {J\u200bTest}")
+    root = make_project(tmp_path, bibs={"refs.bib": bib})
+    code, data = check_json(root)
+    assert code == 1 and rows(data) == [("citations/refs.bib", 4, 15, "error", "unsafe-text")]
+    assert "ZERO WIDTH SPACE" in data["diagnostics"][0]["message"]
