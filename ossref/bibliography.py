@@ -49,11 +49,11 @@ from bibtexparser.model import (
     String,
 )
 
-from .checks import cap_per_code
+from .checks import MAX_PER_CODE, cap_per_code, summary
 from .diagnostics import Diagnostic, Severity, diag
 from .identifiers import check_doi, check_isbn, check_pmcid, check_pmid, check_url, normalize_doi, normalize_pmid
 from .model import Reference
-from .textsafety import invisible_chars
+from .textsafety import INVISIBLE
 
 # bibtexparser logs every failed block to stderr; each is reported here as a
 # diagnostic instead, and the CLI owns the terminal.
@@ -134,8 +134,8 @@ def load_bib_bytes(data: bytes, rel: str, max_bytes: int,
             diag(rel, 1, 1, "bib-syntax", f"could not read this BibTeX file (internal error: {exc!r})",
                  "please report this as an ossref bug, with the file")
         ]
-    diags += _unsafe_text(text, rel)
-    return refs, cap_per_code(sorted(diags))
+    # _unsafe_text caps its own findings (it counts the rest without building them).
+    return refs, sorted(cap_per_code(diags) + _unsafe_text(text, rel))
 
 
 def load_bibliography(
@@ -187,23 +187,37 @@ def merge_bibliography(
 
 def _unsafe_text(text: str, rel: str) -> list[Diagnostic]:
     """``unsafe-text`` at every invisible character
-    (:func:`ossref.textsafety.invisible_chars`: controls, format characters
+    (:data:`ossref.textsafety.INVISIBLE`: controls, format characters
     such as zero-width spaces and bidirectional overrides, Hangul fillers),
     in ``text`` as normalised by :func:`_decode`, so positions agree with the
     other findings. A record holding one still loads: the error stops the
-    build, and the record is not lost meanwhile."""
+    build, and the record is not lost meanwhile.
+
+    Past :data:`~ossref.checks.MAX_PER_CODE` the rest are only counted, into
+    one more diagnostic (a megabyte of them would otherwise be a third of a
+    million diagnostics before the cap dropped them)."""
     out: list[Diagnostic] = []
     line, line_start, counted = 1, 0, 0
-    for at, char in invisible_chars(text):
+    rest, first_rest = 0, (0, 0)
+    for match in INVISIBLE.finditer(text):
+        at = match.start()
         newlines = text.count("\n", counted, at)
         if newlines:
             line += newlines
             line_start = text.rfind("\n", counted, at) + 1
         counted = at
+        if len(out) == MAX_PER_CODE:
+            if not rest:
+                first_rest = (line, at - line_start + 1)
+            rest += 1
+            continue
+        char = match.group()
         name = unicodedata.name(char, "")
         out.append(diag(rel, line, at - line_start + 1, "unsafe-text",
                         f"invisible character U+{ord(char):04X}{f' ({name})' if name else ''} in a BibTeX file",
                         "delete it; it can make text display differently from what it is"))
+    if rest:
+        out.append(summary(rel, "unsafe-text", *first_rest, line, rest))
     return out
 
 

@@ -509,3 +509,12 @@ def test_invisible_characters_in_bibtex_fail_the_check(tmp_path: Path) -> None:
     code, data = check_json(root)
     assert code == 1 and rows(data) == [("citations/refs.bib", 4, 15, "error", "unsafe-text")]
     assert "ZERO WIDTH SPACE" in data["diagnostics"][0]["message"]
+
+
+def test_a_megabyte_of_invisible_characters_in_bibtex_is_counted_not_listed() -> None:
+    data = ("@misc{a, title = {" + "\u200b" * 330_000 + "}, url = {https://example.org}}\n").encode()
+    assert len(data) < 10**6
+    refs, diags = load_bib_bytes(data, "citations/a.bib", 10**6)
+    # Bounded: 50 listed and one counting the rest, not a third of a million built and then dropped.
+    assert len(diags) == 51 and "329,950 more `unsafe-text` findings" in diags[-1].message
+    assert len(refs) == 1
