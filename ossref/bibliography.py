@@ -99,10 +99,14 @@ _NON_SPACE = re.compile(r"\S")
 #: Default of option ``max_bib_expansion``: characters that ``@string`` macro
 #: uses may add to one file, in all.
 MAX_EXPANSION = 1_000_000
+#: Default of option ``max_bib_blocks``: ``@`` signs (each may start a block)
+#: in one file. bibtexparser spends ~20 us and ~1.5 KB on each block, ossref as
+#: much again, so a megabyte of ``@a{`` (333,000 blocks) took 11 s and 560 MB.
+MAX_BLOCKS = 10_000
 
 
-def load_bib_file(path: Path, rel: str, max_bytes: int,
-                  max_expansion: int = MAX_EXPANSION) -> tuple[list[Reference], list[Diagnostic]]:
+def load_bib_file(path: Path, rel: str, max_bytes: int, max_expansion: int = MAX_EXPANSION,
+                  max_blocks: int = MAX_BLOCKS) -> tuple[list[Reference], list[Diagnostic]]:
     """Load one BibTeX file.
 
     ``rel`` is the project-relative path with forward slashes, used in
@@ -110,21 +114,25 @@ def load_bib_file(path: Path, rel: str, max_bytes: int,
     file order (duplicate keys included: :func:`load_bibliography` reports
     them), and the file's diagnostics, sorted. A file that cannot be read
     (not a regular file, larger than ``max_bytes``) yields no record and one
-    ``read-error``.
+    ``read-error``. A file with more than ``max_blocks`` ``@`` signs is not
+    parsed either: one ``bib-syntax`` error at the first one past the limit.
     """
     from .loader import read_bytes  # here, not at the top: the loader imports this module
 
     data, problems = read_bytes(path, rel, max_bytes)
     if data is None:
         return [], problems
-    return load_bib_bytes(data, rel, max_bytes, max_expansion)
+    return load_bib_bytes(data, rel, max_bytes, max_expansion, max_blocks)
 
 
-def load_bib_bytes(data: bytes, rel: str, max_bytes: int,
-                   max_expansion: int = MAX_EXPANSION) -> tuple[list[Reference], list[Diagnostic]]:
+def load_bib_bytes(data: bytes, rel: str, max_bytes: int, max_expansion: int = MAX_EXPANSION,
+                   max_blocks: int = MAX_BLOCKS) -> tuple[list[Reference], list[Diagnostic]]:
     """:func:`load_bib_file` of a file's ``data``, already read: the result
     belongs to exactly these bytes, whatever the file holds by now."""
     text, problem = _decode(data, rel, max_bytes)
+    if problem is not None:
+        return [], [problem]
+    problem = _too_many_blocks(text, rel, max_blocks)
     if problem is not None:
         return [], [problem]
     try:
@@ -278,6 +286,21 @@ def _normalise(text: str) -> str:
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     return text
+
+
+def _too_many_blocks(text: str, rel: str, max_blocks: int) -> Diagnostic | None:
+    """A ``bib-syntax`` error at the ``@`` past ``max_blocks``, or None.
+    Counted before parsing: the parser's work grows with the blocks."""
+    if text.count("@") <= max_blocks:
+        return None
+    at = -1
+    for _ in range(max_blocks + 1):
+        at = text.find("@", at + 1)
+    line = text.count("\n", 0, at) + 1
+    column = at - (text.rfind("\n", 0, at) + 1) + 1
+    return diag(rel, line, column, "bib-syntax",
+                f"more than {max_blocks:,} `@` signs (each can start a BibTeX block) in one file; it was not parsed",
+                "split it into several .bib files, or raise `max_bib_blocks` under extra.ossref in mkdocs.yml")
 
 
 def _too_large(rel: str, size: int, max_bytes: int) -> Diagnostic:

@@ -166,7 +166,8 @@ def code_fingerprint() -> bytes:
 def options_salt(config: Config) -> bytes:
     """The configuration options a file's load result depends on."""
     fields = (config.docs_dir, config.citations_dir, config.max_file_bytes,
-              config.max_frontmatter_bytes, config.max_yaml_depth, config.max_bib_expansion)
+              config.max_frontmatter_bytes, config.max_yaml_depth, config.max_bib_expansion,
+              config.max_bib_blocks)
     return repr(fields).encode()
 
 

@@ -68,6 +68,10 @@ class Config:
     #: gigabytes); counted before anything is expanded. The value that would
     #: pass it is a ``bib-syntax`` error. Option ``max_bib_expansion``.
     max_bib_expansion: int = 1_000_000
+    #: ``@`` signs allowed in one BibTeX file (each can start a block, and
+    #: parsing costs grow with the blocks); a file with more is a
+    #: ``bib-syntax`` error and is not parsed. Option ``max_bib_blocks``.
+    max_bib_blocks: int = 10_000
     #: Where the caches live (parsed files for build and serve, the check's
     #: snapshot of page facts), relative to ``root``; never inside the docs or
     #: citations folders. Option ``cache_dir``.
@@ -104,6 +108,7 @@ _USER_OPTIONS = {
     "max_frontmatter_bytes": int,
     "max_yaml_depth": int,
     "max_bib_expansion": int,
+    "max_bib_blocks": int,
     "cache_dir": str,
     "search": str,
 }
@@ -186,7 +191,8 @@ def load_config(root: Path) -> Config:
     values["rules"] = rules
     if values.get("search", "material") not in ("material", "pagefind"):
         raise ConfigError(f"{CONFIG_FILE}: extra.ossref.search must be material or pagefind")
-    for key in ("max_file_bytes", "max_frontmatter_bytes", "max_yaml_depth", "max_bib_expansion"):
+    for key in ("max_file_bytes", "max_frontmatter_bytes", "max_yaml_depth", "max_bib_expansion",
+                "max_bib_blocks"):
         if key in values and values[key] < 1:
             raise ConfigError(f"{CONFIG_FILE}: extra.ossref.{key} must be positive")
 

@@ -366,8 +366,8 @@ def _load_bib(path: Path, rel: str, data: bytes | None, config: Config) -> tuple
     was made from, so the result belongs to exactly them even if the file
     changes meanwhile); else the file itself is read."""
     if data is None:
-        return load_bib_file(path, rel, config.max_file_bytes, config.max_bib_expansion)
-    return load_bib_bytes(data, rel, config.max_file_bytes, config.max_bib_expansion)
+        return load_bib_file(path, rel, config.max_file_bytes, config.max_bib_expansion, config.max_bib_blocks)
+    return load_bib_bytes(data, rel, config.max_file_bytes, config.max_bib_expansion, config.max_bib_blocks)
 
 
 def _executor(jobs: int):

@@ -518,3 +518,23 @@ def test_a_megabyte_of_invisible_characters_in_bibtex_is_counted_not_listed() ->
     # Bounded: 50 listed and one counting the rest, not a third of a million built and then dropped.
     assert len(diags) == 51 and "329,950 more `unsafe-text` findings" in diags[-1].message
     assert len(refs) == 1
+
+
+# ============================================================================ blocks per BibTeX file
+
+
+def test_a_megabyte_of_block_starts_is_refused_before_parsing() -> None:
+    # 333,000 blocks once cost 11 s of CPU and 560 MB in bibtexparser and the reader.
+    data = ("@a{" * 333_000).encode()
+    refs, diags = load_bib_bytes(data, "citations/heads.bib", 10**6)
+    assert refs == [] and [(d.line, d.column, d.code) for d in diags] == [(1, 30_001, "bib-syntax")]
+    assert "more than 10,000 `@` signs" in diags[0].message and "max_bib_blocks" in diags[0].hint
+
+
+def test_block_limit_is_an_option_and_names_the_line(tmp_path: Path) -> None:
+    bib = GOOD_BIB + "".join(GOOD_BIB.replace("alpha2020", f"k{i}").replace("alpha.2020", f"k.{i}") for i in range(3))
+    root = make_project(tmp_path, bibs={"refs.bib": bib})
+    (root / "mkdocs.yml").write_text(MKDOCS_YML + "    max_bib_blocks: 3\n")
+    code, data = check_json(root)
+    assert code == 1
+    assert [r for r in rows(data) if r[4] == "bib-syntax"] == [("citations/refs.bib", 22, 1, "error", "bib-syntax")]
