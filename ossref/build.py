@@ -65,13 +65,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from .config import Config, ConfigError, is_inside, read_mkdocs_yml
+from .diagnostics import Diagnostic, Severity, diag
+from .report import report, text_line
 
 try:
     import fcntl
 except ImportError:  # not POSIX: folders are not locked, and killed builds' folders stay
     fcntl = None  # type: ignore[assignment]
-from .diagnostics import Diagnostic, Severity, diag
-from .report import report, text_line
 
 if TYPE_CHECKING:
     from .mkdocs_adapter import Built, Problem
