@@ -58,10 +58,10 @@ UNSAFE_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2
 
 def walk(folder: Path, root: Path, suffix: str) -> tuple[list[Path], list[Diagnostic]]:
     """Regular files ending in ``suffix`` below ``folder``, sorted, plus an
-    ``unsafe-path`` diagnostic for every symlink met (never followed, loops
-    included) and for every other file ending in ``suffix`` that is not a
-    regular file (a FIFO, socket or device: never opened, since opening a
-    FIFO blocks until someone writes to it).
+    ``unsafe-path`` diagnostic for every symlink ending in ``suffix`` or
+    leading to a folder (never followed), every symlink that loops, and every
+    file that is not a regular file, whatever their names (a FIFO, socket or
+    device: never opened, since opening a FIFO blocks until someone writes).
 
     Hidden files and folders (``.git``, editor swap files) are skipped.
     Folders are visited top-down, sub-folders in name order (as ``os.walk``
@@ -113,7 +113,10 @@ def walk(folder: Path, root: Path, suffix: str) -> tuple[list[Path], list[Diagno
             else:
                 subdirs.append(os.path.join(here, name))
         for name, link, regular in sorted(files):
-            if name.startswith(".") or not name.endswith(suffix):
+            # A special file is reported whatever its name: nothing in the
+            # folder should be one, and a reader of any other file must not
+            # meet it either.
+            if name.startswith(".") or not (name.endswith(suffix) or not (link or regular)):
                 continue
             if link:
                 problems.append(_unsafe(Path(here, name), root, "file is a symbolic link"))

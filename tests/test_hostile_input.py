@@ -179,6 +179,16 @@ def test_a_fifo_is_refused_and_never_opened(tmp_path: Path) -> None:
                if d["code"] == "unsafe-path")
 
 
+def test_a_fifo_of_any_name_is_refused(tmp_path: Path) -> None:
+    root = make_project(tmp_path)
+    os.mkfifo(root / "content" / "figure.png")
+    os.mkfifo(root / "citations" / "notes.txt")
+    code, data = _check_in_subprocess(root)
+    assert code == 1
+    assert [r for r in rows(data) if r[4] == "unsafe-path"] == [("citations/notes.txt", 1, 1, "error", "unsafe-path"),
+                                                              ("content/figure.png", 1, 1, "error", "unsafe-path")]
+
+
 def test_a_socket_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import socket
 
