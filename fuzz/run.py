@@ -40,6 +40,9 @@ def main() -> int:
         seeds = HERE / "corpus" / target
         with tempfile.TemporaryDirectory(prefix=f"ossref-fuzz-{target}-") as scratch:
             work = Path(scratch) / "corpus"
+            # libFuzzer ends the process without running atexit handlers:
+            # what a target leaves in the temporary folder goes with scratch.
+            env["TMPDIR"] = scratch
             shutil.copytree(seeds, work)
             args.artifacts.mkdir(parents=True, exist_ok=True)
             command = [sys.executable, str(HERE / f"fuzz_{target}.py"), f"-max_total_time={int(args.seconds)}",
