@@ -15,6 +15,13 @@ cannot be found in the text falls back on bibtexparser's 0-based
 A file yields at most :data:`~ossref.checks.MAX_PER_CODE` diagnostics of
 one rule, then one that counts the rest (:func:`~ossref.checks.cap_per_code`).
 
+Bounded work: ``@string`` macros can refer to each other, so a kilobyte of
+macros that each join the previous one twice would expand to gigabytes. The
+characters that macro uses add to a file are counted as each value is read,
+before the value is built, and a file may add at most ``max_expansion``
+(option ``max_bib_expansion``); the value that would pass it is a
+``bib-syntax`` error and is not built.
+
 Line endings are normalised to ``\\n`` (so a lone ``\\r`` ends a line, as
 in editors) and a UTF-8 byte-order mark is dropped before parsing, so
 neither shifts a position.
@@ -23,10 +30,10 @@ neither shifts a position.
 from __future__ import annotations
 
 import logging
-import os
-from bisect import bisect_right
 import re
-import stat
+import unicodedata
+from bisect import bisect_right
+from dataclasses import replace
 from pathlib import Path
 
 import bibtexparser
@@ -42,10 +49,11 @@ from bibtexparser.model import (
     String,
 )
 
-from .checks import cap_per_code
-from .diagnostics import Diagnostic, diag
+from .checks import MAX_PER_CODE, cap_per_code, summary
+from .diagnostics import Diagnostic, Severity, diag
 from .identifiers import check_doi, check_isbn, check_pmcid, check_pmid, check_url, normalize_doi, normalize_pmid
 from .model import Reference
+from .textsafety import INVISIBLE
 
 # bibtexparser logs every failed block to stderr; each is reported here as a
 # diagnostic instead, and the CLI owns the terminal.
@@ -88,27 +96,54 @@ _HAS_SPACE = re.compile(r"\s")
 _NON_SPACE = re.compile(r"\S")
 
 
-def load_bib_file(path: Path, rel: str, max_bytes: int) -> tuple[list[Reference], list[Diagnostic]]:
+#: Default of option ``max_bib_expansion``: characters that ``@string`` macro
+#: uses may add to one file, in all.
+MAX_EXPANSION = 1_000_000
+#: Default of option ``max_bib_blocks``: ``@`` signs (each may start a block)
+#: in one file. bibtexparser spends ~20 us and ~1.5 KB on each block, ossref as
+#: much again, so a megabyte of ``@a{`` (333,000 blocks) took 11 s and 560 MB.
+MAX_BLOCKS = 10_000
+
+
+def load_bib_file(path: Path, rel: str, max_bytes: int, max_expansion: int = MAX_EXPANSION,
+                  max_blocks: int = MAX_BLOCKS) -> tuple[list[Reference], list[Diagnostic]]:
     """Load one BibTeX file.
 
     ``rel`` is the project-relative path with forward slashes, used in
     diagnostics and ``Reference.path``. Returns every record that loaded, in
     file order (duplicate keys included: :func:`load_bibliography` reports
     them), and the file's diagnostics, sorted. A file that cannot be read
-    yields no record and one ``read-error``.
+    (not a regular file, larger than ``max_bytes``) yields no record and one
+    ``read-error``. A file with more than ``max_blocks`` ``@`` signs is not
+    parsed either: one ``bib-syntax`` error at the first one past the limit.
     """
-    text, problem = _read(path, rel, max_bytes)
+    from .loader import read_bytes  # here, not at the top: the loader imports this module
+
+    data, problems = read_bytes(path, rel, max_bytes)
+    if data is None:
+        return [], problems
+    return load_bib_bytes(data, rel, max_bytes, max_expansion, max_blocks)
+
+
+def load_bib_bytes(data: bytes, rel: str, max_bytes: int, max_expansion: int = MAX_EXPANSION,
+                   max_blocks: int = MAX_BLOCKS) -> tuple[list[Reference], list[Diagnostic]]:
+    """:func:`load_bib_file` of a file's ``data``, already read: the result
+    belongs to exactly these bytes, whatever the file holds by now."""
+    text, problem = _decode(data, rel, max_bytes)
+    if problem is not None:
+        return [], [problem]
+    problem = _too_many_blocks(text, rel, max_blocks)
     if problem is not None:
         return [], [problem]
     try:
-        refs, diags = _FileReader(text, rel).read()
+        refs, diags = _FileReader(text, rel, max_expansion).read()
     except Exception as exc:  # noqa: BLE001 - the contract is "never raise"; this is the last resort
         return [], [
             diag(rel, 1, 1, "bib-syntax", f"could not read this BibTeX file (internal error: {exc!r})",
                  "please report this as an ossref bug, with the file")
         ]
-    diags += _unsafe_text(text, rel)
-    return refs, cap_per_code(sorted(diags))
+    # _unsafe_text caps its own findings (it counts the rest without building them).
+    return refs, sorted(cap_per_code(diags) + _unsafe_text(text, rel))
 
 
 def load_bibliography(
@@ -159,26 +194,38 @@ def merge_bibliography(
 
 
 def _unsafe_text(text: str, rel: str) -> list[Diagnostic]:
-    """``unsafe-text`` at every control or bidirectional-override character
-    (the loader's :data:`~ossref.loader.UNSAFE_TEXT`), in ``text`` as
-    normalised by :func:`_read`, so positions agree with the other findings.
-    A record holding one still loads: the error stops the build, and the
-    record is not lost meanwhile."""
-    from .loader import UNSAFE_TEXT  # here, not at the top: the loader imports this module
+    """``unsafe-text`` at every invisible character
+    (:data:`ossref.textsafety.INVISIBLE`: controls, format characters
+    such as zero-width spaces and bidirectional overrides, Hangul fillers),
+    in ``text`` as normalised by :func:`_decode`, so positions agree with the
+    other findings. A record holding one still loads: the error stops the
+    build, and the record is not lost meanwhile.
 
+    Past :data:`~ossref.checks.MAX_PER_CODE` the rest are only counted, into
+    one more diagnostic (a megabyte of them would otherwise be a third of a
+    million diagnostics before the cap dropped them)."""
     out: list[Diagnostic] = []
     line, line_start, counted = 1, 0, 0
-    for match in UNSAFE_TEXT.finditer(text):
+    rest, first_rest = 0, (0, 0)
+    for match in INVISIBLE.finditer(text):
         at = match.start()
         newlines = text.count("\n", counted, at)
         if newlines:
             line += newlines
             line_start = text.rfind("\n", counted, at) + 1
         counted = at
+        if len(out) == MAX_PER_CODE:
+            if not rest:
+                first_rest = (line, at - line_start + 1)
+            rest += 1
+            continue
         char = match.group()
+        name = unicodedata.name(char, "")
         out.append(diag(rel, line, at - line_start + 1, "unsafe-text",
-                        f"invisible control character U+{ord(char):04X} in a BibTeX file",
+                        f"invisible character U+{ord(char):04X}{f' ({name})' if name else ''} in a BibTeX file",
                         "delete it; it can make text display differently from what it is"))
+    if rest:
+        out.append(summary(rel, "unsafe-text", *first_rest, line, rest))
     return out
 
 
@@ -216,20 +263,9 @@ def _where(ref: Reference) -> str:
     return f"{ref.path}:{ref.line}"
 
 
-def _read(path: Path, rel: str, max_bytes: int) -> tuple[str, Diagnostic | None]:
+def _decode(data: bytes, rel: str, max_bytes: int) -> tuple[str, Diagnostic | None]:
     """The file's text (BOM dropped, newlines normalised), or a ``read-error``."""
-    try:
-        info = os.stat(path)
-        if not stat.S_ISREG(info.st_mode):
-            return "", diag(rel, 1, 1, "read-error", "not a regular file", "replace it with a plain .bib file")
-        if info.st_size > max_bytes:
-            return "", _too_large(rel, info.st_size, max_bytes)
-        with open(path, "rb") as fh:
-            data = fh.read(max_bytes + 1)
-    except OSError as exc:
-        return "", diag(rel, 1, 1, "read-error", f"cannot read the file: {exc.strerror or exc}",
-                        "check that the file exists and is readable")
-    if len(data) > max_bytes:  # it grew since stat
+    if len(data) > max_bytes:
         return "", _too_large(rel, len(data), max_bytes)
     try:
         text = data.decode("utf-8")
@@ -252,6 +288,21 @@ def _normalise(text: str) -> str:
     return text
 
 
+def _too_many_blocks(text: str, rel: str, max_blocks: int) -> Diagnostic | None:
+    """A ``bib-syntax`` error at the ``@`` past ``max_blocks``, or None.
+    Counted before parsing: the parser's work grows with the blocks."""
+    if text.count("@") <= max_blocks:
+        return None
+    at = -1
+    for _ in range(max_blocks + 1):
+        at = text.find("@", at + 1)
+    line = text.count("\n", 0, at) + 1
+    column = at - (text.rfind("\n", 0, at) + 1) + 1
+    return diag(rel, line, column, "bib-syntax",
+                f"more than {max_blocks:,} `@` signs (each can start a BibTeX block) in one file; it was not parsed",
+                "split it into several .bib files, or raise `max_bib_blocks` under extra.ossref in mkdocs.yml")
+
+
 def _too_large(rel: str, size: int, max_bytes: int) -> Diagnostic:
     return diag(rel, 1, 1, "read-error", f"file too large: {size} bytes, the limit is {max_bytes}",
                 "split it into several .bib files, or raise `max_file_bytes` under extra.ossref in mkdocs.yml")
@@ -265,9 +316,11 @@ def _line(block: Block) -> int:
 class _FileReader:
     """Reads the blocks of one file's text, in order, into references and diagnostics."""
 
-    def __init__(self, text: str, rel: str) -> None:
+    def __init__(self, text: str, rel: str, max_expansion: int = MAX_EXPANSION) -> None:
         self.text = text
         self.rel = rel
+        self.expansion_left = max_expansion  # characters macro uses may still add
+        self.max_expansion = max_expansion
         self.cursor = 0  # where the next block's raw text is searched from
         self.previous = -1  # offset of the previous block found
         self._starts: list[int] | None = None  # offsets of the lines' starts
@@ -404,9 +457,13 @@ class _FileReader:
                           f"`{_show(name)}` in `{key}` is not a field name; it was ignored",
                           "fields are written `name = {value}` and separated by commas")
                 continue
-            text, junk, undefined = expand_value(value, self.macros)
+            what = f"field `{lower}` of `{key}`"
+            expanded = self._expand(value, what, where[0], self._field_column(raw, offset, where[1]))
+            if expanded is None:
+                continue
+            text, junk, undefined = expanded
             if junk >= 0 or undefined:
-                self._value_problems(value, junk, undefined, f"field `{lower}` of `{key}`",
+                self._value_problems(value, junk, undefined, what,
                                      where[0], self._field_column(raw, offset, where[1]))
             fields[lower] = text
             field_lines[lower] = where[0]
@@ -446,9 +503,13 @@ class _FileReader:
         swallowed = _SWALLOWED.match(rest)
         if swallowed:
             other = _show(swallowed.group(1))
-            self._add(line, column, "bib-field",
-                      f"{where} runs into `{other} = ...`: a comma is missing, so `{other}` was not read",
-                      "add a comma at the end of this value")
+            # An error, unlike the rule's other findings: the record would
+            # otherwise be published without the field (a year, a journal).
+            self.diags.append(replace(
+                diag(self.rel, line, column, "bib-field",
+                     f"{where} runs into `{other} = ...`: a comma is missing, so `{other}` was not read",
+                     "add a comma at the end of this value"),
+                severity=Severity.ERROR))
         else:
             self._add(line, column, "bib-field",
                       f"unexpected text `{_show(rest)}` in the value of {where}; it was ignored",
@@ -465,10 +526,31 @@ class _FileReader:
                       "write @string{name = {value}}")
             return
         value = string.value if isinstance(string.value, str) else str(string.value)
-        text, junk, undefined = expand_value(value, self.macros)
+        expanded = self._expand(value, f"@string `{name}`", line, column)
+        if expanded is None:
+            # Defined as empty, so that its uses are neither built nor reported again.
+            self.macros[name.lower()] = ""
+            return
+        text, junk, undefined = expanded
         if junk >= 0 or undefined:
             self._value_problems(value, junk, undefined, f"@string `{name}`", line, column)
         self.macros[name.lower()] = text
+
+    def _expand(self, value: str, what: str, line: int, column: int) -> tuple[str, int, list[str]] | None:
+        """:func:`expand_value` within what is left of the file's expansion
+        budget, which it then uses up; None (reported) when the value would
+        take more."""
+        try:
+            text, junk, undefined, added = _expand_value(value, self.macros, self.expansion_left)
+        except ExpansionTooLarge as exc:
+            self._add(line, column, "bib-syntax",
+                      f"{what} at line {line} would add {exc.added:,} characters of @string macros, and a"
+                      f" file's macros may add at most {self.max_expansion:,} in all; it was not read",
+                      "write the value out instead of joining macros that join macros, or raise"
+                      " `max_bib_expansion` under extra.ossref in mkdocs.yml")
+            return None
+        self.expansion_left -= added
+        return text, junk, undefined
 
     def _failed(self, block: ParsingFailedBlock, offset: int) -> None:
         line, column = self._line(block, offset), self._column(offset)
@@ -531,7 +613,16 @@ def _show(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def expand_value(raw: str, macros: dict[str, str]) -> tuple[str, int, list[str]]:
+class ExpansionTooLarge(Exception):
+    """A value whose macro uses would add more characters than allowed;
+    ``added`` is how many, counted without building the value."""
+
+    def __init__(self, added: int) -> None:
+        super().__init__(added)
+        self.added = added
+
+
+def expand_value(raw: str, macros: dict[str, str], limit: int | None = None) -> tuple[str, int, list[str]]:
     """Read a field value as bibtexparser hands it over (delimiters included).
 
     Returns ``(text, junk, undefined)``: the value between its delimiters,
@@ -539,7 +630,18 @@ def expand_value(raw: str, macros: dict[str, str]) -> tuple[str, int, list[str]]
     the offset in ``raw`` where unreadable text starts (the missing-comma
     case), or -1; and the macro names that are not defined (month
     abbreviations are predefined and kept as written, e.g. ``jan``).
+
+    With ``limit``, raises :class:`ExpansionTooLarge` instead of building a
+    value whose macro uses add more than ``limit`` characters: the parts are
+    only references to text that exists already, so counting them costs
+    nothing, and joining happens after the count.
     """
+    text, junk, undefined, _ = _expand_value(raw, macros, limit)
+    return text, junk, undefined
+
+
+def _expand_value(raw: str, macros: dict[str, str], limit: int | None) -> tuple[str, int, list[str], int]:
+    """:func:`expand_value`, and the number of characters macro uses added."""
     n = len(raw)
     if n >= 2:
         # Fast paths: most values are one delimited part without nested braces.
@@ -547,15 +649,22 @@ def expand_value(raw: str, macros: dict[str, str]) -> tuple[str, int, list[str]]
         if first == "{" and last == "}":
             inner = raw[1:-1]
             if "{" not in inner and "}" not in inner:
-                return inner, -1, []
+                return inner, -1, [], 0
         elif first == '"' and last == '"':
             inner = raw[1:-1]
             if '"' not in inner and "{" not in inner and "}" not in inner:
-                return inner, -1, []
+                return inner, -1, [], 0
     if raw.isdigit() or not raw.strip():
-        return raw.strip(), -1, []
+        return raw.strip(), -1, [], 0
     parts: list[str] = []
     undefined: list[str] = []
+    added = 0  # characters the macro uses add
+
+    def done(junk: int) -> tuple[str, int, list[str], int]:
+        if limit is not None and added > limit:
+            raise ExpansionTooLarge(added)
+        return "".join(parts), junk, undefined, added
+
     i = start = 0
     while True:
         i = _SPACE.match(raw, i).end()
@@ -564,28 +673,30 @@ def expand_value(raw: str, macros: dict[str, str]) -> tuple[str, int, list[str]]
         if char in ("{", '"'):
             end = _closing(raw, i)
             if end < 0:
-                return "".join(parts), start, undefined
+                return done(start)
             parts.append(raw[i + 1 : end])
             i = end + 1
         else:
             m = _WORD.match(raw, i)
             if m is None:
-                return "".join(parts), start, undefined
+                return done(start)
             word = m.group()
             i = m.end()
             if word.isdigit():
                 parts.append(word)
             elif word.lower() in macros:
-                parts.append(macros[word.lower()])
+                value = macros[word.lower()]
+                added += len(value)
+                parts.append(value)
             else:
                 if word.lower() not in _MONTHS:
                     undefined.append(word)
                 parts.append(word)
         i = _SPACE.match(raw, i).end()
         if i >= n:
-            return "".join(parts), -1, undefined
+            return done(-1)
         if raw[i] != "#":
-            return "".join(parts), i, undefined
+            return done(i)
         start = i
         i += 1
 

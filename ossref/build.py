@@ -34,8 +34,15 @@ Until step 6 the previous site is never touched, so a failed build, an
 exception, Ctrl-C or SIGTERM leaves it byte for byte as it was; the temporary
 folders are removed on every way out. Signals arriving during the swap and
 the clean-up are held until both are done. Only SIGKILL or a crash of the
-machine can leave a ``.<name>.tmp-*`` folder behind (never a partial site);
-it is not removed automatically, since another build may own it.
+machine can leave a staging or ``.<name>.tmp-*`` folder behind (never a
+partial site). Each such folder has a lock file beside it that its build
+holds under ``flock`` while it runs; the next build removes the folders
+whose lock nobody holds, and never one that another running build owns
+(:func:`_new_dir`).
+
+A folder the build cannot create (a read-only or full file system) stops it
+with exit 2 and a message naming the folder (:class:`BuildDirError`); two
+builds swapping into the same site at once both succeed (:func:`swap_in`).
 """
 
 from __future__ import annotations
@@ -47,6 +54,7 @@ import os
 import secrets
 import shutil
 import signal
+import stat
 import sys
 import tempfile
 import threading
@@ -59,6 +67,11 @@ from typing import TYPE_CHECKING, TextIO
 from .config import Config, ConfigError, is_inside, read_mkdocs_yml
 from .diagnostics import Diagnostic, Severity, diag
 from .report import report, text_line
+
+try:
+    import fcntl
+except ImportError:  # not POSIX: folders are not locked, and killed builds' folders stay
+    fcntl = None  # type: ignore[assignment]
 
 if TYPE_CHECKING:
     from .mkdocs_adapter import Built, Problem
@@ -188,23 +201,166 @@ def _signals_held() -> Iterator[None]:
 # --------------------------------------------------------------------------- folders and the swap
 
 
-def _new_dir(parent: Path, prefix: str) -> Path:
-    """Create an empty folder ``parent/<prefix><random>``. Unlike mkdtemp, it
-    gets the umask's usual permissions: it becomes the published site."""
+class BuildDirError(ConfigError):
+    """A folder the build needs cannot be created (read-only or full file
+    system, no permission): ``ossref build`` exits 2 with this message."""
+
+
+#: Folder path -> descriptor of its lock file, held under ``flock`` while
+#: this process owns the folder (see :func:`_new_dir`).
+_LOCKS: dict[str, int] = {}
+_LOCK_SUFFIX = ".lock"
+
+
+def _new_dir(parent: Path, prefix: str, mode: int = 0o777) -> Path:
+    """Create an empty folder ``parent/<prefix><random>``, owned by this
+    process until :func:`_remove` or :func:`swap_in` is done with it.
+
+    Unlike mkdtemp, it gets the umask's usual permissions (pass ``mode``
+    0o700 for a private one): it may become the published site.
+
+    Ownership is a lock file beside it, ``<folder>.lock``, created first and
+    held under ``flock`` for as long as the folder is in use. The kernel
+    drops the lock when the process ends, however it ends (SIGKILL
+    included), so a folder whose lock is free was left by a build that is
+    gone: :func:`_sweep` removes those of this ``prefix`` first. A folder
+    another running build owns is never touched."""
+    _sweep(parent, prefix)
     while True:
         path = parent / f"{prefix}{secrets.token_hex(4)}"
-        try:
-            os.mkdir(path, 0o777)
-        except FileExistsError:
+        lock = _take_lock(path)
+        if lock is None:
             continue
+        try:
+            os.mkdir(path, mode)
+        except BaseException as exc:
+            _drop_lock(path, lock)
+            if isinstance(exc, FileExistsError):
+                continue
+            raise
+        _LOCKS[str(path)] = lock
         return path
+
+
+def _take_lock(folder: Path) -> int | None:
+    """Create ``<folder>.lock`` and lock it; None if that name is taken, -1
+    where there is no ``flock``."""
+    if fcntl is None:
+        return -1
+    try:
+        fd = os.open(f"{folder}{_LOCK_SUFFIX}", os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _CLOEXEC, 0o600)
+    except FileExistsError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BaseException:
+        _drop_lock(folder, fd)
+        raise
+    return fd
+
+
+def _drop_lock(folder: Path, fd: int) -> None:
+    """Delete ``<folder>.lock``, then let go of it (in this order, so no
+    other build can take a lock on a file about to vanish and think the
+    folder is left over)."""
+    if fd < 0:
+        return
+    try:
+        os.unlink(f"{folder}{_LOCK_SUFFIX}")
+    except OSError:
+        pass
+    os.close(fd)
+
+
+def _release(folder: Path) -> None:
+    """This process is done with ``folder`` (removed, or swapped in)."""
+    fd = _LOCKS.pop(str(folder), None)
+    if fd is not None:
+        _drop_lock(folder, fd)
+
+
+def _sweep(parent: Path, prefix: str) -> None:
+    """Remove the folders ``parent/<prefix>*`` that killed builds left
+    behind: those whose lock file nobody holds. Only this user's folders
+    and lock files are considered (``parent`` may be the shared system
+    temporary folder); lock files are opened without following links, and
+    a folder is never followed either. Never raises for what it finds."""
+    if fcntl is None:
+        return
+    try:
+        names = os.listdir(parent)
+    except OSError:
+        return
+    me = os.geteuid()
+    for name in names:
+        if not (name.startswith(prefix) and name.endswith(_LOCK_SUFFIX)):
+            continue
+        folder = parent / name[: -len(_LOCK_SUFFIX)]
+        if str(folder) in _LOCKS:
+            continue
+        try:
+            fd = os.open(parent / name, os.O_RDONLY | _NOFOLLOW | _CLOEXEC | os.O_NONBLOCK)
+        except OSError:
+            continue
+        try:
+            info = os.fstat(fd)
+            if info.st_uid != me or not stat.S_ISREG(info.st_mode):
+                continue
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                continue  # a running build owns it
+            try:
+                there = os.lstat(folder)
+            except FileNotFoundError:
+                there = None
+            if there is not None:
+                if not stat.S_ISDIR(there.st_mode) or there.st_uid != me:
+                    continue
+                shutil.rmtree(folder, ignore_errors=True)
+                if os.path.lexists(folder):
+                    continue  # keep the lock file: a later build tries again
+            os.unlink(parent / name)
+        except OSError:
+            continue
+        finally:
+            os.close(fd)
+
+
+def _staging_dir() -> Path:
+    """A new private folder in the system's temporary folder, to render into."""
+    parent = Path(tempfile.gettempdir())
+    try:
+        return _new_dir(parent, "ossref-staging-", 0o700)
+    except OSError as exc:
+        raise BuildDirError(f"cannot create a staging folder in {parent}: {exc.strerror or exc}; "
+                            "set TMPDIR to a writable folder") from None
+
+
+def _site_temp_dir(site: Path) -> Path:
+    """A new folder beside ``site`` for MkDocs to build into (it must be on
+    the same file system, for the swap). Folders left there by killed
+    builds (``.<name>.tmp-*``, ``.<name>.old-*``) are removed first."""
+    parent = site.parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        _sweep(parent, f".{site.name}.old-")
+        return _new_dir(parent, f".{site.name}.tmp-")
+    except OSError as exc:
+        raise BuildDirError(f"cannot build into {_shown(site)}: cannot create a folder in {parent} "
+                            f"({exc.strerror or exc}); make that folder writable, or choose another --site-dir"
+                            ) from None
 
 
 def _remove(path: Path | None) -> None:
     if path is not None and (path.exists() or path.is_symlink()):
         shutil.rmtree(path, ignore_errors=True)
+    if path is not None:
+        _release(path)
 
 
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
 _renameat2 = None
@@ -231,26 +387,73 @@ def _exchange(a: Path, b: Path) -> bool:
     raise OSError(code, os.strerror(code), str(a), None, str(b))
 
 
+#: Tries of :func:`swap_in` before it gives up; each one fails only when
+#: another build changed ``target`` in between.
+_SWAP_TRIES = 50
+
+
 def swap_in(new: Path, target: Path) -> None:
     """Make the complete folder ``new`` appear at ``target`` (same parent
     folder), removing the previous ``target``. Readers of ``target`` see the
     old folder or the new one: with RENAME_EXCHANGE never neither; with the
-    two-rename fallback, for an instant, nothing."""
-    if not os.path.lexists(target):
-        os.rename(new, target)
-        return
-    if _exchange(new, target):
-        _remove(new)  # now the previous site
-        return
-    aside = _new_dir(target.parent, f".{target.name}.old-")
-    os.rmdir(aside)
-    os.rename(target, aside)
+    two-rename fallback, for an instant, nothing.
+
+    Race-free between builds: nothing is checked before it is renamed. An
+    exchange that finds no ``target`` becomes a rename, and a rename that
+    finds one (another build got there first) becomes an exchange, so two
+    builds swapping at once both succeed, and the later one's site stays."""
+    for _ in range(_SWAP_TRIES):
+        try:
+            exchanged = _exchange(new, target)
+        except FileNotFoundError:  # no target (yet, or any more)
+            if _rename_into_place(new, target):
+                _release(new)
+                return
+            continue
+        if exchanged:
+            _remove(new)  # now the previous site
+            return
+        if _swap_by_renames(new, target):
+            _release(new)
+            return
+    raise OSError(errno.EBUSY, f"{target} kept changing while this build swapped its site in")
+
+
+def _rename_into_place(new: Path, target: Path) -> bool:
+    """Rename ``new`` to ``target``; False when a ``target`` appeared meanwhile."""
     try:
         os.rename(new, target)
+    except OSError as exc:
+        if exc.errno in (errno.ENOTEMPTY, errno.EEXIST):
+            return False
+        raise
+    return True
+
+
+def _swap_by_renames(new: Path, target: Path) -> bool:
+    """The swap without RENAME_EXCHANGE: the previous ``target`` is renamed
+    aside, ``new`` into its place, and the aside folder removed. False when
+    another build changed ``target`` in between (the caller tries again)."""
+    if _rename_into_place(new, target):
+        return True
+    aside = _new_dir(target.parent, f".{target.name}.old-")
+    os.rmdir(aside)  # the name, and its lock, are this build's: the old site goes there
+    try:
+        os.rename(target, aside)
+    except FileNotFoundError:  # another build moved it: start again
+        _release(aside)
+        return False
+    try:
+        placed = _rename_into_place(new, target)
     except BaseException:
-        os.rename(aside, target)
+        try:
+            os.rename(aside, target)
+        except OSError:
+            pass  # another build's site is there now
+        _remove(aside)
         raise
     _remove(aside)
+    return placed
 
 
 # --------------------------------------------------------------------------- the build
@@ -389,7 +592,7 @@ def _build_site(config: Config, result: CheckResult, site: Path, strict: bool, o
     staging = tmp = None
     try:
         with _signals_held():  # so that the folder is never made but not yet known
-            staging = Path(tempfile.mkdtemp(prefix="ossref-staging-"))
+            staging = _staging_dir()
         # Generated HTML skips Markdown: tokens now, sanitized HTML after MkDocs.
         deferred = Deferred(preview.key if preview is not None else None)
         rendered = apply_rules(render_site(resolve(result.project, config), config, staging, deferred.token),
@@ -400,9 +603,8 @@ def _build_site(config: Config, result: CheckResult, site: Path, strict: bool, o
         if errors or (strict and rendered):
             raise _Failed([], "rendering failed" if errors else "rendering warned (--strict)")
         pages = sum(1 for _ in staging.rglob("*.md"))
-        site.parent.mkdir(parents=True, exist_ok=True)
         with _signals_held():
-            tmp = _new_dir(site.parent, f".{site.name}.tmp-")
+            tmp = _site_temp_dir(site)
         options: dict = {"search": config.search} if config.search != "material" else {}
         if preview is not None:
             options["increment"] = preview.increment(config, staging, site)
@@ -470,6 +672,8 @@ def build(config: Config, site_dir: Path, strict: bool, out: TextIO, err: TextIO
         return EXIT_USAGE
     with _terminate_raises():
         result = check(config)
+        for note in result.notes:
+            err.write(f"ossref: {note}\n")
         report(result, "text", out)
         if result.failed(strict):
             why = "errors" if result.errors else "warnings (--strict)"
@@ -484,7 +688,7 @@ def build(config: Config, site_dir: Path, strict: bool, out: TextIO, err: TextIO
                 err.write(exc.detail.rstrip("\n") + "\n")
             err.write(f"ossref: not built: {exc.reason}; {_shown(site)} left as it was\n")
             return EXIT_FAIL
-        except ConfigFailed as exc:
+        except (ConfigFailed, BuildDirError) as exc:
             err.write(f"ossref: {exc}\n")
             return EXIT_USAGE
     rendered = f" ({built.rendered} rendered, the rest unchanged)" if built is not None and built.incremental else ""

@@ -166,7 +166,8 @@ def code_fingerprint() -> bytes:
 def options_salt(config: Config) -> bytes:
     """The configuration options a file's load result depends on."""
     fields = (config.docs_dir, config.citations_dir, config.max_file_bytes,
-              config.max_frontmatter_bytes, config.max_yaml_depth, config.statuses)
+              config.max_frontmatter_bytes, config.max_yaml_depth, config.statuses, config.max_bib_expansion,
+              config.max_bib_blocks)
     return repr(fields).encode()
 
 
@@ -192,6 +193,9 @@ class Store:
         self._tmp: str | None = None
         self._changed = False
         self._failed = False
+        #: Why the store could not be written this run (disk full, read-only
+        #: folder), or None; the run goes on without a cache.
+        self.problem: OSError | None = None
 
     @property
     def enabled(self) -> bool:
@@ -278,8 +282,8 @@ class Store:
             fd, self._tmp = tempfile.mkstemp(prefix=".check-cache-", suffix=".tmp", dir=self.path.parent)
             self._out = os.fdopen(fd, "wb", buffering=1 << 20)
             self._out.write(self._header)
-        except OSError:
-            self._abandon()
+        except OSError as exc:
+            self._abandon(exc)
             return
         pending, self._pending = self._pending, []
         for key, crc, blob in pending:
@@ -289,12 +293,14 @@ class Store:
         try:
             self._out.write(key + _RECORD.pack(crc, len(blob)))
             self._out.write(blob)
-        except (OSError, ValueError):
-            self._abandon()
+        except (OSError, ValueError) as exc:
+            self._abandon(exc)
 
-    def _abandon(self) -> None:
+    def _abandon(self, exc: Exception) -> None:
         """Writing failed (disk full, read-only folder): no cache this run."""
         self._failed = True
+        if self.problem is None:
+            self.problem = exc if isinstance(exc, OSError) else OSError(str(exc))
         self._pending = []
         if self._out is not None:
             try:
@@ -350,8 +356,8 @@ class Store:
         try:
             self._out.close()
             os.replace(self._tmp, self.path)
-        except OSError:
-            self._abandon()
+        except OSError as exc:
+            self._abandon(exc)
             return
         self._out, self._tmp = None, None
         self._changed = False
@@ -438,6 +444,13 @@ def _decode(data: bytes, header: bytes) -> dict[bytes, tuple[int, memoryview]] |
         entries[key] = (crc, view[pos:pos + length])
         pos += length
     return entries
+
+
+def unwritable_note(config: Config, exc: OSError) -> str:
+    """The one line a run prints when it could not write its cache."""
+    why = exc.strerror or str(exc) or type(exc).__name__
+    return (f"warning: cannot write the cache in {config.cache_dir}/ ({why}); "
+            "this run used no cache, and the next one will parse every file again")
 
 
 def prepare_folder(folder: Path) -> None:

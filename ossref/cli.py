@@ -165,6 +165,8 @@ def _check(config: Config, args: argparse.Namespace, out: TextIO, err: TextIO) -
             err.write(f"ossref: {exc}\n")
             return EXIT_USAGE
     result = check(config, keep_pages=False, cache=not args.no_cache)
+    for note in result.notes:
+        err.write(f"ossref: {note}\n")
     if args.online:
         from .online import check_online
 

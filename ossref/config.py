@@ -120,6 +120,15 @@ class Config:
     #: syntax; parsing stops at the first deeper level. At most
     #: :data:`MAX_YAML_DEPTH`. Option ``max_yaml_depth``.
     max_yaml_depth: int = 20
+    #: Characters that ``@string`` macro uses may add to one BibTeX file, in
+    #: all (macros can join macros, so a kilobyte of them could expand to
+    #: gigabytes); counted before anything is expanded. The value that would
+    #: pass it is a ``bib-syntax`` error. Option ``max_bib_expansion``.
+    max_bib_expansion: int = 1_000_000
+    #: ``@`` signs allowed in one BibTeX file (each can start a block, and
+    #: parsing costs grow with the blocks); a file with more is a
+    #: ``bib-syntax`` error and is not parsed. Option ``max_bib_blocks``.
+    max_bib_blocks: int = 10_000
     #: Where the caches live (parsed files for build and serve, the check's
     #: snapshot of page facts), relative to ``root``; never inside the docs or
     #: citations folders. Option ``cache_dir``.
@@ -164,6 +173,8 @@ _USER_OPTIONS = {
     "max_file_bytes": int,
     "max_frontmatter_bytes": int,
     "max_yaml_depth": int,
+    "max_bib_expansion": int,
+    "max_bib_blocks": int,
     "cache_dir": str,
     "search": str,
     "cite": dict,

@@ -24,19 +24,20 @@ by two worker processes; ``OSSREF_JOBS=1`` keeps everything in-process.
 from __future__ import annotations
 
 import copy
+import errno
 import gc
 import marshal
 import os
 import re
-import tempfile
+import stat
 import threading
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterator, TypeVar
 
-from .bibliography import load_bib_file, merge_bibliography
-from .cache import Store, dumps, loads, open_store, prepare_folder
+from .bibliography import load_bib_bytes, load_bib_file, merge_bibliography
+from .cache import Store, dumps, loads, open_store, unwritable_note
 from .checks import page_rules
 from .config import Config, ConfigError, relpath
 from .diagnostics import Diagnostic, diag
@@ -58,7 +59,10 @@ UNSAFE_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2
 
 def walk(folder: Path, root: Path, suffix: str) -> tuple[list[Path], list[Diagnostic]]:
     """Regular files ending in ``suffix`` below ``folder``, sorted, plus an
-    ``unsafe-path`` diagnostic for every symlink met (never followed).
+    ``unsafe-path`` diagnostic for every symlink ending in ``suffix`` or
+    leading to a folder (never followed), every symlink that loops, and every
+    file that is not a regular file, whatever their names (a FIFO, socket or
+    device: never opened, since opening a FIFO blocks until someone writes).
 
     Hidden files and folders (``.git``, editor swap files) are skipped.
     Folders are visited top-down, sub-folders in name order (as ``os.walk``
@@ -72,19 +76,35 @@ def walk(folder: Path, root: Path, suffix: str) -> tuple[list[Path], list[Diagno
     while stack:
         here = stack.pop()
         dirs: list[tuple[str, bool]] = []
-        files: list[tuple[str, bool, bool]] = []
+        files: list[tuple[str, bool, bool]] = []  # (name, is a link, is a regular file)
+        loops: list[str] = []
         try:
             with os.scandir(here) as entries:
                 for entry in entries:
                     try:
-                        if entry.is_dir():  # follows links, as os.walk does
-                            dirs.append((entry.name, entry.is_symlink()))
+                        if entry.is_symlink():
+                            # Told apart only to word the finding: a link to a
+                            # folder is reported whatever its name.
+                            try:
+                                to_dir = entry.is_dir()
+                            except OSError as exc:  # a loop, or a target out of reach
+                                to_dir = False
+                                if exc.errno == errno.ELOOP:  # whatever its name: it is no file at all
+                                    loops.append(entry.name)
+                                    continue
+                            (dirs.append((entry.name, True)) if to_dir
+                             else files.append((entry.name, True, False)))
+                        elif entry.is_dir(follow_symlinks=False):
+                            dirs.append((entry.name, False))
                         else:
-                            files.append((entry.name, entry.is_symlink(), entry.is_file(follow_symlinks=False)))
+                            files.append((entry.name, False, entry.is_file(follow_symlinks=False)))
                     except OSError:
                         files.append((entry.name, False, False))
         except OSError:  # unreadable folder: skipped, as os.walk does
             continue
+        for name in sorted(loops):
+            if not name.startswith("."):
+                problems.append(_unsafe(Path(here, name), root, "symbolic link that loops"))
         subdirs = []
         for name, link in sorted(dirs):
             if name.startswith("."):
@@ -94,19 +114,38 @@ def walk(folder: Path, root: Path, suffix: str) -> tuple[list[Path], list[Diagno
             else:
                 subdirs.append(os.path.join(here, name))
         for name, link, regular in sorted(files):
-            if name.startswith(".") or not name.endswith(suffix):
+            # A special file is reported whatever its name: nothing in the
+            # folder should be one, and a reader of any other file must not
+            # meet it either.
+            if name.startswith(".") or not (name.endswith(suffix) or not (link or regular)):
                 continue
             if link:
                 problems.append(_unsafe(Path(here, name), root, "file is a symbolic link"))
             elif regular:
                 found.append(Path(here, name))
+            else:
+                path = Path(here, name)
+                problems.append(_unsafe(path, root, f"{_kind(path)}, not a regular file",
+                                        "replace it with a plain text file, or delete it"))
         stack.extend(reversed(subdirs))
     return sorted(found), problems
 
 
-def _unsafe(path: Path, root: Path, what: str) -> Diagnostic:
-    return diag(relpath(path, root), 1, 1, "unsafe-path", f"{what}; it is not read",
-                "replace the link with the file itself")
+def _kind(path: Path) -> str:
+    """What a non-regular file is, for a message (``lstat`` never opens it)."""
+    try:
+        mode = os.lstat(path).st_mode
+    except OSError:
+        return "file that cannot be inspected"
+    for test, what in ((stat.S_ISFIFO, "named pipe (FIFO)"), (stat.S_ISSOCK, "socket"),
+                       (stat.S_ISCHR, "character device"), (stat.S_ISBLK, "block device")):
+        if test(mode):
+            return what
+    return "special file"
+
+
+def _unsafe(path: Path, root: Path, what: str, hint: str = "replace the link with the file itself") -> Diagnostic:
+    return diag(relpath(path, root), 1, 1, "unsafe-path", f"{what}; it is not read", hint)
 
 
 def read_text(path: Path, rel: str, max_bytes: int) -> tuple[str | None, list[Diagnostic]]:
@@ -118,16 +157,41 @@ def read_text(path: Path, rel: str, max_bytes: int) -> tuple[str | None, list[Di
 
 
 def read_bytes(path: Path, rel: str, max_bytes: int) -> tuple[bytes | None, list[Diagnostic]]:
-    """The file's bytes, or None with a ``read-error`` (unreadable, or larger
-    than ``max_bytes``: such a file is not read at all)."""
+    """The file's bytes, or None with a ``read-error``: unreadable, larger
+    than ``max_bytes`` (never read past the limit), or not a regular file.
+
+    Opened without following a symlink and without blocking, and checked on
+    the open descriptor, so a file swapped for a link or a FIFO after
+    :func:`walk` saw it is refused, not followed or waited on."""
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            return None, [diag(rel, 1, 1, "read-error", f"file is {size} bytes, more than the limit of {max_bytes}",
-                               "split it, or raise extra.ossref.max_file_bytes")]
-        return path.read_bytes(), []
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | _NOFOLLOW | _CLOEXEC)
     except OSError as exc:
-        return None, [diag(rel, 1, 1, "read-error", f"cannot read file: {exc.strerror or exc}")]
+        return None, [diag(rel, 1, 1, "read-error", f"cannot read file: {exc.strerror or exc}",
+                           "check that the file exists, is readable and is not a link")]
+    try:
+        with os.fdopen(fd, "rb") as fh:
+            info = os.fstat(fh.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                return None, [diag(rel, 1, 1, "read-error", "not a regular file",
+                                   "replace it with a plain text file")]
+            if info.st_size > max_bytes:
+                return None, [_too_large(rel, info.st_size, max_bytes)]
+            data = fh.read(max_bytes + 1)
+    except OSError as exc:
+        return None, [diag(rel, 1, 1, "read-error", f"cannot read file: {exc.strerror or exc}",
+                           "check that the file is readable")]
+    if len(data) > max_bytes:  # it grew since fstat
+        return None, [_too_large(rel, len(data), max_bytes)]
+    return data, []
+
+
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+
+
+def _too_large(rel: str, size: int, max_bytes: int) -> Diagnostic:
+    return diag(rel, 1, 1, "read-error", f"file is {size} bytes, more than the limit of {max_bytes}",
+                "split it, or raise extra.ossref.max_file_bytes")
 
 
 def decode_text(data: bytes, rel: str) -> tuple[str | None, list[Diagnostic]]:
@@ -296,30 +360,19 @@ def _work_pages(items: list[tuple[bytes, str, str]], config: Config) -> list[byt
     return [freeze_page(*parse_page(data, rel, slug, config)) for data, rel, slug in items]
 
 
-def _work_bib(path: str, rel: str, data: bytes | None, max_bytes: int, scratch: str | None) -> bytes:
+def _work_bib(path: str, rel: str, data: bytes | None, config: Config) -> bytes:
     """Worker: load one BibTeX file; its cache blob."""
     gc.disable()
-    return freeze_bib(_load_bib(Path(path), rel, data, max_bytes, Path(scratch) if scratch else None))
+    return freeze_bib(_load_bib(Path(path), rel, data, config))
 
 
-def _load_bib(path: Path, rel: str, data: bytes | None, max_bytes: int,
-              scratch: Path | None) -> tuple[list[Reference], list[Diagnostic]]:
-    """Load a BibTeX file. With ``data`` (the bytes the cache key was made
-    from), those bytes are written to a private scratch file that
-    :func:`load_bib_file` reads, so the result belongs to exactly them even if
-    the file changes meanwhile; without, the file itself is read."""
+def _load_bib(path: Path, rel: str, data: bytes | None, config: Config) -> tuple[list[Reference], list[Diagnostic]]:
+    """Load a BibTeX file: from ``data`` when given (the bytes the cache key
+    was made from, so the result belongs to exactly them even if the file
+    changes meanwhile); else the file itself is read."""
     if data is None:
-        return load_bib_file(path, rel, max_bytes)
-    fd, tmp = tempfile.mkstemp(prefix=".snapshot-", suffix=".bib", dir=scratch)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        return load_bib_file(Path(tmp), rel, max_bytes)
-    finally:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
+        return load_bib_file(path, rel, config.max_file_bytes, config.max_bib_expansion, config.max_bib_blocks)
+    return load_bib_bytes(data, rel, config.max_file_bytes, config.max_bib_expansion, config.max_bib_blocks)
 
 
 def _executor(jobs: int):
@@ -353,10 +406,13 @@ def _gc_paused() -> Iterator[None]:
 # --------------------------------------------------------------------------- project
 
 
-def load_project(config: Config, *, cache: bool = True) -> tuple[Project, list[Diagnostic]]:
+def load_project(config: Config, *, cache: bool = True,
+                 notes: list[str] | None = None) -> tuple[Project, list[Diagnostic]]:
     """Load every page and BibTeX file of the project. ``cache=False`` (or
     ``OSSREF_NO_CACHE=1`` in the environment) neither reads nor writes the
-    check cache."""
+    check cache. A cache that cannot be written (read-only folder, full
+    disk) is no cache: a line saying so is appended to ``notes``, for the
+    caller to show (it is no diagnostic: nothing is wrong with the project)."""
     if not config.docs_path.is_dir():
         raise ConfigError(f"docs folder {config.docs_dir}/ does not exist in {config.root}")
     with _gc_paused():
@@ -379,10 +435,12 @@ def load_project(config: Config, *, cache: bool = True) -> tuple[Project, list[D
         references, found = merge_bibliography([result() for result in bib_results])
         problems += found
         store.save()
+    _note_unwritable(notes, config, store.problem)
     return Project(pages=pages, references=references, bib_files=[r for _, r in pairs]), problems
 
 
-def load_facts(config: Config, *, cache: bool = True) -> tuple[ProjectFacts, list[Diagnostic]]:
+def load_facts(config: Config, *, cache: bool = True,
+               notes: list[str] | None = None) -> tuple[ProjectFacts, list[Diagnostic]]:
     """What ``ossref check`` needs of the project: the facts of every page,
     where each BibTeX record is, and every diagnostic found while loading;
     :func:`load_project` without keeping a page in memory.
@@ -390,7 +448,8 @@ def load_facts(config: Config, *, cache: bool = True) -> tuple[ProjectFacts, lis
     Each file is read and hashed; a page whose path and bytes are those of
     the last run's snapshot (:mod:`ossref.snapshot`) is not parsed again, nor
     are the BibTeX files when none changed. ``cache=False`` (or
-    ``OSSREF_NO_CACHE=1``) parses everything and writes nothing."""
+    ``OSSREF_NO_CACHE=1``) parses everything and writes nothing. ``notes``:
+    as for :func:`load_project`."""
     from .snapshot import freeze_diagnostics, open_snapshot, thaw_diagnostics
 
     if not config.docs_path.is_dir():
@@ -415,7 +474,7 @@ def load_facts(config: Config, *, cache: bool = True) -> tuple[ProjectFacts, lis
         for rel, record in _parse_facts(misses, config):
             records[rel] = record
         del misses
-        bibs = _bib_facts(config, snapshot)
+        bibs, store_problem = _bib_facts(config, snapshot)
         pages: list[PageFacts] = []
         for rel, (_, facts, diagnostics) in records.items():
             if diagnostics:
@@ -428,6 +487,7 @@ def load_facts(config: Config, *, cache: bool = True) -> tuple[ProjectFacts, lis
             kept = {rel: record for rel, record in records.items() if record[0]}
             if kept != snapshot.pages or bibs != snapshot.bibs:
                 snapshot.save(kept, bibs)
+    _note_unwritable(notes, config, snapshot.problem or store_problem)
     bib_files = [rel for rel, _ in signature]
     return ProjectFacts(pages=pages, references=references, bib_files=bib_files), problems
 
@@ -456,12 +516,9 @@ def _bib_files(config: Config) -> tuple[list[tuple[Path, str]], list[Diagnostic]
 
 
 def _read_within(path: Path, max_bytes: int) -> bytes | None:
-    """The file's bytes; None when it is larger than ``max_bytes`` or
-    unreadable (the BibTeX loader then reports why, reading it itself)."""
-    try:
-        return path.read_bytes() if path.stat().st_size <= max_bytes else None
-    except OSError:
-        return None
+    """The file's bytes; None when :func:`read_bytes` refuses them (the
+    BibTeX loader then reports why, reading it itself)."""
+    return read_bytes(path, "", max_bytes)[0]
 
 
 def _chunks(items: list[T], size_of: Callable[[T], int]) -> list[list[T]]:
@@ -523,11 +580,18 @@ def _parse_facts_parallel(misses: list[tuple[bytes, str, str, bytes]], config: C
             yield rel, (key, facts, diagnostics)
 
 
-def _bib_facts(config: Config, snapshot: Any) -> tuple:
+def _note_unwritable(notes: list[str] | None, config: Config, problem: OSError | None) -> None:
+    if notes is not None and problem is not None:
+        note = unwritable_note(config, problem)
+        if note not in notes:
+            notes.append(note)
+
+
+def _bib_facts(config: Config, snapshot: Any) -> tuple[tuple, OSError | None]:
     """The BibTeX part of the facts: (signature, {key: (path, line, column)},
-    diagnostics as tuples). The last run's when every BibTeX
-    file has the same path and bytes; else loaded through the check cache and
-    merged."""
+    diagnostics as tuples), and why the check cache could not be written
+    (or None). The last run's when every BibTeX file has the same path and
+    bytes; else loaded through the check cache and merged."""
     from .snapshot import freeze_diagnostics
 
     pairs, problems = _bib_files(config)
@@ -540,7 +604,7 @@ def _bib_facts(config: Config, snapshot: Any) -> tuple:
     signature = tuple((rel, snapshot.key(rel, contents[path]) if contents.get(path) is not None else b"")
                       for path, rel in pairs)
     if snapshot.bibs is not None and snapshot.bibs[0] == signature and all(key for _, key in signature):
-        return snapshot.bibs
+        return snapshot.bibs, None
     store = open_store(config, enabled=snapshot.enabled)
     loader = _Loader(config, store)
     results = loader.bibs(pairs, contents)
@@ -548,7 +612,7 @@ def _bib_facts(config: Config, snapshot: Any) -> tuple:
     references, found = merge_bibliography([result() for result in results])
     store.save(prune=False)
     positions = {key: (ref.path, ref.line, ref.column) for key, ref in references.items()}
-    return signature, positions, freeze_diagnostics(problems + found)
+    return (signature, positions, freeze_diagnostics(problems + found)), store.problem
 
 
 class _Loader:
@@ -599,7 +663,7 @@ class _Loader:
             else:
                 data = _read_within(path, config.max_file_bytes)
             if data is None:  # a file load_bib_file reports on by itself (too large, unreadable)
-                out.append(_ready(load_bib_file(path, rel, config.max_file_bytes)))
+                out.append(_ready(_load_bib(path, rel, None, config)))
                 continue
             key = store.key("bib", rel, data)
             hit = self._hit(key, thaw_bib)
@@ -637,17 +701,6 @@ class _Loader:
         self._run_serial()
         self.page_misses, self.bib_misses = [], []
 
-    def _scratch(self) -> Path | None:
-        """Where BibTeX snapshots are written: the cache folder."""
-        folder = self.store.folder
-        if folder is None:
-            return None
-        try:
-            prepare_folder(folder)
-        except OSError:
-            return None
-        return folder
-
     def _run_serial(self) -> None:
         config, store = self.config, self.store
         misses, self.page_misses = self.page_misses, []
@@ -660,23 +713,19 @@ class _Loader:
             if store.enabled:
                 store.put_blob(key, freeze_page(*result))
             self.page_slots[slot] = result
-        scratch = self._scratch()
         for slot, path, rel, data, key in self.bib_misses:
             if self.bib_slots[slot] is not None:
                 continue
-            result = _load_bib(path, rel, data, config.max_file_bytes, scratch)
+            result = _load_bib(path, rel, data, config)
             if store.enabled:
                 store.put_blob(key, freeze_bib(result))
             self.bib_slots[slot] = result
 
     def _run_parallel(self, jobs: int) -> None:
         config, store = self.config, self.store
-        scratch = self._scratch()
-        scratch_name = str(scratch) if scratch is not None else None
         with _executor(jobs) as pool:
             # BibTeX files first: each is one big task.
-            bib_futures = [(slot, key, pool.submit(_work_bib, str(path), rel, data, config.max_file_bytes,
-                                                   scratch_name))
+            bib_futures = [(slot, key, pool.submit(_work_bib, str(path), rel, data, config))
                            for slot, path, rel, data, key in self.bib_misses]
             chunks = _chunks(self.page_misses, lambda miss: len(miss[1]))
             page_futures = [(chunk, pool.submit(_work_pages, [(m[1], m[2], m[3]) for m in chunk], config))

@@ -6,7 +6,7 @@ configured rule severities. It returns values and prints nothing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from .checks import MAX_PER_CODE, cap_per_code, check_facts, check_project, suppressed_count
 from .config import Config
@@ -29,6 +29,9 @@ class CheckResult:
     #: Findings not listed one by one: past :data:`~ossref.checks.MAX_PER_CODE`
     #: of one rule in one file, each (file, rule) gets one diagnostic counting them.
     suppressed: int = 0
+    #: Lines about the run rather than the project (the cache could not be
+    #: written), for the CLI to print on stderr; never a diagnostic.
+    notes: list[str] = field(default_factory=list)
 
     @property
     def errors(self) -> int:
@@ -50,7 +53,10 @@ def apply_rules(diagnostics: list[Diagnostic], config: Config) -> list[Diagnosti
     place every finding passes, so the cap holds for every rule and reader."""
     out: dict[tuple, Diagnostic] = {}
     for d in diagnostics:
-        severity = config.severity(d.code)
+        # A rule the project does not mention keeps each finding's own
+        # severity: the rule's default, or an error for the worse cases of a
+        # warning rule (a BibTeX field swallowed by a missing comma).
+        severity = config.severity(d.code) if d.code in config.rules else d.severity
         if severity is not None:
             out.setdefault((d.path, d.line, d.column, d.code, d.message), replace(d, severity=severity))
     return sorted(cap_per_code(list(out.values()), MAX_PER_CODE))
@@ -64,8 +70,9 @@ def check(config: Config, *, keep_pages: bool = True, cache: bool = True) -> Che
     with ``project`` None. That needs a fraction of the memory and, on a repeat
     run, parses only the files that changed. ``cache=False`` reads and writes
     no cache."""
+    notes: list[str] = []
     if keep_pages:
-        project, found = load_project(config, cache=cache)
+        project, found = load_project(config, cache=cache, notes=notes)
         found += check_project(project)
         found += missing_files(((page.path, page.slug, _links(page)) for page in project.pages), config.docs_path)
         found += url_clashes(((page.path, page.slug) for page in project.pages), config.use_directory_urls)
@@ -73,8 +80,8 @@ def check(config: Config, *, keep_pages: bool = True, cache: bool = True) -> Che
         return CheckResult(project, reported, pages=len(project.pages),
                            entries=sum(page.entry is not None for page in project.pages),
                            references=len(project.references), bib_files=len(project.bib_files),
-                           suppressed=suppressed_count(reported))
-    facts, found = load_facts(config, cache=cache)
+                           suppressed=suppressed_count(reported), notes=notes)
+    facts, found = load_facts(config, cache=cache, notes=notes)
     found += check_facts(facts.pages, facts.references)
     found += missing_files(((f.path, f.slug, f.links) for f in facts.pages), config.docs_path)
     found += url_clashes(((f.path, f.slug) for f in facts.pages), config.use_directory_urls)
@@ -82,7 +89,7 @@ def check(config: Config, *, keep_pages: bool = True, cache: bool = True) -> Che
     return CheckResult(None, reported, pages=len(facts.pages),
                        entries=sum(page.entry for page in facts.pages),
                        references=len(facts.references), bib_files=len(facts.bib_files),
-                       suppressed=suppressed_count(reported))
+                       suppressed=suppressed_count(reported), notes=notes)
 
 
 def _links(page: Page):

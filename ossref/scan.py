@@ -1943,7 +1943,9 @@ class _Complexity:
                 length = e - s
                 if length == 0:
                     continue
-                lst = by_len[length]
+                # A run cut short (escaped, or partly used by the previous
+                # span) may have a length no run has: then nothing closes it.
+                lst = by_len.get(length, ())
                 j = bisect_right(lst, s)
                 if j < len(lst):
                     work += lst[j] - s

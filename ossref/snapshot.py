@@ -64,6 +64,9 @@ class Snapshot:
         self._context = context  # code fingerprint and options: part of what the MAC covers
         self.pages: dict[str, PageRecord] = {}
         self.bibs: BibRecord | None = None
+        #: Why :meth:`save` could not write the file (disk full, read-only
+        #: folder), or None.
+        self.problem: OSError | None = None
 
     @property
     def enabled(self) -> bool:
@@ -122,8 +125,10 @@ class Snapshot:
                 fh.write(payload)
             os.replace(tmp, self.path)
             tmp = None
-        except (OSError, ValueError):
-            pass
+        except OSError as exc:
+            self.problem = exc
+        except ValueError as exc:  # marshal: a value it cannot write
+            self.problem = OSError(str(exc))
         finally:
             if tmp is not None:
                 try:
