@@ -26,7 +26,7 @@ from markdown.extensions.toc import slugify
 from .diagnostics import Diagnostic, diag
 from .index import NameIndex, anchor_set, normalize
 from .model import Page, PageFacts, Position, Project
-from .scan import MAX_INLINE_WORK, SAFE_SCHEMES, complexity, url_scheme
+from .scan import MAX_INLINE_WORK, SAFE_SCHEMES, cite_syntax, complexity, url_scheme
 
 __all__ = ["MAX_PER_CODE", "SAFE_SCHEMES", "cap_per_code", "check_facts", "check_project", "page_facts", "page_rules",
            "url_scheme"]
@@ -131,7 +131,7 @@ def check_facts(pages: list[PageFacts], references: dict[str, tuple[str, int, in
     out += _differentials(pages, index)
     out += _duplicate_names(pages)
     unused = [diag(path, line, column, "unused-reference", f"reference `{key}` is cited by no page",
-                   "cite it with [@" + key + "] where it supports a statement, or remove it")
+                   f"cite it with {cite_syntax(key)} where it supports a statement, or remove it")
               for key, (path, line, column) in references.items() if key not in cited]
     return out + cap_per_code(unused)
 

@@ -51,7 +51,7 @@ from markdown.extensions.toc import unique as _toc_unique
 
 from .model import BodyScan, CitationGroup, CitationItem, Heading, Link, Position, RawHtml
 
-__all__ = ["SAFE_SCHEMES", "scan_body", "url_scheme"]
+__all__ = ["SAFE_SCHEMES", "cite_syntax", "scan_body", "url_scheme"]
 
 # ----------------------------------------------------------------------------- entry point
 
@@ -197,7 +197,6 @@ _REFDEF = re.compile(
     # definition it rejects is rendered as text, raw HTML included.
     rf"(?P<dest>[^\s\x00]+)(?:[ \t\n\x00]+{_TITLE})?[ \t]*(?=[\n\x00]|\Z)"
 )
-_CITE_KEY = re.compile(r"(?<![\w@])@(\w(?:[\w.:\-]*[\w\-])?)")
 _ANGLE = re.compile(
     r"<(?:(?P<auto>[A-Za-z][A-Za-z0-9+.\-]{1,31}:[^\s<>\x00]*)>"
     r"|(?P<mail>[A-Za-z0-9.!#$%&'*+/=?^_`{|}~\-]+@[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?"
@@ -710,6 +709,10 @@ class _Scanner:
         self.body = body
         self.body_line = body_line
         self.line_starts: list[int] = [0]
+        #: Reference definition ids as Python-Markdown stores them (stripped, lower case).
+        self.ref_ids: set[str] = set()
+        self._braces: dict[int, int] | None = None  # "{" -> its "}", for @{...} keys
+        self._at: _Next | None = None
 
     # -- positions
 
@@ -1139,6 +1142,7 @@ class _Scanner:
             # (a setext heading, a definition term) and render a tag in it.
             def_dests.append((m.start("dest"), m.end("dest")))
             refs.add(_WS.sub(" ", m.group("id")).strip().lower())
+            self.ref_ids.add(m.group("id").strip().lower())
             target, anchor = _split_url(dest[1:-1] if dest.startswith("<") else dest)
             defs.append((s, Link(target, anchor, m.group("id").strip(), s, m.end(), self.pos(s), wiki=False)))
         def_starts = {s for s, _ in defs}
@@ -1160,8 +1164,18 @@ class _Scanner:
                 continue
             s = b.start()
             m = None if (s and ma[s - 1] == "\\" and _escaped(ma, s)) else match(ma, s, limit)
-            if m is None:
-                pos = s + 1
+            if m is not None and m.group("cite") is not None and "@" not in m.group("cinner"):
+                pos = s + 1  # plain brackets (the common case, decided by the pattern alone)
+            elif m is None or m.group("cite") is not None:
+                # Not a link: a citation group, perhaps (its own parser, as
+                # the pattern's "cite" branch knows no nested brackets or keys).
+                group = None if (m is None and s and ma[s - 1] == "\\" and _escaped(ma, s)) or s in def_starts \
+                    else self._citation(s, limit, dests)
+                if group is not None:
+                    out.citations.append(group)
+                    pos = group.end
+                else:
+                    pos = s + 1  # a construct may still start inside these brackets
             elif m.group("wiki") is not None:
                 inner = body[m.start("winner") : m.end("winner")]
                 target, _, label = inner.partition("|")
@@ -1199,13 +1213,6 @@ class _Scanner:
                                           wiki=False, image=image)))
                 resume.append((m.end(), limit))
                 pos, limit = m.start("label"), m.end("label")
-            else:
-                group = None if s in def_starts else self._citation(m)
-                if group is not None:
-                    out.citations.append(group)
-                    pos = m.end()
-                else:
-                    pos = s + 1  # a construct may still start inside these brackets
 
         # Autolinks and raw HTML.
         dests.sort()
@@ -1274,33 +1281,173 @@ class _Scanner:
             text, slug = done
             out.headings.append(Heading(level, text, _unique(slug, ids, counters), self.pos(marker)))
 
-    def _citation(self, m: re.Match[str]) -> CitationGroup | None:
-        """The citation group in the single-bracket match ``m``, if it is one."""
-        inner = m.group("cinner")
-        if "@" not in inner:
+    def _citation(self, s: int, limit: int, spans: list[tuple[int, int]]) -> CitationGroup | None:
+        """The citation group whose "[" is ``ma[s]`` and that ends by ``limit``,
+        if it is one (see :func:`_cite_group` for the grammar); adds the span of
+        each key to ``spans`` (text that never reaches the page as written,
+        so not raw HTML or an autolink)."""
+        ma, body = self.ma, self.body
+        if self._at is None:
+            self._at = _Next(ma, "@")
+        at = self._at.find(s)
+        if at == -1 or at >= limit:
             return None
-        end = m.end()
-        if self.ma.startswith("(", end):
+        if self._braces is None:
+            self._braces = _brace_pairs(ma) if "@{" in ma else {}
+        found = _cite_group(ma, s, limit, self._braces)
+        if found is None:
+            return None
+        end, items = found
+        if ma.startswith("(", end):
             return None  # [@key](url) is a link whose destination failed to parse
-        if "\n" in inner and _blank_line_in(inner):
+        if self.ref_ids and _pm_reference(ma, body, s, end, self.ref_ids):
             return None
-        body = self.body
-        inner_s = m.start("cinner")
-        items: list[CitationItem] = []
-        off = inner_s
-        for part in inner.split(";"):
-            k = _CITE_KEY.search(part)
-            if k is None or _CITE_KEY.search(part, k.end()) is not None:
-                return None
-            rest = body[off + k.end() : off + len(part)].strip()
+        if "\n" in ma[s:end] and _blank_line_in(ma[s:end]):
+            return None
+        out: list[CitationItem] = []
+        for at, key_end, item_end, key in items:
+            rest = body[key_end:item_end].strip()
             if rest.startswith(","):
                 rest = rest[1:].strip()
+            if "\\" in rest:
+                rest = _ESCAPE.sub(r"\1", rest)
             if "\n" in rest or "  " in rest or "\t" in rest:
                 rest = " ".join(rest.split())
-            items.append(CitationItem(k.group(1), rest, self.pos(off + k.start())))
-            off += len(part) + 1
-        s = m.start()
-        return CitationGroup(items, s, end, self.pos(s))
+            out.append(CitationItem(key, rest, self.pos(at)))
+            spans.append((at, key_end))
+        return CitationGroup(out, s, end, self.pos(s))
+
+
+# ----------------------------------------------------------------------------- citations
+
+# A citation key as pandoc reads it (its citeKey): a letter, digit or "_";
+# then letters, digits, "_", and : . # $ % & - + ? < > ~ / when a letter,
+# digit or "_" follows (punctuation that ends a key is text, as in
+# "[@smith2020-]" or "[@a.]"), or ":" and "/" before a "/" ("https://").
+# Python's \w is pandoc's isAlphaNum or "_".
+_KEY = r"\w(?:\w|[:.#$%&\-+?<>~/](?=\w)|[:/](?=/))*"
+_KEY_RE = re.compile(_KEY)
+# An "@" that may open a key: not inside a word (pandoc: not after a string,
+# so "a@b.org" is no citation), not after another "@". "@{" opens a braced key.
+_CITE_AT = re.compile(rf"(?<![\w@])@(?:({_KEY})|\{{)")
+# What the group parser stops at; everything else is prefix or locator text.
+_CITE_SPECIAL = re.compile(r"[\[\]\\;@\x00]")
+_BRACE_SPECIAL = re.compile(r"[{}\s\x00]")
+# A backslash escape: CommonMark's (and pandoc's) ASCII punctuation.
+_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
+# Python-Markdown's [text][id] (ReferenceInlineProcessor.RE_LINK), within a block.
+_PM_REF_ID = re.compile(r"\s?\[([^\]\x00]*)\]")
+
+
+def cite_syntax(key: str) -> str:
+    """How to cite ``key`` in an entry: ``[@key]``, or ``[@{key}]`` when the
+    plain form would not read back as the whole key."""
+    return f"[@{key}]" if _KEY_RE.fullmatch(key) else f"[@{{{key}}}]"
+
+
+def _pm_reference(text: str, body: str, s: int, end: int, ids: set[str]) -> bool:
+    """Whether Python-Markdown renders the bracket group ``body[s:end]`` as a
+    reference link: followed by ``[id]`` (one white-space character between
+    allowed) with ``id`` defined, or its own text defined as an id (that
+    covers ``[text][]``, ``[text]`` and ``[text][undefined]``, which its
+    short-reference pattern reads again). Ids are matched as it matches
+    them: lower case, white-space runs as one space."""
+    m = _PM_REF_ID.match(text, end)
+    if m is not None and m.group(1) and _WS.sub(" ", body[m.start(1) : m.end(1)].lower()) in ids:
+        return True
+    return _WS.sub(" ", body[s + 1 : end - 1].lower()) in ids
+
+
+def _brace_pairs(text: str) -> dict[int, int]:
+    """Offset of each "{" -> its matching "}", for braces balanced within a
+    run of text without white space (pandoc's @{...} key has none). One pass."""
+    pairs: dict[int, int] = {}
+    stack: list[int] = []
+    for m in _BRACE_SPECIAL.finditer(text):
+        i = m.start()
+        c = text[i]
+        if c == "{":
+            stack.append(i)
+        elif c == "}":
+            if stack:
+                pairs[stack.pop()] = i
+        else:
+            stack.clear()
+    return pairs
+
+
+def _cite_group(text: str, s: int, limit: int,
+                braces: dict[int, int]) -> tuple[int, list[tuple[int, int, int, str]]] | None:
+    """Parse the bracketed citation group opening at ``text[s] == "["``.
+
+    Returns (end, items), ``end`` just after the closing "]", each item as
+    (offset of its "@", end of its key, end of the item, key); None when the
+    text is no citation group. The grammar is pandoc's normal citation, with
+    the project's limits: items are separated by ";" and each holds exactly
+    one key (anything before it is a prefix, after it a locator);
+    ``@{...}`` holds any key without white space, braces balanced, and
+    ``]``, ``;`` or ``[`` inside it are part of the key; a backslash escapes
+    the next character (``\\@`` is text, not a key); the prefix or locator
+    may hold brackets one level deep, with no key inside them (pandoc would
+    read a nested citation there: the inner group is the citation then).
+    Nothing crosses a block boundary (``"\\x00"``) or ``limit``.
+
+    Each call reads at most up to the second unmatched "[" after ``s``, so
+    the calls from every "[" of a page read each character a bounded number
+    of times.
+    """
+    items: list[tuple[int, int, int, str]] = []
+    keys: list[tuple[int, int, str]] = []  # this item's keys: (at, key end, key)
+    depth = 0
+    nested_key = False
+    i = s + 1
+    while True:
+        m = _CITE_SPECIAL.search(text, i, limit)
+        if m is None:
+            return None
+        j = m.start()
+        c = text[j]
+        if c == "\x00":
+            return None
+        if c == "\\":
+            i = j + 2 if j + 1 < limit and text[j + 1] != "\x00" else j + 1
+        elif c == "[":
+            if depth:
+                return None
+            depth, i = 1, j + 1
+        elif c == "]":
+            if depth:
+                depth, i = 0, j + 1
+                continue
+            if len(keys) != 1 or nested_key:
+                return None
+            items.append((*keys[0][:2], j, keys[0][2]))
+            return j + 1, items
+        elif c == ";":
+            if not depth:
+                if len(keys) != 1:
+                    return None
+                items.append((*keys[0][:2], j, keys[0][2]))
+                keys = []
+            i = j + 1
+        else:  # "@"
+            k = _CITE_AT.match(text, j, limit)
+            if k is None:
+                i = j + 1
+                continue
+            if k.group(1) is not None:
+                key, key_end = k.group(1), k.end()
+            else:
+                close = braces.get(j + 1, -1)
+                if close == -1 or close >= limit or close == j + 2:
+                    i = j + 1  # no balanced, non-empty @{...}: text
+                    continue
+                key, key_end = text[j + 2 : close], close + 1
+            if depth:
+                nested_key = True
+            else:
+                keys.append((j, key_end, key))
+            i = key_end
 
 
 _PARSER_COMMENT_CLOSE = re.compile(r"--\s*>")
