@@ -26,7 +26,8 @@ from markdown.extensions.toc import slugify
 from .diagnostics import Diagnostic, diag
 from .index import NameIndex, anchor_set, normalize
 from .model import Page, PageFacts, Position, Project
-from .scan import MAX_INLINE_WORK, SAFE_SCHEMES, cite_syntax, complexity, url_scheme
+from .scan import (MAX_INLINE_WORK, NESTED_KEY, NO_KEY, SAFE_SCHEMES, TWO_KEYS, UNCLOSED, cite_syntax, complexity,
+                   url_scheme)
 
 __all__ = ["MAX_PER_CODE", "SAFE_SCHEMES", "cap_per_code", "check_facts", "check_project", "page_facts", "page_rules",
            "url_scheme"]
@@ -72,9 +73,10 @@ def summary(path: str, code: str, line: int, column: int, last_line: int, count:
 
 def page_rules(page: Page) -> list[Diagnostic]:
     """The rules that need nothing but the page itself (``too-complex``,
-    ``raw-html``, ``unsafe-url``, ``citation-in-heading``), capped per rule. The loader runs them as
+    ``raw-html``, ``unsafe-url``, ``citation-in-heading``, ``malformed-citation``), capped per rule. The loader runs them as
     part of parsing a file, so that they are cached with its other results."""
-    return cap_per_code([*_too_complex(page), *_body_rules(page), *_citations_in_headings(page)])
+    return cap_per_code([*_too_complex(page), *_body_rules(page), *_citations_in_headings(page),
+                         *_malformed_citations(page)])
 
 
 def page_facts(page: Page) -> PageFacts:
@@ -166,6 +168,25 @@ def _too_complex_front_matter(page: Page) -> Iterable[Diagnostic]:
                            f"this front-matter text has {marked:,} punctuation characters in {len(value):,}:"
                            " too many for Python-Markdown to render in reasonable time",
                            "front matter is for short metadata: move long text into the body, in paragraphs")
+
+
+_MALFORMED = {
+    NO_KEY: ("an item has no @key", "give each item between `;` one key, or remove the extra `;`"),
+    TWO_KEYS: ("an item holds two keys", "separate the items with `;`, as in [@a; @b]"),
+    NESTED_KEY: ("a key is inside its nested brackets",
+                 "cite the works as items of one group, as in [@a, p. 3; see @b]"),
+    UNCLOSED: ("it has no closing `]` in its paragraph", "close the bracket"),
+}
+
+
+def _malformed_citations(page: Page) -> Iterable[Diagnostic]:
+    """Bracketed text with a citation key that the scanner does not read as
+    a citation: the page would show it as written, and its keys are unchecked."""
+    for found in page.scan.malformed_citations:
+        why, hint = _MALFORMED[found.problem]
+        yield diag(page.path, found.pos.line, found.pos.column, "malformed-citation",
+                   f"`{found.text}` is not a citation: {why}",
+                   hint + "; write \\@ for an @ that is text")
 
 
 def _citations_in_headings(page: Page) -> Iterable[Diagnostic]:

@@ -49,7 +49,7 @@ from typing import Callable
 from markdown.extensions.toc import slugify as _toc_slugify
 from markdown.extensions.toc import unique as _toc_unique
 
-from .model import BodyScan, CitationGroup, CitationItem, Heading, Link, Position, RawHtml
+from .model import BodyScan, CitationGroup, CitationItem, Heading, Link, MalformedCitation, Position, RawHtml
 
 __all__ = ["SAFE_SCHEMES", "cite_syntax", "scan_body", "url_scheme"]
 
@@ -713,6 +713,8 @@ class _Scanner:
         self.ref_ids: set[str] = set()
         self._braces: dict[int, int] | None = None  # "{" -> its "}", for @{...} keys
         self._at: _Next | None = None
+        #: Bracket groups that hold a key but are no citation, in body order.
+        self.malformed: list[MalformedCitation] = []
 
     # -- positions
 
@@ -1170,7 +1172,7 @@ class _Scanner:
                 # Not a link: a citation group, perhaps (its own parser, as
                 # the pattern's "cite" branch knows no nested brackets or keys).
                 group = None if (m is None and s and ma[s - 1] == "\\" and _escaped(ma, s)) or s in def_starts \
-                    else self._citation(s, limit, dests)
+                    else self._citation(s, limit, dests, m is not None)
                 if group is not None:
                     out.citations.append(group)
                     pos = group.end
@@ -1270,6 +1272,8 @@ class _Scanner:
                 continue
             out.attr_lists.append(RawHtml(_snippet(body[s : m.end()]), self.pos(s)))
 
+        out.malformed_citations.extend(self.malformed)
+
         ids: set[str] = set()
         counters: dict[str, int] = {}
         seen: dict[str, tuple[str, str]] = {}  # raw text -> (text, slug): pages repeat headings
@@ -1281,26 +1285,37 @@ class _Scanner:
             text, slug = done
             out.headings.append(Heading(level, text, _unique(slug, ids, counters), self.pos(marker)))
 
-    def _citation(self, s: int, limit: int, spans: list[tuple[int, int]]) -> CitationGroup | None:
+    def _citation(self, s: int, limit: int, spans: list[tuple[int, int]], has_at: bool) -> CitationGroup | None:
         """The citation group whose "[" is ``ma[s]`` and that ends by ``limit``,
         if it is one (see :func:`_cite_group` for the grammar); adds the span of
         each key to ``spans`` (text that never reaches the page as written,
-        so not raw HTML or an autolink)."""
+        so not raw HTML or an autolink). ``has_at``: an "@" is known to follow
+        before ``limit``. Bracket groups that look like citations but are none
+        go to ``self.malformed``."""
         ma, body = self.ma, self.body
-        if self._at is None:
-            self._at = _Next(ma, "@")
-        at = self._at.find(s)
-        if at == -1 or at >= limit:
-            return None
         if self._braces is None:
             self._braces = _brace_pairs(ma) if "@{" in ma else {}
+        if not has_at:
+            if self._at is None:
+                self._at = _Next(ma, "@")
+            at = self._at.find(s)
+            if at == -1 or at >= limit:
+                return None
+            # The bracket shape first, at C speed: most such "[" open brackets
+            # nested too deep, or a link that failed. Braced keys may hide
+            # brackets, so not on a page with "@{".
+            if not self._braces and _CITE_SHAPE.match(ma, s, limit) is None:
+                return None
         found = _cite_group(ma, s, limit, self._braces)
         if found is None:
             return None
-        end, items = found
+        end, items, problem = found
         if ma.startswith("(", end):
             return None  # [@key](url) is a link whose destination failed to parse
-        if self.ref_ids and _pm_reference(ma, body, s, end, self.ref_ids):
+        if problem != UNCLOSED and self.ref_ids and _pm_reference(ma, body, s, end, self.ref_ids):
+            return None
+        if problem is not None:
+            self.malformed.append(MalformedCitation(_snippet(body[s:end]), problem, self.pos(s)))
             return None
         if "\n" in ma[s:end] and _blank_line_in(ma[s:end]):
             return None
@@ -1333,6 +1348,9 @@ _CITE_AT = re.compile(rf"(?<![\w@])@(?:({_KEY})|\{{)")
 # What the group parser stops at; everything else is prefix or locator text.
 _CITE_SPECIAL = re.compile(r"[\[\]\\;@\x00]")
 _BRACE_SPECIAL = re.compile(r"[{}\s\x00]")
+# A group's brackets: one level of nesting, escapes, closed or open to the
+# block's end. What _cite_group can accept has this shape (without @{...}).
+_CITE_SHAPE = re.compile(rf"\[{_LABEL}(?:\]|(?:\[(?:[^\[\]\\\x00]|\\[^\x00])*)?(?:\x00|\Z))")
 # A backslash escape: CommonMark's (and pandoc's) ASCII punctuation.
 _ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
 # Python-Markdown's [text][id] (ReferenceInlineProcessor.RE_LINK), within a block.
@@ -1376,39 +1394,51 @@ def _brace_pairs(text: str) -> dict[int, int]:
     return pairs
 
 
-def _cite_group(text: str, s: int, limit: int,
-                braces: dict[int, int]) -> tuple[int, list[tuple[int, int, int, str]]] | None:
+#: Why a bracket group holding a key is no citation (see :func:`_cite_group`).
+NO_KEY, TWO_KEYS, NESTED_KEY, UNCLOSED = "no-key", "two-keys", "nested-key", "unclosed"
+
+
+def _cite_group(text: str, s: int, limit: int, braces: dict[int, int]
+                ) -> tuple[int, list[tuple[int, int, int, str]], str | None] | None:
     """Parse the bracketed citation group opening at ``text[s] == "["``.
 
-    Returns (end, items), ``end`` just after the closing "]", each item as
-    (offset of its "@", end of its key, end of the item, key); None when the
-    text is no citation group. The grammar is pandoc's normal citation, with
-    the project's limits: items are separated by ";" and each holds exactly
-    one key (anything before it is a prefix, after it a locator);
-    ``@{...}`` holds any key without white space, braces balanced, and
-    ``]``, ``;`` or ``[`` inside it are part of the key; a backslash escapes
-    the next character (``\\@`` is text, not a key); the prefix or locator
-    may hold brackets one level deep, with no key inside them (pandoc would
-    read a nested citation there: the inner group is the citation then).
-    Nothing crosses a block boundary (``"\\x00"``) or ``limit``.
+    Returns (end, items, problem). With ``problem`` None it is a citation
+    group: ``end`` is just after the closing "]", and each item is (offset
+    of its "@", end of its key, end of the item, key). Otherwise the text
+    holds a key outside nested brackets but is no citation, and
+    ``problem`` says why: an item without a key
+    (NO_KEY), an item with two (TWO_KEYS), a key in nested brackets
+    (NESTED_KEY), or no closing "]" in the block (UNCLOSED, ``end`` at the
+    block's end). None: no key outside nested brackets, or brackets nested
+    two levels deep.
 
-    Each call reads at most up to the second unmatched "[" after ``s``, so
-    the calls from every "[" of a page read each character a bounded number
-    of times.
+    The grammar is pandoc's normal citation, with the project's limits:
+    items are separated by ";" and each holds exactly one key (anything
+    before it is a prefix, after it a locator); ``@{...}`` holds any key
+    without white space, braces balanced, and ``]``, ``;`` or ``[`` inside
+    it are part of the key; a backslash escapes the next character
+    (``\\@`` is text, not a key); the prefix or locator may hold brackets
+    one level deep, with no key inside them (pandoc would read a nested
+    citation there: the inner group is the citation then). Nothing crosses
+    a block boundary (``"\\x00"``) or ``limit``.
+
+    Each call reads at most up to the second unmatched "[" after ``s``, or
+    to the end of the block, so the calls from every "[" of a page read
+    each character a bounded number of times.
     """
     items: list[tuple[int, int, int, str]] = []
     keys: list[tuple[int, int, str]] = []  # this item's keys: (at, key end, key)
     depth = 0
-    nested_key = False
+    problem: str | None = None
+    top_key = False  # a key outside nested brackets: the text looks like a citation
     i = s + 1
     while True:
         m = _CITE_SPECIAL.search(text, i, limit)
-        if m is None:
-            return None
+        if m is None or text[m.start()] == "\x00":
+            end = m.start() if m is not None else limit
+            return (end, [], UNCLOSED) if top_key else None
         j = m.start()
         c = text[j]
-        if c == "\x00":
-            return None
         if c == "\\":
             i = j + 2 if j + 1 < limit and text[j + 1] != "\x00" else j + 1
         elif c == "[":
@@ -1419,15 +1449,18 @@ def _cite_group(text: str, s: int, limit: int,
             if depth:
                 depth, i = 0, j + 1
                 continue
-            if len(keys) != 1 or nested_key:
-                return None
+            if problem is None and len(keys) != 1:
+                problem = NO_KEY if not keys else TWO_KEYS
+            if problem is not None:
+                return (j + 1, [], problem) if top_key else None
             items.append((*keys[0][:2], j, keys[0][2]))
-            return j + 1, items
+            return j + 1, items, None
         elif c == ";":
             if not depth:
-                if len(keys) != 1:
-                    return None
-                items.append((*keys[0][:2], j, keys[0][2]))
+                if problem is None and len(keys) != 1:
+                    problem = NO_KEY if not keys else TWO_KEYS
+                if not problem:
+                    items.append((*keys[0][:2], j, keys[0][2]))
                 keys = []
             i = j + 1
         else:  # "@"
@@ -1444,8 +1477,9 @@ def _cite_group(text: str, s: int, limit: int,
                     continue
                 key, key_end = text[j + 2 : close], close + 1
             if depth:
-                nested_key = True
+                problem = problem or NESTED_KEY
             else:
+                top_key = True
                 keys.append((j, key_end, key))
             i = key_end
 

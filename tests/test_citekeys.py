@@ -304,3 +304,40 @@ def test_scanner_keys_equal_the_reference_grammar(items):
 def test_cite_syntax_round_trips(key):
     # Not at the start of a line: "[@{9]:}]" there is a reference definition.
     assert keys("See " + scan_module.cite_syntax(key)) == [[key]]
+
+
+# ----------------------------------------------------------------------------- text that looks like a citation
+
+
+def malformed(body: str):
+    return [(m.text, m.problem, m.pos.column) for m in scan_body(body, 1).malformed_citations]
+
+
+@pytest.mark.parametrize(
+    "body, expected",
+    [
+        ("x [@a and @b]", [("[@a and @b]", scan_module.TWO_KEYS, 3)]),
+        ("[@a; b]", [("[@a; b]", scan_module.NO_KEY, 1)]),
+        ("[@a;]", [("[@a;]", scan_module.NO_KEY, 1)]),
+        ("[see; @a]", [("[see; @a]", scan_module.NO_KEY, 1)]),
+        ("[@a, p. 3 [see @b]]", [("[@a, p. 3 [see @b]]", scan_module.NESTED_KEY, 1)]),
+        ("[@a, p. 3\n\nnext", [("[@a, p. 3", scan_module.UNCLOSED, 1)]),
+        ("[@a, p. 3 [fig\n\nnext", [("[@a, p. 3 [fig", scan_module.UNCLOSED, 1)]),
+        ("[@a; @b and @c]", [("[@a; @b and @c]", scan_module.TWO_KEYS, 1)]),
+    ],
+)
+def test_bracketed_key_that_is_no_citation_is_reported(body, expected):
+    assert malformed(body) == expected
+    assert not any(g.start == 0 and body.startswith("[@a") for g in scan_body(body, 1).citations)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "[@a]", "[mail me at x@y.org]", "[\\@a and \\@b]", "[@a and @b](u.md)", "[see [@a]](u.md)", "[see [@a]]",
+        "[@a and @b][ref]\n\n[ref]: http://example.org", "`[@a and @b]`", "[@a [b [c]]]", "[ @ a]",
+        "[@a]: http://example.org",
+    ],
+)
+def test_text_that_is_no_citation_group_is_not_reported(body):
+    assert malformed(body) == []
