@@ -73,8 +73,9 @@ def summary(path: str, code: str, line: int, column: int, last_line: int, count:
 
 def page_rules(page: Page) -> list[Diagnostic]:
     """The rules that need nothing but the page itself (``too-complex``,
-    ``raw-html``, ``unsafe-url``, ``citation-in-heading``, ``malformed-citation``), capped per rule. The loader runs them as
-    part of parsing a file, so that they are cached with its other results."""
+    ``raw-html``, ``unsafe-url``, ``citation-in-heading``, ``malformed-citation``),
+    capped per rule. The loader runs them as part of parsing a file, so that
+    they are cached with its other results."""
     return cap_per_code([*_too_complex(page), *_body_rules(page), *_citations_in_headings(page),
                          *_malformed_citations(page)])
 

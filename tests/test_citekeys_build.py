@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import re
 import shutil
+import tempfile
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from conftest import REPO, check_json, run
 from ossref.config import load_config
@@ -178,3 +181,24 @@ def test_keys_with_markup_characters_are_escaped(site: Path) -> None:
     assert 'id="ref-x&lt;y&gt;&amp;z"' in raw
     for html in (entry, raw):
         assert "x<y>" not in html and "<y>" not in html
+
+
+_PIECES = ["[@smith2020]", "[see @smith2020, p. 3 [fig. 2]]", "[@{x<y>&z}]", "[@smith2020][ref]", "[\\@smith2020]",
+           "[@smith2020 and @{a]b;c}]", "[@doi:10.1000/xyz.]", ";", " ", "[", "]", "@smith2020", "\n", "\n\n", "`",
+           "\n\n[ref]: https://example.org/\n\n", "[x](y.md)", "-", "{", "}", "\\"]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.lists(st.sampled_from(_PIECES), max_size=25).map("".join))
+def test_render_replaces_exactly_what_the_check_counts(text: str) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        root = make_project(Path(tmp) / "wiki")
+        (root / "content" / "cited-lesion.md").write_text(
+            "---\ncondition: Cited lesion\n---\n\n## Overview\n\nText " + text + "\n", encoding="utf-8")
+        config = load_config(root)
+        result = check(config, cache=False)
+        (page,) = result.project.pages
+        render_site(resolve(result.project, config), config, Path(tmp) / "staging")
+        staged = (Path(tmp) / "staging" / "cited-lesion.md").read_text(encoding="utf-8")
+        # Every key drawn is in the BibTeX, so each group the check counts is one superscript.
+        assert staged.count('<sup class="ossref-cite"') == len(page.scan.citations), text
