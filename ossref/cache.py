@@ -119,7 +119,7 @@ _ALLOWED_GLOBALS: dict[str, frozenset[str]] = {
     "datetime": frozenset({"date", "datetime", "time", "timedelta", "timezone"}),
     "ossref.model": frozenset({
         "Position", "Reference", "Differential", "Entry", "CitationItem", "CitationGroup", "Link",
-        "Heading", "RawHtml", "BodyScan", "Page", "Project",
+        "Heading", "RawHtml", "MalformedCitation", "BodyScan", "Page", "Project",
     }),
     "ossref.diagnostics": frozenset({"Diagnostic", "Severity"}),
 }

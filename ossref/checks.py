@@ -33,7 +33,8 @@ from .diagnostics import Diagnostic, diag
 from .index import NameIndex, anchor_set, normalize
 from .model import Page, PageFacts, Position, Project
 from .sections import page_findings
-from .scan import MAX_INLINE_WORK, SAFE_SCHEMES, complexity, url_scheme
+from .scan import (MAX_INLINE_WORK, NESTED_KEY, NO_KEY, SAFE_SCHEMES, TWO_KEYS, UNCLOSED, cite_syntax, complexity,
+                   url_scheme)
 from .suggest import Suggester
 from .textsafety import INVISIBLE, skeleton
 
@@ -116,11 +117,11 @@ def suppressed_count(diagnostics: Iterable[Diagnostic]) -> int:
 
 def page_rules(page: Page) -> list[Diagnostic]:
     """The rules that need nothing but the page itself (``too-complex``,
-    ``raw-html``, ``unsafe-url``, ``citation-in-heading``, ``unsafe-text``, and ``reserved-heading``
+    ``raw-html``, ``unsafe-url``, ``citation-in-heading``, ``malformed-citation``, ``unsafe-text``, and ``reserved-heading``
     and ``reserved-path`` of :mod:`ossref.sections`), capped per rule. The loader runs them as
     part of parsing a file, so that they are cached with its other results."""
     return cap_per_code([*_too_complex(page), *_body_rules(page), *_citations_in_headings(page),
-                         *_invisible_text(page), *page_findings(page)])
+                         *_malformed_citations(page), *_invisible_text(page), *page_findings(page)])
 
 
 def _invisible_text(page: Page) -> list[Diagnostic]:
@@ -224,7 +225,7 @@ def check_facts(pages: list[PageFacts], references: dict[str, tuple[str, int, in
     found += _differentials(pages, index)
     found += _duplicate_names(pages)
     found += [diag(path, line, column, "unused-reference", f"reference `{key}` is cited by no page",
-                   "cite it with [@" + key + "] where it supports a statement, or remove it")
+                   f"cite it with {cite_syntax(key)} where it supports a statement, or remove it")
               for key, (path, line, column) in references.items() if key not in cited]
     return _with_hints(found)
 
@@ -300,6 +301,25 @@ def _too_complex_front_matter(page: Page) -> Iterable[Diagnostic]:
                            f"this front-matter text has {marked:,} punctuation characters in {len(value):,}:"
                            " too many for Python-Markdown to render in reasonable time",
                            "front matter is for short metadata: move long text into the body, in paragraphs")
+
+
+_MALFORMED = {
+    NO_KEY: ("an item has no @key", "give each item between `;` one key, or remove the extra `;`"),
+    TWO_KEYS: ("an item holds two keys", "separate the items with `;`, as in [@a; @b]"),
+    NESTED_KEY: ("a key is inside its nested brackets",
+                 "cite the works as items of one group, as in [@a, p. 3; see @b]"),
+    UNCLOSED: ("it has no closing `]` in its paragraph", "close the bracket"),
+}
+
+
+def _malformed_citations(page: Page) -> Iterable[Diagnostic]:
+    """Bracketed text with a citation key that the scanner does not read as
+    a citation: the page would show it as written, and its keys are unchecked."""
+    for found in page.scan.malformed_citations:
+        why, hint = _MALFORMED[found.problem]
+        yield diag(page.path, found.pos.line, found.pos.column, "malformed-citation",
+                   f"`{found.text}` is not a citation: {why}",
+                   hint + "; write \\@ for an @ that is text")
 
 
 def _citations_in_headings(page: Page) -> Iterable[Diagnostic]:

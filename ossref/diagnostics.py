@@ -77,6 +77,7 @@ RULES: dict[str, Rule] = _rules(
     # `ossref check --online` only (issue #13).
     ("identifier-mismatch", E, "a record's DOI, PMID and PMCID name different works, or not its title and year"),
     ("unresolved-identifier", W, "a DOI, PMID or PMCID the services do not know"),
+    ("malformed-citation", E, "bracketed text with a citation key that is not a citation"),
 )
 
 

@@ -114,6 +114,16 @@ class RawHtml:
 
 
 @dataclass
+class MalformedCitation:
+    """Bracketed text that holds a citation key but is no citation, so the
+    page would show it as written (``[@a and @b]``)."""
+
+    text: str  # the group as written, at most 80 characters on one line
+    problem: str  # one of scan.NO_KEY, TWO_KEYS, NESTED_KEY, UNCLOSED
+    pos: Position  # of the "["
+
+
+@dataclass
 class BodyScan:
     """What the body holds, ignoring code spans and fenced/indented code."""
 
@@ -123,6 +133,8 @@ class BodyScan:
     html: list[RawHtml] = field(default_factory=list)
     #: ``{: ...}`` / ``{#id}`` attribute lists, refused like raw HTML.
     attr_lists: list[RawHtml] = field(default_factory=list)
+    #: Bracket groups that look like citations but are none.
+    malformed_citations: list[MalformedCitation] = field(default_factory=list)
 
 
 @dataclass
