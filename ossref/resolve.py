@@ -132,7 +132,7 @@ def resolve(project: Project, config: Config) -> Site:
         pages=resolved,
         references=project.references,
         tags=_tags(project.pages),
-        references_index=_references_index(resolved, formatted),
+        references_index=_references_index(resolved, formatted, project.references),
         az=_az(project.pages),
         formatted=formatted,
     )
@@ -358,16 +358,17 @@ def _az(pages: list[Page]) -> list[AzItem]:
 
 
 def _references_index(resolved: list[ResolvedPage], formatted: dict[str, Formatted],
-                       ) -> list[tuple[Reference, list[Page]]]:
+                       records: dict[str, Reference] | None = None) -> list[tuple[Reference, list[Page]]]:
     """Every work used, with its users; fills ``formatted`` on the way, since
-    the order is read from the formatted reference."""
+    the order is read from the formatted reference. ``records`` (every
+    record) lets a record inherit through ``crossref``."""
     users: dict[str, list[Page]] = {}
     refs: dict[str, Reference] = {}
     for rp in resolved:
         for ref in (*rp.cited, *rp.further):
             if ref.key not in refs:
                 refs[ref.key] = ref
-                formatted[ref.key] = format_reference(ref)
+                formatted[ref.key] = format_reference(ref, records)
             users.setdefault(ref.key, []).append(rp.page)
     ordered = sorted(refs.values(), key=lambda ref: _reference_order(ref, formatted[ref.key]))
     return [(ref, _by_title(users[ref.key])) for ref in ordered]
