@@ -52,7 +52,7 @@ from .diagnostics import Diagnostic, diag
 from .index import GENERATED_ANCHORS, normalize
 from .model import CitationGroup, Link, Page, Reference
 from .pagemeta import staged_meta
-from .resolve import ResolvedPage, Site, first_author, relative_href
+from .resolve import ResolvedPage, Site, first_author, relative_href, topics
 from .vancouver import Formatted, format_reference
 
 __all__ = ["IMAGE_EXTENSIONS", "attr_text", "md_text", "render_site", "tag_slugs"]
@@ -559,7 +559,7 @@ class _Renderer:
     def _home(self, home: ResolvedPage | None) -> str:
         if home is not None:
             text = self._page(home).rstrip("\n")
-            return text + "\n\n" + "\n".join(self._az(home.page)) + "\n"
+            return text + "\n\n" + "\n".join(self._topics() + self._az(home.page)) + "\n"
         entries = sum(1 for rp in self.site.pages if rp.page.entry is not None)
         lines = [
             f"# {md_text(self.config.site_name)}", "",
@@ -567,7 +567,16 @@ class _Renderer:
             "Find one by name or synonym below, browse by [tag](tags/index.md), "
             "or see every [reference](references.md) cited.", "",
         ]
-        return _front_matter({"title": "Home"}) + "\n".join(lines + self._az(None)) + "\n"
+        return _front_matter({"title": "Home"}) + "\n".join(lines + self._topics() + self._az(None)) + "\n"
+
+    def _topics(self) -> list[str]:
+        """The "Topics" part of the home page's index: every page that is not
+        an entry (no ``condition``), by title; nothing when there is none."""
+        pages = topics([rp.page for rp in self.site.pages])
+        if not pages:
+            return []
+        items = "".join(f"<li>{_a(p.title, self._href('index', p))}</li>" for p in pages)
+        return ["## Topics", "", self._block(f'<ul class="ossref-topics">{items}</ul>'), ""]
 
     def _az(self, home: Page | None) -> list[str]:
         """The A-Z index: one heading per letter, one line per condition or alias."""
@@ -613,11 +622,14 @@ class _Renderer:
     def _tag_page(self, tag: str, slug: str) -> str:
         pages = self.site.tags[tag]
         here = f"tags/{slug}.md"
-        count = f"{len(pages)} {'entry' if len(pages) == 1 else 'entries'}"
+        count = f"{len(pages)} {'page' if len(pages) == 1 else 'pages'}"
         lines = [f"# Tag: {md_text(tag)}", "", f"{count}. [All tags](index.md)", ""]
         items = []
         for page in pages:
-            summary = page.entry.summary if page.entry else ""
+            # A topic page has no summary; its description stands in.
+            description = page.meta.get("description") if isinstance(page.meta, dict) else None
+            summary = page.entry.summary if page.entry else " ".join(description.split()) if isinstance(
+                description, str) else ""
             link = _a(page.title, self._href(here.removesuffix(".md"), page))
             items.append(f"<li>{link}{': ' + html.escape(summary, quote=False) if summary else ''}</li>")
         lines.append(self._block("<ul>" + "".join(items) + "</ul>"))

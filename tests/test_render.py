@@ -447,3 +447,49 @@ def test_staging_folder_is_created(project, tmp_path) -> None:
     stage(root, staging)
     assert (staging / "index.md").is_file()
     shutil.rmtree(staging)
+
+
+# --------------------------------------------------------------------------- topic pages (issue #12)
+
+
+@pytest.fixture
+def topical(project, tmp_path):
+    texts, diagnostics = stage(project("topic-pages"), tmp_path / "staging")
+    assert diagnostics == []
+    return texts
+
+
+def test_topic_pages_are_listed_on_the_home_page(topical) -> None:
+    _, body = front_matter(topical["index.md"])
+    assert ("## Topics\n\n<ul class=\"ossref-topics\"><li><a href=\"chronic-back-pain/\">Chronic back pain</a></li>"
+            "<li><a href=\"guides/reading-x-rays/\">Reading X-rays</a></li></ul>\n") in body
+    # The topics come before the A-Z, and the home page is not a topic of its own.
+    assert body.index("## Topics") < body.index("## Conditions A\u2013Z")
+    assert body.count('href="./"') == 0
+
+
+def test_home_without_topic_pages_has_no_topics_section(project, tmp_path) -> None:
+    root = project("topic-pages")
+    (root / "content" / "chronic-back-pain.md").unlink()
+    shutil.rmtree(root / "content" / "guides")
+    (root / "content" / "alpha-lesion.md").write_text(
+        (root / "content" / "alpha-lesion.md").read_text().replace(" See [[chronic-back-pain]].", ""))
+    texts, _ = stage(root, tmp_path / "staging")
+    assert "## Topics" not in texts["index.md"]
+
+
+def test_topic_page_tags_list_it_on_the_tag_pages(topical) -> None:
+    # "Muscle" on the topic and "muscle" on the entry are one tag, first spelling kept.
+    assert "- [muscle](muscle.md) (2)\n- [Pain](pain.md) (1)\n" in topical["tags/index.md"]
+    _, body = front_matter(topical["tags/muscle.md"])
+    assert "2 pages. [All tags](index.md)" in body
+    assert body.endswith(
+        '<ul><li><a href="../../alpha-lesion/">Alpha lesion</a>: A lesion of muscle.</li>'
+        '<li><a href="../../chronic-back-pain/">Chronic back pain</a>: '
+        'Where lesions of muscle fit among the causes of back pain.</li></ul>\n')
+    assert '<a href="../../chronic-back-pain/">Chronic back pain</a>' in topical["tags/pain.md"]
+
+
+def test_topic_page_tags_that_are_not_a_list_of_text_are_ignored(topical) -> None:
+    # guides/reading-x-rays.md writes `tags: 5`: no tag page, and no error.
+    assert sorted(p for p in topical if p.startswith("tags/")) == ["tags/index.md", "tags/muscle.md", "tags/pain.md"]
