@@ -17,7 +17,10 @@ What it does to the project's own ``mkdocs.yml``, in memory only:
 - A small hook object, registered on the loaded config's plugin collection
   and never in ``mkdocs.yml``, passes every page body through ``sanitize``
   after all other ``on_page_content`` handlers (and keeps compiled theme
-  templates in memory from one build to the next).
+  templates in memory from one build to the next). It also renders
+  ``404.html`` with URLs relative to the site's root, where the file is,
+  instead of MkDocs' absolute ``site_url`` paths, so that the page is styled
+  wherever the site is served from, an offline copy included.
 - With ``search="pagefind"`` (option ``extra.ossref.search``): Material's
   search plugin is left out, so no ``search/search_index.json`` is written and
   Material's search script never starts; the templates shipped in
@@ -73,6 +76,7 @@ from mkdocs.exceptions import MkDocsException
 from mkdocs.plugins import PluginCollection
 from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
+from mkdocs.utils import normalize_url
 
 __all__ = ["BuildFailed", "Built", "ConfigFailed", "Increment", "Problem", "NAV", "SEARCH_ENGINES", "TEMPLATES_DIR",
            "build_html"]
@@ -323,6 +327,17 @@ class _Hooks:
         return context
 
     on_page_context.mkdocs_priority = -math.inf  # type: ignore[attr-defined]
+
+    def on_template_context(self, context: dict, *, template_name: str, config: MkDocsConfig) -> dict:
+        # MkDocs writes the error page's URLs from site_url's path
+        # ("/ossref/assets/..."), so any copy served elsewhere (an offline
+        # copy, a preview) loads no stylesheet. 404.html sits at the site's
+        # root: URLs relative to it work wherever the folder is published.
+        if template_name == "404.html":
+            context["base_url"] = "."
+            context["extra_css"] = [normalize_url(path, None, ".") for path in config.extra_css]
+            context["extra_javascript"] = [normalize_url(str(script), None, ".") for script in config.extra_javascript]
+        return context
 
     def on_post_page(self, output: str, *, page: Page, config: object) -> str:
         # After the theme and search saw the page: what is placed here was

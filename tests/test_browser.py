@@ -223,3 +223,53 @@ def test_no_script_from_content_runs_anywhere_on_a_hostile_site(page, tmp_path) 
     finally:
         server.shutdown()
         server.server_close()
+
+
+def _styled_404(pg) -> dict:
+    """What a reader sees of the 404 page: whether Material's stylesheet
+    applied (the header is a fixed-height bar) and the logo's size."""
+    return pg.evaluate("""() => {
+        const header = document.querySelector('.md-header');
+        const logo = document.querySelector('.md-header__button.md-logo img, .md-header__button.md-logo svg');
+        const box = logo ? logo.getBoundingClientRect() : {width: 0, height: 0};
+        return {position: header ? getComputedStyle(header).position : '',
+                logo: [box.width, box.height],
+                sheets: [...document.styleSheets].filter(s => s.href).length};
+    }""")
+
+
+def test_404_page_is_styled_at_any_base_path_and_offline(page, browser, tmp_path) -> None:
+    """Issue #12: the 404 page served from another folder than site_url's
+    path (a preview), and opened from disk, loads its stylesheets; the logo
+    keeps its header size."""
+    root = tmp_path / "wiki"
+    shutil.copytree(REPO / "tests" / "fixtures" / "clean", root)
+    shutil.copy(REPO / "mkdocs.yml", root / "mkdocs.yml")  # Material, site_url https://ossref.github.io/ossref/
+    site = tmp_path / "www" / "preview" / "pr-12"
+    code, out, err = run(["build", "--root", str(root), "--site-dir", str(site)])
+    assert code == 0, out + err
+    failed: list[str] = []
+    page.on("response", lambda r: failed.append(r.url) if r.status >= 400 else None)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(tmp_path / "www")))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        page.goto(f"http://127.0.0.1:{server.server_address[1]}/preview/pr-12/404.html")
+        page.wait_for_load_state("networkidle")
+        seen = _styled_404(page)
+        assert failed == []
+        assert seen["sheets"] >= 1 and seen["position"] in ("sticky", "fixed"), seen
+        assert 0 < seen["logo"][1] <= 48, seen
+        assert all("/preview/pr-12/" in url for url in page.requested), page.requested
+    finally:
+        server.shutdown()
+        server.server_close()
+    offline = browser.new_context()
+    try:
+        pg = offline.new_page()
+        pg.goto((site / "404.html").as_uri())
+        pg.wait_for_load_state("load")
+        seen = _styled_404(pg)
+        assert seen["sheets"] >= 1 and seen["position"] in ("sticky", "fixed"), seen
+        assert 0 < seen["logo"][1] <= 48, seen
+    finally:
+        offline.close()
