@@ -28,7 +28,11 @@ What it does to the project's own ``mkdocs.yml``, in memory only:
   ``custom_dir`` and before Material, and put a Pagefind search box in the
   header slot Material's search used; every page body but the generated home,
   references and tag pages is marked for Pagefind (:func:`ossref.search.mark_body`)
-  after sanitizing. Pagefind itself runs later, on the finished folder
+  after sanitizing, with the words of its ``ossref_search`` front matter.
+- With Material's search, each page's records are adjusted as they are made
+  (:func:`ossref.search.material_records`): the words the renderer put in the
+  page's ``ossref_search`` front matter (aliases, other spellings, the works
+  cited) become two more index fields, and citation gaps leave the snippets. Pagefind itself runs later, on the finished folder
   (:func:`ossref.search.index_site`, called by the build).
 
 Incremental builds (``ossref serve``): given an :class:`Increment` (the
@@ -77,6 +81,8 @@ from mkdocs.plugins import PluginCollection
 from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 from mkdocs.utils import normalize_url
+
+from .search import MATERIAL_FIELDS, META_KEY, material_records
 
 __all__ = ["BuildFailed", "Built", "ConfigFailed", "Increment", "Problem", "NAV", "SEARCH_ENGINES", "TEMPLATES_DIR",
            "build_html"]
@@ -258,7 +264,7 @@ class _Hooks:
     with an ``increment`` tells MkDocs which files to build and merges the
     search index."""
 
-    def __init__(self, sanitize: Callable[[str], str], mark: Callable[[str], str] | None = None,
+    def __init__(self, sanitize: Callable[[str], str], mark: Callable[[str, object], str] | None = None,
                  post_page: Callable[[str], str] | None = None, sources: Path | None = None,
                  search_plugin: object | None = None, increment: Increment | None = None,
                  observe: Callable[[str, str, str], None] | None = None) -> None:
@@ -284,6 +290,12 @@ class _Hooks:
 
     def on_files(self, files: Files, *, config: object) -> Files:
         self.files = files
+        if self._search_entries() is not None:
+            # After Material's on_config made its index: the fields ossref
+            # adds to each page's first record (see material_records).
+            fields = self._search_plugin.search_index.config["fields"]  # type: ignore[attr-defined]
+            for name, boost in MATERIAL_FIELDS.items():
+                fields.setdefault(name, {"boost": boost})
         if self._increment is not None:
             _only_changed(files, self._increment, searching=self._search_entries() is not None)
         return files
@@ -308,7 +320,7 @@ class _Hooks:
         if self._mark is not None and _indexed(page):
             # After the sanitizer, which drops every data-* attribute an
             # author could write: the search marks can only come from here.
-            html = self._mark(html)
+            html = self._mark(html, page.meta.get(META_KEY))
         return html
 
     # Lowest priority: runs after every other on_page_content handler, so no
@@ -322,6 +334,7 @@ class _Hooks:
         if entries is not None:
             # Material's search adds a page's records in its own on_page_context,
             # which ran before this one: whatever is new is this page's.
+            material_records(entries[self._seen:], page.meta.get(META_KEY))
             self.records[page.file.src_uri] = tuple(entries[self._seen:])
             self._seen = len(entries)
         return context

@@ -53,6 +53,7 @@ from .index import GENERATED_ANCHORS, normalize
 from .model import CitationGroup, Link, Page, Reference
 from .pagemeta import staged_meta
 from .resolve import ResolvedPage, Site, first_author, relative_href, topics
+from .search import META_KEY, SPELLINGS, search_meta
 from .vancouver import Formatted, format_reference
 
 __all__ = ["IMAGE_EXTENSIONS", "attr_text", "md_text", "render_site", "tag_slugs"]
@@ -386,6 +387,7 @@ class _Renderer:
             head = _front_matter(self._topic_meta(page))
             sections = self._topic_sections(rp, cites)
         self._check_headings(page, sections)
+        head = self._with_search(head, rp)
         parts = [head, body.strip("\n"), "\n"]
         for section in sections:
             parts += ["\n", "\n".join(section.lines), "\n"]
@@ -405,6 +407,21 @@ class _Renderer:
             links = [self._tag_link(page, tag) for tag in entry.tags]
             lines += ["**Tags:** " + ", ".join(links), ""]
         return _front_matter(meta) + "\n".join(lines) + "\n"
+
+    def _with_search(self, head: str, rp: ResolvedPage) -> str:
+        """``head`` (staged front matter) with what else finds the page
+        (:func:`ossref.search.search_meta`): other spellings of its words,
+        the authors and titles of the works it cites, its names for ranking."""
+        page = rp.page
+        title, aliases = (page.entry.condition, page.entry.aliases) if page.entry else (page.title, [])
+        texts = [page.body, page.entry.summary if page.entry else ""]
+        cited = [self.refs.get(ref)[0].text for ref in (*rp.cited, *rp.further)]
+        meta = search_meta(title, aliases, texts, cited, SPELLINGS + self.config.search_synonyms)
+        if not meta:
+            return head
+        extra = yaml.dump({META_KEY: meta}, Dumper=_DUMPER, allow_unicode=True, sort_keys=False,
+                          default_flow_style=False, width=1 << 30)
+        return head.replace("\n---\n", "\n" + extra + "---\n", 1)
 
     def _tag_link(self, page: Page, tag: str) -> str:
         canonical = self.tag_of.get(normalize(tag), tag)

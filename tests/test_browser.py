@@ -273,3 +273,45 @@ def test_404_page_is_styled_at_any_base_path_and_offline(page, browser, tmp_path
         assert 0 < seen["logo"][1] <= 48, seen
     finally:
         offline.close()
+
+
+def _material_results(page, site_url: str, query: str) -> list[str]:
+    """Titles of the articles Material's search lists for ``query``, best first."""
+    page.goto(site_url)
+    page.wait_for_load_state("networkidle")
+    page.keyboard.press("/")
+    page.keyboard.type(query, delay=20)
+    page.locator(".md-search-result__item").first.wait_for(timeout=15_000)
+    page.wait_for_timeout(300)
+    return page.locator(".md-search-result__item > .md-search-result__link h1").all_inner_texts()
+
+
+@pytest.mark.parametrize(("query", "expected"), [
+    ("haematoma", "Ossified intramuscular hematoma"),  # British spelling of the title's word
+    ("oedema", "Myositis ossificans"),  # the pages say "edema"
+    ("Zelmanovich", "Ossified intramuscular hematoma"),  # an author of a cited work
+    ("Chronic back pain", "Chronic back pain"),  # a topic page
+])
+def test_material_search_finds_spellings_authors_and_topics(page, site_url: str, query: str, expected: str) -> None:
+    titles = _material_results(page, site_url, query)
+    assert expected in titles, titles
+
+
+@pytest.mark.parametrize(("query", "expected"), [
+    ("soft-tissue osteosarcoma", "Extraskeletal osteosarcoma"),
+    ("OIH", "Ossified intramuscular hematoma"),
+    ("myositis ossificans", "Myositis ossificans"),  # also an alias of another entry
+])
+def test_material_search_ranks_an_exact_alias_first(page, site_url: str, query: str, expected: str) -> None:
+    assert _material_results(page, site_url, query)[0] == expected
+
+
+def test_material_search_snippets_have_no_gap_where_a_citation_was(page, site_url: str) -> None:
+    page.goto(site_url)
+    page.wait_for_load_state("networkidle")
+    page.keyboard.press("/")
+    page.keyboard.type("sampled", delay=20)
+    page.locator(".md-search-result__item").first.wait_for(timeout=15_000)
+    page.wait_for_timeout(300)
+    text = " ".join(page.locator(".md-search-result__item").all_inner_texts())
+    assert "sampled." in text and "sampled ." not in text, text

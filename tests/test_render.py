@@ -7,6 +7,7 @@ import html
 import datetime as dt
 import hashlib
 import json
+import re
 import shutil
 from html.parser import HTMLParser
 from pathlib import Path
@@ -22,6 +23,7 @@ from ossref.config import load_config
 from ossref.pipeline import check
 from ossref.model import Reference
 from ossref.render import md_text, render_site, short_citation, tag_slugs
+from ossref.search import META_KEY
 from ossref.vancouver import format_reference
 from ossref.resolve import resolve
 
@@ -70,7 +72,11 @@ def test_staged_files_keep_their_paths(basic, tmp_path) -> None:
 
 def test_entry_front_matter_is_for_mkdocs_only(basic) -> None:
     meta, _ = front_matter(basic["alpha-lesion.md"])
+    found_by = meta.pop(META_KEY)
     assert meta == {"title": "Alpha lesion", "description": "A lesion used to test rendering.", "hide": ["toc"]}
+    # What else finds the page in search: its aliases, and the works it cites.
+    assert found_by["names"] == "al alpha body"
+    assert {"smith", "adams", "lesions"} <= set(found_by["terms"].split())
 
 
 def test_entry_header(basic) -> None:
@@ -190,6 +196,7 @@ def test_what_links_here_and_cite_this_page(basic) -> None:
 
 def test_topic_page(basic) -> None:
     meta, body = front_matter(basic["overview.md"])
+    assert "names" not in meta.pop(META_KEY)  # a topic page has no aliases
     assert meta == {"title": "Overview of lesions", "hide": ["navigation"]}
     assert ("The [Alpha lesion](alpha-lesion.md) and [its mimic](beta-lesion.md) "
             f'<sup class="ossref-cite" id="cite-1-1">{sup(1, 1, ADAMS3)}</sup>.') in body
@@ -346,6 +353,8 @@ def test_no_string_from_front_matter_or_bibtex_becomes_markup(tmp_path, extensio
     shown = ""
     for path, text in texts.items():
         meta, body = front_matter(text)
+        for part in meta.pop(META_KEY, {}).values():  # search words: letters and digits only
+            assert re.fullmatch(r"[^\W_]+(?: [^\W_]+)*", part), (path, part)
         for value in meta.values():  # YAML kept every string a string, on one line
             assert isinstance(value, (str, list)), (path, meta)
         shown += "".join(assert_inert(markdown.markdown(body, extensions=extensions), path).text)
