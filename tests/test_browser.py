@@ -315,3 +315,60 @@ def test_material_search_snippets_have_no_gap_where_a_citation_was(page, site_ur
     page.wait_for_timeout(300)
     text = " ".join(page.locator(".md-search-result__item").all_inner_texts())
     assert "sampled." in text and "sampled ." not in text, text
+
+
+def test_pagefind_search_finds_the_british_spelling_and_cited_authors(page, tmp_path) -> None:
+    """Option search: pagefind: "haematoma" finds the entry on "hematoma" from
+    the names bundle; an author of a cited work, from the full text."""
+    root = tmp_path / "wiki"
+    shutil.copytree(REPO / "tests" / "fixtures" / "clean", root)
+    config = (REPO / "mkdocs.yml").read_text().replace("\n  ossref:\n", "\n  ossref:\n    search: pagefind\n", 1)
+    (root / "mkdocs.yml").write_text(config)
+    code, out, err = run(["build", "--root", str(root)])
+    assert code == 0, out + err
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(root / "site")))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        page.goto(f"http://127.0.0.1:{server.server_address[1]}/")
+        page.wait_for_load_state("networkidle")
+        page.keyboard.press("/")
+        page.keyboard.type("haematoma", delay=30)
+        first = page.locator(".md-search-result__item").first
+        first.wait_for(timeout=15_000)
+        assert first.locator("h1").inner_text() == "Ossified intramuscular hematoma"
+        page.locator("[data-ossref-search-query]").fill("")
+        page.keyboard.type("Gamma", delay=30)  # "Gamma G. Another study.", cited on that page
+        page.get_by_text("Search the full text of every page").click()
+        page.get_by_text("in the full text").first.wait_for(timeout=15_000)
+        titles = page.locator(".md-search-result__item h1").all_inner_texts()
+        assert "Ossified intramuscular hematoma" in titles, titles
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_pagefind_search_ranks_an_exact_alias_first_on_the_wiki(page, tmp_path) -> None:
+    """Option search: pagefind on the wiki itself: the alias "soft-tissue
+    osteosarcoma" finds its own entry first, not the entry on soft tissue."""
+    root = tmp_path / "wiki"
+    for name in ("content", "citations"):
+        shutil.copytree(REPO / name, root / name)
+    config = (REPO / "mkdocs.yml").read_text().replace("\n  ossref:\n", "\n  ossref:\n    search: pagefind\n", 1)
+    (root / "mkdocs.yml").write_text(config)
+    code, out, err = run(["build", "--root", str(root)])
+    assert code == 0, out + err
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(root / "site")))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        page.goto(f"http://127.0.0.1:{server.server_address[1]}/")
+        page.wait_for_load_state("networkidle")
+        page.keyboard.press("/")
+        page.keyboard.type("soft-tissue osteosarcoma", delay=30)
+        first = page.locator(".md-search-result__item").first
+        first.wait_for(timeout=15_000)
+        page.wait_for_timeout(500)
+        titles = page.locator(".md-search-result__item h1").all_inner_texts()
+        assert titles[0] == "Extraskeletal osteosarcoma", titles
+    finally:
+        server.shutdown()
+        server.server_close()
