@@ -54,7 +54,7 @@ from .model import CitationGroup, Link, Page, Reference
 from .pagemeta import staged_meta
 from .resolve import ResolvedPage, Site, first_author, relative_href, topics
 from .search import META_KEY, SPELLINGS, search_meta
-from .vancouver import Formatted, format_reference
+from .vancouver import Formatted, authors_and_title, format_reference
 
 __all__ = ["IMAGE_EXTENSIONS", "attr_text", "md_text", "render_site", "tag_slugs"]
 
@@ -415,7 +415,7 @@ class _Renderer:
         page = rp.page
         title, aliases = (page.entry.condition, page.entry.aliases) if page.entry else (page.title, [])
         texts = [page.body, page.entry.summary if page.entry else ""]
-        cited = [self.refs.get(ref)[0].text for ref in (*rp.cited, *rp.further)]
+        cited = [authors_and_title(ref) for ref in (*rp.cited, *rp.further)]
         meta = search_meta(title, aliases, texts, cited, SPELLINGS + self.config.search_synonyms)
         if not meta:
             return head

@@ -33,7 +33,8 @@ from urllib.parse import quote, urlsplit
 
 from .model import Reference
 
-__all__ = ["Formatted", "decode_latex", "decode_rich", "format_authors", "format_reference", "inherit", "rich_html"]
+__all__ = ["Formatted", "authors_and_title", "decode_latex", "decode_rich", "format_authors", "format_reference",
+           "inherit", "rich_html"]
 
 #: NLM lists the first six authors, then "et al.".
 MAX_AUTHORS = 6
@@ -877,6 +878,22 @@ def _format(key: str, entry_type: str, fields: dict[str, str]) -> Formatted:
 @functools.lru_cache(maxsize=65536)
 def _format_cached(key: str, entry_type: str, items: tuple[tuple[str, str], ...]) -> Formatted:
     return _format(key, entry_type, dict(items))
+
+
+def authors_and_title(ref: Reference) -> str:
+    """What a reader searches a cited work by: its authors' (else editors')
+    last names and its title with subtitle, as plain text on one line
+    (``"Zelmanovich Lucke-Wold Ossified intramuscular hematoma..."``), without
+    initials, journal or identifiers. Never raises."""
+    try:
+        fields = ref.fields if isinstance(ref.fields, dict) else {}
+        names, _ = _names(fields.get("author", "")) if fields.get("author") else _names(fields.get("editor", ""))
+        # "Last FM": the initials are the last word, unless the name was one braced group.
+        surnames = [n.rsplit(" ", 1)[0] if " " in n and n.rsplit(" ", 1)[1].isupper() else n for n in names]
+        f = _Fields(fields)
+        return " ".join(x for x in (*surnames, _full_title(f).translate(_MARKS)) if x)
+    except Exception:  # noqa: BLE001 - as format_reference: a build never fails here
+        return ""
 
 
 # --------------------------------------------------------------------------- crossref
