@@ -44,6 +44,7 @@ relative to the page, nothing fetched from another host.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import subprocess
@@ -144,18 +145,31 @@ def words(text: str) -> list[str]:
 def spelling_variants(found: list[str], groups: tuple[tuple[str, ...], ...] = SPELLINGS) -> list[str]:
     """The other spellings of the words ``found`` (lower case) by ``groups``
     (see :data:`SPELLINGS`), not counting words already ``found``."""
+    starts, lengths = _starts(groups)
     have = set(found)
     out: dict[str, None] = {}
     for word in found:
-        for group in groups:
-            for start in group:
-                if word.startswith(start):
-                    rest = word[len(start):]
-                    for other in group:
-                        variant = other + rest
-                        if other != start and variant not in have:
-                            out[variant] = None
+        for n in lengths:
+            others = starts.get(word[:n]) if len(word) >= n else None
+            if others:
+                rest = word[n:]
+                for other in others:
+                    variant = other + rest
+                    if variant not in have:
+                        out[variant] = None
     return list(out)
+
+
+@functools.lru_cache(maxsize=8)
+def _starts(groups: tuple[tuple[str, ...], ...]) -> tuple[dict[str, tuple[str, ...]], tuple[int, ...]]:
+    # Each spelling -> the other spellings of its groups, and the lengths to
+    # look up: a few dictionary lookups a word instead of one test a spelling.
+    starts: dict[str, dict[str, None]] = {}
+    for group in groups:
+        for start in group:
+            others = starts.setdefault(start, {})
+            others.update((o, None) for o in group if o != start)
+    return {k: tuple(v) for k, v in starts.items()}, tuple(sorted({len(k) for k in starts}))
 
 
 def search_meta(title: str, aliases: list[str], texts: list[str], cited: list[str],
