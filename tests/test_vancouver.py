@@ -500,7 +500,8 @@ FIELD_NAMES = [
     "author", "editor", "title", "journal", "journaltitle", "booktitle", "year", "date",
     "month", "volume", "number", "issue", "pages", "eid", "doi", "pmid", "pmcid", "url",
     "urldate", "howpublished", "publisher", "address", "school", "edition", "type", "note",
-    "chapter", "eprint", "eprinttype",
+    "chapter", "eprint", "eprinttype", "subtitle", "maintitle", "mainsubtitle", "booksubtitle", "series",
+    "part", "crossref",
 ]
 ENTRY_TYPES = [
     "article", "book", "incollection", "inbook", "inproceedings", "phdthesis",
@@ -511,7 +512,8 @@ ENTRY_TYPES = [
 latexish = st.lists(
     st.sampled_from(list("ab Z-{}\\~%&$#_^'\"`<>:/.,;?!0123456789\n\t\xa0\u2028é")
                     + ["--", " and ", "others", "\\'", '\\"', "\\c", "javascript:",
-                       "https://", "10.", "PMC", "\\url{", "\\href{", "Jr", "II", ", "]),
+                       "https://", "10.", "PMC", "\\url{", "\\href{", "Jr", "II", ", ", "$^{", "$_",
+                       "\\textsuperscript{", "\\TeX", "\\textless", "R.B.", "\ue000", "\ue003"]),
     max_size=30,
 ).map("".join)
 any_text = st.one_of(latexish, st.text(max_size=40))
