@@ -29,11 +29,12 @@ What it does to the project's own ``mkdocs.yml``, in memory only:
   header slot Material's search used; every page body but the generated home,
   references and tag pages is marked for Pagefind (:func:`ossref.search.mark_body`)
   after sanitizing, with the words of its ``ossref_search`` front matter.
+  Pagefind itself runs later, on the finished folder
+  (:func:`ossref.search.index_site`, called by the build).
 - With Material's search, each page's records are adjusted as they are made
   (:func:`ossref.search.material_records`): the words the renderer put in the
   page's ``ossref_search`` front matter (aliases, other spellings, the works
-  cited) become two more index fields, and citation gaps leave the snippets. Pagefind itself runs later, on the finished folder
-  (:func:`ossref.search.index_site`, called by the build).
+  cited) become two more index fields, and citation gaps leave the snippets.
 
 Incremental builds (``ossref serve``): given an :class:`Increment` (the
 previous complete site, its :class:`Built` record and the staged files that

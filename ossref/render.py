@@ -318,6 +318,7 @@ class _Renderer:
         self.by_url = {_url_key(rp.page.slug): rp.page for rp in site.pages}
         self._made: set[Path] = set()
         self.unpublished: set[str] = set()
+        self.spellings = SPELLINGS + self.config.search_synonyms
 
     def run(self) -> list[Diagnostic]:
         self.staging.mkdir(parents=True, exist_ok=True)
@@ -416,7 +417,7 @@ class _Renderer:
         title, aliases = (page.entry.condition, page.entry.aliases) if page.entry else (page.title, [])
         texts = [page.body, page.entry.summary if page.entry else ""]
         cited = [authors_and_title(ref) for ref in (*rp.cited, *rp.further)]
-        meta = search_meta(title, aliases, texts, cited, SPELLINGS + self.config.search_synonyms)
+        meta = search_meta(title, aliases, texts, cited, self.spellings)
         if not meta:
             return head
         extra = yaml.dump({META_KEY: meta}, Dumper=_DUMPER, allow_unicode=True, sort_keys=False,
