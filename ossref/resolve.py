@@ -98,8 +98,8 @@ class Site:
     pages: list[ResolvedPage]
     references: dict[str, Reference]
     #: Tag as first written -> pages carrying it, entries and topic pages
-    #: (by title); tags sorted
-    #: case-insensitively. Spellings differing only in case or Unicode form are one tag.
+    #: (by title); tags sorted case-insensitively. Spellings differing only
+    #: in case or Unicode form are one tag.
     tags: dict[str, list[Page]]
     #: Every work cited in a body or listed in front matter, once, with the
     #: pages that use it (by title); sorted by first author, year, title.
