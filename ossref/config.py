@@ -138,6 +138,14 @@ class Config:
     #: a reader's first search small on large wikis: titles and aliases first,
     #: full text on request; needs the Material theme). Option ``search``.
     search: str = "material"
+    #: More spellings that search treats as one, added to the built-in
+    #: British/American list (:data:`ossref.search.SPELLINGS`): groups of
+    #: word starts, e.g. ``[[haem, hem], [oesophag, esophag]]``. A page with a
+    #: word starting with one of a group is also found by that word with each
+    #: other one in its place. Letters and digits only; at most
+    #: ``MAX_SYNONYM_GROUPS`` groups of 2 to ``MAX_SYNONYMS`` words of up to
+    #: 40 characters. Option ``search_synonyms``.
+    search_synonyms: tuple[tuple[str, ...], ...] = ()
     #: Values a page's ``status`` may take: Material's own and the keys of
     #: ``extra.status`` in mkdocs.yml (Material's way to define more).
     statuses: tuple[str, ...] = BUILTIN_STATUSES
@@ -179,7 +187,14 @@ _USER_OPTIONS = {
     "search": str,
     "cite": dict,
     "online_cache": str,
+    "search_synonyms": list,
 }
+
+#: Limits of option ``search_synonyms`` (each group adds words to every page
+#: that matches it, so the index size stays bounded).
+MAX_SYNONYM_GROUPS = 500
+MAX_SYNONYMS = 10
+_SYNONYM = re.compile(r"[^\W_]{1,40}")
 
 
 class _MkDocsYamlLoader(yaml.SafeLoader):
@@ -331,6 +346,8 @@ def load_config(root: Path, *, require_folders: bool = False) -> Config:
     values["rules"] = rules
 
     values["cite"] = _cite_config(values.get("cite") or {})
+    if "search_synonyms" in values:
+        values["search_synonyms"] = _synonyms(values["search_synonyms"])
 
     def text(key: str, default: str) -> str:
         value = raw.get(key, default)
@@ -415,6 +432,22 @@ def _cite_config(options: dict[str, Any]) -> CiteConfig:
     if contact and not re.fullmatch(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}", contact):
         raise ConfigError(f"{CONFIG_FILE}: extra.ossref.cite.contact must be one e-mail address, got {contact!r}")
     return CiteConfig(**values)
+
+
+def _synonyms(value: list) -> tuple[tuple[str, ...], ...]:
+    """Option ``search_synonyms`` as lower-case groups; raises ConfigError."""
+    where = f"{CONFIG_FILE}: extra.ossref.search_synonyms"
+    if len(value) > MAX_SYNONYM_GROUPS:
+        raise ConfigError(f"{where}: at most {MAX_SYNONYM_GROUPS} groups")
+    groups = []
+    for i, group in enumerate(value):
+        if not isinstance(group, list) or not 2 <= len(group) <= MAX_SYNONYMS:
+            raise ConfigError(f"{where}[{i}] must be a list of 2 to {MAX_SYNONYMS} spellings, e.g. [haem, hem]")
+        for word in group:
+            if not isinstance(word, str) or not _SYNONYM.fullmatch(word):
+                raise ConfigError(f"{where}[{i}]: {word!r} must be one word of letters or digits (at most 40)")
+        groups.append(tuple(dict.fromkeys(w.lower() for w in group)))
+    return tuple(groups)
 
 
 def is_inside(path: Path, folder: Path) -> bool:

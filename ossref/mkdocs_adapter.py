@@ -17,7 +17,10 @@ What it does to the project's own ``mkdocs.yml``, in memory only:
 - A small hook object, registered on the loaded config's plugin collection
   and never in ``mkdocs.yml``, passes every page body through ``sanitize``
   after all other ``on_page_content`` handlers (and keeps compiled theme
-  templates in memory from one build to the next).
+  templates in memory from one build to the next). It also renders
+  ``404.html`` with URLs relative to the site's root, where the file is,
+  instead of MkDocs' absolute ``site_url`` paths, so that the page is styled
+  wherever the site is served from, an offline copy included.
 - With ``search="pagefind"`` (option ``extra.ossref.search``): Material's
   search plugin is left out, so no ``search/search_index.json`` is written and
   Material's search script never starts; the templates shipped in
@@ -25,8 +28,13 @@ What it does to the project's own ``mkdocs.yml``, in memory only:
   ``custom_dir`` and before Material, and put a Pagefind search box in the
   header slot Material's search used; every page body but the generated home,
   references and tag pages is marked for Pagefind (:func:`ossref.search.mark_body`)
-  after sanitizing. Pagefind itself runs later, on the finished folder
+  after sanitizing, with the words of its ``ossref_search`` front matter.
+  Pagefind itself runs later, on the finished folder
   (:func:`ossref.search.index_site`, called by the build).
+- With Material's search, each page's records are adjusted as they are made
+  (:func:`ossref.search.material_records`): the words the renderer put in the
+  page's ``ossref_search`` front matter (aliases, other spellings, the works
+  cited) become two more index fields, and citation gaps leave the snippets.
 
 Incremental builds (``ossref serve``): given an :class:`Increment` (the
 previous complete site, its :class:`Built` record and the staged files that
@@ -73,6 +81,9 @@ from mkdocs.exceptions import MkDocsException
 from mkdocs.plugins import PluginCollection
 from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
+from mkdocs.utils import normalize_url
+
+from .search import MATERIAL_FIELDS, META_KEY, material_records
 
 __all__ = ["BuildFailed", "Built", "ConfigFailed", "Increment", "Problem", "NAV", "SEARCH_ENGINES", "TEMPLATES_DIR",
            "build_html"]
@@ -256,7 +267,7 @@ class _Hooks:
     with an ``increment`` tells MkDocs which files to build and merges the
     search index."""
 
-    def __init__(self, sanitize: Callable[[str], str], mark: Callable[[str], str] | None = None,
+    def __init__(self, sanitize: Callable[[str], str], mark: Callable[[str, object], str] | None = None,
                  post_page: Callable[[str], str] | None = None, sources: Path | None = None,
                  search_plugin: object | None = None, increment: Increment | None = None,
                  observe: Callable[[str, str, str], None] | None = None) -> None:
@@ -282,6 +293,12 @@ class _Hooks:
 
     def on_files(self, files: Files, *, config: object) -> Files:
         self.files = files
+        if self._search_entries() is not None:
+            # After Material's on_config made its index: the fields ossref
+            # adds to each page's first record (see material_records).
+            fields = self._search_plugin.search_index.config["fields"]  # type: ignore[attr-defined]
+            for name, boost in MATERIAL_FIELDS.items():
+                fields.setdefault(name, {"boost": boost})
         if self._increment is not None:
             _only_changed(files, self._increment, searching=self._search_entries() is not None)
         return files
@@ -306,7 +323,7 @@ class _Hooks:
         if self._mark is not None and _indexed(page):
             # After the sanitizer, which drops every data-* attribute an
             # author could write: the search marks can only come from here.
-            html = self._mark(html)
+            html = self._mark(html, page.meta.get(META_KEY))
         return html
 
     # Lowest priority: runs after every other on_page_content handler, so no
@@ -320,11 +337,23 @@ class _Hooks:
         if entries is not None:
             # Material's search adds a page's records in its own on_page_context,
             # which ran before this one: whatever is new is this page's.
+            material_records(entries[self._seen:], page.meta.get(META_KEY))
             self.records[page.file.src_uri] = tuple(entries[self._seen:])
             self._seen = len(entries)
         return context
 
     on_page_context.mkdocs_priority = -math.inf  # type: ignore[attr-defined]
+
+    def on_template_context(self, context: dict, *, template_name: str, config: MkDocsConfig) -> dict:
+        # MkDocs writes the error page's URLs from site_url's path
+        # ("/ossref/assets/..."), so any copy served elsewhere (an offline
+        # copy, a preview) loads no stylesheet. 404.html sits at the site's
+        # root: URLs relative to it work wherever the folder is published.
+        if template_name == "404.html":
+            context["base_url"] = "."
+            context["extra_css"] = [normalize_url(path, None, ".") for path in config.extra_css]
+            context["extra_javascript"] = [normalize_url(str(script), None, ".") for script in config.extra_javascript]
+        return context
 
     def on_post_page(self, output: str, *, page: Page, config: object) -> str:
         # After the theme and search saw the page: what is placed here was

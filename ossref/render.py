@@ -52,9 +52,10 @@ from .diagnostics import Diagnostic, diag
 from .index import GENERATED_ANCHORS, normalize
 from .model import CitationGroup, Link, Page, Reference
 from .pagemeta import staged_meta
-from .resolve import ResolvedPage, Site, first_author, relative_href
+from .resolve import ResolvedPage, Site, first_author, relative_href, topics
+from .search import META_KEY, SPELLINGS, search_meta
 from .sections import own_sections
-from .vancouver import Formatted, format_reference
+from .vancouver import Formatted, authors_and_title, format_reference
 
 __all__ = ["IMAGE_EXTENSIONS", "attr_text", "md_text", "render_site", "tag_slugs"]
 
@@ -323,6 +324,7 @@ class _Renderer:
         self.by_url = {_url_key(rp.page.slug): rp.page for rp in site.pages}
         self._made: set[Path] = set()
         self.unpublished: set[str] = set()
+        self.spellings = SPELLINGS + self.config.search_synonyms
 
     def run(self) -> list[Diagnostic]:
         self.staging.mkdir(parents=True, exist_ok=True)
@@ -413,6 +415,7 @@ class _Renderer:
                 body += piece
         else:
             body = pieces[0]
+        head = self._with_search(head, rp)
         parts = [head, body.strip("\n"), "\n"]
         for section in sections:
             parts += ["\n", "\n".join(section.lines), "\n"]
@@ -432,6 +435,21 @@ class _Renderer:
             links = [self._tag_link(page, tag) for tag in entry.tags]
             lines += ["**Tags:** " + ", ".join(links), ""]
         return _front_matter(meta) + "\n".join(lines) + "\n"
+
+    def _with_search(self, head: str, rp: ResolvedPage) -> str:
+        """``head`` (staged front matter) with what else finds the page
+        (:func:`ossref.search.search_meta`): other spellings of its words,
+        the authors and titles of the works it cites, its names for ranking."""
+        page = rp.page
+        title, aliases = (page.entry.condition, page.entry.aliases) if page.entry else (page.title, [])
+        texts = [page.body, page.entry.summary if page.entry else ""]
+        cited = [authors_and_title(ref) for ref in (*rp.cited, *rp.further)]
+        meta = search_meta(title, aliases, texts, cited, self.spellings)
+        if not meta:
+            return head
+        extra = yaml.dump({META_KEY: meta}, Dumper=_DUMPER, allow_unicode=True, sort_keys=False,
+                          default_flow_style=False, width=1 << 30)
+        return head.replace("\n---\n", "\n" + extra + "---\n", 1)
 
     def _tag_link(self, page: Page, tag: str) -> str:
         canonical = self.tag_of.get(normalize(tag), tag)
@@ -588,7 +606,7 @@ class _Renderer:
     def _home(self, home: ResolvedPage | None) -> str:
         if home is not None:
             text = self._page(home).rstrip("\n")
-            return text + "\n\n" + "\n".join(self._az(home.page)) + "\n"
+            return text + "\n\n" + "\n".join(self._topics() + self._az(home.page)) + "\n"
         entries = sum(1 for rp in self.site.pages if rp.page.entry is not None)
         tags = relative_href("index.md", self._source("tags/index"))
         references = relative_href("index.md", self._source("references"))
@@ -598,7 +616,16 @@ class _Renderer:
             f"Find one by name or synonym below, browse by [tag]({tags}), "
             f"or see every [reference]({references}) cited.", "",
         ]
-        return _front_matter({"title": "Home"}) + "\n".join(lines + self._az(None)) + "\n"
+        return _front_matter({"title": "Home"}) + "\n".join(lines + self._topics() + self._az(None)) + "\n"
+
+    def _topics(self) -> list[str]:
+        """The "Topics" part of the home page's index: every page that is not
+        an entry (no ``condition``), by title; nothing when there is none."""
+        pages = topics([rp.page for rp in self.site.pages])
+        if not pages:
+            return []
+        items = "".join(f"<li>{_a(p.title, self._href('index', p))}</li>" for p in pages)
+        return ["## Topics", "", self._block(f'<ul class="ossref-topics">{items}</ul>'), ""]
 
     def _az(self, home: Page | None) -> list[str]:
         """The A-Z index: one heading per letter, one line per condition or alias."""
@@ -645,12 +672,15 @@ class _Renderer:
     def _tag_page(self, tag: str, slug: str) -> str:
         pages = self.site.tags[tag]
         here = f"tags/{slug}.md"
-        count = f"{len(pages)} {'entry' if len(pages) == 1 else 'entries'}"
+        count = f"{len(pages)} {'page' if len(pages) == 1 else 'pages'}"
         index = relative_href(here, self._source("tags/index"))
         lines = [f"# Tag: {md_text(tag)}", "", f"{count}. [All tags]({index})", ""]
         items = []
         for page in pages:
-            summary = page.entry.summary if page.entry else ""
+            # A topic page has no summary; its description stands in.
+            description = page.meta.get("description") if isinstance(page.meta, dict) else None
+            summary = page.entry.summary if page.entry else " ".join(description.split()) if isinstance(
+                description, str) else ""
             link = _a(page.title, self._href(here.removesuffix(".md"), page))
             items.append(f"<li>{link}{': ' + html.escape(summary, quote=False) if summary else ''}</li>")
         lines.append(self._block("<ul>" + "".join(items) + "</ul>"))

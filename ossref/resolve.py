@@ -32,8 +32,8 @@ from .index import GENERATED_ANCHORS, NameIndex, anchors, normalize
 from .model import Link, Page, Project, Reference
 from .vancouver import Formatted, format_reference
 
-__all__ = ["AzItem", "ResolvedLink", "ResolvedPage", "Site", "first_author", "real_anchor", "relative_href",
-           "resolve", "sort_key"]
+__all__ = ["AzItem", "ResolvedLink", "ResolvedPage", "Site", "first_author", "page_tags", "real_anchor",
+           "relative_href", "resolve", "sort_key", "topics"]
 
 
 @dataclass
@@ -97,8 +97,9 @@ class Site:
 
     pages: list[ResolvedPage]
     references: dict[str, Reference]
-    #: Tag as first written -> entries carrying it (by title); tags sorted
-    #: case-insensitively. Spellings differing only in case or Unicode form are one tag.
+    #: Tag as first written -> pages carrying it, entries and topic pages
+    #: (by title); tags sorted case-insensitively. Spellings differing only
+    #: in case or Unicode form are one tag.
     tags: dict[str, list[Page]]
     #: Every work cited in a body or listed in front matter, once, with the
     #: pages that use it (by title); sorted by first author, year, title.
@@ -132,7 +133,7 @@ def resolve(project: Project, config: Config) -> Site:
         pages=resolved,
         references=project.references,
         tags=_tags(project.pages),
-        references_index=_references_index(resolved, formatted),
+        references_index=_references_index(resolved, formatted, project.references),
         az=_az(project.pages),
         formatted=formatted,
     )
@@ -317,9 +318,7 @@ def _tags(pages: list[Page]) -> dict[str, list[Page]]:
     spelling: dict[str, str] = {}
     members: dict[str, dict[str, Page]] = {}
     for page in pages:
-        if page.entry is None:
-            continue
-        for tag in page.entry.tags:
+        for tag in page_tags(page):
             key = normalize(tag)
             if not key:
                 continue
@@ -327,6 +326,25 @@ def _tags(pages: list[Page]) -> dict[str, list[Page]]:
             members.setdefault(key, {})[page.path] = page
     ordered = sorted(spelling, key=lambda k: (sort_key(k), spelling[k]))
     return {spelling[k]: _by_title(members[k].values()) for k in ordered}
+
+
+def page_tags(page: Page) -> list[str]:
+    """An entry's tags, or a topic page's: the text items of its front-matter
+    ``tags`` list (the schema checks them on entries only; anything else a
+    topic page writes there is ignored). The home page has none."""
+    if page.entry is not None:
+        return page.entry.tags
+    if page.slug == "index":
+        return []
+    tags = page.meta.get("tags") if isinstance(page.meta, dict) else None
+    if not isinstance(tags, list):
+        return []
+    return [" ".join(t.split()) for t in tags if isinstance(t, str) and t.strip()]
+
+
+def topics(pages: list[Page]) -> list[Page]:
+    """Pages that are not entries (no ``condition``) and not the home page, by title."""
+    return _by_title(p for p in pages if p.entry is None and p.slug != "index")
 
 
 def _letter(name: str) -> str:
@@ -358,16 +376,17 @@ def _az(pages: list[Page]) -> list[AzItem]:
 
 
 def _references_index(resolved: list[ResolvedPage], formatted: dict[str, Formatted],
-                       ) -> list[tuple[Reference, list[Page]]]:
+                       records: dict[str, Reference] | None = None) -> list[tuple[Reference, list[Page]]]:
     """Every work used, with its users; fills ``formatted`` on the way, since
-    the order is read from the formatted reference."""
+    the order is read from the formatted reference. ``records`` (every
+    record) lets a record inherit through ``crossref``."""
     users: dict[str, list[Page]] = {}
     refs: dict[str, Reference] = {}
     for rp in resolved:
         for ref in (*rp.cited, *rp.further):
             if ref.key not in refs:
                 refs[ref.key] = ref
-                formatted[ref.key] = format_reference(ref)
+                formatted[ref.key] = format_reference(ref, records)
             users.setdefault(ref.key, []).append(rp.page)
     ordered = sorted(refs.values(), key=lambda ref: _reference_order(ref, formatted[ref.key]))
     return [(ref, _by_title(users[ref.key])) for ref in ordered]

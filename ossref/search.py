@@ -44,6 +44,7 @@ relative to the page, nothing fetched from another host.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import subprocess
@@ -52,8 +53,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-__all__ = ["ALIAS_WEIGHT", "BUNDLE_DIR", "NAMES", "TEXT_BUNDLE_DIR", "SearchFailed", "SearchStopped", "index_site",
-           "mark_body", "pagefind_executable"]
+__all__ = ["ALIAS_WEIGHT", "BUNDLE_DIR", "MATERIAL_FIELDS", "META_KEY", "NAMES", "SPELLINGS", "TEXT_BUNDLE_DIR",
+           "SearchFailed", "SearchStopped", "index_site", "mark_body", "material_records", "pagefind_executable",
+           "search_meta", "spelling_variants", "words"]
 
 #: Folders of the two bundles inside the site, as ``assets/ossref/search.js``
 #: loads them: the names searched first, then on request the full text.
@@ -96,6 +98,133 @@ _VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "
 _HEADERLINK = re.compile(r'(?:^|\s)class="headerlink"')
 
 
+# --------------------------------------------------------------------------- what else a page is found by
+
+#: British and American spellings of the same word start: a page holding a
+#: word that starts with one spelling of a group is also found by the word
+#: with each other spelling in its place ("haematomas" -> "hematomas",
+#: "oedematous" -> "edematous"). Matched at the start of words only, so
+#: "hemo" never touches "them". A wiki adds its own groups with option
+#: ``extra.ossref.search_synonyms`` (a list of lists of words).
+SPELLINGS: tuple[tuple[str, ...], ...] = (
+    ("haemat", "hemat"), ("haemo", "hemo"), ("haemang", "hemang"), ("haemarthr", "hemarthr"),
+    ("haemorrh", "hemorrh"), ("haemosider", "hemosider"), ("oedem", "edem"), ("oesophag", "esophag"),
+    ("oestrogen", "estrogen"), ("anaem", "anem"), ("ischaem", "ischem"), ("leukaem", "leukem"),
+    ("septicaem", "septicem"), ("paediatr", "pediatr"), ("orthopaed", "orthoped"), ("aetiolog", "etiolog"),
+    ("anaesth", "anesth"), ("gynaecolog", "gynecolog"), ("diarrhoe", "diarrhe"), ("dyspnoe", "dyspne"),
+    ("apnoe", "apne"), ("coeliac", "celiac"), ("caesarean", "cesarean"), ("faec", "fec"),
+    ("tumour", "tumor"), ("fibre", "fiber"), ("centre", "center"), ("calibre", "caliber"),
+    ("haemophil", "hemophil"), ("sulph", "sulf"), ("paraesthes", "paresthes"), ("manoeuvr", "maneuver"),
+    ("localis", "localiz"), ("characteris", "characteriz"), ("minimis", "minimiz"), ("immobilis", "immobiliz"),
+)
+
+#: Front-matter key of a staged page holding what else finds it (see
+#: :func:`search_meta`); the renderer writes it, an author's own front
+#: matter never reaches MkDocs with it (only known keys are staged).
+META_KEY = "ossref_search"
+
+#: Fields added to Material's search index, with their boosts: ``names`` (the
+#: condition and its aliases) weighs what a title does, so an exact alias finds
+#: its own entry first; ``terms`` (other spellings, authors and titles of the
+#: works cited) weighs what body text does. Never shown in results.
+MATERIAL_FIELDS = {"names": 1000.0, "terms": 1.0}
+
+#: Most distinct words a page's ``terms`` hold, so that a page citing
+#: hundreds of works cannot grow the index without bound.
+MAX_TERMS = 2000
+
+_WORD = re.compile(r"[^\W_]+(?:['\u2019][^\W_]+)*")
+
+
+def words(text: str) -> list[str]:
+    """The words of ``text``, lower-cased, in order, each once. Only letters
+    and digits: nothing that means anything to HTML, YAML or a query."""
+    return list(dict.fromkeys(w.lower().replace("\u2019", "'").replace("'", "") for w in _WORD.findall(text or "")))
+
+
+def spelling_variants(found: list[str], groups: tuple[tuple[str, ...], ...] = SPELLINGS) -> list[str]:
+    """The other spellings of the words ``found`` (lower case) by ``groups``
+    (see :data:`SPELLINGS`), not counting words already ``found``."""
+    starts, lengths = _starts(groups)
+    have = set(found)
+    out: dict[str, None] = {}
+    for word in found:
+        for n in lengths:
+            others = starts.get(word[:n]) if len(word) >= n else None
+            if others:
+                rest = word[n:]
+                for other in others:
+                    variant = other + rest
+                    if variant not in have:
+                        out[variant] = None
+    return list(out)
+
+
+@functools.lru_cache(maxsize=8)
+def _starts(groups: tuple[tuple[str, ...], ...]) -> tuple[dict[str, tuple[str, ...]], tuple[int, ...]]:
+    # Each spelling -> the other spellings of its groups, and the lengths to
+    # look up: a few dictionary lookups a word instead of one test a spelling.
+    starts: dict[str, dict[str, None]] = {}
+    for group in groups:
+        for start in group:
+            others = starts.setdefault(start, {})
+            others.update((o, None) for o in group if o != start)
+    return {k: tuple(v) for k, v in starts.items()}, tuple(sorted({len(k) for k in starts}))
+
+
+def search_meta(title: str, aliases: list[str], texts: list[str], cited: list[str],
+                groups: tuple[tuple[str, ...], ...] = SPELLINGS) -> dict[str, str]:
+    """What else finds a page, as :data:`META_KEY`'s value: ``names`` (its
+    aliases, and the other spellings of its title's and aliases' words) and
+    ``terms`` (the other spellings of the words of ``texts``, its body, and
+    the words of ``cited``, the formatted works it cites), each a
+    space-separated string of words (see :func:`words`). The title itself is
+    not in ``names``: it is already indexed as the title, and counting it
+    twice would rank a page whose title shares words with another page's
+    alias above that page. Empty parts are left out."""
+    alias_words = words(" ".join(aliases))
+    name_words = words(" ".join([title, *aliases]))
+    text_words = words(" ".join(texts))
+    cited_words = words(" ".join(cited))
+    names_out = list(dict.fromkeys(alias_words + spelling_variants(name_words, groups)))
+    terms = [w for w in dict.fromkeys(spelling_variants(text_words + cited_words, groups) + cited_words)
+             if w not in text_words]
+    out = {}
+    if names_out:
+        out["names"] = " ".join(names_out)
+    if terms:
+        out["terms"] = " ".join(terms[:MAX_TERMS])
+    return out
+
+
+_PAGE_META = re.compile(r"[^\W_]+(?: [^\W_]+)*")
+# Where a citation's superscript was left out of a search record's text
+# ("sampled <sup>1</sup>. The" indexed as "sampled . The").
+_CITATION_GAP = re.compile(r"(?<=\w) +(?=[.,;:!?](?:\s|<|$))")
+
+
+def _meta_words(meta: object, part: str) -> str:
+    """``meta[part]`` if it is words as :func:`search_meta` writes them, else ""."""
+    value = meta.get(part) if isinstance(meta, dict) else None
+    return value if isinstance(value, str) and _PAGE_META.fullmatch(value) else ""
+
+
+def material_records(records: list[dict], meta: object) -> None:
+    """Adjust one page's records of Material's search index in place: the
+    first (the page itself) gets the :data:`MATERIAL_FIELDS` of ``meta`` (the
+    page's :data:`META_KEY` value), and every text loses the space left
+    before punctuation where a citation was."""
+    for record in records:
+        text = record.get("text")
+        if isinstance(text, str):
+            record["text"] = _CITATION_GAP.sub("", text)
+    if records:
+        for part in MATERIAL_FIELDS:
+            value = _meta_words(meta, part)
+            if value:
+                records[0][part] = value
+
+
 class SearchFailed(Exception):
     """Pagefind could not index the site; ``output`` holds what it printed."""
 
@@ -108,7 +237,7 @@ class SearchStopped(SearchFailed):
     """``index_site``'s ``stop`` asked it to stop; the bundles are incomplete."""
 
 
-def mark_body(html: str) -> str:
+def mark_body(html: str, meta: object = None) -> str:
     """Return a sanitized page body ``html`` marked for Pagefind.
 
     The whole body is wrapped in ``<div data-pagefind-body>``; the first
@@ -119,7 +248,12 @@ def mark_body(html: str) -> str:
     one region of the first bundle. Permalink anchors (``a.headerlink``, the
     toc extension's "¶") get ``data-pagefind-ignore``. Only real tags are
     changed, never text or attribute values; only these fixed attributes and
-    the two wrappers are added."""
+    the two wrappers are added.
+
+    With ``meta`` (the page's :data:`META_KEY` value), its words are added
+    as hidden text: ``names`` inside the names region (weighted as aliases),
+    ``terms`` at the end of the body, so that the other spellings and the
+    works cited find the page in Pagefind too."""
     inserts: list[tuple[int, str]] = []
     depth = 0
     # The names region: "title" until the first top-level <h1>, "in-title"
@@ -127,6 +261,7 @@ def mark_body(html: str) -> str:
     # inside an "Also known as" paragraph there, then "done".
     state = "title"
     names_end: int | None = None
+    names_start = 0
     for tag in _TAG.finditer(html):
         if tag.group(2) is None:  # a comment
             continue
@@ -140,6 +275,7 @@ def mark_body(html: str) -> str:
         at = tag.start() + 1 + len(tag.group(2))
         if depth == 0 and state == "title" and name == "h1":
             inserts += [(tag.start(), f"<div {NAMES}>"), (at, ' data-pagefind-meta="title"')]
+            names_start = tag.start()
             state = "in-title"
         elif depth == 0 and state == "after-title":
             state = "done"
@@ -150,7 +286,13 @@ def mark_body(html: str) -> str:
         if name == "a" and _HEADERLINK.search(tag.group(3)):
             inserts.append((at, " data-pagefind-ignore"))
         depth += name not in _VOID and not tag.group(0).endswith("/>")
+    names_words, terms_words = _meta_words(meta, "names"), _meta_words(meta, "terms")
     if names_end is not None:
+        # Only the words the title and alias line do not show already.
+        shown = set(words(_TAG.sub(" ", html[names_start:names_end])))
+        hidden = " ".join(w for w in names_words.split() if w not in shown)
+        if hidden:
+            inserts.append((names_end, f'<div hidden data-pagefind-weight="{ALIAS_WEIGHT}"> {hidden}</div>'))
         inserts.append((names_end, "</div>"))
     else:  # no <h1>, or one never closed (not in sanitized HTML): no names region
         inserts = [(i, text) for i, text in inserts if text != f"<div {NAMES}>"]
@@ -160,6 +302,8 @@ def mark_body(html: str) -> str:
         out += [html[done:i], text]
         done = i
     out.append(html[done:])
+    if terms_words:
+        out.append(f"<div hidden> {terms_words}</div>")
     return "<div data-pagefind-body>" + "".join(out) + "</div>"
 
 

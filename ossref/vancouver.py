@@ -27,12 +27,14 @@ import html as _html
 import logging
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
 
 from .model import Reference
 
-__all__ = ["Formatted", "decode_latex", "format_authors", "format_reference"]
+__all__ = ["Formatted", "authors_and_title", "decode_latex", "decode_rich", "format_authors", "format_reference",
+           "inherit", "rich_html"]
 
 #: NLM lists the first six authors, then "et al.".
 MAX_AUTHORS = 6
@@ -54,7 +56,18 @@ class Formatted:
 
 # --------------------------------------------------------------------------- LaTeX
 
-_LATEX_TRIGGERS = ("\\", "{", "~", "--")
+_LATEX_TRIGGERS = ("\\", "{", "~", "--", "$")
+
+# Superscripts and subscripts ("$^{99m}$Tc", "T$_2$", "\\textsuperscript{2}")
+# are carried through decoding as these private-use characters around their
+# text: plain text drops them ("99mTc"), HTML makes them <sup>/<sub>. Input
+# never keeps its own copies of them, so a field cannot forge markup.
+SUP, END_SUP, SUB, END_SUB = "\ue000", "\ue001", "\ue002", "\ue003"
+_MARKS = {ord(c): None for c in (SUP, END_SUP, SUB, END_SUB)}
+_MARK_HTML = {SUP: "<sup>", END_SUP: "</sup>", SUB: "<sub>", END_SUB: "</sub>"}
+_MATH = re.compile(r"(?<!\\)\$([^$]*)(?<!\\)\$")
+_SCRIPT = re.compile(r"([\^_])(?:\{([^{}]*)\}|(\\[A-Za-z]+|[^\s{}\\]))")
+_TEXT_SCRIPT = re.compile(r"\\text(super|sub)script\s*\{([^{}]*)\}")
 
 # Every control character and Unicode line/paragraph separator becomes a
 # space, so that ``text`` is always one line whatever a field holds. NBSP
@@ -78,6 +91,9 @@ def _one_line(value: str) -> str:
 def decode_latex(value: str) -> str:
     """Return ``value`` (BibTeX/LaTeX) as plain Unicode on one line.
 
+    Superscripts and subscripts (``$^{99m}$Tc``, ``T$_2$``) become plain
+    text ("99mTc", "T2"); ``\\TeX`` gives "TeX", ``\\textless`` "<".
+
     Strips protective braces, decodes accents and special characters
     (``{\\"u}`` -> "ü", ``\\c{c}`` -> "ç", ``\\ss`` -> "ß", ``--`` -> "–",
     ``---`` -> "—", ``~`` -> NBSP, ``\\&`` -> "&", ``\\%`` -> "%"), collapses
@@ -87,28 +103,71 @@ def decode_latex(value: str) -> str:
     input pylatexenc cannot parse falls back to stripping braces and
     backslashes.
     """
+    return decode_rich(value).translate(_MARKS)
+
+
+def decode_rich(value: str) -> str:
+    """:func:`decode_latex`, but superscripts and subscripts are kept between
+    :data:`SUP`/:data:`END_SUP` and :data:`SUB`/:data:`END_SUB` characters
+    (see :func:`rich_html`). Never raises."""
     if not isinstance(value, str):
         value = "" if value is None else str(value)
+    value = value.translate(_MARKS)
     if not any(t in value for t in _LATEX_TRIGGERS):
         return _one_line(value)
     return _decode_cached(value)
+
+
+def rich_html(value: str) -> str:
+    """HTML-escape ``value`` (from :func:`decode_rich`) and turn its marks
+    into ``<sup>``/``<sub>`` elements; marks that do not pair up are dropped."""
+    out: list[str] = []
+    open_tag = ""
+    for part in re.split(f"([{SUP}{END_SUP}{SUB}{END_SUB}])", value):
+        if part in (SUP, SUB):
+            if not open_tag:
+                open_tag = part
+                out.append(_MARK_HTML[part])
+        elif part in (END_SUP, END_SUB):
+            if open_tag and _MARK_HTML[part] == "</" + _MARK_HTML[open_tag][1:]:
+                out.append(_MARK_HTML[part])
+                open_tag = ""
+        elif part:
+            out.append(_html.escape(part, quote=True))
+    if open_tag:
+        out.append("</" + _MARK_HTML[open_tag][1:])
+    return "".join(out)
+
+
+def _script(match: re.Match) -> str:
+    inner = match.group(2) if match.group(2) is not None else match.group(3)
+    return (SUP + inner + END_SUP) if match.group(1) == "^" else (SUB + inner + END_SUB)
+
+
+def _mark_scripts(value: str) -> str:
+    """Mark ``^``/``_`` in math and ``\\textsuperscript``/``\\textsubscript``
+    before pylatexenc, which would print "^99m" and "_2" literally."""
+    value = _TEXT_SCRIPT.sub(
+        lambda m: (SUP + m.group(2) + END_SUP) if m.group(1) == "super" else (SUB + m.group(2) + END_SUB), value)
+    return _MATH.sub(lambda m: "$" + _SCRIPT.sub(_script, m.group(1)) + "$", value)
 
 
 @functools.lru_cache(maxsize=16384)
 def _decode_cached(value: str) -> str:
     # pylatexenc costs ~0.3-2 ms a call and the same author and journal
     # strings recur across records: hence the cache.
+    marked = _mark_scripts(value)
     try:
-        out = _converter().latex_to_text(_BARE_SPECIAL.sub(r"\1\\\2", value))
+        out = _converter().latex_to_text(_BARE_SPECIAL.sub(r"\1\\\2", marked))
     except Exception:  # noqa: BLE001 - IndexError, RecursionError... on malformed input
-        out = _strip_latex(value)
+        out = _strip_latex(marked)
     return _one_line(unicodedata.normalize("NFC", out))
 
 
 @functools.lru_cache(maxsize=1)
 def _converter():
     # Imported lazily: only cited records with LaTeX in them need it.
-    from pylatexenc.latex2text import LatexNodes2Text
+    from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, get_default_latex_context_db
 
     # pylatexenc logs a WARNING for some malformed input ("macro '\\url'
     # failed its substitution"), which with no logging configured lands on
@@ -125,7 +184,19 @@ def _converter():
         def read_input_file(self, fn):  # noqa: D401, ARG002
             return ""
 
-    return _NoFiles()
+    # Macros pylatexenc does not know and would drop, losing a word of a
+    # title ("The \TeX book" -> "The book").
+    context = get_default_latex_context_db()
+    context.add_context_category("ossref", prepend=True, macros=[
+        MacroTextSpec(name, simplify_repl=text) for name, text in _EXTRA_MACROS.items()])
+    return _NoFiles(latex_context=context)
+
+
+_EXTRA_MACROS = {
+    "TeX": "TeX", "LaTeX": "LaTeX", "LaTeXe": "LaTeX2e", "BibTeX": "BibTeX", "XeTeX": "XeTeX",
+    "textless": "<", "textgreater": ">", "textbar": "|", "textbackslash": "\\",
+    "textasciitilde": "~", "textasciicircum": "^", "textunderscore": "_",
+}
 
 
 _COMMAND = re.compile(r"\\(?:[A-Za-z]+ ?|[^A-Za-z&%$#_{}])")
@@ -193,7 +264,8 @@ def _initials(first: str) -> str:
     out = []
     for word in _split_depth0(first, " "):
         # .split() also breaks at the NBSP a "~" tie decodes to ("J.~R.").
-        for piece in _HYPHENS.sub(" ", decode_latex(word)).split():
+        # Periods too: "R.B." and "J.R.R." are initials run together.
+        for piece in _HYPHENS.sub(" ", decode_latex(word).replace(".", " ")).split():
             for ch in piece:
                 if ch.isalpha():
                     out.append(ch.upper())
@@ -333,7 +405,7 @@ class _Builder:
         texts: list[str] = []
         htmls: list[str] = []
         for pieces, period in self.blocks:
-            text = "".join(t for t, _ in pieces)
+            text = "".join(t for t, _ in pieces).translate(_MARKS)
             if not text.strip():
                 continue
             markup = "".join(_piece_html(t, href) for t, href in pieces)
@@ -346,7 +418,7 @@ class _Builder:
 
 
 def _piece_html(text: str, href: str | None) -> str:
-    escaped = _html.escape(text, quote=True)
+    escaped = rich_html(text)
     if href is None:
         return escaped
     return f'<a href="{_html.escape(href, quote=True)}" rel="noopener">{escaped}</a>'
@@ -385,9 +457,10 @@ class _Fields:
         return ""
 
     def text(self, *names: str) -> str:
-        """The first non-empty field among ``names``, LaTeX-decoded."""
+        """The first non-empty field among ``names``, LaTeX-decoded, with
+        superscripts and subscripts marked (see :func:`decode_rich`)."""
         for name in names:
-            value = decode_latex(self.raw.get(name, ""))
+            value = decode_rich(self.raw.get(name, ""))
             if value:
                 return value
         return ""
@@ -418,6 +491,19 @@ class _Fields:
 
 def _title(title: str, extra: str = "") -> str:
     return f"{title} {extra}" if title and extra else title
+
+
+def _joined(title: str, subtitle: str) -> str:
+    """Citing Medicine's "Title: subtitle" (no colon after ? ! : or .)."""
+    if not (title and subtitle):
+        return title or subtitle
+    return f"{title} {subtitle}" if title.endswith((":", "?", "!", ".")) else f"{title}: {subtitle}"
+
+
+def _full_title(f: "_Fields", prefix: str = "") -> str:
+    """``title`` and ``subtitle`` joined; ``prefix`` "book" or "main" reads
+    ``booktitle``/``booksubtitle`` or ``maintitle``/``mainsubtitle``."""
+    return _joined(f.text(prefix + "title"), f.text(prefix + "subtitle"))
 
 
 # "612--622" -> "612-22": NLM drops the leading digits the last page repeats.
@@ -616,7 +702,7 @@ def _publication(b: _Builder, f: _Fields, year: str, cited: str = "") -> None:
 
 def _article(b: _Builder, f: _Fields, url: str) -> None:
     _people(b, f)
-    b.add(f.text("title"))
+    b.add(_full_title(f))
     b.add(f.text("journal", "journaltitle"))
     date = " ".join(x for x in (f.year(), f.month()) if x)
     volume = f.text("volume")
@@ -633,14 +719,39 @@ def _article(b: _Builder, f: _Fields, url: str) -> None:
     _identifiers(b, f, url)
 
 
+def _volume_title(b: _Builder, f: _Fields, title: str, internet: bool) -> None:
+    """Citing Medicine's volume of a multivolume book: "Main title. Vol. 2,
+    Pt. 1, Title of the volume." (``maintitle``, ``volume``, ``part``), or
+    "Title. Vol. 2." for a volume with no title of its own."""
+    main = _full_title(f, "main")
+    volume, part = f.text("volume"), f.text("part")
+    number = ", ".join(x for x in (f"Vol. {volume}" if volume else "", f"Pt. {part}" if part else "") if x)
+    if main:
+        b.add(_title(main, "[Internet]" if internet else ""))
+        b.add(", ".join(x for x in (number, title) if x))
+    else:
+        b.add(_title(title, "[Internet]" if internet else ""))
+        b.add(number)
+
+
+def _series(b: _Builder, f: _Fields, number: bool = True) -> None:
+    """Citing Medicine's series statement, last before the identifiers:
+    "(Series title; number)" (biblatex: ``series``, ``number``)."""
+    series = f.text("series")
+    if series:
+        no = f.text("number") if number else ""
+        b.add("(" + "; ".join(x for x in (series, no) if x) + ")")
+
+
 def _book(b: _Builder, f: _Fields, url: str) -> None:
-    _people(b, f)
-    b.add(_title(f.text("title"), "[Internet]" if url else ""))
-    volume = f.text("volume")
-    if volume:
-        b.add(f"Vol. {volume}")
+    editors_first = _people(b, f)
+    _volume_title(b, f, _full_title(f), bool(url))
     edition = f.text("edition")
     b.add(_edition(edition) if edition else "")
+    if not editors_first:
+        # Citing Medicine: secondary authors ("Smith J, editor") follow the
+        # edition when the book has authors of its own.
+        b.add(_editors(f))
     _publication(b, f, f.year())
     chapter = f.text("chapter")
     if chapter:
@@ -648,6 +759,7 @@ def _book(b: _Builder, f: _Fields, url: str) -> None:
     pages = _pages(f.raw.get("pages", ""))
     if pages:
         b.add(f"p. {pages}")
+    _series(b, f)
     _identifiers(b, f, url)
 
 
@@ -657,20 +769,26 @@ def _chapter(b: _Builder, f: _Fields, url: str) -> None:
         return
     authors = format_authors(f.raw.get("author", ""))
     b.add(authors)
-    b.add(f.text("title"))
+    b.add(_full_title(f))
     editors = _editors(f)
-    booktitle = f.text("booktitle")
+    booktitle = _full_title(f, "book")
+    # "In: Editors, editors. Book." or "In: Book."; a book that is a volume
+    # of a larger work: "In: Editors, editors. Main title. Vol. 2, Book."
+    container = _Builder()
+    _volume_title(container, f, booktitle, False)
+    blocks = container.blocks
     if editors:
         b.add("In: " + editors)
-        b.add(booktitle)
-    else:
-        b.add("In: " + booktitle)
+    elif blocks:
+        blocks[0] = ([("In: ", None), *blocks[0][0]], blocks[0][1])
+    b.blocks += blocks
     edition = f.text("edition")
     b.add(_edition(edition) if edition else "")
     _publication(b, f, f.year())
     pages = _pages(f.raw.get("pages", ""))
     if pages:
         b.add(f"p. {pages}")
+    _series(b, f)
     _identifiers(b, f, url)
 
 
@@ -690,7 +808,7 @@ def _thesis(b: _Builder, f: _Fields, url: str, entry_type: str) -> None:
     _people(b, f)
     kind = f.text("type")
     label = _THESIS_TYPES.get(kind.lower(), kind) if kind else _THESIS.get(entry_type, "thesis")
-    title = f.text("title")
+    title = _full_title(f)
     b.add(_title(title, f"[{label}]") if title else "")
     _publication(b, f, f.year())
     _identifiers(b, f, url)
@@ -698,17 +816,18 @@ def _thesis(b: _Builder, f: _Fields, url: str, entry_type: str) -> None:
 
 def _report(b: _Builder, f: _Fields, url: str) -> None:
     _people(b, f)
-    b.add(_title(f.text("title"), "[Internet]" if url else ""))
+    b.add(_title(_full_title(f), "[Internet]" if url else ""))
     _publication(b, f, f.year())
     number = f.text("number")
     if number:
         b.add(f"Report No.: {number}")
+    _series(b, f, number=False)
     _identifiers(b, f, url)
 
 
 def _misc(b: _Builder, f: _Fields, url: str) -> None:
     _people(b, f)
-    b.add(_title(f.text("title"), "[Internet]" if url else ""))
+    b.add(_title(_full_title(f), "[Internet]" if url else ""))
     container = f.text("booktitle", "journal", "journaltitle")
     b.add(container)
     urldate = f.text("urldate")
@@ -761,7 +880,106 @@ def _format_cached(key: str, entry_type: str, items: tuple[tuple[str, str], ...]
     return _format(key, entry_type, dict(items))
 
 
-def format_reference(ref: Reference) -> Formatted:
+def authors_and_title(ref: Reference) -> str:
+    """What a reader searches a cited work by: its authors' (else editors')
+    last names and its title with subtitle, as plain text on one line
+    (``"Zelmanovich Lucke-Wold Ossified intramuscular hematoma..."``), without
+    initials, journal or identifiers. Never raises."""
+    try:
+        fields = ref.fields if isinstance(ref.fields, dict) else {}
+        names, _ = _names(fields.get("author", "")) if fields.get("author") else _names(fields.get("editor", ""))
+        # "Last FM": the initials are the last word, unless the name was one braced group.
+        surnames = [n.rsplit(" ", 1)[0] if " " in n and n.rsplit(" ", 1)[1].isupper() else n for n in names]
+        f = _Fields(fields)
+        return " ".join(x for x in (*surnames, _full_title(f).translate(_MARKS)) if x)
+    except Exception:  # noqa: BLE001 - as format_reference: a build never fails here
+        return ""
+
+
+# --------------------------------------------------------------------------- crossref
+
+#: Fields a child never inherits (biblatex's defaults; BibTeX has none of them).
+_NOT_INHERITED = frozenset({
+    "ids", "crossref", "xref", "entryset", "entrysubtype", "execute", "label", "options", "presort",
+    "related", "relatedoptions", "relatedstring", "relatedtype", "shorthand", "shorthandintro", "sortkey",
+})
+_AS_MAIN = {"title": ("maintitle",), "subtitle": ("mainsubtitle",), "titleaddon": ("maintitleaddon",),
+            "shorttitle": ()}
+_AS_BOOK = {"title": ("booktitle",), "subtitle": ("booksubtitle",), "titleaddon": ("booktitleaddon",),
+            "shorttitle": ()}
+#: biblatex's type-specific inheritance: (parent types, child types, where
+#: a parent field goes in the child; () drops it). Every other field is
+#: copied under its own name, as BibTeX does.
+_INHERIT_RULES: tuple[tuple[frozenset, frozenset, dict[str, tuple[str, ...]]], ...] = (
+    (frozenset({"mvbook"}), frozenset({"book", "inbook", "bookinbook", "suppbook"}), _AS_MAIN),
+    (frozenset({"mvcollection", "mvreference"}),
+     frozenset({"collection", "reference", "incollection", "inreference", "suppcollection"}), _AS_MAIN),
+    (frozenset({"mvproceedings"}), frozenset({"proceedings", "inproceedings"}), _AS_MAIN),
+    (frozenset({"book"}), frozenset({"inbook", "bookinbook", "suppbook"}),
+     {**_AS_BOOK, "author": ("author", "bookauthor")}),
+    (frozenset({"collection", "reference"}), frozenset({"incollection", "inreference", "suppcollection"}),
+     _AS_BOOK),
+    (frozenset({"proceedings"}), frozenset({"inproceedings"}), _AS_BOOK),
+    (frozenset({"periodical"}), frozenset({"article", "suppperiodical"}),
+     {"title": ("journaltitle",), "subtitle": ("journalsubtitle",), "shorttitle": ()}),
+)
+#: Parents followed at most (biblatex resolves chains; BibTeX one level).
+_MAX_CROSSREF_DEPTH = 4
+
+
+def _parent(records: Mapping[str, Reference], key: str) -> Reference | None:
+    found = records.get(key)
+    if found is None and key:
+        # BibTeX keys match without regard to case.
+        lower = key.lower()
+        found = next((r for k, r in records.items() if isinstance(k, str) and k.lower() == lower), None)
+    return found
+
+
+def inherit(ref: Reference, records: Mapping[str, Reference], _seen: frozenset[str] = frozenset()) -> Reference:
+    """``ref`` with the fields it inherits through ``crossref`` from its
+    parent in ``records`` (by key, any case), per biblatex: the child's own
+    fields win; ``ids``, ``crossref``, ``shorthand``... are never inherited; a
+    collection's ``title`` becomes an incollection's ``booktitle``, an
+    mvbook's a book's ``maintitle``, a periodical's an article's
+    ``journaltitle``... (:data:`_INHERIT_RULES`); every other field is copied
+    under its own name, as BibTeX does. The parent's own parent is followed up
+    to :data:`_MAX_CROSSREF_DEPTH` levels; a cycle or a missing parent ends
+    the chain. Returns ``ref`` itself when nothing is inherited. Never raises."""
+    key = _one_line(ref.fields.get("crossref", "")) if isinstance(ref.fields, dict) else ""
+    parent = _parent(records, key) if key else None
+    if parent is None or parent.key in _seen or len(_seen) >= _MAX_CROSSREF_DEPTH or parent is ref:
+        return ref
+    parent = inherit(parent, records, _seen | {ref.key, parent.key})
+    child_type, parent_type = (ref.entry_type or "").lower(), (parent.entry_type or "").lower()
+    moves: dict[str, tuple[str, ...]] = {}
+    for parents, children, rule in _INHERIT_RULES:
+        if parent_type in parents and child_type in children:
+            moves = rule
+            break
+    fields = dict(ref.fields)
+    plain: dict[str, str] = {}
+    mapped: dict[str, str] = {}
+    for name, value in parent.fields.items():
+        if name in _NOT_INHERITED:
+            continue
+        if name in moves:
+            for target in moves[name]:
+                mapped[target] = value
+        else:
+            plain[name] = value
+    # A mapped field wins over the parent's field of the same name: a
+    # collection's title, not its own booktitle, is the chapter's book.
+    inherited = {**plain, **mapped}
+    for name, value in inherited.items():
+        if not fields.get(name, "").strip():
+            fields[name] = value
+    if fields == ref.fields:
+        return ref
+    return Reference(ref.key, ref.entry_type, fields, ref.path, ref.line, ref.column, dict(ref.field_lines))
+
+
+def format_reference(ref: Reference, records: Mapping[str, Reference] | None = None) -> Formatted:
     """Format ``ref`` in NLM/Vancouver style as plain text and HTML.
 
     Article: "Authors. Title. Journal. Year Mon;Vol(Issue):Pages." then
@@ -771,11 +989,16 @@ def format_reference(ref: Reference) -> Formatted:
     *Citing Medicine*. Missing fields are left out, never invented; an
     unknown entry type with a ``journal`` is treated as an article.
 
+    With ``records`` (every record by key), a record with ``crossref``
+    first inherits its parent's fields (:func:`inherit`).
+
     Cached by (key, entry type, fields), so formatting the same record on
     many pages costs one lookup. Never raises: a record that cannot be
     formatted comes out as its key.
     """
     try:
+        if records and isinstance(ref.fields, dict) and ref.fields.get("crossref"):
+            ref = inherit(ref, records)
         fields = ref.fields or {}
         items = tuple(
             (k if type(k) is str else str(k), v if type(v) is str else str(v))

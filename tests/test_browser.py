@@ -223,3 +223,152 @@ def test_no_script_from_content_runs_anywhere_on_a_hostile_site(page, tmp_path) 
     finally:
         server.shutdown()
         server.server_close()
+
+
+def _styled_404(pg) -> dict:
+    """What a reader sees of the 404 page: whether Material's stylesheet
+    applied (the header is a fixed-height bar) and the logo's size."""
+    return pg.evaluate("""() => {
+        const header = document.querySelector('.md-header');
+        const logo = document.querySelector('.md-header__button.md-logo img, .md-header__button.md-logo svg');
+        const box = logo ? logo.getBoundingClientRect() : {width: 0, height: 0};
+        return {position: header ? getComputedStyle(header).position : '',
+                logo: [box.width, box.height],
+                sheets: [...document.styleSheets].filter(s => s.href).length};
+    }""")
+
+
+def test_404_page_is_styled_at_any_base_path_and_offline(page, browser, tmp_path) -> None:
+    """Issue #12: the 404 page served from another folder than site_url's
+    path (a preview), and opened from disk, loads its stylesheets; the logo
+    keeps its header size."""
+    root = tmp_path / "wiki"
+    shutil.copytree(REPO / "tests" / "fixtures" / "clean", root)
+    shutil.copy(REPO / "mkdocs.yml", root / "mkdocs.yml")  # Material, site_url https://ossref.github.io/ossref/
+    site = tmp_path / "www" / "preview" / "pr-12"
+    code, out, err = run(["build", "--root", str(root), "--site-dir", str(site)])
+    assert code == 0, out + err
+    failed: list[str] = []
+    page.on("response", lambda r: failed.append(r.url) if r.status >= 400 else None)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(tmp_path / "www")))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        page.goto(f"http://127.0.0.1:{server.server_address[1]}/preview/pr-12/404.html")
+        page.wait_for_load_state("networkidle")
+        seen = _styled_404(page)
+        assert failed == []
+        assert seen["sheets"] >= 1 and seen["position"] in ("sticky", "fixed"), seen
+        assert 0 < seen["logo"][1] <= 48, seen
+        assert all("/preview/pr-12/" in url for url in page.requested), page.requested
+    finally:
+        server.shutdown()
+        server.server_close()
+    offline = browser.new_context()
+    try:
+        pg = offline.new_page()
+        pg.goto((site / "404.html").as_uri())
+        pg.wait_for_load_state("load")
+        seen = _styled_404(pg)
+        assert seen["sheets"] >= 1 and seen["position"] in ("sticky", "fixed"), seen
+        assert 0 < seen["logo"][1] <= 48, seen
+    finally:
+        offline.close()
+
+
+def _material_results(page, site_url: str, query: str) -> list[str]:
+    """Titles of the articles Material's search lists for ``query``, best first."""
+    page.goto(site_url)
+    page.wait_for_load_state("networkidle")
+    page.keyboard.press("/")
+    page.keyboard.type(query, delay=20)
+    page.locator(".md-search-result__item").first.wait_for(timeout=15_000)
+    page.wait_for_timeout(300)
+    return page.locator(".md-search-result__item > .md-search-result__link h1").all_inner_texts()
+
+
+@pytest.mark.parametrize(("query", "expected"), [
+    ("haematoma", "Ossified intramuscular hematoma"),  # British spelling of the title's word
+    ("oedema", "Myositis ossificans"),  # the pages say "edema"
+    ("Zelmanovich", "Ossified intramuscular hematoma"),  # an author of a cited work
+    ("Chronic back pain", "Chronic back pain"),  # a topic page
+])
+def test_material_search_finds_spellings_authors_and_topics(page, site_url: str, query: str, expected: str) -> None:
+    titles = _material_results(page, site_url, query)
+    assert expected in titles, titles
+
+
+@pytest.mark.parametrize(("query", "expected"), [
+    ("soft-tissue osteosarcoma", "Extraskeletal osteosarcoma"),
+    ("OIH", "Ossified intramuscular hematoma"),
+    ("myositis ossificans", "Myositis ossificans"),  # also an alias of another entry
+])
+def test_material_search_ranks_an_exact_alias_first(page, site_url: str, query: str, expected: str) -> None:
+    assert _material_results(page, site_url, query)[0] == expected
+
+
+def test_material_search_snippets_have_no_gap_where_a_citation_was(page, site_url: str) -> None:
+    page.goto(site_url)
+    page.wait_for_load_state("networkidle")
+    page.keyboard.press("/")
+    page.keyboard.type("sampled", delay=20)
+    page.locator(".md-search-result__item").first.wait_for(timeout=15_000)
+    page.wait_for_timeout(300)
+    text = " ".join(page.locator(".md-search-result__item").all_inner_texts())
+    assert "sampled." in text and "sampled ." not in text, text
+
+
+def test_pagefind_search_finds_the_british_spelling_and_cited_authors(page, tmp_path) -> None:
+    """Option search: pagefind: "haematoma" finds the entry on "hematoma" from
+    the names bundle; an author of a cited work, from the full text."""
+    root = tmp_path / "wiki"
+    shutil.copytree(REPO / "tests" / "fixtures" / "clean", root)
+    config = (REPO / "mkdocs.yml").read_text().replace("\n  ossref:\n", "\n  ossref:\n    search: pagefind\n", 1)
+    (root / "mkdocs.yml").write_text(config)
+    code, out, err = run(["build", "--root", str(root)])
+    assert code == 0, out + err
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(root / "site")))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        page.goto(f"http://127.0.0.1:{server.server_address[1]}/")
+        page.wait_for_load_state("networkidle")
+        page.keyboard.press("/")
+        page.keyboard.type("haematoma", delay=30)
+        first = page.locator(".md-search-result__item").first
+        first.wait_for(timeout=15_000)
+        assert first.locator("h1").inner_text() == "Ossified intramuscular hematoma"
+        page.locator("[data-ossref-search-query]").fill("")
+        page.keyboard.type("Gamma", delay=30)  # "Gamma G. Another study.", cited on that page
+        page.get_by_text("Search the full text of every page").click()
+        page.get_by_text("in the full text").first.wait_for(timeout=15_000)
+        titles = page.locator(".md-search-result__item h1").all_inner_texts()
+        assert "Ossified intramuscular hematoma" in titles, titles
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_pagefind_search_ranks_an_exact_alias_first_on_the_wiki(page, tmp_path) -> None:
+    """Option search: pagefind on the wiki itself: the alias "soft-tissue
+    osteosarcoma" finds its own entry first, not the entry on soft tissue."""
+    root = tmp_path / "wiki"
+    for name in ("content", "citations"):
+        shutil.copytree(REPO / name, root / name)
+    config = (REPO / "mkdocs.yml").read_text().replace("\n  ossref:\n", "\n  ossref:\n    search: pagefind\n", 1)
+    (root / "mkdocs.yml").write_text(config)
+    code, out, err = run(["build", "--root", str(root)])
+    assert code == 0, out + err
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(root / "site")))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        page.goto(f"http://127.0.0.1:{server.server_address[1]}/")
+        page.wait_for_load_state("networkidle")
+        page.keyboard.press("/")
+        page.keyboard.type("soft-tissue osteosarcoma", delay=30)
+        first = page.locator(".md-search-result__item").first
+        first.wait_for(timeout=15_000)
+        page.wait_for_timeout(500)
+        titles = page.locator(".md-search-result__item h1").all_inner_texts()
+        assert titles[0] == "Extraskeletal osteosarcoma", titles
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -50,6 +50,11 @@ def test_rule_overrides(tmp_path: Path) -> None:
         ("search: google", "material or pagefind"),
         ("citations_dir: ../../etc", "inside the project"),
         ("cache_dir: content/cache", "must not be inside"),
+        ("search_synonyms: [grey, gray]", "list of 2 to"),
+        ("search_synonyms: [[grey]]", "list of 2 to"),
+        ("search_synonyms: [[grey, '<b>']]", "one word of letters or digits"),
+        ("search_synonyms: [[grey, 'gr ay']]", "one word of letters or digits"),
+        ("search_synonyms: {grey: gray}", "must be list"),
     ],
 )
 def test_invalid_options(tmp_path: Path, options: str, words: str) -> None:
@@ -196,3 +201,11 @@ def test_build_refuses_a_missing_citations_folder_before_building(project) -> No
     code, out, err = run(["build", "--root", str(root), "--site-dir", str(root / "site")])
     assert code == 2 and "mkdocs.yml:5:20: error[config-error] citations_dir: folder citationz/" in err
     assert not (root / "site").exists()
+    assert run([])[0] == 2
+
+
+def test_search_synonyms_are_read_as_lower_case_groups(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, (
+        "site_name: W\nextra:\n  ossref:\n    search_synonyms:\n      - [Grey, gray]\n      - [paed, ped, pæd]\n")))
+    assert config.search_synonyms == (("grey", "gray"), ("paed", "ped", "pæd"))
+    assert load_config(write(tmp_path, "site_name: W\n")).search_synonyms == ()

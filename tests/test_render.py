@@ -7,6 +7,7 @@ import html
 import datetime as dt
 import hashlib
 import json
+import re
 import shutil
 from html.parser import HTMLParser
 from pathlib import Path
@@ -22,6 +23,7 @@ from ossref.config import load_config
 from ossref.pipeline import check
 from ossref.model import Reference
 from ossref.render import md_text, render_site, short_citation, tag_slugs
+from ossref.search import META_KEY
 from ossref.vancouver import format_reference
 from ossref.resolve import resolve
 
@@ -70,7 +72,11 @@ def test_staged_files_keep_their_paths(basic, tmp_path) -> None:
 
 def test_entry_front_matter_is_for_mkdocs_only(basic) -> None:
     meta, _ = front_matter(basic["alpha-lesion.md"])
+    found_by = meta.pop(META_KEY)
     assert meta == {"title": "Alpha lesion", "description": "A lesion used to test rendering.", "hide": ["toc"]}
+    # What else finds the page in search: its aliases, and the works it cites.
+    assert found_by["names"] == "al alpha body"
+    assert {"smith", "adams", "lesions"} <= set(found_by["terms"].split())
 
 
 def test_entry_header(basic) -> None:
@@ -190,6 +196,7 @@ def test_what_links_here_and_cite_this_page(basic) -> None:
 
 def test_topic_page(basic) -> None:
     meta, body = front_matter(basic["overview.md"])
+    assert "names" not in meta.pop(META_KEY)  # a topic page has no aliases
     assert meta == {"title": "Overview of lesions", "hide": ["navigation"]}
     assert ("The [Alpha lesion](alpha-lesion.md) and [its mimic](beta-lesion.md) "
             f'<sup class="ossref-cite" id="cite-1-1">{sup(1, 1, ADAMS3)}</sup>.') in body
@@ -350,6 +357,8 @@ def test_no_string_from_front_matter_or_bibtex_becomes_markup(tmp_path, extensio
     shown = ""
     for path, text in texts.items():
         meta, body = front_matter(text)
+        for part in meta.pop(META_KEY, {}).values():  # search words: letters and digits only
+            assert re.fullmatch(r"[^\W_]+(?: [^\W_]+)*", part), (path, part)
         for value in meta.values():  # YAML kept every string a string, on one line
             assert isinstance(value, (str, list)), (path, meta)
         shown += "".join(assert_inert(markdown.markdown(body, extensions=extensions), path).text)
@@ -451,3 +460,49 @@ def test_staging_folder_is_created(project, tmp_path) -> None:
     stage(root, staging)
     assert (staging / "index.md").is_file()
     shutil.rmtree(staging)
+
+
+# --------------------------------------------------------------------------- topic pages (issue #12)
+
+
+@pytest.fixture
+def topical(project, tmp_path):
+    texts, diagnostics = stage(project("topic-pages"), tmp_path / "staging")
+    assert diagnostics == []
+    return texts
+
+
+def test_topic_pages_are_listed_on_the_home_page(topical) -> None:
+    _, body = front_matter(topical["index.md"])
+    assert ("## Topics\n\n<ul class=\"ossref-topics\"><li><a href=\"chronic-back-pain/\">Chronic back pain</a></li>"
+            "<li><a href=\"guides/reading-x-rays/\">Reading X-rays</a></li></ul>\n") in body
+    # The topics come before the A-Z, and the home page is not a topic of its own.
+    assert body.index("## Topics") < body.index("## Conditions A\u2013Z")
+    assert body.count('href="./"') == 0
+
+
+def test_home_without_topic_pages_has_no_topics_section(project, tmp_path) -> None:
+    root = project("topic-pages")
+    (root / "content" / "chronic-back-pain.md").unlink()
+    shutil.rmtree(root / "content" / "guides")
+    (root / "content" / "alpha-lesion.md").write_text(
+        (root / "content" / "alpha-lesion.md").read_text().replace(" See [[chronic-back-pain]].", ""))
+    texts, _ = stage(root, tmp_path / "staging")
+    assert "## Topics" not in texts["index.md"]
+
+
+def test_topic_page_tags_list_it_on_the_tag_pages(topical) -> None:
+    # "Muscle" on the topic and "muscle" on the entry are one tag, first spelling kept.
+    assert "- [muscle](muscle.md) (2)\n- [Pain](pain.md) (1)\n" in topical["tags/index.md"]
+    _, body = front_matter(topical["tags/muscle.md"])
+    assert "2 pages. [All tags](index.md)" in body
+    assert body.endswith(
+        '<ul><li><a href="../../alpha-lesion/">Alpha lesion</a>: A lesion of muscle.</li>'
+        '<li><a href="../../chronic-back-pain/">Chronic back pain</a>: '
+        'Where lesions of muscle fit among the causes of back pain.</li></ul>\n')
+    assert '<a href="../../chronic-back-pain/">Chronic back pain</a>' in topical["tags/pain.md"]
+
+
+def test_topic_page_tags_that_are_not_a_list_of_text_are_ignored(topical) -> None:
+    # guides/reading-x-rays.md writes `tags: 5`: no tag page, and no error.
+    assert sorted(p for p in topical if p.startswith("tags/")) == ["tags/index.md", "tags/muscle.md", "tags/pain.md"]

@@ -146,8 +146,12 @@ def test_title_and_aliases_are_the_names_region(built) -> None:
     for rel, expected in ((f"{ENTRY}/index.html", "Ossified intramuscular hematoma¶\nAlso known as: OIH"),
                           ("myositis-ossificans/index.html", "Myositis ossificans¶\nAlso known as: MO"),
                           ("paraspinal-muscles/index.html", "Paraspinal muscles¶")):
-        names = re.findall(rf"<div {search.NAMES}>(.*?)</div>", page(built, rel), re.S)
+        html = re.sub(r"<div hidden[^>]*>[^<]*</div>", "", page(built, rel))  # other spellings, see below
+        names = re.findall(rf"<div {search.NAMES}>(.*?)</div>", html, re.S)
         assert [re.sub(r"<[^>]+>", "", n) for n in names] == [expected], rel
+    # The British spelling of the title's word, hidden and weighted as an alias.
+    assert (f'Also known as:</strong> OIH</p><div hidden data-pagefind-weight="{search.ALIAS_WEIGHT}"> haematoma'
+            f'</div></div>') in page(built, f"{ENTRY}/index.html")
 
 
 class _Refs(HTMLParser):
@@ -225,9 +229,8 @@ def test_the_search_box_is_loaded_by_relative_urls_from_every_page(built) -> Non
         html = path.read_text(encoding="utf-8")
         rel = path.relative_to(built.site).as_posix()
         [src] = re.findall(r'<script src="([^"]*assets/ossref/search\.js)" defer>', html)
-        # MkDocs writes the 404 page's URLs from the site root (site_url's
-        # path): it is served at any depth.
-        assert not _foreign(src) and (rel == "404.html" or not src.startswith("/")), (rel, src)
+        # The 404 page too: ossref renders it relative to the site's root (issue #12).
+        assert not _foreign(src) and not src.startswith("/"), (rel, src)
         # Resolved as the browser would, from the page's own URL.
         url = urljoin("http://site.test/ossref/" + rel, src)
         assert url == "http://site.test/ossref/assets/ossref/search.js", (rel, src)
@@ -476,3 +479,117 @@ def test_index_site_stops_pagefind_when_asked(tmp_path: Path, monkeypatch: pytes
     with pytest.raises(search.SearchStopped):
         search.index_site(tmp_path, stop=stop)
     assert asked and (tmp_path / "ran").exists()
+
+
+# --------------------------------------------------------------------------- issue #12: what else finds a page
+
+
+def test_spelling_variants_are_british_and_american_word_starts() -> None:
+    found = search.words("Haematomas with oedematous tissue; the oesophagus and a hemorrhage, them")
+    assert search.spelling_variants(found) == ["hematomas", "edematous", "esophagus", "haemorrhage"]
+    # Word starts only: "them" is not a spelling of "hem".
+    assert search.spelling_variants(["them", "stem"]) == []
+    assert search.spelling_variants(["grey"], (("grey", "gray"),)) == ["gray"]
+
+
+def test_search_words_are_letters_and_digits_only() -> None:
+    hostile = '<script>alert("x")</script> "quoted" {{ jinja }} --- : ] & é'
+    assert search.words(hostile) == ["script", "alert", "x", "quoted", "jinja", "é"]
+    meta = search.search_meta("T", ["<b>alias</b>"], [hostile], ["Smith J. <i>Title</i>; 2020."])
+    for part in meta.values():
+        assert re.fullmatch(r"[^\W_]+(?: [^\W_]+)*", part), part
+
+
+def test_search_meta_names_aliases_and_spellings_and_terms_cited_works() -> None:
+    meta = search.search_meta("Ossified intramuscular hematoma", ["OIH"], ["An old hematoma with oedema."],
+                              ["Zelmanovich R, Lucke-Wold B. Ossified intramuscular hematoma. 2023."])
+    assert meta["names"] == "oih haematoma"  # the title is indexed as the title already
+    terms = meta["terms"].split()
+    assert "edema" in terms and "zelmanovich" in terms and "lucke" in terms
+    assert "oedema" not in terms and "hematoma" not in terms  # words of the page itself are indexed already
+
+
+def test_mark_body_hides_other_spellings_in_the_names_and_cited_works_in_the_body() -> None:
+    html = '<h1 id="x">Hematoma</h1>\n<p><strong>Also known as:</strong> OIH</p>\n<p>Text.</p>'
+    out = search.mark_body(html, {"names": "oih haematoma", "terms": "zelmanovich edema"})
+    assert ('<strong>Also known as:</strong> OIH</p>'
+            f'<div hidden data-pagefind-weight="{search.ALIAS_WEIGHT}"> haematoma</div></div>') in out
+    assert out.endswith("<p>Text.</p><div hidden> zelmanovich edema</div></div>")
+    # Anything but words, as only a hand-written front matter could hold, is left out.
+    assert "<div hidden" not in search.mark_body(html, {"names": "<script>", "terms": ["x"]})
+    assert search.mark_body(html) == search.mark_body(html, None)
+
+
+def _fragments(bundle: Path) -> dict[str, str]:
+    import gzip
+    import json
+
+    out = {}
+    for path in bundle.glob("fragment/*.pf_fragment"):
+        raw = gzip.decompress(path.read_bytes())
+        data = json.loads(raw[raw.index(b"{"):])
+        out[data["url"]] = data["content"]
+    return out
+
+
+def test_pagefind_indexes_other_spellings_first_and_cited_authors_in_the_full_text(built) -> None:
+    names = _fragments(built.site / "pagefind")
+    assert names[f"/{ENTRY}/"] == "Ossified intramuscular hematoma. Also known as: OIH. haematoma."
+    text = _fragments(built.site / "pagefind-text")
+    assert "haematoma" in text[f"/{ENTRY}/"] and "Gamma G. Another study." in text[f"/{ENTRY}/"]
+    assert "Paraspinal muscles" in text["/paraspinal-muscles/"]  # a topic page
+
+
+@pytest.fixture(scope="module")
+def material_index(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """Material's search index of the clean fixture, built with the wiki's mkdocs.yml."""
+    import json
+
+    root = tmp_path_factory.mktemp("material") / "wiki"
+    shutil.copytree(FIXTURES / "clean", root)
+    text = (REPO / "mkdocs.yml").read_text()
+    (root / "mkdocs.yml").write_text(text.replace("\n  ossref:\n", "\n  ossref:\n    search_synonyms: [[ossif, osif]]\n", 1))
+    (root / "content" / "paraspinal-muscles.md").write_text(
+        "---\ntitle: Paraspinal muscles\n---\n\n# Paraspinal muscles\n\n"
+        "Lesions here include [[Ossified intramuscular hematoma]] [@alpha2020] . Also [[mo]].\n")
+    code, out, err = run(["build", "--root", str(root)])
+    assert code == 0, out + err
+    data = json.loads((root / "site" / "search" / "search_index.json").read_text())
+    return {"config": data["config"], "docs": {doc["location"]: doc for doc in data["docs"]}}
+
+
+def test_material_index_has_the_name_and_term_fields(material_index) -> None:
+    fields = material_index["config"]["fields"]
+    assert fields["names"] == {"boost": fields["title"]["boost"]}
+    assert fields["terms"] == {"boost": fields["text"]["boost"]}
+
+
+def test_material_index_finds_the_british_spelling(material_index) -> None:
+    entry = material_index["docs"][f"{ENTRY}/"]
+    assert entry["title"] == "Ossified intramuscular hematoma"
+    assert entry["names"].split() == ["oih", "osified", "haematoma"]  # "osified": see search_synonyms below
+    assert "haematoma" not in entry["text"]  # never shown, only found
+
+
+def test_material_index_finds_authors_and_titles_of_cited_works(material_index) -> None:
+    terms = material_index["docs"][f"{ENTRY}/"]["terms"].split()
+    assert {"gamma", "another", "study", "alpha", "beta", "ossification"} <= set(terms)
+
+
+def test_material_index_has_topic_pages(material_index) -> None:
+    topic = material_index["docs"]["paraspinal-muscles/"]
+    assert topic["title"] == "Paraspinal muscles" and "names" not in topic
+    assert "alpha" in topic["terms"].split()
+
+
+def test_material_search_synonyms_option_adds_spellings(material_index) -> None:
+    # search_synonyms: [[ossif, osif]] makes "ossified" also "osified".
+    assert "osified" in material_index["docs"][f"{ENTRY}/"]["names"].split()
+
+
+def test_material_snippets_have_no_gap_where_a_citation_was(material_index) -> None:
+    texts = [doc["text"] for doc in material_index["docs"].values()]
+    assert not any(re.search(r"\w [.,;:](?:\s|<|$)", t) for t in texts), texts
+    # "... hematoma</a> [@alpha2020] . Also": the citation and the spaces around it leave no gap.
+    assert "Ossified intramuscular hematoma. Also mo." in material_index["docs"]["paraspinal-muscles/"]["text"]
+    assert "old hematoma.</p>" in material_index["docs"][f"{ENTRY}/#histopathology"]["text"]

@@ -63,6 +63,9 @@ def assert_safe_html(out: Formatted) -> None:
     parser.feed(out.html)
     parser.close()
     for tag, attrs in parser.tags:
+        if tag in ("sup", "sub"):  # superscripts and subscripts of titles
+            assert attrs == {}, out.html
+            continue
         assert tag == "a", out.html
         assert set(attrs) == {"href", "rel"}, out.html
         assert attrs["rel"] == "noopener"
@@ -71,7 +74,8 @@ def assert_safe_html(out: Formatted) -> None:
     # Raw attribute values hold no quote, "<" or ">" at all (escaped or encoded).
     for value in re.findall(r'href="([^"]*)"', out.html):
         assert not re.search(r"[<>'\s]", value), value
-    assert len(re.findall(r"<a ", out.html)) == len(parser.tags) == out.html.count("</a>")
+    links = [tag for tag, _ in parser.tags if tag == "a"]
+    assert len(re.findall(r"<a ", out.html)) == len(links) == out.html.count("</a>")
     assert "<script" not in out.html.lower()
     # Stripping the tags and unescaping gives back the plain text exactly.
     assert html.unescape(re.sub(r"<[^>]*>", "", out.html)) == out.text
@@ -496,7 +500,8 @@ FIELD_NAMES = [
     "author", "editor", "title", "journal", "journaltitle", "booktitle", "year", "date",
     "month", "volume", "number", "issue", "pages", "eid", "doi", "pmid", "pmcid", "url",
     "urldate", "howpublished", "publisher", "address", "school", "edition", "type", "note",
-    "chapter", "eprint", "eprinttype",
+    "chapter", "eprint", "eprinttype", "subtitle", "maintitle", "mainsubtitle", "booksubtitle", "series",
+    "part", "crossref",
 ]
 ENTRY_TYPES = [
     "article", "book", "incollection", "inbook", "inproceedings", "phdthesis",
@@ -507,7 +512,8 @@ ENTRY_TYPES = [
 latexish = st.lists(
     st.sampled_from(list("ab Z-{}\\~%&$#_^'\"`<>:/.,;?!0123456789\n\t\xa0\u2028é")
                     + ["--", " and ", "others", "\\'", '\\"', "\\c", "javascript:",
-                       "https://", "10.", "PMC", "\\url{", "\\href{", "Jr", "II", ", "]),
+                       "https://", "10.", "PMC", "\\url{", "\\href{", "Jr", "II", ", ", "$^{", "$_",
+                       "\\textsuperscript{", "\\TeX", "\\textless", "R.B.", "\ue000", "\ue003"]),
     max_size=30,
 ).map("".join)
 any_text = st.one_of(latexish, st.text(max_size=40))
@@ -565,3 +571,146 @@ def test_formats_every_shared_reference_silently(capsys, caplog):
     captured = capsys.readouterr()
     assert captured.out == "" and captured.err == ""
     assert not [rec for rec in caplog.records if rec.levelno >= logging.WARNING]
+
+
+# --------------------------------------------------------------------------- issue #12: real records
+
+# Beside the clone in CI (as conftest.SHARED), else the machine's shared folder.
+PEER = next((p for p in (Path(__file__).resolve().parents[2] / "shared" / "peer-bib", Path("/work/shared/peer-bib"))
+             if p.is_dir()), Path("/work/shared/peer-bib"))
+
+
+def peer_records(name: str) -> dict[str, Reference]:
+    from ossref.bibliography import load_bib_file
+
+    refs, _ = load_bib_file(PEER / name, name, 10**8)
+    return {r.key: r for r in refs}
+
+
+needs_peer = pytest.mark.skipif(not PEER.is_dir(), reason="shared peer BibTeX not mounted")
+
+
+@needs_peer
+def test_initials_written_with_periods_and_no_spaces():
+    # book_bom.bib: author = {Bird, R.B. and Armstrong, R.C. and Hassager, O.}
+    out = format_reference(peer_records("book_bom.bib")["Bird1987"])
+    assert out.text == ("Bird RB, Armstrong RC, Hassager O. Dynamics of Polymeric Liquid. Vol. 1. 2nd ed. "
+                        "Wiley Edition; 1987.")
+
+
+def test_three_initials_run_together():
+    assert format_authors("Tolkien, J.R.R.") == "Tolkien JRR"
+    assert format_authors("J.R.R. Tolkien") == "Tolkien JRR"
+    # messy_bibfile.bib: {Clarke, B.S. and Barron, A.R.}
+    assert format_authors("Clarke, B.S. and Barron, A.R.") == "Clarke BS, Barron AR"
+
+
+def test_math_superscript_in_title_is_sup_in_html_and_plain_in_text():
+    r = ref(author="Taillefer, Raymond", title="{Clinical value of $^{99m}$Tc-sestamibi myocardial imaging}",
+            journal="J Nucl Cardiol", year="1998")
+    out = format_reference(r)
+    assert out.text == "Taillefer R. Clinical value of 99mTc-sestamibi myocardial imaging. J Nucl Cardiol. 1998."
+    assert "of <sup>99m</sup>Tc-sestamibi" in out.html
+    assert_safe_html(out)
+
+
+def test_math_subscript_in_title_is_sub_in_html_and_plain_in_text():
+    r = ref(title="Fat-suppressed T$_2$-weighted imaging", journal="Radiology", year="2001")
+    out = format_reference(r)
+    assert out.text == "Fat-suppressed T2-weighted imaging. Radiology. 2001."
+    assert out.html.startswith("Fat-suppressed T<sub>2</sub>-weighted imaging.")
+    assert_safe_html(out)
+
+
+@needs_peer
+def test_math_scripts_in_a_real_title():
+    # biber-examples.bib t1: TITLE = {10\\% of [100] and 90% of $Normal_2$ | \\& # things {$^{3}$}}
+    out = format_reference(peer_records("biber-examples.bib")["t1"])
+    assert out.text == "Brown B. 10% of [100] and 90% of Normal2 | & # things 3. 1992."
+    assert out.html == "Brown B. 10% of [100] and 90% of Normal<sub>2</sub> | &amp; # things <sup>3</sup>. 1992."
+    assert_safe_html(out)
+
+
+def test_script_marks_written_in_a_field_cannot_forge_markup():
+    out = format_reference(ref(title="a\ue000<b>\ue001 and \ue002x", journal="J", year="2000"))
+    assert "<b>" not in out.html and "<sup>" not in out.html and "<sub>" not in out.html
+    assert_safe_html(out)
+
+
+@needs_peer
+def test_tex_macro_kept_in_title():
+    # biber-examples.bib knuth:ct:a: title = {The \\TeX book}, maintitle, volume = {A}
+    out = format_reference(peer_records("biber-examples.bib")["knuth:ct:a"])
+    assert out.text == "Knuth DE. Computers & Typesetting. Vol. A, The TeXbook. Reading, Mass.: Addison-Wesley; 1984."
+
+
+def test_textless_is_a_less_than_sign_escaped_in_html():
+    out = format_reference(ref(title="{P \\textless{} 0.05 is not enough}", journal="J", year="2019"))
+    assert out.text == "P < 0.05 is not enough. J. 2019."
+    assert out.html.startswith("P &lt; 0.05 is not enough.")
+    assert decode_latex("\\TeX{} and \\LaTeX") == "TeX and LaTeX"
+
+
+@needs_peer
+def test_subtitle_joined_with_a_colon():
+    # biber-examples.bib westfahl:space (incollection; crossref westfahl:frontier)
+    records = peer_records("biber-examples.bib")
+    out = format_reference(records["westfahl:space"], records)
+    assert out.text.startswith(
+        "Westfahl G. The True Frontier: Confronting and Avoiding the Realities of Space in American "
+        "Science Fiction Films. In: ")
+
+
+def test_subtitle_after_a_question_mark_takes_no_colon():
+    out = format_reference(ref(title="Is it a sarcoma?", subtitle="A review", journal="J", year="2020"))
+    assert out.text == "Is it a sarcoma? A review. J. 2020."
+
+
+@needs_peer
+def test_series_maintitle_and_editor_of_a_book_with_authors():
+    # biber-examples.bib coleridge: author, editor, maintitle, volume, part, series, number
+    out = format_reference(peer_records("biber-examples.bib")["coleridge"])
+    assert out.text == (
+        "Coleridge ST. The collected works of Samuel Taylor Coleridge. Vol. 7, Pt. 2, Biographia literaria, "
+        "or Biographical sketches of my literary life and opinions. Coburn K, Engell J, Bate WJ, editors. "
+        "London: Routledge and Kegan Paul; 1983. (Bollingen Series; 75).")
+
+
+def test_chapter_in_a_volume_of_a_multivolume_book():
+    r = ref("incollection", author="Doe, Jane", title="Bone tumours", editor="Roe, Richard",
+            booktitle="Soft tissue", maintitle="Pathology of the musculoskeletal system", volume="2",
+            publisher="Springer", address="Berlin", year="2010", pages="100--120",
+            series="Current topics", number="7")
+    assert format_reference(r).text == (
+        "Doe J. Bone tumours. In: Roe R, editor. Pathology of the musculoskeletal system. Vol. 2, Soft tissue. "
+        "Berlin: Springer; 2010. p. 100-20. (Current topics; 7).")
+
+
+@needs_peer
+def test_crossref_inherits_parent_fields_and_collection_title_becomes_booktitle():
+    records = peer_records("biber-examples.bib")
+    out = format_reference(records["westfahl:space"], records)
+    assert out.text == (
+        "Westfahl G. The True Frontier: Confronting and Avoiding the Realities of Space in American Science "
+        "Fiction Films. In: Westfahl G, editor. Space and Beyond: The Frontier Theme in Science Fiction. "
+        "Westport, Conn. and London: Greenwood; 2000. p. 55-65.")
+
+
+def test_crossref_child_fields_win_and_keys_match_any_case():
+    parent = ref("proceedings", key="Conf2020", title="Proceedings of the Bone Meeting", year="2020",
+                 publisher="ACME", crossref="ignored", shorthand="BM")
+    child = ref("inproceedings", key="talk", author="Doe, J.", title="A talk", year="2021", crossref="conf2020")
+    inherited = vancouver.inherit(child, {"Conf2020": parent})
+    assert inherited.fields["year"] == "2021"  # the child's own field wins
+    assert inherited.fields["booktitle"] == "Proceedings of the Bone Meeting"
+    assert inherited.fields["title"] == "A talk"
+    assert "shorthand" not in inherited.fields and inherited.fields["crossref"] == "conf2020"
+    assert format_reference(child, {"Conf2020": parent}).text == (
+        "Doe J. A talk. In: Proceedings of the Bone Meeting. ACME; 2021.")
+
+
+@needs_peer
+def test_crossref_cycle_ends_without_error():
+    records = peer_records("crossref_cascading_cycle.bib")
+    assert format_reference(records["circ1"], records).text == "1911."
+    assert vancouver.inherit(records["circ1"], records).fields["date"] == "1911"
