@@ -30,6 +30,7 @@ from .config import Config
 from .gitdates import last_commit_dates
 from .index import GENERATED_ANCHORS, NameIndex, anchors, normalize
 from .model import Link, Page, Project, Reference
+from .sections import UNPUBLISHED_FOLDER
 from .vancouver import Formatted, format_reference
 
 __all__ = ["AzItem", "ResolvedLink", "ResolvedPage", "Site", "first_author", "page_tags", "real_anchor",
@@ -125,16 +126,16 @@ def resolve(project: Project, config: Config) -> Site:
                 linkers.setdefault(link.target.path, set()).add(rp.page.path)
     listed_by = _pair_differentials(resolved, index)
     for rp in resolved:
-        rp.backlinks = _by_title(by_path[p] for p in linkers.get(rp.page.path, ()))
-        rp.differential_of = _by_title(listed_by.get(rp.page.path, ()))
+        rp.backlinks = _by_title(by_path[p] for p in linkers.get(rp.page.path, ()) if published(by_path[p]))
+        rp.differential_of = _by_title(p for p in listed_by.get(rp.page.path, ()) if published(p))
     _dates(resolved, config)
     formatted: dict[str, Formatted] = {}
     return Site(
         pages=resolved,
         references=project.references,
-        tags=_tags(project.pages),
+        tags=_tags([p for p in project.pages if published(p)]),
         references_index=_references_index(resolved, formatted, project.references),
-        az=_az(project.pages),
+        az=_az([p for p in project.pages if published(p)]),
         formatted=formatted,
     )
 
@@ -344,7 +345,14 @@ def page_tags(page: Page) -> list[str]:
 
 def topics(pages: list[Page]) -> list[Page]:
     """Pages that are not entries (no ``condition``) and not the home page, by title."""
-    return _by_title(p for p in pages if p.entry is None and p.slug != "index")
+    return _by_title(p for p in pages if p.entry is None and p.slug != "index" and published(p))
+
+
+def published(page: Page) -> bool:
+    """Whether MkDocs publishes the page: never one in the folder it always
+    leaves out (``reserved-path`` when a project lets that pass), so no
+    generated list may link to it."""
+    return not page.slug.startswith(UNPUBLISHED_FOLDER + "/")
 
 
 def _letter(name: str) -> str:
