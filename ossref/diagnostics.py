@@ -67,6 +67,7 @@ RULES: dict[str, Rule] = _rules(
     ("render-error", E, "a page that could not be rendered"),
     ("too-complex", E, "Markdown nested or repetitive enough to make rendering slow or fail"),
     ("citation-in-heading", E, "a citation inside a heading, whose anchor it would change"),
+    ("unpublished-file", E, "a link to a docs-folder file of a type the site does not publish"),
 )
 
 

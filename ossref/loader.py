@@ -42,6 +42,7 @@ from .config import Config, ConfigError, relpath
 from .diagnostics import Diagnostic, diag
 from .frontmatter import parse_frontmatter
 from .model import Page, PageFacts, Project, ProjectFacts, Reference
+from .published import is_published
 from .scan import scan_body
 from .schema import read_entry
 
@@ -55,9 +56,14 @@ SLUG_PART = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 UNSAFE_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
 
 
-def walk(folder: Path, root: Path, suffix: str) -> tuple[list[Path], list[Diagnostic]]:
+def walk(folder: Path, root: Path, suffix: str,
+         others: list[tuple[Path, bool]] | None = None) -> tuple[list[Path], list[Diagnostic]]:
     """Regular files ending in ``suffix`` below ``folder``, sorted, plus an
     ``unsafe-path`` diagnostic for every symlink met (never followed).
+
+    ``others``, when given, receives every other file met (not hidden) as
+    (path, is a regular file), unsorted: what links to non-Markdown files
+    are checked against, in the same pass over the folder.
 
     Hidden files and folders (``.git``, editor swap files) are skipped.
     Folders are visited top-down, sub-folders in name order (as ``os.walk``
@@ -93,7 +99,11 @@ def walk(folder: Path, root: Path, suffix: str) -> tuple[list[Path], list[Diagno
             else:
                 subdirs.append(os.path.join(here, name))
         for name, link, regular in sorted(files):
-            if name.startswith(".") or not name.endswith(suffix):
+            if name.startswith("."):
+                continue
+            if not name.endswith(suffix):
+                if others is not None:
+                    others.append((Path(here, name), regular and not link))
                 continue
             if link:
                 problems.append(_unsafe(Path(here, name), root, "file is a symbolic link"))
@@ -360,7 +370,8 @@ def load_project(config: Config, *, cache: bool = True) -> tuple[Project, list[D
     with _gc_paused():
         store = open_store(config, enabled=cache)
         problems: list[Diagnostic] = []
-        md_files, found = walk(config.docs_path, config.root, ".md")
+        others: list[tuple[Path, bool]] = []
+        md_files, found = walk(config.docs_path, config.root, ".md", others)
         problems += found
         pairs, bib_walk = _bib_files(config)
         loader = _Loader(config, store)
@@ -377,7 +388,8 @@ def load_project(config: Config, *, cache: bool = True) -> tuple[Project, list[D
         references, found = merge_bibliography([result() for result in bib_results])
         problems += found
         store.save()
-    return Project(pages=pages, references=references, bib_files=[r for _, r in pairs]), problems
+    return Project(pages=pages, references=references, bib_files=[r for _, r in pairs],
+                   files=_docs_files(others, config)), problems
 
 
 def load_facts(config: Config, *, cache: bool = True) -> tuple[ProjectFacts, list[Diagnostic]]:
@@ -396,7 +408,8 @@ def load_facts(config: Config, *, cache: bool = True) -> tuple[ProjectFacts, lis
     with _gc_paused():
         snapshot = open_snapshot(config, enabled=cache)
         problems: list[Diagnostic] = []
-        md_files, found = walk(config.docs_path, config.root, ".md")
+        others: list[tuple[Path, bool]] = []
+        md_files, found = walk(config.docs_path, config.root, ".md", others)
         problems += found
         records: dict[str, Any] = {}  # rel -> PageRecord, in path order
         misses: list[tuple[bytes, str, str, bytes]] = []  # (data, rel, slug, key)
@@ -427,7 +440,18 @@ def load_facts(config: Config, *, cache: bool = True) -> tuple[ProjectFacts, lis
             if kept != snapshot.pages or bibs != snapshot.bibs:
                 snapshot.save(kept, bibs)
     bib_files = [rel for rel, _ in signature]
-    return ProjectFacts(pages=pages, references=references, bib_files=bib_files), problems
+    return ProjectFacts(pages=pages, references=references, bib_files=bib_files,
+                        files=_docs_files(others, config)), problems
+
+
+def _docs_files(others: list[tuple[Path, bool]], config: Config) -> dict[str, bool]:
+    """Path relative to the root -> whether the site publishes it, for each
+    file of the docs folder that is not Markdown."""
+    rel_of = _Relative(config.root)
+    out: dict[str, bool] = {}
+    for path, regular in others:
+        out[rel_of(path) or relpath(path, config.root)] = is_published(path.name, regular)
+    return out
 
 
 def _read_pages(paths: list[Path], config: Config) -> Iterator[tuple[str, str, bytes | None, list[Diagnostic]]]:

@@ -63,7 +63,7 @@ def check(config: Config, *, keep_pages: bool = True, cache: bool = True) -> Che
                            entries=sum(page.entry is not None for page in project.pages),
                            references=len(project.references), bib_files=len(project.bib_files))
     facts, found = load_facts(config, cache=cache)
-    found += check_facts(facts.pages, facts.references)
+    found += check_facts(facts.pages, facts.references, facts.files)
     return CheckResult(None, apply_rules(found, config), pages=len(facts.pages),
                        entries=sum(page.entry for page in facts.pages),
                        references=len(facts.references), bib_files=len(facts.bib_files))

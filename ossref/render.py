@@ -50,14 +50,12 @@ from .deferred import inline
 from .diagnostics import Diagnostic, diag
 from .index import GENERATED_ANCHORS, normalize
 from .model import CitationGroup, Link, Page, Reference
+from .published import IMAGE_EXTENSIONS
 from .resolve import ResolvedPage, Site, first_author, relative_href
 from .vancouver import Formatted, format_reference
 
 __all__ = ["IMAGE_EXTENSIONS", "attr_text", "md_text", "render_site", "tag_slugs"]
 
-#: File types copied from the docs folder besides Markdown. Never SVG, HTML,
-#: JavaScript or CSS: those can carry script or restyle the site.
-IMAGE_EXTENSIONS = frozenset({".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif"})
 
 #: Front-matter keys of a page that reach MkDocs/Material unchanged.
 PASSTHROUGH_KEYS = ("hide", "search", "status", "icon")
