@@ -147,7 +147,12 @@ _FENCE_CLOSE = re.compile(r"(`{3,}|~{3,})[ \t]*\r?$")
 _PM_FENCE_INFO = re.compile(
     r"[ ]*(?:\{[^\n]*\}|\.?[\w#.+-]*[ ]*(?:hl_lines=([\"'])[^\n]*?\1[ ]*)?)\r?$"
 )
-_ATX = re.compile(r"(#{1,6})(?:[ \t]+(.*?))?[ \t]*\r?$")
+# Python-Markdown's (HashHeaderProcessor): no space needed after the "#"s,
+# and a seventh "#" is text.
+_ATX = re.compile(r"(#{1,6})(.*?)[ \t]*\r?$")
+# Block quote and list item markers as Python-Markdown reads them before a
+# heading in a list item: "1)" starts no list, a tab after the marker none.
+_PM_ITEM_PREFIX = re.compile(r"(?:[ ]{0,3}(?:[*+-]|[0-9]+\.)[ ]+)+")
 _SETEXT_UNDERLINE = re.compile(r"[=-]+[ \t]*\r?$")
 _HR = re.compile(r" {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*\r?$")
 _LIST_ITEM = re.compile(r" {0,3}(?:[-*+]|\d{1,9}[.)])(?:[ \t]|\r?$)")
@@ -210,6 +215,7 @@ _ANGLE = re.compile(
 _ATTR = re.compile(r"\{[ \t]*(?::|[#.]|[^\s{}=:\x00]+=)[^{}\n\x00]*\}")
 _TRAILING_ATTR = re.compile(r"[ \t]*\{[ \t]*(?::|[#.]|[^\s{}=:]+=)[^{}\n]*\}[ \t]*$")
 _WS = re.compile(r"\s+")
+_LT = re.compile("<")
 
 
 def _blank(text: str) -> str:
@@ -439,10 +445,14 @@ except Exception:  # noqa: BLE001 - older Markdown or Python without possessive 
     _H_ENTITY = re.compile(r"(&(?:\#[0-9]+|\#x[0-9a-fA-F]+|[a-zA-Z0-9]+);)")
 
 _H_SPECIAL = re.compile(r"[`\\\[<&*_\x02\x03]")
-_H_ESCAPABLE = frozenset("\\`*_{}[]()>#+-.!")
+# Python-Markdown's escapable characters; the tables extension adds "|".
+_H_ESCAPABLE = frozenset("\\`*_{}[]()>#+-.!|")
 _H_ESCAPE = re.compile(r"\\(.)")
 _H_PLACEHOLDER = re.compile("\x02(\\d+)\x03")
 _H_WIKI = re.compile(r"\[\[([^\[\]]*)\]\]")
+_H_FOOTNOTE = re.compile(r"\[\^([^\]]*)\]")  # Python-Markdown's FOOTNOTE_RE
+# A footnote definition's id, at the start of a line after container markers.
+_FOOTNOTE_ID = re.compile(r"(?:^|[\n\x00])[ \t>]*\[\^([^\]\n\x00]*)\]:")
 _H_LINK = re.compile(
     r"(?P<img>!?)\[(?P<label>(?:[^\[\]]|\[[^\[\]]*\])*)\]"
     r"(?:(?P<inline>\([^()]*(?:\([^()]*\)[^()]*)*\))"
@@ -622,13 +632,16 @@ def _strip_emphasis(s: str) -> str:
     return "".join(ch for ch, u in zip(s, used) if not u)
 
 
-def _plain(raw: str, refs: set[str], depth: int = 0, store: list[str] | None = None) -> str:
+def _plain(raw: str, refs: set[str], depth: int = 0, store: list[str] | None = None,
+           footnotes: frozenset[str] | set[str] = frozenset()) -> str:
     """Heading source -> the plain text Python-Markdown's toc slugifies.
 
     The toc extension takes the rendered inner HTML, strips tags, unescapes
     entities and slugifies. Emulated here: code spans keep their content
-    verbatim, links keep their label, images and tags vanish, entities are
-    decoded, escapes resolved, and emphasis markers that pair are dropped.
+    verbatim, links keep their label, images, tags and references to the
+    ``footnotes`` defined vanish (toc leaves the footnote's number out),
+    entities are decoded, escapes resolved, and emphasis markers that pair
+    are dropped.
     """
     if not _H_SPECIAL.search(raw):
         return " ".join(raw.split())
@@ -657,9 +670,11 @@ def _plain(raw: str, refs: set[str], depth: int = 0, store: list[str] | None = N
         raw = "".join(parts)
 
     raw = _H_ESCAPE.sub(lambda m: ph(m.group(1)) if m.group(1) in _H_ESCAPABLE else m.group(0), raw)
+    if footnotes and "[^" in raw:
+        raw = _H_FOOTNOTE.sub(lambda m: ph("") if m.group(1) in footnotes else m.group(0), raw)
 
     def sub_plain(text: str) -> str:
-        return _plain(text, refs, depth + 1, store) if depth < 3 else text
+        return _plain(text, refs, depth + 1, store, footnotes) if depth < 3 else text
 
     def wiki(m: re.Match[str]) -> str:
         inner = m.group(1)
@@ -957,12 +972,21 @@ class _Scanner:
 
             heading_indent_ok = ind == 0 or (in_list and ind % 4 == 0 and prev != TEXT)
 
-            # ATX heading, also inside a block quote.
+            # ATX heading, also inside a block quote or a list item.
             atx_line = stripped
             if first == ">":
                 q = _QUOTE_PREFIX.match(ln, col)
                 atx_line = ln[q.end() :] if q else stripped
                 heading_indent_ok = True
+                if prev != TEXT and atx_line[:1] in "*+-0123456789":
+                    p = _PM_ITEM_PREFIX.match(atx_line)
+                    if p and atx_line[p.end() : p.end() + 1] == "#":
+                        atx_line = atx_line[p.end() :]
+            elif is_item and in_list:
+                p = _PM_ITEM_PREFIX.match(ln, col)
+                if p and ln[p.end() : p.end() + 1] == "#":
+                    atx_line = ln[p.end() :]
+                    heading_indent_ok = True
             if atx_line[:1] == "#" and heading_indent_ok:
                 m = _ATX.match(atx_line)
                 # Python-Markdown's heading pattern cannot end on a lone backslash.
@@ -1139,7 +1163,7 @@ class _Scanner:
             # (a setext heading, a definition term) and render a tag in it.
             def_dests.append((m.start("dest"), m.end("dest")))
             refs.add(_WS.sub(" ", m.group("id")).strip().lower())
-            target, anchor = _split_url(dest[1:-1] if dest.startswith("<") else dest)
+            target, anchor = _split_url(_unescape_dest(dest[1:-1] if dest.startswith("<") else dest, False))
             defs.append((s, Link(target, anchor, m.group("id").strip(), s, m.end(), self.pos(s), wiki=False)))
         def_starts = {s for s, _ in defs}
 
@@ -1193,7 +1217,7 @@ class _Scanner:
                     # ([x](`javascript:...`) links to javascript:), so the
                     # destination is the text as written, for url_scheme to judge.
                     dest = _LOOSE_TITLE.sub("", inner).strip()
-                target, anchor = _split_url(dest)
+                target, anchor = _split_url(_unescape_dest(dest))
                 label = body[m.start("label") : m.end("label")].strip()
                 links.append((start, Link(target, anchor, label, start, m.end(), self.pos(start),
                                           wiki=False, image=image)))
@@ -1207,40 +1231,49 @@ class _Scanner:
                 else:
                     pos = s + 1  # a construct may still start inside these brackets
 
-        # Autolinks and raw HTML.
+        # Autolinks and raw HTML, as Python-Markdown reads each "<": an
+        # autolink needs "scheme://" (<http:x> is a tag to it, with whatever
+        # attributes follow), an e-mail autolink its own loose pattern.
         dests.sort()
         html_at: dict[int, None] = {}
         autolinks: set[int] = set()
-        for text, is_a in ((ma, True), (self.mb, False)):
+        for text in (ma, self.mb):
             if text is None:
                 continue
             di = 0
             nd = len(dests)
-            for m in _ANGLE.finditer(text):
-                s = m.start()
+            for lt in _LT.finditer(text):
+                s = lt.start()
                 while di < nd and dests[di][1] <= s:
                     di += 1
                 if di < nd and dests[di][0] <= s:
                     continue
-                if m.lastgroup == "html":
-                    html_at[s] = None
-                elif def_dests and _inside(def_dests, s):
+                m = _ANGLE.match(text, s)
+                if m is not None and m.lastgroup != "html" and def_dests and _inside(def_dests, s):
                     continue  # "<url>" of a reference definition: the definition is the link
-                elif is_a:
-                    if m.lastgroup == "auto":
+                auto = _pm_autolink(text, s)
+                if auto is not None:
+                    if s not in autolinks:
+                        autolinks.add(s)
+                        url, end, mail = auto
+                        if mail:
+                            target, anchor = "mailto:" + url.removeprefix("mailto:"), ""
+                        else:
+                            target, anchor = _split_url(_unescape_dest(url))
+                        links.append((s, Link(target, anchor, url, s, end, self.pos(s), wiki=False)))
+                    continue
+                if m is None or m.lastgroup == "mail":
+                    continue  # text to Python-Markdown
+                if m.lastgroup == "auto" and _unsafe(m.group("auto")):
+                    # A tag to Python-Markdown, but reported as the unsafe
+                    # URL CommonMark would link: refused either way.
+                    if s not in autolinks:
+                        autolinks.add(s)
                         url = m.group("auto")
                         target, anchor = _split_url(url)
-                    else:
-                        url = m.group("mail")
-                        target, anchor = "mailto:" + url, ""
-                    autolinks.add(s)
-                    links.append((s, Link(target, anchor, url, s, m.end(), self.pos(s), wiki=False)))
-                elif m.lastgroup == "auto" and s not in autolinks and _unsafe(m.group("auto")):
-                    # Only in Python-Markdown's reading (e.g. in a fence it
-                    # does not close): it renders <ftp://...> as a link.
-                    url = m.group("auto")
-                    target, anchor = _split_url(url)
-                    links.append((s, Link(target, anchor, url, s, m.end(), self.pos(s), wiki=False)))
+                        links.append((s, Link(target, anchor, url, s, m.end(), self.pos(s), wiki=False)))
+                    continue
+                html_at[s] = None
         for s in sorted(html_at):
             out.html.append(RawHtml(_snippet_tag(body, s), self.pos(s)))
 
@@ -1266,10 +1299,11 @@ class _Scanner:
         ids: set[str] = set()
         counters: dict[str, int] = {}
         seen: dict[str, tuple[str, str]] = {}  # raw text -> (text, slug): pages repeat headings
+        footnotes = {m.group(1) for m in _FOOTNOTE_ID.finditer(ma)} if "[^" in ma else set()
         for level, marker, raw in self.headings_raw:
             done = seen.get(raw)
             if done is None:
-                text = _plain(raw, refs)
+                text = _plain(raw, refs, footnotes=footnotes)
                 done = seen[raw] = (text, _toc_slugify(text, "-"))
             text, slug = done
             out.headings.append(Heading(level, text, _unique(slug, ids, counters), self.pos(marker)))
@@ -1369,8 +1403,8 @@ def _pm_interrupts(line: str) -> bool:
     if len(line) - len(stripped) > 3:
         return False
     c = stripped[0]
-    if c == "#":
-        return _ATX.match(stripped) is not None
+    if c == "#":  # Python-Markdown: only in the first column
+        return line[:1] == "#"
     if c in "-*_" and _HR.match(line):
         return True
     if c in "=-":  # a setext underline, when the line before starts its block
@@ -1632,6 +1666,30 @@ def _atx_text(raw: str) -> str:
     if m:
         raw = raw[: m.start()]
     return raw.strip()
+
+
+def _pm_autolink(text: str, s: int) -> tuple[str, int, bool] | None:
+    """The autolink Python-Markdown reads at the "<" at ``text[s]``, as
+    (URL as written, end offset, is an e-mail), or None. Neither runs past a
+    block boundary."""
+    m = _H_AUTOLINK.match(text, s)
+    if m is not None and _SEP not in m.group():
+        return m.group(1), m.end(), False
+    m = _H_AUTOMAIL.match(text, s)
+    if m is not None and _SEP not in m.group():
+        return m.group(1), m.end(), True
+    return None
+
+
+def _unescape_dest(url: str, backslashes: bool = True) -> str:
+    """A link destination as the browser reads the rendered href: without the
+    backslash escapes Python-Markdown resolves in inline text (not in a
+    reference definition: ``backslashes=False``), entities decoded."""
+    if backslashes and "\\" in url:
+        url = _H_ESCAPE.sub(lambda m: m.group(1) if m.group(1) in _H_ESCAPABLE else m.group(0), url)
+    if "&" in url:
+        url = _html.unescape(url)
+    return url
 
 
 def _split_url(url: str) -> tuple[str, str]:

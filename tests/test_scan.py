@@ -213,8 +213,9 @@ def test_link_offsets_splice():
     [
         ("# Title", [(1, "Title", "title")]),
         ("###### Six", [(6, "Six", "six")]),
-        ("####### Seven", []),
-        ("#nospace", []),
+        # Python-Markdown's rule, not CommonMark's: a seventh "#" is text, no space needed.
+        ("####### Seven", [(6, "# Seven", "seven")]),
+        ("#nospace", [(1, "nospace", "nospace")]),
         ("#", [(1, "", "_1")]),
         ("# Closing ##", [(1, "Closing", "closing")]),
         ("# Escaped \\#", [(1, "Escaped #", "escaped")]),
