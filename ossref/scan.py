@@ -171,22 +171,39 @@ _DEF_LINE = re.compile(r"(?:[ \t]*>)*" + _DEF_BODY)
 _DEF_LINE_ITEM = re.compile(r"(?:[ \t]*(?:>|[-*+][ \t]|[0-9]{1,9}[.)][ \t]))*" + _DEF_BODY)
 _DEF_URL_LINE = re.compile(r"[ \t>]*[^\s]+[ \t]*(?P<title>\"[^\"\n]*\"|'[^'\n]*'|\([^\n]*\))?[ \t]*\r?$")
 _DEF_TITLE_LINE = re.compile(r"[ \t>]*(?:\"[^\"\n]*\"|'[^'\n]*'|\([^\n]*\))[ \t]*\r?$")
+_DD_START = re.compile(r" {0,3}:[ \t]+(?=\[)")
 _CONTAINER_OPEN = re.compile(r"(?:!!! ?|\?\?\?\+? ?)[\w\-]|\[\^[^\]\n]*\]:|:[ \t]")
 #: A line starting with none of these (after indentation) is plain paragraph text.
 _SPECIAL_FIRST = frozenset("-*+_=#>`~<0123456789")
 _BLANK_RUN = re.compile(r"[^\n\x00]+")
 _TICKS = re.compile(r"`+")
 
+
+def _nested(atom: str, open_: str, close: str, depth: int) -> str:
+    """A pattern of ``atom`` characters and balanced ``open_``/``close``
+    groups nested up to ``depth`` deep. Its alternatives start with different
+    characters, so a match never backtracks between them."""
+    inner = f"{atom}*"
+    for _ in range(depth):
+        inner = f"(?:{atom}|{open_}{inner}{close})*"
+    return inner
+
+
 # Bracket constructs are matched at each "[" found by a plain search; whether
 # it is escaped is decided by counting backslashes (_escaped), which a
-# lookbehind cannot do. A label may hold one level of nested brackets.
-_LABEL = r"(?:[^\[\]\\\x00]|\\[^\x00]|\[(?:[^\[\]\\\x00]|\\[^\x00])*\])*"
+# lookbehind cannot do. A label may hold brackets nested three deep
+# ("[a [b [c [d]]]](x.md)"); Python-Markdown follows any depth (deeper labels
+# are left to _LinkSweep, which finds unsafe destinations only).
+_LABEL = _nested(r"(?:[^\[\]\\\x00]|\\[^\x00])", r"\[", r"\]", 3)
 _DEST_CHAR = r"(?:[^\s()\\\x00]|\\[^\s\x00])"
-_DEST = rf"(?:<[^<>\n\x00]*>|(?:{_DEST_CHAR}|\({_DEST_CHAR}*\))+)"
+_PAREN_OPEN, _PAREN_CLOSE = r"\(", r"\)"
+_DEST_PARENS = _nested(_DEST_CHAR, _PAREN_OPEN, _PAREN_CLOSE, 1)
+_DEST = rf"(?:<[^<>\n\x00]*>|(?:{_DEST_CHAR}|\({_DEST_PARENS}\))+)"
 _TITLE = r"(?:\"[^\"\x00]*\"|'[^'\x00]*'|\([^()\x00]*\))"
 # A link's destination as CommonMark has it, else anything up to the matching
-# parenthesis, spaces included: Python-Markdown renders [a](my page.md) as a link.
-_LOOSE = r"[^()\x00]*(?:\([^()\x00]*\)[^()\x00]*)*"
+# parenthesis, spaces included: Python-Markdown renders [a](my page.md) as a
+# link. Parentheses may nest two deep: "[a](x(y(z)).md)".
+_LOOSE = _nested(r"[^()\x00]", _PAREN_OPEN, _PAREN_CLOSE, 2)
 _BRACKETS = re.compile(
     r"(?P<wiki>\[\[(?P<winner>[^\[\]\x00]*)\]\])"
     rf"|(?P<link>\[(?P<label>{_LABEL})\]\("
@@ -197,7 +214,7 @@ _LOOSE_TITLE = re.compile(r"\s+(?:\"[^\"]*\"|'[^']*')\s*$")
 _BRACKET_START = re.compile(r"\[")
 _REFDEF_START = re.compile(r"[\n\x00] {0,3}\[")
 _REFDEF = re.compile(
-    r"(?P<open>\[)(?P<id>[^\[\]\x00\n^][^\[\]\x00\n]*)\]:[ \t]*(?:[\n\x00][ \t]*)?"
+    r"(?P<open>\[)(?P<id>(?:[^\[\]\x00\n^][^\[\]\x00\n]*)?)\]:[ \t]*(?:[\n\x00][ \t>]*)?"
     # No space in the destination, even in <...>: Python-Markdown's rule. A
     # definition it rejects is rendered as text, raw HTML included.
     rf"(?P<dest>[^\s\x00]+)(?:[ \t\n\x00]+{_TITLE})?[ \t]*(?=[\n\x00]|\Z)"
@@ -453,9 +470,11 @@ _H_WIKI = re.compile(r"\[\[([^\[\]]*)\]\]")
 _H_FOOTNOTE = re.compile(r"\[\^([^\]]*)\]")  # Python-Markdown's FOOTNOTE_RE
 # A footnote definition's id, at the start of a line after container markers.
 _FOOTNOTE_ID = re.compile(r"(?:^|[\n\x00])[ \t>]*\[\^([^\]\n\x00]*)\]:")
+_H_LABEL = _nested(r"[^\[\]]", r"\[", r"\]", 3)
+_H_PARENS = _nested("[^()]", _PAREN_OPEN, _PAREN_CLOSE, 2)
 _H_LINK = re.compile(
-    r"(?P<img>!?)\[(?P<label>(?:[^\[\]]|\[[^\[\]]*\])*)\]"
-    r"(?:(?P<inline>\([^()]*(?:\([^()]*\)[^()]*)*\))"
+    rf"(?P<img>!?)\[(?P<label>{_H_LABEL})\]"
+    rf"(?:(?P<inline>\({_H_PARENS}\))"
     r"|(?P<refpart>\s?\[(?P<ref>[^\]]*)\]))?"
 )
 # Python-Markdown's emphasis delimiters (inlinepatterns.Delimiter): `*` "dumb", `_` "smart".
@@ -751,11 +770,15 @@ class _Scanner:
         blank_both: list[tuple[int, int]] = []  # code/comments in both readings
         a_only: list[tuple[int, int]] = []  # fenced code that Python-Markdown renders as text
         headings: list[tuple[int, int, str]] = []  # (level, offset of marker, raw text)
+        self.headings_raw = headings
         close, bang = _Next(body, "-->"), _Next(body, "--!>")
         html_open = _OpenComments(body, close, bang)
         self.pm_fences: list[tuple[int, int]] = []  # fenced code to Python-Markdown, in order
         self.fence_after_text = False  # the open fence's line follows paragraph text
         self.terms: list[tuple[int, int]] = []  # (start, end) offsets of lines def_list makes terms
+        # (line, column its container's body starts at) of each reference
+        # definition, also in block quotes, list items and admonitions.
+        self.def_lines: list[tuple[int, int]] = []
 
         TEXT, BLANK, OTHER = 0, 1, 2
         prev = BLANK  # the body starts like after a blank line
@@ -895,7 +918,13 @@ class _Scanner:
                 if prev != TEXT:
                     list_open = list_block = False
                 span = _def_span(lines, i, col) if first == "[" and "]:" in ln else 0
+                if not span and first == ":" and opener and "]:" in ln:
+                    # A reference definition as a definition's text.
+                    d = _DD_START.match(ln, col)
+                    if d and _def_span(lines, i, d.end()):
+                        self.def_lines.append((i, d.end()))
                 if span:
+                    self.def_lines.append((i, col))
                     for k in range(i, i + span - 1):
                         joins[k] = True
                     prev = OTHER
@@ -1032,7 +1061,13 @@ class _Scanner:
                     continue
 
             span = _def_span(lines, i, col, is_item and in_list) if "]:" in ln else 0
+            def_col = col
+            if not span and "]:" in ln and (in_list or list_open) and ln.startswith("    ", col):
+                # Inside a list item's indented content.
+                def_col = col + 4
+                span = _def_span(lines, i, def_col)
             if span:
+                self.def_lines.append((i, def_col))
                 for k in range(i, i + span - 1):
                     joins[k] = True
                 prev = OTHER
@@ -1065,7 +1100,6 @@ class _Scanner:
         self.joins = joins
         self.blank_both = sorted(x for x in blank_both if x not in not_code) if not_code else sorted(blank_both)
         self.a_only = a_only
-        self.headings_raw = headings
 
     def _fence_done(self, first: int, last: int, pm_ok: bool, lines: list[str], joins: list[bool],
                     blank_both: list[tuple[int, int]], a_only: list[tuple[int, int]]) -> None:
@@ -1079,6 +1113,15 @@ class _Scanner:
             self.pm_fences.append((s, e))
             return
         a_only.append((s, e))
+        # Python-Markdown finds a heading on any line of a block that starts
+        # with "#": these lines are text to it.
+        for k in range(first + 1, stop + 1):
+            line = lines[k]
+            if line[:1] == "#":
+                m = _ATX.match(line)
+                tail = line.rstrip("\r")
+                if m and not (tail.endswith("\\") and _escaped(tail + " ", len(tail))):
+                    self.headings_raw.append((len(m.group(1)), starts[k], _atx_text(m.group(2) or "")))
         if self.fence_after_text and first:
             joins[first - 1] = True  # no fence to Python-Markdown: the paragraph goes on
         # To Python-Markdown these lines are paragraphs: let their newlines
@@ -1149,14 +1192,27 @@ class _Scanner:
         first = re.match(r" {0,3}\[", ma)
         starts = [first.end() - 1] if first else []
         starts.extend(m.end() - 1 for m in _REFDEF_START.finditer(ma))
+        if self.def_lines:
+            # Those the line pass found inside containers, after their markers.
+            for i, col in self.def_lines:
+                at = self.lines[i].find("[", col)
+                if at != -1:
+                    starts.append(self.line_starts[i] + at)
+            starts = sorted(set(starts))
         terms = self.terms
-        for s in starts:
+        candidates = [(ma, s) for s in starts]
+        if self.a_only and self.mb is not None:
+            # Fenced code to CommonMark that Python-Markdown renders as text
+            # (a fence that never closes, say): its definitions count.
+            mb = self.mb
+            candidates += [(mb, m.end() - 1) for m in _REFDEF_START.finditer(mb) if _inside(self.a_only, m.end() - 1)]
+        for text, s in candidates:
             if terms and _inside(terms, s):
                 continue  # a definition term, to Python-Markdown: text
-            m = _REFDEF.match(ma, s)
+            m = _REFDEF.match(text, s)
             # Python-Markdown reads definitions before code spans: a code
             # span blanked in the reading may hide text that spoils one.
-            if m is None or (ma[s : m.end()] != body[s : m.end()] and _REFDEF.match(body, s) is None):
+            if m is None or (text[s : m.end()] != body[s : m.end()] and _REFDEF.match(body, s) is None):
                 continue
             dest = body[m.start("dest") : m.end("dest")]
             # Not in ``dests``: Python-Markdown may read this line otherwise
@@ -1165,6 +1221,7 @@ class _Scanner:
             refs.add(_WS.sub(" ", m.group("id")).strip().lower())
             target, anchor = _split_url(_unescape_dest(dest[1:-1] if dest.startswith("<") else dest, False))
             defs.append((s, Link(target, anchor, m.group("id").strip(), s, m.end(), self.pos(s), wiki=False)))
+        def_dests.sort()
         def_starts = {s for s, _ in defs}
 
         links: list[tuple[int, Link]] = list(defs)
@@ -1194,33 +1251,9 @@ class _Scanner:
                                       s, m.end(), self.pos(s), wiki=True)))
                 pos = m.end()
             elif m.group("link") is not None:
-                image = s > 0 and ma[s - 1] == "!" and not _escaped(ma, s - 1)
-                start = s - 1 if image else s
-                dest_s, dest_e = m.span("dest")
-                if dest_s != -1:
-                    dests.append((dest_s, dest_e))
-                    dest = body[dest_s:dest_e]
-                    if dest.startswith("<") and dest.endswith(">"):
-                        dest = dest[1:-1]
-                elif m.group("loose") is not None:
-                    # Python-Markdown's reading; raw HTML in it is still reported.
-                    dest = body[m.start("loose") : m.end("loose")]
-                    dest = _LOOSE_TITLE.sub("", dest).strip()
-                else:
-                    dest = ""
-                close = m.end("label")
-                closes.add(close)
-                inner = body[close + 2 : m.end() - 1]
-                if "`" in inner and inner != ma[close + 2 : m.end() - 1]:
-                    # A code span inside the parentheses, blanked above. Python-
-                    # Markdown renders it as its text, backticks gone
-                    # ([x](`javascript:...`) links to javascript:), so the
-                    # destination is the text as written, for url_scheme to judge.
-                    dest = _LOOSE_TITLE.sub("", inner).strip()
-                target, anchor = _split_url(_unescape_dest(dest))
-                label = body[m.start("label") : m.end("label")].strip()
-                links.append((start, Link(target, anchor, label, start, m.end(), self.pos(start),
-                                          wiki=False, image=image)))
+                link = self._inline_link(ma, m, dests)
+                closes.add(m.end("label"))
+                links.append((link.start, link))
                 resume.append((m.end(), limit))
                 pos, limit = m.start("label"), m.end("label")
             else:
@@ -1230,6 +1263,22 @@ class _Scanner:
                     pos = m.end()
                 else:
                     pos = s + 1  # a construct may still start inside these brackets
+
+        if self.mb is not None:
+            # Inline links in Python-Markdown's reading that the CommonMark
+            # one has in code: a fence that never closes, backticks paired
+            # otherwise. Python-Markdown renders them.
+            mb = self.mb
+            for b in _BRACKET_START.finditer(mb):
+                s = b.start()
+                if s and mb[s - 1] == "\\" and _escaped(mb, s):
+                    continue
+                m = _BRACKETS.match(mb, s)
+                if m is None or m.group("link") is None or m.end("label") in closes:
+                    continue
+                link = self._inline_link(mb, m, dests)
+                closes.add(m.end("label"))
+                links.append((link.start, link))
 
         # Autolinks and raw HTML, as Python-Markdown reads each "<": an
         # autolink needs "scheme://" (<http:x> is a tag to it, with whatever
@@ -1307,6 +1356,37 @@ class _Scanner:
                 done = seen[raw] = (text, _toc_slugify(text, "-"))
             text, slug = done
             out.headings.append(Heading(level, text, _unique(slug, ids, counters), self.pos(marker)))
+
+    def _inline_link(self, text: str, m: re.Match[str], dests: list[tuple[int, int]]) -> Link:
+        """The link of the ``_BRACKETS`` match ``m`` (its "link" group) in the
+        reading ``text``; its destination's span goes into ``dests``."""
+        body = self.body
+        s = m.start()
+        image = s > 0 and text[s - 1] == "!" and not _escaped(text, s - 1)
+        start = s - 1 if image else s
+        dest_s, dest_e = m.span("dest")
+        if dest_s != -1:
+            dests.append((dest_s, dest_e))
+            dest = body[dest_s:dest_e]
+            if dest.startswith("<") and dest.endswith(">"):
+                dest = dest[1:-1]
+        elif m.group("loose") is not None:
+            # Python-Markdown's reading; raw HTML in it is still reported.
+            dest = body[m.start("loose") : m.end("loose")]
+            dest = _LOOSE_TITLE.sub("", dest).strip()
+        else:
+            dest = ""
+        close = m.end("label")
+        inner = body[close + 2 : m.end() - 1]
+        if "`" in inner and inner != text[close + 2 : m.end() - 1]:
+            # A code span inside the parentheses, blanked above. Python-
+            # Markdown renders it as its text, backticks gone
+            # ([x](`javascript:...`) links to javascript:), so the
+            # destination is the text as written, for url_scheme to judge.
+            dest = _LOOSE_TITLE.sub("", inner).strip()
+        target, anchor = _split_url(_unescape_dest(dest))
+        label = body[m.start("label") : m.end("label")].strip()
+        return Link(target, anchor, label, start, m.end(), self.pos(start), wiki=False, image=image)
 
     def _citation(self, m: re.Match[str]) -> CitationGroup | None:
         """The citation group in the single-bracket match ``m``, if it is one."""
