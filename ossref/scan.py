@@ -171,7 +171,9 @@ _DEF_LINE = re.compile(r"(?:[ \t]*>)*" + _DEF_BODY)
 _DEF_LINE_ITEM = re.compile(r"(?:[ \t]*(?:>|[-*+][ \t]|[0-9]{1,9}[.)][ \t]))*" + _DEF_BODY)
 _DEF_URL_LINE = re.compile(r"[ \t>]*[^\s]+[ \t]*(?P<title>\"[^\"\n]*\"|'[^'\n]*'|\([^\n]*\))?[ \t]*\r?$")
 _DEF_TITLE_LINE = re.compile(r"[ \t>]*(?:\"[^\"\n]*\"|'[^'\n]*'|\([^\n]*\))[ \t]*\r?$")
+_NEXT_HEADING = re.compile(r"(?:>[ ]?)*#")
 _DD_START = re.compile(r" {0,3}:[ \t]+(?=\[)")
+_DD_HEADING = re.compile(r" {0,3}:[ \t]+(?=#)")
 _CONTAINER_OPEN = re.compile(r"(?:!!! ?|\?\?\?\+? ?)[\w\-]|\[\^[^\]\n]*\]:|:[ \t]")
 #: A line starting with none of these (after indentation) is plain paragraph text.
 _SPECIAL_FIRST = frozenset("-*+_=#>`~<0123456789")
@@ -210,9 +212,14 @@ _BRACKETS = re.compile(
     rf"(?:[ \t\n]*(?:(?P<dest>{_DEST})(?:[ \t\n]+{_TITLE})?[ \t\n]*)?\)|(?P<loose>{_LOOSE})\)))"
     r"|(?P<cite>\[(?P<cinner>[^\[\]\x00]*)\])"
 )
-_LOOSE_TITLE = re.compile(r"\s+(?:\"[^\"]*\"|'[^']*')\s*$")
+# Python-Markdown's "[a](<url> 'title')" (LinkInlineProcessor.RE_LINK).
+_PM_POINTED = re.compile(r"""\s*<([^<>]*)>\s*(?:(?:'[^']*'|"[^"]*")\s*)?$""")
+_LOOSE_TITLE = re.compile(r"(?:^|\s+)(?:\"[^\"]*\"|'[^']*')\s*$")
 _BRACKET_START = re.compile(r"\[")
 _REFDEF_START = re.compile(r"[\n\x00] {0,3}\[")
+# Also after block quote and list markers: for text the line pass did not
+# read (see _Scanner.a_only).
+_REFDEF_START_NESTED = re.compile(r"[\n\x00](?:[ \t>]|[*+-][ \t]|[0-9]{1,9}\.[ \t])*\[")
 _REFDEF = re.compile(
     r"(?P<open>\[)(?P<id>(?:[^\[\]\x00\n^][^\[\]\x00\n]*)?)\]:[ \t]*(?:[\n\x00][ \t>]*)?"
     # No space in the destination, even in <...>: Python-Markdown's rule. A
@@ -224,7 +231,9 @@ _ANGLE = re.compile(
     r"<(?:(?P<auto>[A-Za-z][A-Za-z0-9+.\-]{1,31}:[^\s<>\x00]*)>"
     r"|(?P<mail>[A-Za-z0-9.!#$%&'*+/=?^_`{|}~\-]+@[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?"
     r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?)*)>"
-    r"|(?P<html>/?[A-Za-z]|![A-Za-z]|!\[CDATA\[|\?))"
+    r"|(?P<html>/?[A-Za-z]|![A-Za-z]|!\[CDATA\[|\?)"
+    # What else Python-Markdown's AUTOMAIL_RE takes: "<(x)@y.org>".
+    r"|(?P<pmmail>[^<> !\x00]+@[^@<> \x00]+>))"
 )
 # The forms the brief names ({: ...}, {#id}, {.class}) and, because
 # Python-Markdown's attr_list also accepts them, bare key=value lists
@@ -232,7 +241,6 @@ _ANGLE = re.compile(
 _ATTR = re.compile(r"\{[ \t]*(?::|[#.]|[^\s{}=:\x00]+=)[^{}\n\x00]*\}")
 _TRAILING_ATTR = re.compile(r"[ \t]*\{[ \t]*(?::|[#.]|[^\s{}=:]+=)[^{}\n]*\}[ \t]*$")
 _WS = re.compile(r"\s+")
-_LT = re.compile("<")
 
 
 def _blank(text: str) -> str:
@@ -472,10 +480,16 @@ _H_FOOTNOTE = re.compile(r"\[\^([^\]]*)\]")  # Python-Markdown's FOOTNOTE_RE
 _FOOTNOTE_ID = re.compile(r"(?:^|[\n\x00])[ \t>]*\[\^([^\]\n\x00]*)\]:")
 _H_LABEL = _nested(r"[^\[\]]", r"\[", r"\]", 3)
 _H_PARENS = _nested("[^()]", _PAREN_OPEN, _PAREN_CLOSE, 2)
-_H_LINK = re.compile(
-    rf"(?P<img>!?)\[(?P<label>{_H_LABEL})\]"
-    rf"(?:(?P<inline>\({_H_PARENS}\))"
-    r"|(?P<refpart>\s?\[(?P<ref>[^\]]*)\]))?"
+# Python-Markdown's link patterns (inlinepatterns), in the order it applies
+# each to the whole text: reference, link, image, image reference, short
+# reference, short image reference; as (pattern, is an image, is a reference).
+_H_LINK_PASSES = (
+    (re.compile(rf"(?<!!)\[(?P<label>{_H_LABEL})\]\s?\[(?P<id>[^\]]*)\]"), False, True),
+    (re.compile(rf"(?<!!)\[(?P<label>{_H_LABEL})\]\({_H_PARENS}\)"), False, False),
+    (re.compile(rf"!\[(?P<label>{_H_LABEL})\]\({_H_PARENS}\)"), True, False),
+    (re.compile(rf"!\[(?P<label>{_H_LABEL})\]\s?\[(?P<id>[^\]]*)\]"), True, True),
+    (re.compile(rf"(?<!!)\[(?P<label>{_H_LABEL})\]"), False, True),
+    (re.compile(rf"!\[(?P<label>{_H_LABEL})\]"), True, True),
 )
 # Python-Markdown's emphasis delimiters (inlinepatterns.Delimiter): `*` "dumb", `_` "smart".
 _H_DELIMS = {
@@ -702,26 +716,39 @@ def _plain(raw: str, refs: set[str], depth: int = 0, store: list[str] | None = N
 
     raw = _H_WIKI.sub(wiki, raw)
 
-    def link(m: re.Match[str]) -> str:
-        image = bool(m.group("img"))
-        label = m.group("label")
-        if m.group("inline") is None:
-            ref = m.group("ref") if m.group("refpart") is not None else None
-            key = _WS.sub(" ", ref or label).strip().lower()
-            if key not in refs:
-                return m.group(0)  # Python-Markdown leaves an undefined reference as text
-        return ph("") if image else ph(sub_plain(label))
-
     if "[" in raw:
-        raw = _H_LINK.sub(link, raw)
+        for pattern, image, ref in _H_LINK_PASSES:
+            parts = []
+            pos = 0
+            while True:
+                m = pattern.search(raw, pos)
+                if m is None:
+                    break
+                label = m.group("label")
+                if ref:
+                    # Python-Markdown neither strips the id nor the label here.
+                    key = m.group("id") if "id" in pattern.groupindex else ""
+                    if _WS.sub(" ", key or label).lower() not in refs:
+                        # An undefined reference stays text, and the pattern
+                        # goes on after it; later patterns still read it.
+                        parts.append(raw[pos : m.end()])
+                        pos = m.end()
+                        continue
+                parts += [raw[pos : m.start()], ph("") if image else ph(sub_plain(label))]
+                pos = m.end()
+            parts.append(raw[pos:])
+            raw = "".join(parts)
     if "<" in raw:
-        raw = _H_AUTOLINK.sub(lambda m: ph(m.group(1)), raw)
+        # An autolink's text keeps its entities; toc decodes them.
+        raw = _H_AUTOLINK.sub(lambda m: ph(_html.unescape(m.group(1))), raw)
         raw = _H_AUTOMAIL.sub(lambda m: ph(m.group(1).removeprefix("mailto:")), raw)
         raw = _H_HTML.sub(lambda m: ph(""), raw)
     if "&" in raw:
         raw = _H_ENTITY.sub(lambda m: ph(_html.unescape(m.group(1))), raw)
     raw = _strip_emphasis(raw)
-    if store:
+    for _ in range(3):  # a stored text may hold placeholders (an escape in an autolink)
+        if not store or "\x02" not in raw:
+            break
         raw = _H_PLACEHOLDER.sub(lambda m: store[int(m.group(1))], raw)
     return " ".join(raw.split())
 
@@ -917,7 +944,17 @@ class _Scanner:
                     in_list = False
                 if prev != TEXT:
                     list_open = list_block = False
-                span = _def_span(lines, i, col) if first == "[" and "]:" in ln else 0
+                span = _def_span(lines, i, col, block_start=prev != TEXT) if first == "[" and "]:" in ln else 0
+                if first == ":" and opener and "#" in ln:
+                    # A heading as a definition's text.
+                    d = _DD_HEADING.match(ln, col)
+                    m = _ATX.match(ln, d.end()) if d else None
+                    tail = ln.rstrip("\r")
+                    if m and not (tail.endswith("\\") and _escaped(tail + " ", len(tail))):
+                        headings.append((len(m.group(1)), s + d.end(), _atx_text(m.group(2) or "")))
+                        prev = OTHER
+                        i += 1
+                        continue
                 if not span and first == ":" and opener and "]:" in ln:
                     # A reference definition as a definition's text.
                     d = _DD_START.match(ln, col)
@@ -1060,7 +1097,7 @@ class _Scanner:
                     i += 1
                     continue
 
-            span = _def_span(lines, i, col, is_item and in_list) if "]:" in ln else 0
+            span = _def_span(lines, i, col, is_item and in_list, prev != TEXT) if "]:" in ln else 0
             def_col = col
             if not span and "]:" in ln and (in_list or list_open) and ln.startswith("    ", col):
                 # Inside a list item's indented content.
@@ -1205,7 +1242,9 @@ class _Scanner:
             # Fenced code to CommonMark that Python-Markdown renders as text
             # (a fence that never closes, say): its definitions count.
             mb = self.mb
-            candidates += [(mb, m.end() - 1) for m in _REFDEF_START.finditer(mb) if _inside(self.a_only, m.end() - 1)]
+            candidates += [(mb, m.end() - 1) for m in _REFDEF_START_NESTED.finditer(mb)
+                           if _inside(self.a_only, m.end() - 1)]
+        defs_in_a = 0
         for text, s in candidates:
             if terms and _inside(terms, s):
                 continue  # a definition term, to Python-Markdown: text
@@ -1221,6 +1260,7 @@ class _Scanner:
             refs.add(_WS.sub(" ", m.group("id")).strip().lower())
             target, anchor = _split_url(_unescape_dest(dest[1:-1] if dest.startswith("<") else dest, False))
             defs.append((s, Link(target, anchor, m.group("id").strip(), s, m.end(), self.pos(s), wiki=False)))
+            defs_in_a += text is ma
         def_dests.sort()
         def_starts = {s for s, _ in defs}
 
@@ -1264,6 +1304,7 @@ class _Scanner:
                 else:
                     pos = s + 1  # a construct may still start inside these brackets
 
+        found_in_a = len(closes)
         if self.mb is not None:
             # Inline links in Python-Markdown's reading that the CommonMark
             # one has in code: a fence that never closes, backticks paired
@@ -1291,16 +1332,23 @@ class _Scanner:
                 continue
             di = 0
             nd = len(dests)
-            for lt in _LT.finditer(text):
-                s = lt.start()
+            # Where a tag may still be an autolink to Python-Markdown ("<a(b@c>").
+            slashes, at_sign, gt = _Next(text, "://"), _Next(text, "@"), _Next(text, ">")
+            for m in _ANGLE.finditer(text):
+                s = m.start()
                 while di < nd and dests[di][1] <= s:
                     di += 1
                 if di < nd and dests[di][0] <= s:
                     continue
-                m = _ANGLE.match(text, s)
-                if m is not None and m.lastgroup != "html" and def_dests and _inside(def_dests, s):
+                if m.lastgroup != "html" and def_dests and _inside(def_dests, s):
                     continue  # "<url>" of a reference definition: the definition is the link
-                auto = _pm_autolink(text, s)
+                auto = None
+                if m.lastgroup != "html":
+                    auto = _pm_autolink(text, s)
+                else:
+                    end = gt.find(s)
+                    if end != -1 and (-1 < slashes.find(s) < end or -1 < at_sign.find(s) < end):
+                        auto = _pm_autolink(text, s)
                 if auto is not None:
                     if s not in autolinks:
                         autolinks.add(s)
@@ -1311,7 +1359,7 @@ class _Scanner:
                             target, anchor = _split_url(_unescape_dest(url))
                         links.append((s, Link(target, anchor, url, s, end, self.pos(s), wiki=False)))
                     continue
-                if m is None or m.lastgroup == "mail":
+                if m.lastgroup in ("mail", "pmmail"):
                     continue  # text to Python-Markdown
                 if m.lastgroup == "auto" and _unsafe(m.group("auto")):
                     # A tag to Python-Markdown, but reported as the unsafe
@@ -1331,7 +1379,7 @@ class _Scanner:
         # reference definitions inside block quotes, lists and admonitions,
         # and links in text that is code only to CommonMark. Only those with
         # an unsafe destination are added, for the unsafe-url rule.
-        sweep = _LinkSweep(self, closes, def_starts)
+        sweep = _LinkSweep(self, closes, def_starts, found_in_a, defs_in_a)
         links += sweep.run(ma)
         if self.mb is not None:
             links += sweep.run(self.mb)
@@ -1384,6 +1432,12 @@ class _Scanner:
             # ([x](`javascript:...`) links to javascript:), so the
             # destination is the text as written, for url_scheme to judge.
             dest = _LOOSE_TITLE.sub("", inner).strip()
+        elif dest_s != -1:
+            # The href is Python-Markdown's reading of the parentheses: it
+            # knows no "(title)" ([a](x.md (t)) links to "x.md (t)"), and a
+            # title alone leaves the href empty ([a]( "t")).
+            pointed = _PM_POINTED.match(inner)
+            dest = pointed.group(1).strip() if pointed else _LOOSE_TITLE.sub("", inner).strip()
         target, anchor = _split_url(_unescape_dest(dest))
         label = body[m.start("label") : m.end("label")].strip()
         return Link(target, anchor, label, start, m.end(), self.pos(start), wiki=False, image=image)
@@ -1507,15 +1561,21 @@ def _pm_interrupts(line: str) -> bool:
     return False
 
 
-def _def_span(lines: list[str], i: int, col: int, item: bool = False) -> int:
+def _def_span(lines: list[str], i: int, col: int, item: bool = False, block_start: bool = False) -> int:
     """How many lines, from ``lines[i]``, a reference definition takes (0: it
     is not one), as Python-Markdown matches it: URL on the line or the next,
     a title on the same line as the URL or the next. ``item``: the line
-    starts a list item (else list markers are text before the "[")."""
+    starts a list item (else list markers are text before the "[").
+    ``block_start``: the line starts a block, where a setext underline on
+    the next line makes it a heading instead (Python-Markdown tries that first)."""
     m = (_DEF_LINE_ITEM if item else _DEF_LINE).match(lines[i], col)
     if m is None:
         return 0
     nxt = lines[i + 1] if i + 1 < len(lines) else None
+    if block_start and nxt is not None and nxt[:1] in ("=", "-") and _SETEXT_UNDERLINE.match(nxt):
+        return 0
+    if m.group("url") is None and nxt is not None and _NEXT_HEADING.match(nxt):
+        return 0  # Python-Markdown splits the block at a "#" line first
     if m.group("url") is None:
         u = _DEF_URL_LINE.match(nxt) if nxt is not None else None
         if u is None:
@@ -1564,17 +1624,20 @@ class _LinkSweep:
     groups and code spans, so no two destinations read the same characters.
     """
 
-    def __init__(self, scanner: "_Scanner", closes: set[int], def_starts: set[int]) -> None:
+    def __init__(self, scanner: "_Scanner", closes: set[int], def_starts: set[int], found_in_a: int,
+                 defs_in_a: int) -> None:
         self.sc = scanner
         self.body = scanner.body
         self.closes = closes  # inline links the main pass found, by their "]"
+        # How many of those, and of the definitions, are in the CommonMark reading.
+        self.found_in_a, self.defs_in_a = found_in_a, defs_in_a
         self.def_starts = def_starts
         self.emitted: set[int] = set()  # the "]" of links found, in either reading
         self._colons: list[int] | None = None
         self._prefix: dict[int, int] = {}  # line start -> end of its container prefix
 
     def run(self, text: str) -> list[tuple[int, Link]]:
-        if text is self.sc.ma and text.count("](") <= len(self.closes) and text.count("]:") <= len(self.def_starts):
+        if text is self.sc.ma and text.count("](") <= self.found_in_a and text.count("]:") <= self.defs_in_a:
             # Each "](" closes a link the main pass found in this reading, each
             # "]:" is a definition it found: nothing is left (most pages).
             return []
