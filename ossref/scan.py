@@ -829,7 +829,20 @@ class _Scanner:
         while lead < nlines and not lines[lead]:
             lead += 1
         i = 0
-        while i < nlines:
+        # A fence Python-Markdown does not take for one (it never closes, or
+        # closes otherwise) is code to CommonMark only: its lines are read
+        # again from the fence's line, as the paragraph text Python-Markdown
+        # makes of them. Once per line at most, so the pass stays linear: no
+        # fence opened in lines read again is read a third time.
+        reread_end = 0  # lines before this one may have been read twice
+        reread_at = -1  # the fence line to read as text this time
+        while i < nlines or (fence is not None and fence[2] >= reread_end):
+            if i >= nlines:  # the fence never closed
+                first = fence[2]
+                self._fence_done(first, nlines, False, lines, joins, blank_both, a_only, reread=True)
+                fence = None
+                i, reread_end, reread_at = first, nlines, first
+                continue
             ln = lines[i]
             s = starts[i]
             e = s + len(ln)
@@ -846,6 +859,11 @@ class _Scanner:
                     exact = ind == 0 and findent == 0 and m.group(1) == char * flen and "\t" not in ln
                     no_blank = all(x.strip() for x in lines[first + 1 : i])
                     pm_ok = exact and (info_ok or (char == "`" and no_blank and "```" not in body_text))
+                    if not pm_ok and first >= reread_end:
+                        self._fence_done(first, i, False, lines, joins, blank_both, a_only, reread=True)
+                        fence = None
+                        i, reread_end, reread_at = first, i + 1, first
+                        continue
                     self._fence_done(first, i, pm_ok, lines, joins, blank_both, a_only)
                     fence = None
                     prev = OTHER
@@ -1003,7 +1021,7 @@ class _Scanner:
                 list_open = False
 
             # Fenced code.
-            if first in "`~" and ind <= (7 if in_list else 3):
+            if first in "`~" and ind <= (7 if in_list else 3) and i != reread_at:
                 m = _FENCE_OPEN.match(stripped)
                 if m and not (m.group(1)[0] == "`" and "`" in m.group(2)):
                     info_ok = _PM_FENCE_INFO.match(m.group(2)) is not None
@@ -1048,7 +1066,11 @@ class _Scanner:
                     p = _PM_ITEM_PREFIX.match(atx_line)
                     if p and atx_line[p.end() : p.end() + 1] == "#":
                         atx_line = atx_line[p.end() :]
-            elif is_item and in_list:
+            elif is_item and in_list and not (
+                # Python-Markdown reads a setext heading before a list.
+                prev == BLANK and i + 1 < nlines and lines[i + 1][:1] in ("=", "-")
+                and _SETEXT_UNDERLINE.match(lines[i + 1])
+            ):
                 p = _PM_ITEM_PREFIX.match(ln, col)
                 if p and ln[p.end() : p.end() + 1] == "#":
                     atx_line = ln[p.end() :]
@@ -1062,8 +1084,11 @@ class _Scanner:
                     headings.append((len(m.group(1)), marker, _atx_text(m.group(2) or "")))
                     prev = OTHER
                     # Python-Markdown splits the block around a heading, but
-                    # not around one inside a quote.
+                    # not around one inside a quote; a definition after it
+                    # takes no term from the lines before.
                     after_quote_heading = first == ">"
+                    if first != ">":
+                        block_first = i + 1
                     i += 1
                     continue
 
@@ -1083,6 +1108,7 @@ class _Scanner:
                 headings.append((1 if first == "=" else 2, marker, t_stripped))
                 if i >= 2:
                     joins[i - 2] = False
+                block_first = i + 1
                 prev = OTHER
                 i += 1
                 continue
@@ -1097,7 +1123,8 @@ class _Scanner:
                     i += 1
                     continue
 
-            span = _def_span(lines, i, col, is_item and in_list, prev != TEXT) if "]:" in ln else 0
+            # In a block quote, a definition may follow list markers too.
+            span = _def_span(lines, i, col, (is_item and in_list) or first == ">", prev != TEXT) if "]:" in ln else 0
             def_col = col
             if not span and "]:" in ln and (in_list or list_open) and ln.startswith("    ", col):
                 # Inside a list item's indented content.
@@ -1110,6 +1137,19 @@ class _Scanner:
                 prev = OTHER
                 i += span
                 continue
+
+            # A block-level tag starting a line is an HTML block to both
+            # readings: it ends the paragraph before it, and no code span
+            # pairs across it (that would hide it from the raw-html rule).
+            # (Unless an inline comment opened before it is still open.)
+            if first == "<" and ind <= 3:
+                t = _PM_TAG_START.match(stripped)
+                if (t is not None and t.group(1).lower() in _PM_BLOCK_TAGS
+                        and not html_open.covers(s + len(ln) - len(stripped), self.pm_fences)):
+                    in_table = False
+                    prev = OTHER
+                    i += 1
+                    continue
 
             # A paragraph (or list item, quote, table row) line. A list item
             # does not start a block for Python-Markdown's setext rule, but its
@@ -1130,7 +1170,7 @@ class _Scanner:
             prev = TEXT
             i += 1
 
-        if fence is not None:  # an unclosed fence runs to the end
+        if fence is not None:  # an unclosed fence, in lines read twice already
             self._fence_done(fence[2], nlines, False, lines, joins, blank_both, a_only)
 
         self.lines = lines
@@ -1139,8 +1179,11 @@ class _Scanner:
         self.a_only = a_only
 
     def _fence_done(self, first: int, last: int, pm_ok: bool, lines: list[str], joins: list[bool],
-                    blank_both: list[tuple[int, int]], a_only: list[tuple[int, int]]) -> None:
-        """Record fenced code from line ``first`` to ``last`` (inclusive; may be past the end)."""
+                    blank_both: list[tuple[int, int]], a_only: list[tuple[int, int]],
+                    reread: bool = False) -> None:
+        """Record fenced code from line ``first`` to ``last`` (inclusive; may be
+        past the end). ``reread``: the line pass reads these lines again as
+        Python-Markdown's text, which finds their headings and paragraphs."""
         starts = self.line_starts
         s = starts[first]
         stop = min(last, len(lines) - 1)
@@ -1150,6 +1193,8 @@ class _Scanner:
             self.pm_fences.append((s, e))
             return
         a_only.append((s, e))
+        if reread:
+            return
         # Python-Markdown finds a heading on any line of a block that starts
         # with "#": these lines are text to it.
         for k in range(first + 1, stop + 1):
