@@ -27,7 +27,16 @@ own way). Hiding raw HTML or a script link that the renderer will emit would
 defeat the ``raw-html`` and ``unsafe-url`` checks, so raw HTML is reported
 when it is outside code in *either* reading, and so is a link whose
 destination may render with an unsafe scheme (see :func:`url_scheme` and
-:class:`_LinkSweep`); everything else follows the CommonMark reading only.
+:class:`_LinkSweep`). Links, reference definitions, autolinks and headings
+that Python-Markdown renders from text that is code only to CommonMark (a
+fence that never closes, backticks it pairs otherwise) are reported too, so
+that the link checks see every href and anchor the site has; citations
+follow the CommonMark reading only.
+
+Link destinations and heading anchors are Python-Markdown's: a link's target
+is its href as the browser reads it (backslash escapes resolved, entities
+decoded; no CommonMark "(title)"), an autolink needs "scheme://" (``<http:x>``
+is a tag), and a line starting with "#" is a heading with or without a space.
 
 Both readings follow Python-Markdown's block structure where it matters for
 those two rules: text indented under an admonition, a details block, a
@@ -81,6 +90,8 @@ def scan_body(body: str, body_line: int) -> BodyScan:
       de-duplicated in order; an attribute list (``{#id}``) never sets one.
     * Links: ``target`` is the URL without its ``#fragment`` and ``anchor``
       the fragment, for every URL; e-mail autolinks get a ``mailto:`` target.
+      The URL is the href Python-Markdown renders, as a browser reads it:
+      an inline link's backslash escapes resolved, entities decoded.
       Wiki links keep the target as written (whitespace collapsed).
     * Pure, never raises (on an internal error it returns what it found so
       far; that is a bug to report, not a behaviour to rely on), linear time.
