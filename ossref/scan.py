@@ -1005,7 +1005,9 @@ class _Scanner:
                     if "|" in ln and i + 1 < nlines and _table_start(ln, lines[i + 1]):
                         in_table = True
                 prev_quote_heading = quote_heading_before
-                prev = TEXT
+                # An admonition's or details' first line is its title: an
+                # unindented line after it starts a block of its own.
+                prev = OTHER if opener and first in "!?" else TEXT
                 i += 1
                 continue
             is_item = False
