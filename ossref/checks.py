@@ -26,12 +26,14 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from functools import partial
+from urllib.parse import unquote
 
 from markdown.extensions.toc import slugify
 
 from .diagnostics import Diagnostic, diag
 from .index import NameIndex, anchor_set, normalize
 from .model import Page, PageFacts, Position, Project
+from .published import IMAGE_EXTENSIONS
 from .sections import page_findings
 from .scan import (MAX_INLINE_WORK, NESTED_KEY, NO_KEY, SAFE_SCHEMES, TWO_KEYS, UNCLOSED, cite_syntax, complexity,
                    url_scheme)
@@ -206,13 +208,18 @@ def check_project(project: Project) -> list[Diagnostic]:
     """The cross-file checks of a loaded project (the per-file rules ran in
     the loader, see :func:`page_rules`)."""
     return check_facts([page_facts(page) for page in project.pages],
-                       {key: (ref.path, ref.line, ref.column) for key, ref in project.references.items()})
+                       {key: (ref.path, ref.line, ref.column) for key, ref in project.references.items()},
+                       project.files)
 
 
-def check_facts(pages: list[PageFacts], references: dict[str, tuple[str, int, int]]) -> list[Diagnostic]:
+def check_facts(pages: list[PageFacts], references: dict[str, tuple[str, int, int]],
+                files: dict[str, bool] | None = None) -> list[Diagnostic]:
     """Every cross-file diagnostic of a project whose pages have ``pages``
     facts (in path order) and whose BibTeX records are ``references``: key ->
-    (path, line, column) of the record."""
+    (path, line, column) of the record. ``files`` are the docs folder's other
+    files, as :attr:`~ossref.model.Project.files` has them; with None, links
+    to files that are not Markdown are checked only for leaving the docs
+    folder."""
     index: NameIndex[PageFacts] = NameIndex.of((f.slug, [name for name, _, _ in f.names], f) for f in pages)
     by_path = {f.path: f for f in pages}
     known: dict[str, _Anchors] = {}
@@ -220,7 +227,7 @@ def check_facts(pages: list[PageFacts], references: dict[str, tuple[str, int, in
     cited: set[str] = set()
     keys = _Keys(references)
     for facts in pages:
-        found += _links(facts, index, by_path, known)
+        found += _links(facts, index, by_path, known, files)
         found += _citations(facts, keys, cited)
     found += _differentials(pages, index)
     found += _duplicate_names(pages)
@@ -370,7 +377,7 @@ def _show(text: str, limit: int = 40) -> str:
 
 
 def _links(page: PageFacts, index: NameIndex[PageFacts], by_path: dict[str, PageFacts],
-           known: dict[str, _Anchors]) -> Iterable[Diagnostic | _Pending]:
+           known: dict[str, _Anchors], files: dict[str, bool] | None) -> Iterable[Diagnostic | _Pending]:
     docs_root = page.path[: len(page.path) - len(page.slug) - len(".md")]  # "content/"
     for target_ref, anchor, wiki, image, line, column in page.links:
         if wiki:
@@ -380,11 +387,20 @@ def _links(page: PageFacts, index: NameIndex[PageFacts], by_path: dict[str, Page
                              _name_hint, index, target_ref, "link to a slug, condition name or alias")
                 continue
         else:
-            if image or url_scheme(target_ref) is not None or target_ref.startswith(("/", "//")):
+            # As in _body_rules: "#" may stand in an entity of the scheme.
+            full = target_ref + "#" + anchor if anchor else target_ref
+            if url_scheme(full) is not None or target_ref.startswith(("/", "//")):
                 continue
             if not target_ref:
+                if image:
+                    continue
                 target = page
-            elif target_ref.endswith(".md"):
+            elif not target_ref.endswith(".md"):
+                yield from _file_link(page, target_ref, line, column, docs_root, files)
+                continue
+            elif image:  # an image of a page: no file to check, no anchor to find
+                continue
+            else:
                 here = posixpath.dirname(page.path)
                 resolved = posixpath.normpath(posixpath.join(here, target_ref))
                 target = by_path.get(resolved) if resolved.startswith(docs_root) else None
@@ -393,8 +409,6 @@ def _links(page: PageFacts, index: NameIndex[PageFacts], by_path: dict[str, Page
                     yield _broken(page, line, column, f"link to `{target_ref}` {where}",
                                   "link to a page's .md file relative to this one, or use [[slug]]")
                     continue
-            else:
-                continue
         if not anchor:
             continue
         ids = known.get(target.path)
@@ -403,6 +417,44 @@ def _links(page: PageFacts, index: NameIndex[PageFacts], by_path: dict[str, Page
         if anchor not in ids and slugify(anchor, "-") not in ids:
             yield _later(_broken(page, line, column, f"`{target.slug}` has no heading with anchor `#{anchor}`", ""),
                          ids.hint, anchor)
+
+
+def _file_link(page: PageFacts, target_ref: str, line: int, column: int, docs_root: str,
+               files: dict[str, bool] | None) -> Iterable[Diagnostic]:
+    """A relative link (or image) to a file that is not Markdown: it must
+    stay in the docs folder, and name a file there that the site publishes.
+    The query is not part of the file's name, and %-escapes are decoded, as
+    the web server reads the path."""
+    path = unquote(target_ref.partition("?")[0])
+    if not path:
+        return
+    resolved = posixpath.normpath(posixpath.join(posixpath.dirname(page.path), path))
+    # A path with an extension is one MkDocs looks up as a file: whether it is
+    # there is ossref.linked_files' finding (it follows MkDocs' lookup), so
+    # it is not reported twice; here only what MkDocs does not look up.
+    looked_up = bool(posixpath.splitext(path)[1])
+    if not resolved.startswith(docs_root):
+        if looked_up:
+            return
+        yield _broken(page, line, column, f"link to `{target_ref}` leaves the docs folder",
+                      "link only to files inside the docs folder, or use a full https:// address")
+        return
+    if files is None:
+        return
+    published = files.get(resolved)
+    if published is None:
+        if looked_up:
+            return
+        yield _broken(page, line, column, f"link to `{target_ref}` names no file in the docs folder",
+                      "check the file name and folder, relative to this page's file")
+    elif not published and not (looked_up and posixpath.splitext(path)[1].lower() in IMAGE_EXTENSIONS):
+        # (An image of a published type that is not a regular file, a
+        # symlink: ossref.linked_files reports it, as MkDocs would miss it.)
+        yield diag(page.path, line, column, "unpublished-file",
+                   f"`{target_ref}` is not published: besides Markdown, only"
+                   f" {', '.join(sorted(IMAGE_EXTENSIONS))} files are copied into the site",
+                   "convert it to PNG or WebP, or link to where it is hosted with https://;"
+                   " SVG, HTML, JavaScript and CSS can carry script")
 
 
 def _broken(page: PageFacts, line: int, column: int, message: str, hint: str) -> Diagnostic:

@@ -78,6 +78,7 @@ RULES: dict[str, Rule] = _rules(
     ("identifier-mismatch", E, "a record's DOI, PMID and PMCID name different works, or not its title and year"),
     ("unresolved-identifier", W, "a DOI, PMID or PMCID the services do not know"),
     ("malformed-citation", E, "bracketed text with a citation key that is not a citation"),
+    ("unpublished-file", E, "a link to a docs-folder file of a type the site does not publish"),
 )
 
 

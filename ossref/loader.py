@@ -43,6 +43,7 @@ from .config import Config, ConfigError, relpath
 from .diagnostics import Diagnostic, diag
 from .frontmatter import parse_frontmatter
 from .model import Page, PageFacts, Project, ProjectFacts, Reference
+from .published import is_published
 from .scan import scan_body
 from .pagemeta import check_page_meta
 from .schema import read_entry
@@ -57,12 +58,17 @@ SLUG_PART = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 UNSAFE_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
 
 
-def walk(folder: Path, root: Path, suffix: str) -> tuple[list[Path], list[Diagnostic]]:
+def walk(folder: Path, root: Path, suffix: str,
+         others: list[tuple[Path, bool]] | None = None) -> tuple[list[Path], list[Diagnostic]]:
     """Regular files ending in ``suffix`` below ``folder``, sorted, plus an
     ``unsafe-path`` diagnostic for every symlink ending in ``suffix`` or
     leading to a folder (never followed), every symlink that loops, and every
     file that is not a regular file, whatever their names (a FIFO, socket or
     device: never opened, since opening a FIFO blocks until someone writes).
+
+    ``others``, when given, receives every other file met (not hidden) as
+    (path, is a regular file), unsorted: what links to non-Markdown files
+    are checked against, in the same pass over the folder.
 
     Hidden files and folders (``.git``, editor swap files) are skipped.
     Folders are visited top-down, sub-folders in name order (as ``os.walk``
@@ -114,10 +120,13 @@ def walk(folder: Path, root: Path, suffix: str) -> tuple[list[Path], list[Diagno
             else:
                 subdirs.append(os.path.join(here, name))
         for name, link, regular in sorted(files):
-            # A special file is reported whatever its name: nothing in the
-            # folder should be one, and a reader of any other file must not
-            # meet it either.
-            if name.startswith(".") or not (name.endswith(suffix) or not (link or regular)):
+            if name.startswith("."):
+                continue
+            if not name.endswith(suffix) and (link or regular):
+                # A special file is reported whatever its name (below): nothing
+                # in the folder should be one, and no reader must meet it.
+                if others is not None:
+                    others.append((Path(here, name), regular and not link))
                 continue
             if link:
                 problems.append(_unsafe(Path(here, name), root, "file is a symbolic link"))
@@ -418,7 +427,8 @@ def load_project(config: Config, *, cache: bool = True,
     with _gc_paused():
         store = open_store(config, enabled=cache)
         problems: list[Diagnostic] = []
-        md_files, found = walk(config.docs_path, config.root, ".md")
+        others: list[tuple[Path, bool]] = []
+        md_files, found = walk(config.docs_path, config.root, ".md", others)
         problems += found
         pairs, bib_walk = _bib_files(config)
         loader = _Loader(config, store)
@@ -436,7 +446,8 @@ def load_project(config: Config, *, cache: bool = True,
         problems += found
         store.save()
     _note_unwritable(notes, config, store.problem)
-    return Project(pages=pages, references=references, bib_files=[r for _, r in pairs]), problems
+    return Project(pages=pages, references=references, bib_files=[r for _, r in pairs],
+                   files=_docs_files(others, config)), problems
 
 
 def load_facts(config: Config, *, cache: bool = True,
@@ -457,7 +468,8 @@ def load_facts(config: Config, *, cache: bool = True,
     with _gc_paused():
         snapshot = open_snapshot(config, enabled=cache)
         problems: list[Diagnostic] = []
-        md_files, found = walk(config.docs_path, config.root, ".md")
+        others: list[tuple[Path, bool]] = []
+        md_files, found = walk(config.docs_path, config.root, ".md", others)
         problems += found
         records: dict[str, Any] = {}  # rel -> PageRecord, in path order
         misses: list[tuple[bytes, str, str, bytes]] = []  # (data, rel, slug, key)
@@ -489,7 +501,18 @@ def load_facts(config: Config, *, cache: bool = True,
                 snapshot.save(kept, bibs)
     _note_unwritable(notes, config, snapshot.problem or store_problem)
     bib_files = [rel for rel, _ in signature]
-    return ProjectFacts(pages=pages, references=references, bib_files=bib_files), problems
+    return ProjectFacts(pages=pages, references=references, bib_files=bib_files,
+                        files=_docs_files(others, config)), problems
+
+
+def _docs_files(others: list[tuple[Path, bool]], config: Config) -> dict[str, bool]:
+    """Path relative to the root -> whether the site publishes it, for each
+    file of the docs folder that is not Markdown."""
+    rel_of = _Relative(config.root)
+    out: dict[str, bool] = {}
+    for path, regular in others:
+        out[rel_of(path) or relpath(path, config.root)] = is_published(path.name, regular)
+    return out
 
 
 def _read_pages(paths: list[Path], config: Config) -> Iterator[tuple[str, str, bytes | None, list[Diagnostic]]]:

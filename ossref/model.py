@@ -201,6 +201,10 @@ class Project:
     pages: list[Page]
     references: dict[str, Reference]  # by key, first definition wins
     bib_files: list[str]
+    #: Every file of the docs folder that is not Markdown (nor hidden), by its
+    #: path relative to the root, with whether the site publishes it. None:
+    #: not known, and links to such files are not checked.
+    files: dict[str, bool] | None = None
 
 
 @dataclass
@@ -212,3 +216,4 @@ class ProjectFacts:
     pages: list[PageFacts]
     references: dict[str, tuple[str, int, int]]  # key -> (path, line, column) of its record
     bib_files: list[str]
+    files: dict[str, bool] | None = None  # as Project.files

@@ -82,7 +82,7 @@ def check(config: Config, *, keep_pages: bool = True, cache: bool = True) -> Che
                            references=len(project.references), bib_files=len(project.bib_files),
                            suppressed=suppressed_count(reported), notes=notes)
     facts, found = load_facts(config, cache=cache, notes=notes)
-    found += check_facts(facts.pages, facts.references)
+    found += check_facts(facts.pages, facts.references, facts.files)
     found += missing_files(((f.path, f.slug, f.links) for f in facts.pages), config.docs_path)
     found += url_clashes(((f.path, f.slug) for f in facts.pages), config.use_directory_urls)
     reported = apply_rules(found, config)

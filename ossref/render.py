@@ -51,6 +51,7 @@ from .deferred import inline
 from .diagnostics import Diagnostic, diag
 from .index import GENERATED_ANCHORS, normalize
 from .model import CitationGroup, Link, Page, Reference
+from .published import IMAGE_EXTENSIONS
 from .pagemeta import staged_meta
 from .resolve import ResolvedPage, Site, first_author, relative_href, topics
 from .search import META_KEY, SPELLINGS, search_meta
@@ -59,9 +60,6 @@ from .vancouver import Formatted, authors_and_title, format_reference
 
 __all__ = ["IMAGE_EXTENSIONS", "attr_text", "md_text", "render_site", "tag_slugs"]
 
-#: File types copied from the docs folder besides Markdown. Never SVG, HTML,
-#: JavaScript or CSS: those can carry script or restyle the site.
-IMAGE_EXTENSIONS = frozenset({".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif"})
 
 # Anywhere in a line: Python-Markdown's inline syntax, HTML's special
 # characters, and what common extensions use (tables "|", attr_list "{",

@@ -27,7 +27,16 @@ own way). Hiding raw HTML or a script link that the renderer will emit would
 defeat the ``raw-html`` and ``unsafe-url`` checks, so raw HTML is reported
 when it is outside code in *either* reading, and so is a link whose
 destination may render with an unsafe scheme (see :func:`url_scheme` and
-:class:`_LinkSweep`); everything else follows the CommonMark reading only.
+:class:`_LinkSweep`). Links, reference definitions, autolinks and headings
+that Python-Markdown renders from text that is code only to CommonMark (a
+fence that never closes, backticks it pairs otherwise) are reported too, so
+that the link checks see every href and anchor the site has; citations
+follow the CommonMark reading only.
+
+Link destinations and heading anchors are Python-Markdown's: a link's target
+is its href as the browser reads it (backslash escapes resolved, entities
+decoded; no CommonMark "(title)"), an autolink needs "scheme://" (``<http:x>``
+is a tag), and a line starting with "#" is a heading with or without a space.
 
 Both readings follow Python-Markdown's block structure where it matters for
 those two rules: text indented under an admonition, a details block, a
@@ -81,6 +90,8 @@ def scan_body(body: str, body_line: int) -> BodyScan:
       de-duplicated in order; an attribute list (``{#id}``) never sets one.
     * Links: ``target`` is the URL without its ``#fragment`` and ``anchor``
       the fragment, for every URL; e-mail autolinks get a ``mailto:`` target.
+      The URL is the href Python-Markdown renders, as a browser reads it:
+      an inline link's backslash escapes resolved, entities decoded.
       Wiki links keep the target as written (whitespace collapsed).
     * Pure, never raises (on an internal error it returns what it found so
       far; that is a bug to report, not a behaviour to rely on), linear time.
@@ -147,7 +158,12 @@ _FENCE_CLOSE = re.compile(r"(`{3,}|~{3,})[ \t]*\r?$")
 _PM_FENCE_INFO = re.compile(
     r"[ ]*(?:\{[^\n]*\}|\.?[\w#.+-]*[ ]*(?:hl_lines=([\"'])[^\n]*?\1[ ]*)?)\r?$"
 )
-_ATX = re.compile(r"(#{1,6})(?:[ \t]+(.*?))?[ \t]*\r?$")
+# Python-Markdown's (HashHeaderProcessor): no space needed after the "#"s,
+# and a seventh "#" is text.
+_ATX = re.compile(r"(#{1,6})(.*?)[ \t]*\r?$")
+# Block quote and list item markers as Python-Markdown reads them before a
+# heading in a list item: "1)" starts no list, a tab after the marker none.
+_PM_ITEM_PREFIX = re.compile(r"(?:[ ]{0,3}(?:[*+-]|[0-9]+\.)[ ]+)+")
 _SETEXT_UNDERLINE = re.compile(r"[=-]+[ \t]*\r?$")
 _HR = re.compile(r" {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*\r?$")
 _LIST_ITEM = re.compile(r" {0,3}(?:[-*+]|\d{1,9}[.)])(?:[ \t]|\r?$)")
@@ -166,33 +182,57 @@ _DEF_LINE = re.compile(r"(?:[ \t]*>)*" + _DEF_BODY)
 _DEF_LINE_ITEM = re.compile(r"(?:[ \t]*(?:>|[-*+][ \t]|[0-9]{1,9}[.)][ \t]))*" + _DEF_BODY)
 _DEF_URL_LINE = re.compile(r"[ \t>]*[^\s]+[ \t]*(?P<title>\"[^\"\n]*\"|'[^'\n]*'|\([^\n]*\))?[ \t]*\r?$")
 _DEF_TITLE_LINE = re.compile(r"[ \t>]*(?:\"[^\"\n]*\"|'[^'\n]*'|\([^\n]*\))[ \t]*\r?$")
+_NEXT_HEADING = re.compile(r"(?:>[ ]?)*#")
+_DD_START = re.compile(r" {0,3}:[ \t]+(?=\[)")
+_DD_HEADING = re.compile(r" {0,3}:[ \t]+(?=#)")
 _CONTAINER_OPEN = re.compile(r"(?:!!! ?|\?\?\?\+? ?)[\w\-]|\[\^[^\]\n]*\]:|:[ \t]")
 #: A line starting with none of these (after indentation) is plain paragraph text.
 _SPECIAL_FIRST = frozenset("-*+_=#>`~<0123456789")
 _BLANK_RUN = re.compile(r"[^\n\x00]+")
 _TICKS = re.compile(r"`+")
 
+
+def _nested(atom: str, open_: str, close: str, depth: int) -> str:
+    """A pattern of ``atom`` characters and balanced ``open_``/``close``
+    groups nested up to ``depth`` deep. Its alternatives start with different
+    characters, so a match never backtracks between them."""
+    inner = f"{atom}*"
+    for _ in range(depth):
+        inner = f"(?:{atom}|{open_}{inner}{close})*"
+    return inner
+
+
 # Bracket constructs are matched at each "[" found by a plain search; whether
 # it is escaped is decided by counting backslashes (_escaped), which a
-# lookbehind cannot do. A label may hold one level of nested brackets.
-_LABEL = r"(?:[^\[\]\\\x00]|\\[^\x00]|\[(?:[^\[\]\\\x00]|\\[^\x00])*\])*"
+# lookbehind cannot do. A label may hold brackets nested three deep
+# ("[a [b [c [d]]]](x.md)"); Python-Markdown follows any depth (deeper labels
+# are left to _LinkSweep, which finds unsafe destinations only).
+_LABEL = _nested(r"(?:[^\[\]\\\x00]|\\[^\x00])", r"\[", r"\]", 3)
 _DEST_CHAR = r"(?:[^\s()\\\x00]|\\[^\s\x00])"
-_DEST = rf"(?:<[^<>\n\x00]*>|(?:{_DEST_CHAR}|\({_DEST_CHAR}*\))+)"
+_PAREN_OPEN, _PAREN_CLOSE = r"\(", r"\)"
+_DEST_PARENS = _nested(_DEST_CHAR, _PAREN_OPEN, _PAREN_CLOSE, 1)
+_DEST = rf"(?:<[^<>\n\x00]*>|(?:{_DEST_CHAR}|\({_DEST_PARENS}\))+)"
 _TITLE = r"(?:\"[^\"\x00]*\"|'[^'\x00]*'|\([^()\x00]*\))"
 # A link's destination as CommonMark has it, else anything up to the matching
-# parenthesis, spaces included: Python-Markdown renders [a](my page.md) as a link.
-_LOOSE = r"[^()\x00]*(?:\([^()\x00]*\)[^()\x00]*)*"
+# parenthesis, spaces included: Python-Markdown renders [a](my page.md) as a
+# link. Parentheses may nest two deep: "[a](x(y(z)).md)".
+_LOOSE = _nested(r"[^()\x00]", _PAREN_OPEN, _PAREN_CLOSE, 2)
 _BRACKETS = re.compile(
     r"(?P<wiki>\[\[(?P<winner>[^\[\]\x00]*)\]\])"
     rf"|(?P<link>\[(?P<label>{_LABEL})\]\("
     rf"(?:[ \t\n]*(?:(?P<dest>{_DEST})(?:[ \t\n]+{_TITLE})?[ \t\n]*)?\)|(?P<loose>{_LOOSE})\)))"
     r"|(?P<cite>\[(?P<cinner>[^\[\]\x00]*)\])"
 )
-_LOOSE_TITLE = re.compile(r"\s+(?:\"[^\"]*\"|'[^']*')\s*$")
+# Python-Markdown's "[a](<url> 'title')" (LinkInlineProcessor.RE_LINK).
+_PM_POINTED = re.compile(r"""\s*<([^<>]*)>\s*(?:(?:'[^']*'|"[^"]*")\s*)?$""")
+_LOOSE_TITLE = re.compile(r"(?:^|\s+)(?:\"[^\"]*\"|'[^']*')\s*$")
 _BRACKET_START = re.compile(r"\[")
 _REFDEF_START = re.compile(r"[\n\x00] {0,3}\[")
+# Also after block quote and list markers: for text the line pass did not
+# read (see _Scanner.a_only).
+_REFDEF_START_NESTED = re.compile(r"[\n\x00](?:[ \t>]|[*+-][ \t]|[0-9]{1,9}\.[ \t])*\[")
 _REFDEF = re.compile(
-    r"(?P<open>\[)(?P<id>[^\[\]\x00\n^][^\[\]\x00\n]*)\]:[ \t]*(?:[\n\x00][ \t]*)?"
+    r"(?P<open>\[)(?P<id>(?:[^\[\]\x00\n^][^\[\]\x00\n]*)?)\]:[ \t]*(?:[\n\x00][ \t>]*)?"
     # No space in the destination, even in <...>: Python-Markdown's rule. A
     # definition it rejects is rendered as text, raw HTML included.
     rf"(?P<dest>[^\s\x00]+)(?:[ \t\n\x00]+{_TITLE})?[ \t]*(?=[\n\x00]|\Z)"
@@ -201,7 +241,9 @@ _ANGLE = re.compile(
     r"<(?:(?P<auto>[A-Za-z][A-Za-z0-9+.\-]{1,31}:[^\s<>\x00]*)>"
     r"|(?P<mail>[A-Za-z0-9.!#$%&'*+/=?^_`{|}~\-]+@[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?"
     r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?)*)>"
-    r"|(?P<html>/?[A-Za-z]|![A-Za-z]|!\[CDATA\[|\?))"
+    r"|(?P<html>/?[A-Za-z]|![A-Za-z]|!\[CDATA\[|\?)"
+    # What else Python-Markdown's AUTOMAIL_RE takes: "<(x)@y.org>".
+    r"|(?P<pmmail>[^<> !\x00]+@[^@<> \x00]+>))"
 )
 # The forms the brief names ({: ...}, {#id}, {.class}) and, because
 # Python-Markdown's attr_list also accepts them, bare key=value lists
@@ -438,14 +480,26 @@ except Exception:  # noqa: BLE001 - older Markdown or Python without possessive 
     _H_ENTITY = re.compile(r"(&(?:\#[0-9]+|\#x[0-9a-fA-F]+|[a-zA-Z0-9]+);)")
 
 _H_SPECIAL = re.compile(r"[`\\\[<&*_\x02\x03]")
-_H_ESCAPABLE = frozenset("\\`*_{}[]()>#+-.!")
+# Python-Markdown's escapable characters; the tables extension adds "|".
+_H_ESCAPABLE = frozenset("\\`*_{}[]()>#+-.!|")
 _H_ESCAPE = re.compile(r"\\(.)")
 _H_PLACEHOLDER = re.compile("\x02(\\d+)\x03")
 _H_WIKI = re.compile(r"\[\[([^\[\]]*)\]\]")
-_H_LINK = re.compile(
-    r"(?P<img>!?)\[(?P<label>(?:[^\[\]]|\[[^\[\]]*\])*)\]"
-    r"(?:(?P<inline>\([^()]*(?:\([^()]*\)[^()]*)*\))"
-    r"|(?P<refpart>\s?\[(?P<ref>[^\]]*)\]))?"
+_H_FOOTNOTE = re.compile(r"\[\^([^\]]*)\]")  # Python-Markdown's FOOTNOTE_RE
+# A footnote definition's id, at the start of a line after container markers.
+_FOOTNOTE_ID = re.compile(r"(?:^|[\n\x00])[ \t>]*\[\^([^\]\n\x00]*)\]:")
+_H_LABEL = _nested(r"[^\[\]]", r"\[", r"\]", 3)
+_H_PARENS = _nested("[^()]", _PAREN_OPEN, _PAREN_CLOSE, 2)
+# Python-Markdown's link patterns (inlinepatterns), in the order it applies
+# each to the whole text: reference, link, image, image reference, short
+# reference, short image reference; as (pattern, is an image, is a reference).
+_H_LINK_PASSES = (
+    (re.compile(rf"(?<!!)\[(?P<label>{_H_LABEL})\]\s?\[(?P<id>[^\]]*)\]"), False, True),
+    (re.compile(rf"(?<!!)\[(?P<label>{_H_LABEL})\]\({_H_PARENS}\)"), False, False),
+    (re.compile(rf"!\[(?P<label>{_H_LABEL})\]\({_H_PARENS}\)"), True, False),
+    (re.compile(rf"!\[(?P<label>{_H_LABEL})\]\s?\[(?P<id>[^\]]*)\]"), True, True),
+    (re.compile(rf"(?<!!)\[(?P<label>{_H_LABEL})\]"), False, True),
+    (re.compile(rf"!\[(?P<label>{_H_LABEL})\]"), True, True),
 )
 # Python-Markdown's emphasis delimiters (inlinepatterns.Delimiter): `*` "dumb", `_` "smart".
 _H_DELIMS = {
@@ -621,13 +675,16 @@ def _strip_emphasis(s: str) -> str:
     return "".join(ch for ch, u in zip(s, used) if not u)
 
 
-def _plain(raw: str, refs: set[str], depth: int = 0, store: list[str] | None = None) -> str:
+def _plain(raw: str, refs: set[str], depth: int = 0, store: list[str] | None = None,
+           footnotes: frozenset[str] | set[str] = frozenset()) -> str:
     """Heading source -> the plain text Python-Markdown's toc slugifies.
 
     The toc extension takes the rendered inner HTML, strips tags, unescapes
     entities and slugifies. Emulated here: code spans keep their content
-    verbatim, links keep their label, images and tags vanish, entities are
-    decoded, escapes resolved, and emphasis markers that pair are dropped.
+    verbatim, links keep their label, images, tags and references to the
+    ``footnotes`` defined vanish (toc leaves the footnote's number out),
+    entities are decoded, escapes resolved, and emphasis markers that pair
+    are dropped.
     """
     if not _H_SPECIAL.search(raw):
         return " ".join(raw.split())
@@ -656,9 +713,11 @@ def _plain(raw: str, refs: set[str], depth: int = 0, store: list[str] | None = N
         raw = "".join(parts)
 
     raw = _H_ESCAPE.sub(lambda m: ph(m.group(1)) if m.group(1) in _H_ESCAPABLE else m.group(0), raw)
+    if footnotes and "[^" in raw:
+        raw = _H_FOOTNOTE.sub(lambda m: ph("") if m.group(1) in footnotes else m.group(0), raw)
 
     def sub_plain(text: str) -> str:
-        return _plain(text, refs, depth + 1, store) if depth < 3 else text
+        return _plain(text, refs, depth + 1, store, footnotes) if depth < 3 else text
 
     def wiki(m: re.Match[str]) -> str:
         inner = m.group(1)
@@ -667,26 +726,39 @@ def _plain(raw: str, refs: set[str], depth: int = 0, store: list[str] | None = N
 
     raw = _H_WIKI.sub(wiki, raw)
 
-    def link(m: re.Match[str]) -> str:
-        image = bool(m.group("img"))
-        label = m.group("label")
-        if m.group("inline") is None:
-            ref = m.group("ref") if m.group("refpart") is not None else None
-            key = _WS.sub(" ", ref or label).strip().lower()
-            if key not in refs:
-                return m.group(0)  # Python-Markdown leaves an undefined reference as text
-        return ph("") if image else ph(sub_plain(label))
-
     if "[" in raw:
-        raw = _H_LINK.sub(link, raw)
+        for pattern, image, ref in _H_LINK_PASSES:
+            parts = []
+            pos = 0
+            while True:
+                m = pattern.search(raw, pos)
+                if m is None:
+                    break
+                label = m.group("label")
+                if ref:
+                    # Python-Markdown neither strips the id nor the label here.
+                    key = m.group("id") if "id" in pattern.groupindex else ""
+                    if _WS.sub(" ", key or label).lower() not in refs:
+                        # An undefined reference stays text, and the pattern
+                        # goes on after it; later patterns still read it.
+                        parts.append(raw[pos : m.end()])
+                        pos = m.end()
+                        continue
+                parts += [raw[pos : m.start()], ph("") if image else ph(sub_plain(label))]
+                pos = m.end()
+            parts.append(raw[pos:])
+            raw = "".join(parts)
     if "<" in raw:
-        raw = _H_AUTOLINK.sub(lambda m: ph(m.group(1)), raw)
+        # An autolink's text keeps its entities; toc decodes them.
+        raw = _H_AUTOLINK.sub(lambda m: ph(_html.unescape(m.group(1))), raw)
         raw = _H_AUTOMAIL.sub(lambda m: ph(m.group(1).removeprefix("mailto:")), raw)
         raw = _H_HTML.sub(lambda m: ph(""), raw)
     if "&" in raw:
         raw = _H_ENTITY.sub(lambda m: ph(_html.unescape(m.group(1))), raw)
     raw = _strip_emphasis(raw)
-    if store:
+    for _ in range(3):  # a stored text may hold placeholders (an escape in an autolink)
+        if not store or "\x02" not in raw:
+            break
         raw = _H_PLACEHOLDER.sub(lambda m: store[int(m.group(1))], raw)
     return " ".join(raw.split())
 
@@ -741,11 +813,15 @@ class _Scanner:
         blank_both: list[tuple[int, int]] = []  # code/comments in both readings
         a_only: list[tuple[int, int]] = []  # fenced code that Python-Markdown renders as text
         headings: list[tuple[int, int, str]] = []  # (level, offset of marker, raw text)
+        self.headings_raw = headings
         close, bang = _Next(body, "-->"), _Next(body, "--!>")
         html_open = _OpenComments(body, close, bang)
         self.pm_fences: list[tuple[int, int]] = []  # fenced code to Python-Markdown, in order
         self.fence_after_text = False  # the open fence's line follows paragraph text
         self.terms: list[tuple[int, int]] = []  # (start, end) offsets of lines def_list makes terms
+        # (line, column its container's body starts at) of each reference
+        # definition, also in block quotes, list items and admonitions.
+        self.def_lines: list[tuple[int, int]] = []
 
         TEXT, BLANK, OTHER = 0, 1, 2
         prev = BLANK  # the body starts like after a blank line
@@ -769,7 +845,20 @@ class _Scanner:
         while lead < nlines and not lines[lead]:
             lead += 1
         i = 0
-        while i < nlines:
+        # A fence Python-Markdown does not take for one (it never closes, or
+        # closes otherwise) is code to CommonMark only: its lines are read
+        # again from the fence's line, as the paragraph text Python-Markdown
+        # makes of them. Once per line at most, so the pass stays linear: no
+        # fence opened in lines read again is read a third time.
+        reread_end = 0  # lines before this one may have been read twice
+        reread_at = -1  # the fence line to read as text this time
+        while i < nlines or (fence is not None and fence[2] >= reread_end):
+            if i >= nlines:  # the fence never closed
+                first = fence[2]
+                self._fence_done(first, nlines, False, lines, joins, blank_both, a_only, reread=True)
+                fence = None
+                i, reread_end, reread_at = first, nlines, first
+                continue
             ln = lines[i]
             s = starts[i]
             e = s + len(ln)
@@ -786,6 +875,11 @@ class _Scanner:
                     exact = ind == 0 and findent == 0 and m.group(1) == char * flen and "\t" not in ln
                     no_blank = all(x.strip() for x in lines[first + 1 : i])
                     pm_ok = exact and (info_ok or (char == "`" and no_blank and "```" not in body_text))
+                    if not pm_ok and first >= reread_end:
+                        self._fence_done(first, i, False, lines, joins, blank_both, a_only, reread=True)
+                        fence = None
+                        i, reread_end, reread_at = first, i + 1, first
+                        continue
                     self._fence_done(first, i, pm_ok, lines, joins, blank_both, a_only)
                     fence = None
                     prev = OTHER
@@ -884,8 +978,24 @@ class _Scanner:
                     in_list = False
                 if prev != TEXT:
                     list_open = list_block = False
-                span = _def_span(lines, i, col) if first == "[" and "]:" in ln else 0
+                span = _def_span(lines, i, col, block_start=prev != TEXT) if first == "[" and "]:" in ln else 0
+                if first == ":" and opener and "#" in ln:
+                    # A heading as a definition's text.
+                    d = _DD_HEADING.match(ln, col)
+                    m = _ATX.match(ln, d.end()) if d else None
+                    tail = ln.rstrip("\r")
+                    if m and not (tail.endswith("\\") and _escaped(tail + " ", len(tail))):
+                        headings.append((len(m.group(1)), s + d.end(), _atx_text(m.group(2) or "")))
+                        prev = OTHER
+                        i += 1
+                        continue
+                if not span and first == ":" and opener and "]:" in ln:
+                    # A reference definition as a definition's text.
+                    d = _DD_START.match(ln, col)
+                    if d and _def_span(lines, i, d.end()):
+                        self.def_lines.append((i, d.end()))
                 if span:
+                    self.def_lines.append((i, col))
                     for k in range(i, i + span - 1):
                         joins[k] = True
                     prev = OTHER
@@ -900,7 +1010,9 @@ class _Scanner:
                     if "|" in ln and i + 1 < nlines and _table_start(ln, lines[i + 1]):
                         in_table = True
                 prev_quote_heading = quote_heading_before
-                prev = TEXT
+                # An admonition's or details' first line is its title: an
+                # unindented line after it starts a block of its own.
+                prev = OTHER if opener and first in "!?" else TEXT
                 i += 1
                 continue
             is_item = False
@@ -927,7 +1039,7 @@ class _Scanner:
                 list_open = False
 
             # Fenced code.
-            if first in "`~" and ind <= (7 if in_list else 3):
+            if first in "`~" and ind <= (7 if in_list else 3) and i != reread_at:
                 m = _FENCE_OPEN.match(stripped)
                 if m and not (m.group(1)[0] == "`" and "`" in m.group(2)):
                     info_ok = _PM_FENCE_INFO.match(m.group(2)) is not None
@@ -962,12 +1074,25 @@ class _Scanner:
 
             heading_indent_ok = ind == 0 or (in_list and ind % 4 == 0 and prev != TEXT)
 
-            # ATX heading, also inside a block quote.
+            # ATX heading, also inside a block quote or a list item.
             atx_line = stripped
             if first == ">":
                 q = _QUOTE_PREFIX.match(ln, col)
                 atx_line = ln[q.end() :] if q else stripped
                 heading_indent_ok = True
+                if prev != TEXT and atx_line[:1] in "*+-0123456789":
+                    p = _PM_ITEM_PREFIX.match(atx_line)
+                    if p and atx_line[p.end() : p.end() + 1] == "#":
+                        atx_line = atx_line[p.end() :]
+            elif is_item and in_list and not (
+                # Python-Markdown reads a setext heading before a list.
+                prev == BLANK and i + 1 < nlines and lines[i + 1][:1] in ("=", "-")
+                and _SETEXT_UNDERLINE.match(lines[i + 1])
+            ):
+                p = _PM_ITEM_PREFIX.match(ln, col)
+                if p and ln[p.end() : p.end() + 1] == "#":
+                    atx_line = ln[p.end() :]
+                    heading_indent_ok = True
             if atx_line[:1] == "#" and heading_indent_ok:
                 m = _ATX.match(atx_line)
                 # Python-Markdown's heading pattern cannot end on a lone backslash.
@@ -977,8 +1102,11 @@ class _Scanner:
                     headings.append((len(m.group(1)), marker, _atx_text(m.group(2) or "")))
                     prev = OTHER
                     # Python-Markdown splits the block around a heading, but
-                    # not around one inside a quote.
+                    # not around one inside a quote; a definition after it
+                    # takes no term from the lines before.
                     after_quote_heading = first == ">"
+                    if first != ">":
+                        block_first = i + 1
                     i += 1
                     continue
 
@@ -998,6 +1126,7 @@ class _Scanner:
                 headings.append((1 if first == "=" else 2, marker, t_stripped))
                 if i >= 2:
                     joins[i - 2] = False
+                block_first = i + 1
                 prev = OTHER
                 i += 1
                 continue
@@ -1012,13 +1141,33 @@ class _Scanner:
                     i += 1
                     continue
 
-            span = _def_span(lines, i, col, is_item and in_list) if "]:" in ln else 0
+            # In a block quote, a definition may follow list markers too.
+            span = _def_span(lines, i, col, (is_item and in_list) or first == ">", prev != TEXT) if "]:" in ln else 0
+            def_col = col
+            if not span and "]:" in ln and (in_list or list_open) and ln.startswith("    ", col):
+                # Inside a list item's indented content.
+                def_col = col + 4
+                span = _def_span(lines, i, def_col)
             if span:
+                self.def_lines.append((i, def_col))
                 for k in range(i, i + span - 1):
                     joins[k] = True
                 prev = OTHER
                 i += span
                 continue
+
+            # A block-level tag starting a line is an HTML block to both
+            # readings: it ends the paragraph before it, and no code span
+            # pairs across it (that would hide it from the raw-html rule).
+            # (Unless an inline comment opened before it is still open.)
+            if first == "<" and ind <= 3:
+                t = _PM_TAG_START.match(stripped)
+                if (t is not None and t.group(1).lower() in _PM_BLOCK_TAGS
+                        and not html_open.covers(s + len(ln) - len(stripped), self.pm_fences)):
+                    in_table = False
+                    prev = OTHER
+                    i += 1
+                    continue
 
             # A paragraph (or list item, quote, table row) line. A list item
             # does not start a block for Python-Markdown's setext rule, but its
@@ -1039,18 +1188,20 @@ class _Scanner:
             prev = TEXT
             i += 1
 
-        if fence is not None:  # an unclosed fence runs to the end
+        if fence is not None:  # an unclosed fence, in lines read twice already
             self._fence_done(fence[2], nlines, False, lines, joins, blank_both, a_only)
 
         self.lines = lines
         self.joins = joins
         self.blank_both = sorted(x for x in blank_both if x not in not_code) if not_code else sorted(blank_both)
         self.a_only = a_only
-        self.headings_raw = headings
 
     def _fence_done(self, first: int, last: int, pm_ok: bool, lines: list[str], joins: list[bool],
-                    blank_both: list[tuple[int, int]], a_only: list[tuple[int, int]]) -> None:
-        """Record fenced code from line ``first`` to ``last`` (inclusive; may be past the end)."""
+                    blank_both: list[tuple[int, int]], a_only: list[tuple[int, int]],
+                    reread: bool = False) -> None:
+        """Record fenced code from line ``first`` to ``last`` (inclusive; may be
+        past the end). ``reread``: the line pass reads these lines again as
+        Python-Markdown's text, which finds their headings and paragraphs."""
         starts = self.line_starts
         s = starts[first]
         stop = min(last, len(lines) - 1)
@@ -1060,6 +1211,17 @@ class _Scanner:
             self.pm_fences.append((s, e))
             return
         a_only.append((s, e))
+        if reread:
+            return
+        # Python-Markdown finds a heading on any line of a block that starts
+        # with "#": these lines are text to it.
+        for k in range(first + 1, stop + 1):
+            line = lines[k]
+            if line[:1] == "#":
+                m = _ATX.match(line)
+                tail = line.rstrip("\r")
+                if m and not (tail.endswith("\\") and _escaped(tail + " ", len(tail))):
+                    self.headings_raw.append((len(m.group(1)), starts[k], _atx_text(m.group(2) or "")))
         if self.fence_after_text and first:
             joins[first - 1] = True  # no fence to Python-Markdown: the paragraph goes on
         # To Python-Markdown these lines are paragraphs: let their newlines
@@ -1130,14 +1292,29 @@ class _Scanner:
         first = re.match(r" {0,3}\[", ma)
         starts = [first.end() - 1] if first else []
         starts.extend(m.end() - 1 for m in _REFDEF_START.finditer(ma))
+        if self.def_lines:
+            # Those the line pass found inside containers, after their markers.
+            for i, col in self.def_lines:
+                at = self.lines[i].find("[", col)
+                if at != -1:
+                    starts.append(self.line_starts[i] + at)
+            starts = sorted(set(starts))
         terms = self.terms
-        for s in starts:
+        candidates = [(ma, s) for s in starts]
+        if self.a_only and self.mb is not None:
+            # Fenced code to CommonMark that Python-Markdown renders as text
+            # (a fence that never closes, say): its definitions count.
+            mb = self.mb
+            candidates += [(mb, m.end() - 1) for m in _REFDEF_START_NESTED.finditer(mb)
+                           if _inside(self.a_only, m.end() - 1)]
+        defs_in_a = 0
+        for text, s in candidates:
             if terms and _inside(terms, s):
                 continue  # a definition term, to Python-Markdown: text
-            m = _REFDEF.match(ma, s)
+            m = _REFDEF.match(text, s)
             # Python-Markdown reads definitions before code spans: a code
             # span blanked in the reading may hide text that spoils one.
-            if m is None or (ma[s : m.end()] != body[s : m.end()] and _REFDEF.match(body, s) is None):
+            if m is None or (text[s : m.end()] != body[s : m.end()] and _REFDEF.match(body, s) is None):
                 continue
             dest = body[m.start("dest") : m.end("dest")]
             # Not in ``dests``: Python-Markdown may read this line otherwise
@@ -1145,8 +1322,10 @@ class _Scanner:
             def_dests.append((m.start("dest"), m.end("dest")))
             refs.add(_WS.sub(" ", m.group("id")).strip().lower())
             self.ref_ids.add(m.group("id").strip().lower())
-            target, anchor = _split_url(dest[1:-1] if dest.startswith("<") else dest)
+            target, anchor = _split_url(_unescape_dest(dest[1:-1] if dest.startswith("<") else dest, False))
             defs.append((s, Link(target, anchor, m.group("id").strip(), s, m.end(), self.pos(s), wiki=False)))
+            defs_in_a += text is ma
+        def_dests.sort()
         def_starts = {s for s, _ in defs}
 
         links: list[tuple[int, Link]] = list(defs)
@@ -1186,70 +1365,79 @@ class _Scanner:
                                       s, m.end(), self.pos(s), wiki=True)))
                 pos = m.end()
             elif m.group("link") is not None:
-                image = s > 0 and ma[s - 1] == "!" and not _escaped(ma, s - 1)
-                start = s - 1 if image else s
-                dest_s, dest_e = m.span("dest")
-                if dest_s != -1:
-                    dests.append((dest_s, dest_e))
-                    dest = body[dest_s:dest_e]
-                    if dest.startswith("<") and dest.endswith(">"):
-                        dest = dest[1:-1]
-                elif m.group("loose") is not None:
-                    # Python-Markdown's reading; raw HTML in it is still reported.
-                    dest = body[m.start("loose") : m.end("loose")]
-                    dest = _LOOSE_TITLE.sub("", dest).strip()
-                else:
-                    dest = ""
-                close = m.end("label")
-                closes.add(close)
-                inner = body[close + 2 : m.end() - 1]
-                if "`" in inner and inner != ma[close + 2 : m.end() - 1]:
-                    # A code span inside the parentheses, blanked above. Python-
-                    # Markdown renders it as its text, backticks gone
-                    # ([x](`javascript:...`) links to javascript:), so the
-                    # destination is the text as written, for url_scheme to judge.
-                    dest = _LOOSE_TITLE.sub("", inner).strip()
-                target, anchor = _split_url(dest)
-                label = body[m.start("label") : m.end("label")].strip()
-                links.append((start, Link(target, anchor, label, start, m.end(), self.pos(start),
-                                          wiki=False, image=image)))
+                link = self._inline_link(ma, m, dests)
+                closes.add(m.end("label"))
+                links.append((link.start, link))
                 resume.append((m.end(), limit))
                 pos, limit = m.start("label"), m.end("label")
 
-        # Autolinks and raw HTML.
+        found_in_a = len(closes)
+        if self.mb is not None:
+            # Inline links in Python-Markdown's reading that the CommonMark
+            # one has in code: a fence that never closes, backticks paired
+            # otherwise. Python-Markdown renders them.
+            mb = self.mb
+            for b in _BRACKET_START.finditer(mb):
+                s = b.start()
+                if s and mb[s - 1] == "\\" and _escaped(mb, s):
+                    continue
+                m = _BRACKETS.match(mb, s)
+                if m is None or m.group("link") is None or m.end("label") in closes:
+                    continue
+                link = self._inline_link(mb, m, dests)
+                closes.add(m.end("label"))
+                links.append((link.start, link))
+
+        # Autolinks and raw HTML, as Python-Markdown reads each "<": an
+        # autolink needs "scheme://" (<http:x> is a tag to it, with whatever
+        # attributes follow), an e-mail autolink its own loose pattern.
         dests.sort()
         html_at: dict[int, None] = {}
         autolinks: set[int] = set()
-        for text, is_a in ((ma, True), (self.mb, False)):
+        for text in (ma, self.mb):
             if text is None:
                 continue
             di = 0
             nd = len(dests)
+            # Where a tag may still be an autolink to Python-Markdown ("<a(b@c>").
+            slashes, at_sign, gt = _Next(text, "://"), _Next(text, "@"), _Next(text, ">")
             for m in _ANGLE.finditer(text):
                 s = m.start()
                 while di < nd and dests[di][1] <= s:
                     di += 1
                 if di < nd and dests[di][0] <= s:
                     continue
-                if m.lastgroup == "html":
-                    html_at[s] = None
-                elif def_dests and _inside(def_dests, s):
+                if m.lastgroup != "html" and def_dests and _inside(def_dests, s):
                     continue  # "<url>" of a reference definition: the definition is the link
-                elif is_a:
-                    if m.lastgroup == "auto":
+                auto = None
+                if m.lastgroup != "html":
+                    auto = _pm_autolink(text, s)
+                else:
+                    end = gt.find(s)
+                    if end != -1 and (-1 < slashes.find(s) < end or -1 < at_sign.find(s) < end):
+                        auto = _pm_autolink(text, s)
+                if auto is not None:
+                    if s not in autolinks:
+                        autolinks.add(s)
+                        url, end, mail = auto
+                        if mail:
+                            target, anchor = "mailto:" + url.removeprefix("mailto:"), ""
+                        else:
+                            target, anchor = _split_url(_unescape_dest(url))
+                        links.append((s, Link(target, anchor, url, s, end, self.pos(s), wiki=False)))
+                    continue
+                if m.lastgroup in ("mail", "pmmail"):
+                    continue  # text to Python-Markdown
+                if m.lastgroup == "auto" and _unsafe(m.group("auto")):
+                    # A tag to Python-Markdown, but reported as the unsafe
+                    # URL CommonMark would link: refused either way.
+                    if s not in autolinks:
+                        autolinks.add(s)
                         url = m.group("auto")
                         target, anchor = _split_url(url)
-                    else:
-                        url = m.group("mail")
-                        target, anchor = "mailto:" + url, ""
-                    autolinks.add(s)
-                    links.append((s, Link(target, anchor, url, s, m.end(), self.pos(s), wiki=False)))
-                elif m.lastgroup == "auto" and s not in autolinks and _unsafe(m.group("auto")):
-                    # Only in Python-Markdown's reading (e.g. in a fence it
-                    # does not close): it renders <ftp://...> as a link.
-                    url = m.group("auto")
-                    target, anchor = _split_url(url)
-                    links.append((s, Link(target, anchor, url, s, m.end(), self.pos(s), wiki=False)))
+                        links.append((s, Link(target, anchor, url, s, m.end(), self.pos(s), wiki=False)))
+                    continue
+                html_at[s] = None
         for s in sorted(html_at):
             out.html.append(RawHtml(_snippet_tag(body, s), self.pos(s)))
 
@@ -1258,7 +1446,7 @@ class _Scanner:
         # reference definitions inside block quotes, lists and admonitions,
         # and links in text that is code only to CommonMark. Only those with
         # an unsafe destination are added, for the unsafe-url rule.
-        sweep = _LinkSweep(self, closes, def_starts)
+        sweep = _LinkSweep(self, closes, def_starts, found_in_a, defs_in_a)
         links += sweep.run(ma)
         if self.mb is not None:
             links += sweep.run(self.mb)
@@ -1277,13 +1465,51 @@ class _Scanner:
         ids: set[str] = set()
         counters: dict[str, int] = {}
         seen: dict[str, tuple[str, str]] = {}  # raw text -> (text, slug): pages repeat headings
+        footnotes = {m.group(1) for m in _FOOTNOTE_ID.finditer(ma)} if "[^" in ma else set()
         for level, marker, raw in self.headings_raw:
             done = seen.get(raw)
             if done is None:
-                text = _plain(raw, refs)
+                text = _plain(raw, refs, footnotes=footnotes)
                 done = seen[raw] = (text, _toc_slugify(text, "-"))
             text, slug = done
             out.headings.append(Heading(level, text, _unique(slug, ids, counters), self.pos(marker)))
+
+    def _inline_link(self, text: str, m: re.Match[str], dests: list[tuple[int, int]]) -> Link:
+        """The link of the ``_BRACKETS`` match ``m`` (its "link" group) in the
+        reading ``text``; its destination's span goes into ``dests``."""
+        body = self.body
+        s = m.start()
+        image = s > 0 and text[s - 1] == "!" and not _escaped(text, s - 1)
+        start = s - 1 if image else s
+        dest_s, dest_e = m.span("dest")
+        if dest_s != -1:
+            dests.append((dest_s, dest_e))
+            dest = body[dest_s:dest_e]
+            if dest.startswith("<") and dest.endswith(">"):
+                dest = dest[1:-1]
+        elif m.group("loose") is not None:
+            # Python-Markdown's reading; raw HTML in it is still reported.
+            dest = body[m.start("loose") : m.end("loose")]
+            dest = _LOOSE_TITLE.sub("", dest).strip()
+        else:
+            dest = ""
+        close = m.end("label")
+        inner = body[close + 2 : m.end() - 1]
+        if "`" in inner and inner != text[close + 2 : m.end() - 1]:
+            # A code span inside the parentheses, blanked above. Python-
+            # Markdown renders it as its text, backticks gone
+            # ([x](`javascript:...`) links to javascript:), so the
+            # destination is the text as written, for url_scheme to judge.
+            dest = _LOOSE_TITLE.sub("", inner).strip()
+        elif dest_s != -1:
+            # The href is Python-Markdown's reading of the parentheses: it
+            # knows no "(title)" ([a](x.md (t)) links to "x.md (t)"), and a
+            # title alone leaves the href empty ([a]( "t")).
+            pointed = _PM_POINTED.match(inner)
+            dest = pointed.group(1).strip() if pointed else _LOOSE_TITLE.sub("", inner).strip()
+        target, anchor = _split_url(_unescape_dest(dest))
+        label = body[m.start("label") : m.end("label")].strip()
+        return Link(target, anchor, label, start, m.end(), self.pos(start), wiki=False, image=image)
 
     def _citation(self, s: int, limit: int, spans: list[tuple[int, int]], has_at: bool) -> CitationGroup | None:
         """The citation group whose "[" is ``ma[s]`` and that ends by ``limit``,
@@ -1550,8 +1776,8 @@ def _pm_interrupts(line: str) -> bool:
     if len(line) - len(stripped) > 3:
         return False
     c = stripped[0]
-    if c == "#":
-        return _ATX.match(stripped) is not None
+    if c == "#":  # Python-Markdown: only in the first column
+        return line[:1] == "#"
     if c in "-*_" and _HR.match(line):
         return True
     if c in "=-":  # a setext underline, when the line before starts its block
@@ -1574,15 +1800,21 @@ def _pm_interrupts(line: str) -> bool:
     return False
 
 
-def _def_span(lines: list[str], i: int, col: int, item: bool = False) -> int:
+def _def_span(lines: list[str], i: int, col: int, item: bool = False, block_start: bool = False) -> int:
     """How many lines, from ``lines[i]``, a reference definition takes (0: it
     is not one), as Python-Markdown matches it: URL on the line or the next,
     a title on the same line as the URL or the next. ``item``: the line
-    starts a list item (else list markers are text before the "[")."""
+    starts a list item (else list markers are text before the "[").
+    ``block_start``: the line starts a block, where a setext underline on
+    the next line makes it a heading instead (Python-Markdown tries that first)."""
     m = (_DEF_LINE_ITEM if item else _DEF_LINE).match(lines[i], col)
     if m is None:
         return 0
     nxt = lines[i + 1] if i + 1 < len(lines) else None
+    if block_start and nxt is not None and nxt[:1] in ("=", "-") and _SETEXT_UNDERLINE.match(nxt):
+        return 0
+    if m.group("url") is None and nxt is not None and _NEXT_HEADING.match(nxt):
+        return 0  # Python-Markdown splits the block at a "#" line first
     if m.group("url") is None:
         u = _DEF_URL_LINE.match(nxt) if nxt is not None else None
         if u is None:
@@ -1631,17 +1863,20 @@ class _LinkSweep:
     groups and code spans, so no two destinations read the same characters.
     """
 
-    def __init__(self, scanner: "_Scanner", closes: set[int], def_starts: set[int]) -> None:
+    def __init__(self, scanner: "_Scanner", closes: set[int], def_starts: set[int], found_in_a: int,
+                 defs_in_a: int) -> None:
         self.sc = scanner
         self.body = scanner.body
         self.closes = closes  # inline links the main pass found, by their "]"
+        # How many of those, and of the definitions, are in the CommonMark reading.
+        self.found_in_a, self.defs_in_a = found_in_a, defs_in_a
         self.def_starts = def_starts
         self.emitted: set[int] = set()  # the "]" of links found, in either reading
         self._colons: list[int] | None = None
         self._prefix: dict[int, int] = {}  # line start -> end of its container prefix
 
     def run(self, text: str) -> list[tuple[int, Link]]:
-        if text is self.sc.ma and text.count("](") <= len(self.closes) and text.count("]:") <= len(self.def_starts):
+        if text is self.sc.ma and text.count("](") <= self.found_in_a and text.count("]:") <= self.defs_in_a:
             # Each "](" closes a link the main pass found in this reading, each
             # "]:" is a definition it found: nothing is left (most pages).
             return []
@@ -1813,6 +2048,30 @@ def _atx_text(raw: str) -> str:
     if m:
         raw = raw[: m.start()]
     return raw.strip()
+
+
+def _pm_autolink(text: str, s: int) -> tuple[str, int, bool] | None:
+    """The autolink Python-Markdown reads at the "<" at ``text[s]``, as
+    (URL as written, end offset, is an e-mail), or None. Neither runs past a
+    block boundary."""
+    m = _H_AUTOLINK.match(text, s)
+    if m is not None and _SEP not in m.group():
+        return m.group(1), m.end(), False
+    m = _H_AUTOMAIL.match(text, s)
+    if m is not None and _SEP not in m.group():
+        return m.group(1), m.end(), True
+    return None
+
+
+def _unescape_dest(url: str, backslashes: bool = True) -> str:
+    """A link destination as the browser reads the rendered href: without the
+    backslash escapes Python-Markdown resolves in inline text (not in a
+    reference definition: ``backslashes=False``), entities decoded."""
+    if backslashes and "\\" in url:
+        url = _H_ESCAPE.sub(lambda m: m.group(1) if m.group(1) in _H_ESCAPABLE else m.group(0), url)
+    if "&" in url:
+        url = _html.unescape(url)
+    return url
 
 
 def _split_url(url: str) -> tuple[str, str]:

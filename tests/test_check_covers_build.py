@@ -59,7 +59,11 @@ def test_the_comparison_sees_build_only_findings(project, tmp_path, monkeypatch)
 def test_missing_files_are_exactly_the_links_mkdocs_refuses(project, tmp_path, monkeypatch) -> None:
     root = project("missing-file")
     _, data = check_json(root, "--no-cache")
-    by_check = sorted(re.match(r"`([^`]+)`", d["message"]).group(1) for d in data["diagnostics"])
+    # A link to a folder (`img/`) MkDocs does not look up; it would be broken
+    # on the site, so the check reports it too, apart from these.
+    assert [d["message"] for d in data["diagnostics"] if d["message"].startswith("link to `img/`")]
+    by_check = sorted(re.match(r"`([^`]+)`", d["message"]).group(1) for d in data["diagnostics"]
+                      if not d["message"].startswith("link to `img/`"))
     monkeypatch.setattr(pipeline.CheckResult, "failed", lambda self, strict: False)
     _, out, _ = run(["build", "--root", str(root), "--site-dir", str(tmp_path / "site")])
     by_mkdocs = sorted(re.findall(r"contains a link '([^']+)', but the target", out))
