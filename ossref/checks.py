@@ -34,7 +34,7 @@ from .diagnostics import Diagnostic, diag
 from .index import NameIndex, anchor_set, normalize
 from .model import Page, PageFacts, Position, Project
 from .published import IMAGE_EXTENSIONS
-from .sections import page_findings
+from .sections import UNPUBLISHED_FOLDER, page_findings
 from .scan import (MAX_INLINE_WORK, NESTED_KEY, NO_KEY, SAFE_SCHEMES, TWO_KEYS, UNCLOSED, cite_syntax, complexity,
                    url_scheme)
 from .suggest import Suggester
@@ -183,6 +183,7 @@ def page_facts(page: Page) -> PageFacts:
         for group in page.scan.citations
         for i, item in enumerate(group.items)
     ]
+    body_cites = len(cites)
     if entry is not None:
         names = ((entry.condition, *_at(entry.condition_pos)),
                  *((alias, *_at(pos)) for alias, pos in zip(entry.aliases, entry.alias_pos)))
@@ -197,6 +198,7 @@ def page_facts(page: Page) -> PageFacts:
         differentials=differentials,
         links=tuple((link.target, link.anchor, link.wiki, link.image, *_at(link.pos)) for link in page.scan.links),
         cites=tuple(cites),
+        body_cites=body_cites,
     )
 
 
@@ -222,12 +224,13 @@ def check_facts(pages: list[PageFacts], references: dict[str, tuple[str, int, in
     folder."""
     index: NameIndex[PageFacts] = NameIndex.of((f.slug, [name for name, _, _ in f.names], f) for f in pages)
     by_path = {f.path: f for f in pages}
+    generated = _generated_sections(pages, index, by_path, references)
     known: dict[str, _Anchors] = {}
     found: list[Diagnostic | _Pending] = []
     cited: set[str] = set()
     keys = _Keys(references)
     for facts in pages:
-        found += _links(facts, index, by_path, known, files)
+        found += _links(facts, index, by_path, known, files, generated)
         found += _citations(facts, keys, cited)
     found += _differentials(pages, index)
     found += _duplicate_names(pages)
@@ -235,6 +238,67 @@ def check_facts(pages: list[PageFacts], references: dict[str, tuple[str, int, in
                    f"cite it with {cite_syntax(key)} where it supports a statement, or remove it")
               for key, (path, line, column) in references.items() if key not in cited]
     return _with_hints(found)
+
+
+def _generated_sections(pages: list[PageFacts], index: NameIndex[PageFacts], by_path: dict[str, PageFacts],
+                        references: dict[str, tuple[str, int, int]]) -> dict[str, frozenset[str]]:
+    """The anchors of the sections the build adds to each page, by path, as
+    :mod:`ossref.resolve` and :mod:`ossref.render` decide them: on an entry,
+    "Differential diagnosis" when it lists another entry, "Listed as a
+    differential of" when a published entry lists it, "References" when its
+    body cites a known work, "Further reading" when its front matter lists a
+    known work the body does not cite, "What links here" when another
+    published page links to it, and "Cite this page"; on another page,
+    "References" and "What links here" likewise. A link to a section the page
+    will not have is broken on the site, so the check must not accept it."""
+    linked: set[str] = set()
+    listing: set[str] = set()
+    listed: set[str] = set()
+    for f in pages:
+        if not _published(f):
+            continue
+        docs_root = f.path[: len(f.path) - len(f.slug) - len(".md")]
+        for target_ref, _, wiki, image, _, _ in f.links:
+            if wiki:
+                target = index.lookup(target_ref) if target_ref else f
+            elif image or not target_ref.endswith(".md") or url_scheme(target_ref) is not None:
+                continue
+            else:
+                resolved = posixpath.normpath(posixpath.join(posixpath.dirname(f.path), target_ref))
+                target = by_path.get(resolved) if resolved.startswith(docs_root) else None
+            if target is not None and target is not f:
+                linked.add(target.path)
+    for f in pages:
+        if not f.entry:
+            continue
+        for ref, _, _ in f.differentials:
+            target = index.lookup(ref)
+            if target is not None and target.entry and target is not f:
+                listing.add(f.path)
+                if _published(f):
+                    listed.add(target.path)
+    out: dict[str, frozenset[str]] = {}
+    for f in pages:
+        body = {key for key, _, _ in f.cites[: f.body_cites] if key in references}
+        anchors = set()
+        if body:
+            anchors.add("references")
+        if f.path in linked:
+            anchors.add("what-links-here")
+        if f.entry:
+            anchors.add("cite-this-page")
+            if f.path in listing:
+                anchors.add("differential-diagnosis")
+            if f.path in listed:
+                anchors.add("listed-as-a-differential-of")
+            if any(key in references and key not in body for key, _, _ in f.cites[f.body_cites:]):
+                anchors.add("further-reading")
+        out[f.path] = frozenset(anchors)
+    return out
+
+
+def _published(f: PageFacts) -> bool:
+    return not f.slug.startswith(UNPUBLISHED_FOLDER + "/")
 
 
 #: A finding whose hint is still to be worked out, by calling the function:
@@ -377,7 +441,8 @@ def _show(text: str, limit: int = 40) -> str:
 
 
 def _links(page: PageFacts, index: NameIndex[PageFacts], by_path: dict[str, PageFacts],
-           known: dict[str, _Anchors], files: dict[str, bool] | None) -> Iterable[Diagnostic | _Pending]:
+           known: dict[str, _Anchors], files: dict[str, bool] | None,
+           generated: dict[str, frozenset[str]] | None = None) -> Iterable[Diagnostic | _Pending]:
     docs_root = page.path[: len(page.path) - len(page.slug) - len(".md")]  # "content/"
     for target_ref, anchor, wiki, image, line, column in page.links:
         if wiki:
@@ -413,7 +478,8 @@ def _links(page: PageFacts, index: NameIndex[PageFacts], by_path: dict[str, Page
             continue
         ids = known.get(target.path)
         if ids is None:
-            ids = known[target.path] = _Anchors(anchor_set(target.anchors, target.entry))
+            ids = known[target.path] = _Anchors(anchor_set(target.anchors, target.entry) if generated is None
+                                                else set(target.anchors) | generated[target.path])
         if anchor not in ids and slugify(anchor, "-") not in ids:
             yield _later(_broken(page, line, column, f"`{target.slug}` has no heading with anchor `#{anchor}`", ""),
                          ids.hint, anchor)

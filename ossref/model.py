@@ -192,6 +192,7 @@ class PageFacts(NamedTuple):
     differentials: tuple  # (ref as written, line, column), in order
     links: tuple  # (target, anchor, wiki, image, line, column), as Link has them
     cites: tuple  # (key, line, column): each citation use, then each front-matter `references` key
+    body_cites: int = 0  # how many of ``cites`` are citation uses in the body (the first ones)
 
 
 @dataclass

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from selectolax.lexbor import LexborHTMLParser
 
-from conftest import FIXTURES, run
+from conftest import FIXTURES, check_json, run
 from ossref.audit import Theme, audit_site, body_links, unchecked_links, url_is_safe
 
 HOSTILE = FIXTURES / "hostile-meta"
@@ -345,3 +345,20 @@ def test_a_memo_spares_unchanged_hard_links_and_sees_new_files(tmp_path: Path, t
     read.clear()
     assert {v.code for v in audit_site(new, theme, memo=memo)} == {"unsafe-output"}
     assert read == ["a/index.html"]
+
+
+def test_links_to_generated_sections_are_checked_as_the_build_renders_them(project, tmp_path, monkeypatch) -> None:
+    """A link to a section ossref adds (Further reading, References, ...) is
+    valid only where the build adds it: with the check's verdict ignored, the
+    output audit finds exactly the links the check refused, at the same places."""
+    import ossref.pipeline as pipeline
+
+    root = project("generated-anchors")
+    _, data = check_json(root, "--no-cache")
+    checked = {(d["path"], d["line"], d["column"], d["code"]) for d in data["diagnostics"]}
+    assert checked == {("content/a.md", 8, 1, "broken-link"), ("content/a.md", 10, 65, "broken-link")}
+    monkeypatch.setattr(pipeline.CheckResult, "failed", lambda self, strict: False)
+    code, out, _ = run(["build", "--root", str(root), "--site-dir", str(tmp_path / "site")])
+    assert code == 1
+    audited = {line.split(": ")[0] for line in out.splitlines() if "(in the built" in line}
+    assert audited == {"content/a.md:8:1", "content/a.md:10:65"}, out
