@@ -192,6 +192,12 @@ class PageFacts(NamedTuple):
     differentials: tuple  # (ref as written, line, column), in order
     links: tuple  # (target, anchor, wiki, image, line, column), as Link has them
     cites: tuple  # (key, line, column): each citation use, then each front-matter `references` key
+    #: True when the file could not be read or its front matter not parsed:
+    #: ``names`` then holds only the names recovered for certain
+    #: (:func:`ossref.loader.recover_names`), and what the page lists or
+    #: links to is unknown. Such a page still answers to its names, so one
+    #: mistake is reported once, in its own file.
+    partial: bool = False
 
 
 @dataclass
@@ -201,6 +207,9 @@ class Project:
     pages: list[Page]
     references: dict[str, Reference]  # by key, first definition wins
     bib_files: list[str]
+    #: The facts of the pages that could not be read (not UTF-8, too large),
+    #: partial (:attr:`PageFacts.partial`): the checks still know their names.
+    unread: list[PageFacts] = field(default_factory=list)
 
 
 @dataclass
