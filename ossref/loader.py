@@ -382,12 +382,13 @@ def partial_facts(rel: str, slug: str, text: str | None, links: tuple = (), cite
     (``text`` None: too large, unreadable) or decoded (``text``: its bytes
     decoded with replacement characters), or whose front matter did not
     parse: its slug and the names :func:`recover_names` finds, marked
-    ``partial``; an entry when a condition was found. Its differentials and
-    anchors are unknown; ``links`` and ``cites`` are those of its body, when
-    it was read."""
+    ``partial``. Whether it is an entry, its differentials and its anchors
+    are unknown: it is counted as no entry (as the build counts it, having
+    no entry to show), and the checks accept what names it as either.
+    ``links`` and ``cites`` are those of its body, when it was read."""
     condition, aliases = recover_names(text) if text is not None else (None, ())
     names = ((condition,) if condition else ()) + aliases
-    return PageFacts(path=rel, slug=slug, entry=condition is not None, names=names,
+    return PageFacts(path=rel, slug=slug, entry=False, names=names,
                      anchors=(), differentials=(), links=links, cites=cites, partial=True)
 
 
