@@ -243,7 +243,7 @@ def parse_page(data: bytes | None, rel: str, slug: str, config: Config,
         problems += found
     if not all(SLUG_PART.fullmatch(part) for part in slug.split("/")):
         problems.append(diag(rel, 1, 1, "invalid-slug", f"file name `{slug}` is not lower-case kebab-case",
-                             _slug_hint(rel)))
+                             _slug_hint(slug)))
     if text is None:
         return None, problems
     if not text.strip():
@@ -262,14 +262,19 @@ def parse_page(data: bytes | None, rel: str, slug: str, config: Config,
     return page, problems
 
 
-def _slug_hint(rel: str) -> str:
-    """``invalid-slug``'s hint: the name this very file should have."""
+def _slug_hint(slug: str) -> str:
+    """``invalid-slug``'s hint: the name this very file, or the first folder
+    of its path that is not kebab-case, should have."""
     from .scaffold import suggested_slug  # here: scaffold reaches the loader through existing_owner
 
-    slug = suggested_slug(rel)
-    if slug:
-        return f"rename it to `{slug}.md`"
-    return "rename it using a-z, 0-9 and single hyphens"
+    parts = slug.split("/")
+    bad = next(i for i, part in enumerate(parts) if not SLUG_PART.fullmatch(part))
+    better = suggested_slug(parts[bad])
+    if not better:
+        return "rename it using a-z, 0-9 and single hyphens"
+    if bad == len(parts) - 1:
+        return f"rename it to `{better}.md`"
+    return f"rename the folder `{parts[bad]}` to `{better}`"
 
 
 # --------------------------------------------------------------------------- pages that did not parse

@@ -162,3 +162,17 @@ def test_invalid_slug_hint_names_the_file_it_should_be(tmp_path: Path) -> None:
     _, data = check_json(FIXTURES / "unreadable", "--no-cache")
     [d] = [d for d in data["diagnostics"] if d["code"] == "invalid-slug"]
     assert d["hint"] == "rename it to `bad-name.md`"
+
+
+def test_invalid_slug_hint_names_the_folder_when_the_folder_is_wrong(tmp_path: Path) -> None:
+    from ossref.config import load_config
+    from ossref.loader import load_page
+
+    root = tmp_path / "p"
+    (root / "content" / "Soft_Tissue").mkdir(parents=True)
+    (root / "mkdocs.yml").write_text("site_name: T\ndocs_dir: content\n")
+    page = root / "content" / "Soft_Tissue" / "calcific-tendinitis.md"
+    page.write_text("# Calcific tendinitis\n")
+    _, found = load_page(page, load_config(root))
+    [d] = [d for d in found if d.code == "invalid-slug"]
+    assert d.hint == "rename the folder `Soft_Tissue` to `soft-tissue`"
