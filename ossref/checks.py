@@ -189,6 +189,10 @@ def page_facts(page: Page) -> PageFacts:
                  *((alias, *_at(pos)) for alias, pos in zip(entry.aliases, entry.alias_pos)))
         differentials = tuple((item.ref, *_at(item.pos)) for item in entry.differentials)
         cites += ((key, *_at(pos)) for key, pos in entry.references)
+    if not page.meta_ok:
+        from .loader import partial_facts  # here, not at the top: the loader imports this module
+
+        return partial_facts(page.path, page.slug, page.source, _link_facts(page), tuple(cites))
     return PageFacts(
         path=page.path,
         slug=page.slug,
@@ -196,10 +200,14 @@ def page_facts(page: Page) -> PageFacts:
         names=names,
         anchors=tuple(h.anchor for h in page.scan.headings),
         differentials=differentials,
-        links=tuple((link.target, link.anchor, link.wiki, link.image, *_at(link.pos)) for link in page.scan.links),
+        links=_link_facts(page),
         cites=tuple(cites),
         body_cites=body_cites,
     )
+
+
+def _link_facts(page: Page) -> tuple:
+    return tuple((link.target, link.anchor, link.wiki, link.image, *_at(link.pos)) for link in page.scan.links)
 
 
 def _at(pos: Position) -> tuple[int, int]:
@@ -209,7 +217,8 @@ def _at(pos: Position) -> tuple[int, int]:
 def check_project(project: Project) -> list[Diagnostic]:
     """The cross-file checks of a loaded project (the per-file rules ran in
     the loader, see :func:`page_rules`)."""
-    return check_facts([page_facts(page) for page in project.pages],
+    facts = sorted([*map(page_facts, project.pages), *project.unread], key=lambda f: f.path.split("/"))
+    return check_facts(facts,
                        {key: (ref.path, ref.line, ref.column) for key, ref in project.references.items()},
                        project.files)
 
@@ -449,7 +458,7 @@ def _links(page: PageFacts, index: NameIndex[PageFacts], by_path: dict[str, Page
             target = index.lookup(target_ref) if target_ref else page
             if target is None:
                 yield _later(_broken(page, line, column, f"cross-link [[{target_ref}]] names no page", ""),
-                             _name_hint, index, target_ref, "link to a slug, condition name or alias")
+                             _name_hint, index, target_ref, page, "link to a slug, condition name or alias")
                 continue
         else:
             # As in _body_rules: "#" may stand in an entity of the scheme.
@@ -474,7 +483,7 @@ def _links(page: PageFacts, index: NameIndex[PageFacts], by_path: dict[str, Page
                     yield _broken(page, line, column, f"link to `{target_ref}` {where}",
                                   "link to a page's .md file relative to this one, or use [[slug]]")
                     continue
-        if not anchor:
+        if not anchor or target.partial:  # a page that did not parse: its headings are unknown
             continue
         ids = known.get(target.path)
         if ids is None:
@@ -527,8 +536,10 @@ def _broken(page: PageFacts, line: int, column: int, message: str, hint: str) ->
     return diag(page.path, line, column, "broken-link", message, hint)
 
 
-def _name_hint(index: NameIndex[PageFacts], ref: str, otherwise: str) -> str:
-    return index.suggest(ref) or otherwise
+def _name_hint(index: NameIndex[PageFacts], ref: str, page: PageFacts, otherwise: str) -> str:
+    """Did-you-mean for ``ref`` written in ``page``: never ``page`` itself,
+    which could only be wrong (a page does not list or link itself by name)."""
+    return index.suggest(ref, exclude=page) or otherwise
 
 
 class _Anchors(set):
@@ -563,7 +574,12 @@ def _differentials(pages: list[PageFacts], index: NameIndex[PageFacts]) -> Itera
             target = index.lookup(ref)
             if target is None:
                 yield _later(diag(page.path, line, column, "unknown-differential",
-                                  f"differential `{ref}` names no entry"), _name_hint, index, ref, "name an entry by slug, condition or alias")
+                                  f"differential `{ref}` names no entry"),
+                             _name_hint, index, ref, page, "name an entry by slug, condition or alias")
+                continue
+            if target.partial and target is not page:
+                # It did not parse: its own diagnostic says so, and whether it
+                # is an entry or lists this one back is unknown.
                 continue
             if not target.entry:
                 yield diag(page.path, line, column, "unknown-differential",

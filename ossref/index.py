@@ -71,13 +71,28 @@ class NameIndex(Generic[T]):
         key = normalize(ref.removesuffix(".md"))
         return self.by_slug.get(key) or self.by_name.get(key)
 
-    def suggest(self, ref: str) -> str:
+    def suggest(self, ref: str, exclude: T | None = None) -> str:
         """A did-you-mean hint for an unknown reference, or an empty string.
-        Bounded work whatever the number of names (:mod:`ossref.suggest`)."""
+        Bounded work whatever the number of names (:mod:`ossref.suggest`).
+
+        Never suggests a name of ``exclude`` (the page the reference is
+        written in), nor a name that differs from ``ref`` only in case,
+        spaces, hyphens or underscores: that would repeat what is written."""
         if self._suggester is None:
             self._suggester = Suggester([*self.by_slug, *self.by_name])
-        close = self._suggester.closest(normalize(ref), cutoff=0.6)
+        written = _loose(normalize(ref.removesuffix(".md")))
+
+        def skip(name: str) -> bool:
+            return (_loose(name) == written
+                    or (exclude is not None and (self.by_slug.get(name) is exclude or self.by_name.get(name) is exclude)))
+
+        close = self._suggester.closest(normalize(ref), cutoff=0.6, skip=skip)
         return f"did you mean `{close}`?" if close else ""
+
+
+def _loose(name: str) -> str:
+    """A normalized name with hyphens and underscores read as spaces."""
+    return " ".join(name.replace("-", " ").replace("_", " ").split())
 
 
 def anchors(page: Page) -> set[str]:

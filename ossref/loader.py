@@ -252,7 +252,7 @@ def parse_page(data: bytes | None, rel: str, slug: str, config: Config,
         problems += found
     if not all(SLUG_PART.fullmatch(part) for part in slug.split("/")):
         problems.append(diag(rel, 1, 1, "invalid-slug", f"file name `{slug}` is not lower-case kebab-case",
-                             "rename it using a-z, 0-9 and single hyphens, e.g. `myositis-ossificans.md`"))
+                             _slug_hint(slug)))
     if text is None:
         return None, problems
     if not text.strip():
@@ -269,6 +269,148 @@ def parse_page(data: bytes | None, rel: str, slug: str, config: Config,
     page.scan = scan_body(page.body, page.body_line)
     problems += page_rules(page)
     return page, problems
+
+
+def _slug_hint(slug: str) -> str:
+    """``invalid-slug``'s hint: the name this very file, or the first folder
+    of its path that is not kebab-case, should have."""
+    from .scaffold import suggested_slug  # here: scaffold reaches the loader through existing_owner
+
+    parts = slug.split("/")
+    bad = next(i for i, part in enumerate(parts) if not SLUG_PART.fullmatch(part))
+    better = suggested_slug(parts[bad])
+    if not better:
+        return "rename it using a-z, 0-9 and single hyphens"
+    if bad == len(parts) - 1:
+        return f"rename it to `{better}.md`"
+    return f"rename the folder `{parts[bad]}` to `{better}`"
+
+
+# --------------------------------------------------------------------------- pages that did not parse
+#
+# A page whose file cannot be read or whose front matter does not parse has
+# one diagnostic of its own (read-error, yaml-syntax). It must not cause more
+# in the pages that name it, so it still counts for the names it certainly
+# has: its slug always, and its condition and aliases when a plain reading of
+# the front matter's lines finds them.
+
+_TOP_NAME = re.compile(r"(condition|aliases)[ \t]*:(?:[ \t]+(.*?))?[ \t]*$")
+_LIST_ITEM = re.compile(r"[ \t]*-[ \t]+(.*?)[ \t]*$")
+_FENCE_LINE = re.compile(r"(?:---|\.\.\.)[ \t]*$")
+#: Characters that start something other than a plain YAML scalar.
+_INDICATORS = "[]{}&*!|>%@`#,?:'\""
+#: Front-matter lines read by :func:`recover_names`, at most.
+RECOVER_MAX_LINES = 2_000
+
+
+def recover_names(text: str) -> tuple[tuple[str, int, int] | None, tuple[tuple[str, int, int], ...]]:
+    """The condition (or None) and the aliases of a page whose front matter
+    did not parse, each as ``(name, line, column)``: what a tolerant scan of
+    the front matter's lines finds, never more.
+
+    Only top-level ``condition:`` and ``aliases:`` lines count (at column 1,
+    before the closing ``---``, or to the end of the file when it never
+    closes; the first of each), with a value that is a plain or simply quoted
+    scalar, a flow list ``[a, b]`` of such, or a block list of ``- item``
+    lines (indented by spaces or tabs: a tab is a common cause of the YAML
+    error). Anything less plain is left out, so a name recovered is a name
+    the author certainly wrote; a name holding U+FFFD (a byte that was not
+    UTF-8) is left out too. Reads at most :data:`RECOVER_MAX_LINES` lines."""
+    lines = text.split("\n", RECOVER_MAX_LINES + 1)[: RECOVER_MAX_LINES + 1]
+    if not lines or lines[0].rstrip("\r").rstrip(" \t") != "---":
+        return None, ()
+    condition: tuple[str, int, int] | None = None
+    aliases: list[tuple[str, int, int]] | None = None
+    in_list = False
+    for number, raw in enumerate(lines[1:RECOVER_MAX_LINES + 1], start=2):
+        line = raw.rstrip("\r")
+        if _FENCE_LINE.match(line):
+            break
+        if in_list:
+            item = _LIST_ITEM.match(line)
+            if item:
+                name = _scalar(item.group(1))
+                if name is not None and aliases is not None:
+                    aliases.append((name, number, item.start(1) + 1))
+                continue
+            if not line.strip() or line.lstrip().startswith("#"):
+                continue
+            in_list = False
+        found = _TOP_NAME.match(line)
+        if not found:
+            continue
+        key, value = found.group(1), found.group(2) or ""
+        column = found.start(2) + 1 if found.group(2) else 0
+        if key == "condition" and condition is None:
+            name = _scalar(value)
+            if name is not None:
+                condition = (name, number, column)
+        elif key == "aliases" and aliases is None:
+            aliases = []
+            value = _uncomment(value)
+            if not value:
+                in_list = True
+            elif value.startswith("[") and value.endswith("]") and not any(c in value[1:-1] for c in "[]{}"):
+                offset = column + 1  # past the "["
+                for part in value[1:-1].split(","):
+                    name = _scalar(part.strip())
+                    if name is not None:
+                        aliases.append((name, number, offset + len(part) - len(part.lstrip())))
+                    offset += len(part) + 1
+            else:
+                name = _scalar(value)
+                if name is not None:
+                    aliases.append((name, number, column))
+    def certain(name: tuple[str, int, int] | None) -> bool:
+        return name is not None and bool(name[0].strip()) and "\ufffd" not in name[0]
+
+    return (condition if certain(condition) else None), tuple(a for a in aliases or () if certain(a))
+
+
+def _uncomment(value: str) -> str:
+    """``value`` without a trailing `` # comment`` (not inside quotes: a
+    quoted value is returned whole, for :func:`_scalar` to judge)."""
+    if value[:1] in "'\"":
+        return value
+    at = value.find(" #")
+    return (value[:at] if at >= 0 else value).rstrip()
+
+
+def _scalar(value: str) -> str | None:
+    """The text of a plain, single- or double-quoted YAML scalar written on
+    one line, or None when it is anything else or not certain."""
+    value = _uncomment(value)
+    if len(value) >= 2 and value[0] == value[-1] == "'":
+        inner = value[1:-1]
+        return inner.replace("''", "'") if "'" not in inner.replace("''", "") else None
+    if len(value) >= 2 and value[0] == value[-1] == '"':
+        inner = value[1:-1]
+        return inner if "\\" not in inner and '"' not in inner else None
+    if not value or value[0] in _INDICATORS or value.startswith("- ") or ": " in value or "\t" in value:
+        return None
+    return value
+
+
+def partial_facts(rel: str, slug: str, text: str | None, links: tuple = (), cites: tuple = ()) -> PageFacts:
+    """The :class:`~ossref.model.PageFacts` of a page that could not be read
+    (``text`` None: too large, unreadable) or decoded (``text``: its bytes
+    decoded with replacement characters), or whose front matter did not
+    parse: its slug and the names :func:`recover_names` finds, marked
+    ``partial``. Whether it is an entry, its differentials and its anchors
+    are unknown: it is counted as no entry (as the build counts it, having
+    no entry to show), and the checks accept what names it as either.
+    ``links`` and ``cites`` are those of its body, when it was read."""
+    condition, aliases = recover_names(text) if text is not None else (None, ())
+    names = ((condition,) if condition else ()) + aliases
+    return PageFacts(path=rel, slug=slug, entry=False, names=names,
+                     anchors=(), differentials=(), links=links, cites=cites, partial=True)
+
+
+def unread_facts(rel: str, slug: str, data: bytes | None) -> PageFacts:
+    """:func:`partial_facts` of a page whose bytes (None: not read) are not
+    UTF-8 text."""
+    text = data.decode("utf-8", "replace").removeprefix("\ufeff") if data is not None else None
+    return partial_facts(rel, slug, text)
 
 
 # --------------------------------------------------------------------------- cache form
@@ -436,18 +578,26 @@ def load_project(config: Config, *, cache: bool = True,
         bib_results = loader.bibs(pairs)
         loader.run()
         pages = []
-        for result in page_results:
+        unread: list[PageFacts] = []
+        rel_of, under_docs = _Relative(config.root), _Relative(config.docs_path)
+        for path, result in zip(md_files, page_results):
             page, found = result()
             problems += found
             if page is not None:
                 pages.append(page)
+                continue
+            rel = rel_of(path) or relpath(path, config.root)
+            slug = (under_docs(path) or "").removesuffix(".md") or slug_for(path, config.docs_path)
+            # Read once more, on this error path only, for the names of a
+            # file that is not UTF-8 (the cache keeps no text of it).
+            unread.append(unread_facts(rel, slug, read_bytes(path, rel, config.max_file_bytes)[0]))
         problems += bib_walk
         references, found = merge_bibliography([result() for result in bib_results])
         problems += found
         store.save()
     _note_unwritable(notes, config, store.problem)
     return Project(pages=pages, references=references, bib_files=[r for _, r in pairs],
-                   files=_docs_files(others, config)), problems
+                   files=_docs_files(others, config), unread=unread), problems
 
 
 def load_facts(config: Config, *, cache: bool = True,
@@ -474,9 +624,9 @@ def load_facts(config: Config, *, cache: bool = True,
         records: dict[str, Any] = {}  # rel -> PageRecord, in path order
         misses: list[tuple[bytes, str, str, bytes]] = []  # (data, rel, slug, key)
         for rel, slug, data, found in _read_pages(md_files, config):
-            if data is None:  # unreadable or too large: nothing to keep
+            if data is None:  # unreadable or too large: nothing to keep but its slug
                 _, found = parse_page(None, rel, slug, config, found)
-                records[rel] = (b"", None, freeze_diagnostics(found))
+                records[rel] = (b"", tuple(unread_facts(rel, slug, None)), freeze_diagnostics(found))
                 continue
             key = snapshot.key(rel, data) if snapshot.enabled else b""
             record = snapshot.page(rel, key) if key else None
@@ -579,7 +729,8 @@ def _page_record(data: bytes, rel: str, slug: str, config: Config) -> tuple[Any,
     from .snapshot import freeze_diagnostics
 
     page, problems = parse_page(data, rel, slug, config)
-    return (tuple(page_facts(page)) if page is not None else None), freeze_diagnostics(problems)
+    facts = page_facts(page) if page is not None else unread_facts(rel, slug, data)
+    return tuple(facts), freeze_diagnostics(problems)
 
 
 def _work_facts(items: list[tuple[bytes, str, str]], config: Config) -> bytes:

@@ -193,6 +193,12 @@ class PageFacts(NamedTuple):
     links: tuple  # (target, anchor, wiki, image, line, column), as Link has them
     cites: tuple  # (key, line, column): each citation use, then each front-matter `references` key
     body_cites: int = 0  # how many of ``cites`` are citation uses in the body (the first ones)
+    #: True when the file could not be read or its front matter not parsed:
+    #: ``names`` then holds only the names recovered for certain
+    #: (:func:`ossref.loader.recover_names`), and what the page lists or
+    #: links to is unknown. Such a page still answers to its names, so one
+    #: mistake is reported once, in its own file.
+    partial: bool = False
 
 
 @dataclass
@@ -206,6 +212,9 @@ class Project:
     #: path relative to the root, with whether the site publishes it. None:
     #: not known, and links to such files are not checked.
     files: dict[str, bool] | None = None
+    #: The facts of the pages that could not be read (not UTF-8, too large),
+    #: partial (:attr:`PageFacts.partial`): the checks still know their names.
+    unread: list[PageFacts] = field(default_factory=list)
 
 
 @dataclass

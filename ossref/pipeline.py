@@ -77,7 +77,7 @@ def check(config: Config, *, keep_pages: bool = True, cache: bool = True) -> Che
         found += missing_files(((page.path, page.slug, _links(page)) for page in project.pages), config.docs_path)
         found += url_clashes(((page.path, page.slug) for page in project.pages), config.use_directory_urls)
         reported = apply_rules(found, config)
-        return CheckResult(project, reported, pages=len(project.pages),
+        return CheckResult(project, reported, pages=len(project.pages) + len(project.unread),
                            entries=sum(page.entry is not None for page in project.pages),
                            references=len(project.references), bib_files=len(project.bib_files),
                            suppressed=suppressed_count(reported), notes=notes)

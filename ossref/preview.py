@@ -27,10 +27,12 @@ state (the next rebuild is then a full one).
 from __future__ import annotations
 
 import hashlib
+import html
 import os
+import re
 import secrets
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -39,7 +41,7 @@ from . import __version__
 from .config import CONFIG_FILE, Config
 from .mkdocs_adapter import Built, Increment
 
-__all__ = ["Preview"]
+__all__ = ["Preview", "error_overlay"]
 
 _PACKAGE = Path(__file__).resolve().parent
 
@@ -205,3 +207,52 @@ def _version(distribution: str) -> str:
         return metadata.version(distribution)
     except metadata.PackageNotFoundError:
         return ""
+
+
+# --------------------------------------------------------------------------- the error overlay
+
+#: A diagnostic line as the build prints it (:func:`ossref.report.text_line`).
+_DIAGNOSTIC_LINE = re.compile(r"(.+?):(\d+):(\d+): (error|warning)\[([a-z0-9-]+)\] (.*)")
+#: Lines shown in the overlay, and characters of each: the rest is counted.
+OVERLAY_MAX_LINES = 200
+OVERLAY_MAX_CHARS = 500
+OVERLAY_ID = "ossref-error-overlay"
+
+
+def error_overlay(lines: Sequence[str]) -> str:
+    """The HTML of the box ``ossref serve`` lays over every page while the
+    last rebuild failed: ``lines`` are what that build printed (its
+    diagnostics, ``path:line:col: severity[code] message``, and why nothing
+    was built), one item each.
+
+    Inert: every string is escaped (they quote hostile content: file names,
+    front matter, link targets), there is no script, link or URL in it, and
+    it folds away with a ``<details>`` element, which needs no script. At most
+    :data:`OVERLAY_MAX_LINES` lines of :data:`OVERLAY_MAX_CHARS` characters
+    are shown; the rest are counted."""
+    items = []
+    for line in lines[:OVERLAY_MAX_LINES]:
+        if len(line) > OVERLAY_MAX_CHARS:
+            line = line[: OVERLAY_MAX_CHARS - 1] + "\u2026"
+        found = _DIAGNOSTIC_LINE.fullmatch(line)
+        if found:
+            path, line_no, column, severity, code, message = found.groups()
+            colour = "#b00020" if severity == "error" else "#8a5a00"
+            items.append(f'<li style="margin:.3em 0"><code>{_esc(path)}:{line_no}:{column}</code> '
+                         f'<strong style="color:{colour}">{severity}[{_esc(code)}]</strong> {_esc(message)}</li>')
+        else:
+            items.append(f'<li style="margin:.3em 0;list-style:none">{_esc(line)}</li>')
+    if len(lines) > OVERLAY_MAX_LINES:
+        items.append(f'<li style="list-style:none">\u2026 and {len(lines) - OVERLAY_MAX_LINES} more lines '
+                     "in the terminal</li>")
+    return (f'<div id="{OVERLAY_ID}" role="alert" style="position:fixed;left:0;right:0;bottom:0;max-height:60vh;'
+            "overflow:auto;z-index:2147483647;background:#fff8f8;color:#111;border-top:4px solid #b00020;"
+            'font:14px/1.4 system-ui,sans-serif;padding:.6em 1em;box-shadow:0 -2px 8px rgba(0,0,0,.3)">'
+            '<details open><summary style="cursor:pointer;font-weight:bold">The last rebuild failed, so this '
+            "page is not your latest edit. Fix these and save: the page reloads when a build succeeds.</summary>"
+            f'<ul style="margin:.4em 0;padding-left:1.2em;white-space:pre-wrap;word-break:break-word">'
+            f'{"".join(items)}</ul></details></div>')
+
+
+def _esc(text: str) -> str:
+    return html.escape(text, quote=True)

@@ -17,8 +17,13 @@ its rebuild comes first.
 
 HTML sent to a loopback client carries a small script that polls
 ``/__ossref_version`` every second and reloads the page after the next
-successful rebuild; clients from any other address get the pages exactly as
-built and no version endpoint. The handler serves regular files from the
+rebuild, good or failed. While the last rebuild failed, that HTML also
+carries an overlay listing what the build printed: its diagnostics
+(``file:line:col``, code, message) and why nothing was built
+(:func:`ossref.preview.error_overlay`, inert escaped text); the next good
+build drops it. Both are added to the response only, never to the built
+site, which passes its output audit as built. Clients from any other address
+get the pages exactly as built and no version endpoint. The handler serves regular files from the
 site folder only: no directory listings, nothing outside it even through a
 symbolic link.
 
@@ -52,6 +57,9 @@ __all__ = ["Server", "serve", "POLL_SECONDS", "VERSION_PATH"]
 
 POLL_SECONDS = 0.5
 VERSION_PATH = "/__ossref_version"
+
+_NO_BUILD_PAGE = (b"<!doctype html><html><head><meta charset=\"utf-8\"><title>No build yet</title></head>"
+                  b"<body><p>No successful build yet: see the errors below, and in the terminal.</p></body></html>")
 
 _RELOAD_SCRIPT = """<script>(function(){var v=%s;function poll(){fetch("%s",{cache:"no-store"})
 .then(function(r){return r.text()}).then(function(t){if(t!==v){location.reload()}else{setTimeout(poll,1000)}})
@@ -93,9 +101,24 @@ class _Handler(SimpleHTTPRequestHandler):
 
     def do_GET(self) -> None:
         if self.path.split("?", 1)[0] == VERSION_PATH and _is_loopback(self.client_address[0]):
-            self._send(HTTPStatus.OK, str(self.server.version).encode(), "text/plain; charset=utf-8")
+            self._send(HTTPStatus.OK, self.server.state().encode(), "text/plain; charset=utf-8")
             return
         super().do_GET()
+
+    def _decorates(self) -> bool:
+        return self.server.live_reload and _is_loopback(self.client_address[0])
+
+    def _decorate(self, body: bytes) -> bytes:
+        """``body`` (an HTML page) with the live-reload script and, while the
+        last rebuild failed, the error overlay, before its ``</body>``."""
+        server = self.server
+        extra = (_RELOAD_SCRIPT % (f'"{server.state()}"', VERSION_PATH)).encode()
+        if server.failure is not None:
+            from .preview import error_overlay
+
+            extra = error_overlay(server.failure).encode("utf-8", "replace") + extra
+        at = body.lower().rfind(b"</body>")
+        return body[:at] + extra + body[at:] if at >= 0 else body + extra
 
     def list_directory(self, path: str | os.PathLike[str]) -> None:
         self._not_found()
@@ -103,15 +126,26 @@ class _Handler(SimpleHTTPRequestHandler):
 
     def _not_found(self) -> None:
         page = Path(self.directory, "404.html")
-        body = page.read_bytes() if page.is_file() else b"404 Not Found\n"
-        self._send(HTTPStatus.NOT_FOUND, body, "text/html; charset=utf-8" if page.is_file() else "text/plain")
+        try:
+            body = page.read_bytes() if page.is_file() else None
+        except OSError:  # swapped out between the check and the read
+            body = None
+        if body is None:
+            self._send(HTTPStatus.NOT_FOUND, b"404 Not Found\n", "text/plain")
+            return
+        self._send(HTTPStatus.NOT_FOUND, self._decorate(body) if self._decorates() else body,
+                   "text/html; charset=utf-8")
 
     def send_head(self):  # type: ignore[override]
         root = os.path.realpath(self.directory)
         if not os.path.isdir(root):
-            self._send(HTTPStatus.SERVICE_UNAVAILABLE,
-                       b"No successful build yet: see the diagnostics in the terminal.\n",
-                       "text/plain; charset=utf-8")
+            if self._decorates():  # the errors in the browser, and a reload once a build succeeds
+                self._send(HTTPStatus.SERVICE_UNAVAILABLE, self._decorate(_NO_BUILD_PAGE),
+                           "text/html; charset=utf-8")
+            else:
+                self._send(HTTPStatus.SERVICE_UNAVAILABLE,
+                           b"No successful build yet: see the diagnostics in the terminal.\n",
+                           "text/plain; charset=utf-8")
             return None
         path = self.translate_path(self.path)
         if os.path.isdir(path):
@@ -122,16 +156,13 @@ class _Handler(SimpleHTTPRequestHandler):
         if os.path.commonpath([real, root]) != root or not os.path.isfile(real):
             self._not_found()
             return None
-        if real.endswith(".html") and self.server.live_reload and _is_loopback(self.client_address[0]):
+        if real.endswith(".html") and self._decorates():
             try:
                 body = Path(real).read_bytes()
             except OSError:  # swapped out between the check and the read
                 self._not_found()
                 return None
-            script = (_RELOAD_SCRIPT % (f'"{self.server.version}"', VERSION_PATH)).encode()
-            at = body.lower().rfind(b"</body>")
-            body = body[:at] + script + body[at:] if at >= 0 else body + script
-            self._send(HTTPStatus.OK, body, "text/html; charset=utf-8")
+            self._send(HTTPStatus.OK, self._decorate(body), "text/html; charset=utf-8")
             return None
         try:
             fh = open(real, "rb")
@@ -150,6 +181,16 @@ class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     version = 0
     live_reload = True
+    #: What the last rebuild printed when it failed (one string a line), or
+    #: None when it succeeded. Replaced whole, never changed in place: the
+    #: handler threads read it while a rebuild runs.
+    failure: tuple[str, ...] | None = None
+    failures = 0  # failed rebuilds so far: each one makes the open pages reload
+
+    def state(self) -> str:
+        """What the live-reload script compares: it changes with every good
+        build, and with every failed one (to show its errors)."""
+        return str(self.version) if self.failure is None else f"{self.version}-failed-{self.failures}"
 
 
 class _HTTP6Server(_HTTPServer):
@@ -289,23 +330,33 @@ class Server:
 
         stamp = time.strftime("%H:%M:%S")
         self.out.write(f"--- {stamp} building\n")
+        # The build reports in text; the overlay shows what it printed, so the
+        # browser says exactly what the terminal says.
+        printed: list[str] = []
+        out, err = _Recorder(self.out, printed), _Recorder(self.err, printed)
         try:
             # mkdocs.yml may have changed: options, rule severities, folders.
             self.config = load_config(self.config.root)
             self._theme_dirs = _custom_dir(self.config)
-            status = build(self.config, self.site_dir, False, self.out, self.err, preview=self._preview)
+            status = build(self.config, self.site_dir, False, out, err, preview=self._preview)
         except ConfigError as exc:
-            self.err.write(f"ossref: {exc}\n")
+            err.write(f"ossref: {exc}\n")
             status = 2
         except KeyboardInterrupt:
             raise
         except Exception as exc:  # noqa: BLE001 - an error never stops the preview
-            self.err.write(f"ossref: internal error: {type(exc).__name__}: {exc} (please report this)\n")
+            err.write(f"ossref: internal error: {type(exc).__name__}: {exc} (please report this)\n")
             status = 3
+        out.close_line()
+        err.close_line()
         if status == 0 and self._httpd is not None:
+            self._httpd.failure = None
             self._httpd.version += 1
         elif status != 0:
             self.err.write("ossref: still serving the last good build\n")
+            if self._httpd is not None:
+                self._httpd.failure = tuple(printed)
+                self._httpd.failures += 1
         if status == 0 and self._preview is not None:
             self._refresh_search()
         self.out.flush()
@@ -329,6 +380,31 @@ class Server:
             self.err.write(f"ossref: search index not updated: {exc}; searching finds the previous text\n")
         except OSError as exc:
             self.err.write(f"ossref: search index not updated: {exc}\n")
+
+
+class _Recorder:
+    """A text stream that writes through to ``target`` and appends each
+    complete line written to ``lines``."""
+
+    def __init__(self, target: TextIO, lines: list[str]) -> None:
+        self.target = target
+        self.lines = lines
+        self._partial = ""
+
+    def write(self, text: str) -> int:
+        self.target.write(text)
+        *done, self._partial = (self._partial + text).split("\n")
+        self.lines.extend(done)
+        return len(text)
+
+    def flush(self) -> None:
+        self.target.flush()
+
+    def close_line(self) -> None:
+        """Count a last line written without its newline."""
+        if self._partial:
+            self.lines.append(self._partial)
+            self._partial = ""
 
 
 def _custom_dir(config: Config) -> list[Path]:

@@ -18,7 +18,7 @@ import difflib
 import heapq
 from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 #: Characters of a question, and of a choice, that are compared: a 60,000
 #: character citation key is judged by its start.
@@ -64,9 +64,11 @@ class Suggester:
             self._postings = dict(postings)
         return self._postings
 
-    def closest(self, question: str, cutoff: float = 0.6) -> str | None:
+    def closest(self, question: str, cutoff: float = 0.6,
+                skip: Callable[[str], bool] | None = None) -> str | None:
         """The choice most like ``question`` (difflib's ratio, at least
-        ``cutoff``) among a bounded number of candidates, or None."""
+        ``cutoff``) among a bounded number of candidates, or None. Choices
+        for which ``skip`` is true are never returned."""
         if not self._choices:
             return None
         postings = self._index()
@@ -89,6 +91,8 @@ class Suggester:
         matcher.set_seq2(short)
         for i in sorted(picked):
             choice = self._choices[i]
+            if skip is not None and skip(choice):
+                continue
             matcher.set_seq1(choice[:MAX_CHARS])
             self.work += MAX_CHARS
             if matcher.real_quick_ratio() >= best_ratio and matcher.quick_ratio() >= best_ratio:

@@ -16,6 +16,19 @@ FIXTURES = Path(__file__).parent / "fixtures"
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
 
+#: What each folder of ``../shared`` (beside the checkout; CI puts it there)
+#: holds, for the reasons of the tests skipped without it.
+SHARED_HOLDS = {
+    "peer-bib": "real-world BibTeX files (python-bibtexparser's test data: BOMs, macros, a non-UTF-8 file)",
+    "references": "references.bib, the verified records every citation of the wiki must match",
+    "api-samples": "recorded Crossref and NCBI API responses, replayed instead of the network",
+}
+
+
+def absent(path: Path, folder: str) -> str:
+    """The reason of a test skipped because ``path`` (in ``../shared/<folder>``) is missing."""
+    return f"{path} is absent: ../shared/{folder} beside the checkout holds {SHARED_HOLDS[folder]}"
+
 #: The smallest mkdocs.yml of a hand-made test project.
 MKDOCS_YML = "site_name: Test\ndocs_dir: content\nextra:\n  ossref:\n    citations_dir: citations\n"
 #: One valid BibTeX record, key alpha2020.

@@ -26,7 +26,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 
-from conftest import SHARED
+from conftest import SHARED, absent
 
 SAMPLES = Path(os.environ.get("OSSREF_API_SAMPLES") or SHARED / "api-samples")
 
@@ -34,8 +34,7 @@ SAMPLES = Path(os.environ.get("OSSREF_API_SAMPLES") or SHARED / "api-samples")
 def samples() -> Path:
     """The recordings folder, or skip the test naming where it was looked for."""
     if not (SAMPLES / "README.md").is_file():
-        pytest.skip(f"recorded API answers not found in {SAMPLES} (the folder shared/api-samples beside the "
-                    "checkout, or OSSREF_API_SAMPLES)")
+        pytest.skip(absent(SAMPLES / "README.md", "api-samples") + " (or set OSSREF_API_SAMPLES)")
     return SAMPLES
 
 

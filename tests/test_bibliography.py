@@ -11,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import absent
 from ossref.bibliography import _line, expand_value, load_bib_file, load_bibliography
 from ossref.diagnostics import RULES, Diagnostic
 from ossref.model import Reference
@@ -490,7 +491,7 @@ def test_any_bytes_load_without_raising(tmp_path: Path, data: bytes) -> None:
 ENTRY_OPENING = re.compile(r"(?m)^[ \t]*@([A-Za-z]\w*)[ \t]*[{(]")
 
 
-@pytest.mark.skipif(not PEER_BIB.is_dir(), reason=f"{PEER_BIB} is absent (CI puts shared/ beside the clone)")
+@pytest.mark.skipif(not PEER_BIB.is_dir(), reason=absent(PEER_BIB, "peer-bib"))
 def test_every_peer_bib_record_is_loaded_or_reported() -> None:
     files = sorted(PEER_BIB.glob("*.bib"))
     assert len(files) >= 10
@@ -517,7 +518,7 @@ def test_every_peer_bib_record_is_loaded_or_reported() -> None:
     assert keys.count("hayashi02") == 2 and keys.count("polyanskiy10") == 2
 
 
-@pytest.mark.skipif(not PEER_BIB.is_dir(), reason=f"{PEER_BIB} is absent (CI puts shared/ beside the clone)")
+@pytest.mark.skipif(not PEER_BIB.is_dir(), reason=absent(PEER_BIB, "peer-bib"))
 def test_peer_bib_as_one_bibliography() -> None:
     files = [(p, f"citations/{p.name}") for p in sorted(PEER_BIB.glob("*.bib"))]
     refs, diags = load_bibliography(files, BIG)

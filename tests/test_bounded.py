@@ -224,7 +224,7 @@ def test_ten_thousand_unknown_citations_compute_hints_only_for_the_reported(tmp_
     calls: list[str] = []
     closest = ossref.suggest.Suggester.closest
     monkeypatch.setattr(ossref.suggest.Suggester, "closest",
-                        lambda self, q, cutoff=0.6: calls.append(q) or closest(self, q, cutoff))
+                        lambda self, q, cutoff=0.6, **kw: calls.append(q) or closest(self, q, cutoff, **kw))
     body = " ".join(f"[@author{i:05d}stduy]" for i in range(10_000))
     root = project(tmp_path, {"alpha-lesion.md": "---\ncondition: Alpha lesion\n---\n\n" + body + "\n"},
                    _bib([f"author{i:05d}study" for i in range(20_000)]))
@@ -242,7 +242,7 @@ def test_six_thousand_broken_links_to_an_entry_with_five_thousand_aliases(tmp_pa
     calls: list[str] = []
     closest = ossref.suggest.Suggester.closest
     monkeypatch.setattr(ossref.suggest.Suggester, "closest",
-                        lambda self, q, cutoff=0.6: calls.append(q) or closest(self, q, cutoff))
+                        lambda self, q, cutoff=0.6, **kw: calls.append(q) or closest(self, q, cutoff, **kw))
     names = ", ".join(f"L{i:04d}" for i in range(5_000))  # 35 KB: front matter holds at most 64
     pages = {
         "alpha-lesion.md": f"---\ncondition: Alpha lesion\naliases: [{names}]\n---\n\n# Alpha\n",
@@ -338,7 +338,7 @@ def test_unknown_fields_get_hints_only_as_far_as_the_report_lists(monkeypatch) -
     calls: list[str] = []
     closest = ossref.suggest.Suggester.closest
     monkeypatch.setattr(ossref.suggest.Suggester, "closest",
-                        lambda self, q, cutoff=0.6: calls.append(q) or closest(self, q, cutoff))
+                        lambda self, q, cutoff=0.6, **kw: calls.append(q) or closest(self, q, cutoff, **kw))
     text = "---\ncondition: A\n" + "".join(f"sumary{i}: x\n" for i in range(3_000)) + "---\n"
     fm = parse_frontmatter(text, "content/a.md", 64_000, 20)
     _, found = read_entry(fm.data, fm.positions, "content/a.md")

@@ -19,11 +19,11 @@ import pytest
 from conftest import REPO, run
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-playwright = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+playwright = pytest.importorskip("playwright.sync_api", reason="playwright is not installed: pip install -e '.[test]'")
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed"),
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"Debian's chromium is not installed at {CHROMIUM}: apt-get install chromium"),
 ]
 
 # Without the background-networking flags Chromium phones home at start-up.
@@ -372,3 +372,43 @@ def test_pagefind_search_ranks_an_exact_alias_first_on_the_wiki(page, tmp_path) 
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_serve_overlay_shows_hostile_diagnostics_as_text(page, tmp_path) -> None:
+    """Issue #13: a failed rebuild shows its diagnostics over the open page in
+    ``ossref serve``; a link target written as HTML is shown as text and runs
+    nothing, and the next good build takes the overlay away."""
+    import io
+
+    from ossref.config import load_config
+    from ossref.serve import Server
+
+    root = tmp_path / "wiki"
+    shutil.copytree(REPO / "tests" / "fixtures" / "clean", root)
+    shutil.copy(REPO / "mkdocs.yml", root / "mkdocs.yml")  # Material, as editors see it
+    entry = root / "content" / "myositis-ossificans.md"
+    good = entry.read_text()
+    server = Server(load_config(root), port=0, out=io.StringIO(), err=io.StringIO())
+    server.start()
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    try:
+        page.goto(server.url + MO)
+        entry.write_text(good.replace("Zonal ossification is typical",
+                                      "See [[<img src=x onerror=alert(1)>]] and [[<script>alert(2)</script>]]"))
+        assert server.rebuild_if_changed() == 1
+        overlay = page.locator("#ossref-error-overlay")
+        overlay.wait_for(timeout=10_000)
+        text = overlay.inner_text()
+        assert "cross-link [[<img src=x onerror=alert(1)>]] names no page" in text
+        assert "[[<script>alert(2)</script>]]" in text
+        assert "content/myositis-ossificans.md:15:" in text
+        assert overlay.locator("img, script, a").count() == 0
+        assert overlay.is_visible()
+        page.wait_for_timeout(300)
+        assert dialogs == []
+        entry.write_text(good)
+        assert server.rebuild_if_changed() == 0
+        page.wait_for_selector("#ossref-error-overlay", state="detached", timeout=10_000)
+    finally:
+        server.stop()

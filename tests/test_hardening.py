@@ -27,7 +27,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import GOOD_BIB, MKDOCS_YML, check_json, run
+from conftest import GOOD_BIB, MKDOCS_YML, absent, check_json, run
 from ossref.bibliography import load_bib_file
 from ossref.checks import MAX_PER_CODE, SAFE_SCHEMES, cap_per_code, check_project, url_scheme
 from ossref.config import Config
@@ -556,7 +556,7 @@ def test_citation_keys_differing_only_in_case_are_reported(tmp_path: Path) -> No
 _OPENING = re.compile(r"(?m)^[ \t]*@([A-Za-z]\w*)[ \t]*[{(]")
 
 
-@pytest.mark.skipif(not PEER_BIB.is_dir(), reason=f"{PEER_BIB} is absent (CI puts shared/ beside the clone)")
+@pytest.mark.skipif(not PEER_BIB.is_dir(), reason=absent(PEER_BIB, "peer-bib"))
 def test_peer_bibliographies_as_a_citations_folder(tmp_path: Path) -> None:
     """Real BibTeX from another project: the check never crashes, fails (the
     folder has errors), counts every record it loaded, and every "@entry" is

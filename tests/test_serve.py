@@ -193,7 +193,8 @@ def test_cli_serve_stops_cleanly_on_ctrl_c(project, tmp_path: Path) -> None:
 @pytest.mark.browser
 def test_live_reload_in_a_browser(project) -> None:
     """The injected script reloads an open page after a successful rebuild,
-    and not after a failed one."""
+    and after a failed one, which then shows the last good page under the
+    error overlay (issue #13: it used to stay as it was, with no sign)."""
     sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
     chromium = shutil.which("chromium") or "/usr/bin/chromium"
     if not Path(chromium).exists():
@@ -213,12 +214,14 @@ def test_live_reload_in_a_browser(project) -> None:
                 page.goto(server.url + "myositis-ossificans/")
                 edit(entry, "aliases: [MO]", "aliases: [MO")
                 assert server.rebuild_if_changed() == 1
-                page.wait_for_timeout(1500)  # more than one poll: no reload on a failed build
-                assert page.evaluate("performance.getEntriesByType('navigation')[0].type") == "navigate"
+                page.wait_for_selector("#ossref-error-overlay", timeout=10_000)
+                assert "error[yaml-syntax]" in page.locator("#ossref-error-overlay").inner_text()
+                assert "Zonal ossification" in page.locator("article").inner_text()  # the last good page
                 edit(entry, "aliases: [MO", "aliases: [MO]")
                 edit(entry, "Zonal ossification", "Zonal ossification, seen live,")
                 assert server.rebuild_if_changed() == 0
                 page.wait_for_function("document.body.innerText.includes('seen live')", timeout=10_000)
+                assert page.locator("#ossref-error-overlay").count() == 0
             finally:
                 browser.close()
     finally:

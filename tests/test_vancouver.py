@@ -12,6 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import absent
 from ossref import vancouver
 from ossref.model import Reference
 from ossref.vancouver import Formatted, decode_latex, format_authors, format_reference
@@ -546,7 +547,7 @@ def test_decode_and_authors_never_raise(value):
 # --------------------------------------------------------------------------- real data
 
 
-@pytest.mark.skipif(not BIB.is_file(), reason="shared references.bib not present")
+@pytest.mark.skipif(not BIB.is_file(), reason=absent(BIB, "references"))
 def test_formats_every_shared_reference_silently(capsys, caplog):
     import bibtexparser
 
@@ -587,7 +588,7 @@ def peer_records(name: str) -> dict[str, Reference]:
     return {r.key: r for r in refs}
 
 
-needs_peer = pytest.mark.skipif(not PEER.is_dir(), reason="shared peer BibTeX not mounted")
+needs_peer = pytest.mark.skipif(not PEER.is_dir(), reason=absent(PEER, "peer-bib"))
 
 
 @needs_peer
