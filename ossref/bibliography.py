@@ -49,8 +49,9 @@ from bibtexparser.model import (
     String,
 )
 
-from .checks import MAX_PER_CODE, cap_per_code, summary
+from .caps import MAX_PER_CODE, cap_per_code, summary
 from .diagnostics import Diagnostic, Severity, diag
+from .files import read_bytes
 from .identifiers import check_doi, check_isbn, check_pmcid, check_pmid, check_url, normalize_doi, normalize_pmid
 from .model import Reference
 from .textsafety import INVISIBLE
@@ -117,7 +118,6 @@ def load_bib_file(path: Path, rel: str, max_bytes: int, max_expansion: int = MAX
     ``read-error``. A file with more than ``max_blocks`` ``@`` signs is not
     parsed either: one ``bib-syntax`` error at the first one past the limit.
     """
-    from .loader import read_bytes  # here, not at the top: the loader imports this module
 
     data, problems = read_bytes(path, rel, max_bytes)
     if data is None:

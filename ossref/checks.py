@@ -33,88 +33,19 @@ from markdown.extensions.toc import slugify
 from .diagnostics import Diagnostic, diag
 from .index import NameIndex, anchor_set, normalize
 from .model import Page, PageFacts, Position, Project
+from .caps import MAX_PER_CODE, cap_per_code, summary, suppressed_count
 from .published import IMAGE_EXTENSIONS
+from .recover import partial_facts
 from .sections import UNPUBLISHED_FOLDER, page_findings
 from .scan import (MAX_INLINE_WORK, NESTED_KEY, NO_KEY, SAFE_SCHEMES, TWO_KEYS, UNCLOSED, cite_syntax, complexity,
                    url_scheme)
 from .suggest import Suggester
-from .textsafety import INVISIBLE, skeleton
+from .textsafety import INVISIBLE, UNSAFE_TEXT, skeleton
 
 __all__ = ["MAX_PER_CODE", "SAFE_SCHEMES", "cap_per_code", "check_facts", "check_project", "page_facts", "page_rules",
            "suppressed_count", "url_scheme"]
 
-#: Most diagnostics of one rule reported for one file. A real file has a
-#: handful; past this many, the author needs the first ones and a count.
-MAX_PER_CODE = 50
 _CLEAN_SCHEME = re.compile(r"[a-z][a-z0-9+.\-]*")
-
-
-def cap_per_code(diagnostics: list[Diagnostic], limit: int = MAX_PER_CODE) -> list[Diagnostic]:
-    """``diagnostics`` with at most ``limit`` of one rule per file: the first
-    ``limit`` by position, then one diagnostic of the same rule, at the first
-    one left out, saying how many more there are and on which lines. Nothing
-    goes unreported: every finding is listed or counted in a summary. The
-    order is kept when nothing is left out; otherwise the result is sorted.
-
-    Summaries already in ``diagnostics`` (a reader that capped its own
-    findings early, to keep memory bounded) are merged into the new one, so
-    capping twice gives what capping once would, and :func:`suppressed_count`
-    stays exact."""
-    groups: dict[tuple[str, str], list[Diagnostic]] = {}
-    for d in diagnostics:
-        groups.setdefault((d.path, d.code), []).append(d)
-    if all(len(group) <= limit and not any(map(_is_summary, group)) for group in groups.values()):
-        return diagnostics
-    out: list[Diagnostic] = []
-    for (path, code), group in groups.items():
-        carried = [(d, _summary_counts(d)) for d in group if _is_summary(d)]
-        real = sorted(d for d in group if not _is_summary(d))
-        if not carried and len(real) <= limit:
-            out += real
-            continue
-        out += real[:limit]
-        rest = real[limit:]
-        count = len(rest) + sum(n for _, (n, _) in carried)
-        starts = [(d.line, d.column) for d in rest[:1]] + [(d.line, d.column) for d, _ in carried]
-        line, column = min(starts)
-        last = max([d.line for d in rest[-1:]] + [last for _, (_, last) in carried])
-        out.append(summary(path, code, line, column, last, count, limit))
-    return sorted(out)
-
-
-def summary(path: str, code: str, line: int, column: int, last_line: int, count: int,
-            limit: int = MAX_PER_CODE) -> Diagnostic:
-    """The diagnostic standing for ``count`` more of rule ``code`` in ``path``,
-    from ``line``:``column`` to ``last_line``."""
-    lines = f"line {line}" if last_line == line else f"lines {line}-{last_line}"
-    return diag(path, line, column, code,
-                f"... and {count:,} more `{code}` findings in this file ({lines}), not listed one by one",
-                f"fix the {limit} listed above and check again")
-
-
-# What summary() writes. Every other message starts with fixed words of
-# ossref's own, never with text from the input, so this cannot be forged.
-_SUMMARY = re.compile(r"\.\.\. and ([0-9,]+) more `([a-z-]+)` findings in this file "
-                      r"\((?:line (\d+)|lines \d+-(\d+))\), not listed one by one")
-
-
-def _is_summary(d: Diagnostic) -> bool:
-    if not d.message.startswith("... and "):
-        return False
-    match = _SUMMARY.fullmatch(d.message)
-    return match is not None and match.group(2) == d.code
-
-
-def _summary_counts(d: Diagnostic) -> tuple[int, int]:
-    """(findings counted, last line) of a :func:`summary` diagnostic."""
-    match = _SUMMARY.fullmatch(d.message)
-    assert match is not None
-    return int(match.group(1).replace(",", "")), int(match.group(3) or match.group(4))
-
-
-def suppressed_count(diagnostics: Iterable[Diagnostic]) -> int:
-    """How many findings the :func:`summary` diagnostics among ``diagnostics`` stand for."""
-    return sum(_summary_counts(d)[0] for d in diagnostics if _is_summary(d))
 
 
 def page_rules(page: Page) -> list[Diagnostic]:
@@ -132,8 +63,6 @@ def _invisible_text(page: Page) -> list[Diagnostic]:
     a zero-width space is as invisible in code as in prose. (A BOM that opens
     the file was removed when it was read.) Past :data:`MAX_PER_CODE`, the
     rest are counted, not built one by one: a megabyte of them stays cheap."""
-    from .loader import UNSAFE_TEXT  # here, not at the top: the loader imports this module
-
     text = page.source
     out: list[Diagnostic] = []
     line, line_start, counted, more, last, first = 1, 0, 0, 0, 0, (1, 1)
@@ -190,8 +119,6 @@ def page_facts(page: Page) -> PageFacts:
         differentials = tuple((item.ref, *_at(item.pos)) for item in entry.differentials)
         cites += ((key, *_at(pos)) for key, pos in entry.references)
     if not page.meta_ok:
-        from .loader import partial_facts  # here, not at the top: the loader imports this module
-
         return partial_facts(page.path, page.slug, page.source, _link_facts(page), tuple(cites))
     return PageFacts(
         path=page.path,

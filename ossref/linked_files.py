@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from .checks import cap_per_code
+from .caps import cap_per_code
 from .diagnostics import Diagnostic, diag
 from .sections import UNPUBLISHED_FOLDER
 

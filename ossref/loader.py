@@ -46,16 +46,15 @@ from .model import Page, PageFacts, Project, ProjectFacts, Reference
 from .published import is_published
 from .scan import scan_body
 from .pagemeta import check_page_meta
+from .files import decode_text, read_bytes, read_text
+from .recover import partial_facts, recover_names, unread_facts
 from .schema import read_entry
+from .slugs import SLUG_PART, suggested_slug
+from .textsafety import UNSAFE_TEXT
 
 T = TypeVar("T")
 
-#: File and folder names of slugs: lower-case ASCII kebab-case.
-SLUG_PART = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
-#: Control characters (other than tab and line ends) and the bidirectional
-#: overrides and isolates that can make text read differently from what it is.
-UNSAFE_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
 
 
 def walk(folder: Path, root: Path, suffix: str,
@@ -157,64 +156,6 @@ def _unsafe(path: Path, root: Path, what: str, hint: str = "replace the link wit
     return diag(relpath(path, root), 1, 1, "unsafe-path", f"{what}; it is not read", hint)
 
 
-def read_text(path: Path, rel: str, max_bytes: int) -> tuple[str | None, list[Diagnostic]]:
-    """The file's text (UTF-8, a BOM removed), or None with a ``read-error``."""
-    data, problems = read_bytes(path, rel, max_bytes)
-    if data is None:
-        return None, problems
-    return decode_text(data, rel)
-
-
-def read_bytes(path: Path, rel: str, max_bytes: int) -> tuple[bytes | None, list[Diagnostic]]:
-    """The file's bytes, or None with a ``read-error``: unreadable, larger
-    than ``max_bytes`` (never read past the limit), or not a regular file.
-
-    Opened without following a symlink and without blocking, and checked on
-    the open descriptor, so a file swapped for a link or a FIFO after
-    :func:`walk` saw it is refused, not followed or waited on."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | _NOFOLLOW | _CLOEXEC)
-    except OSError as exc:
-        return None, [diag(rel, 1, 1, "read-error", f"cannot read file: {exc.strerror or exc}",
-                           "check that the file exists, is readable and is not a link")]
-    try:
-        with os.fdopen(fd, "rb") as fh:
-            info = os.fstat(fh.fileno())
-            if not stat.S_ISREG(info.st_mode):
-                return None, [diag(rel, 1, 1, "read-error", "not a regular file",
-                                   "replace it with a plain text file")]
-            if info.st_size > max_bytes:
-                return None, [_too_large(rel, info.st_size, max_bytes)]
-            data = fh.read(max_bytes + 1)
-    except OSError as exc:
-        return None, [diag(rel, 1, 1, "read-error", f"cannot read file: {exc.strerror or exc}",
-                           "check that the file is readable")]
-    if len(data) > max_bytes:  # it grew since fstat
-        return None, [_too_large(rel, len(data), max_bytes)]
-    return data, []
-
-
-_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
-_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
-
-
-def _too_large(rel: str, size: int, max_bytes: int) -> Diagnostic:
-    return diag(rel, 1, 1, "read-error", f"file is {size} bytes, more than the limit of {max_bytes}",
-                "split it, or raise extra.ossref.max_file_bytes")
-
-
-def decode_text(data: bytes, rel: str) -> tuple[str | None, list[Diagnostic]]:
-    """``data`` as UTF-8 text with a BOM removed, or None with a ``read-error``."""
-    try:
-        return data.decode("utf-8-sig"), []
-    except UnicodeDecodeError as exc:
-        head = data[: exc.start]
-        line = head.count(b"\n") + 1
-        column = len(head[head.rfind(b"\n") + 1:].decode("utf-8", "replace")) + 1
-        return None, [diag(rel, line, column, "read-error", f"file is not valid UTF-8 (byte 0x{data[exc.start]:02x})",
-                           "save the file as UTF-8")]
-
-
 def unsafe_text(text: str, rel: str) -> list[Diagnostic]:
     """One ``unsafe-text`` diagnostic per offending character, at most five."""
     out = []
@@ -274,7 +215,6 @@ def parse_page(data: bytes | None, rel: str, slug: str, config: Config,
 def _slug_hint(slug: str) -> str:
     """``invalid-slug``'s hint: the name this very file, or the first folder
     of its path that is not kebab-case, should have."""
-    from .scaffold import suggested_slug  # here: scaffold reaches the loader through existing_owner
 
     parts = slug.split("/")
     bad = next(i for i, part in enumerate(parts) if not SLUG_PART.fullmatch(part))
@@ -284,133 +224,6 @@ def _slug_hint(slug: str) -> str:
     if bad == len(parts) - 1:
         return f"rename it to `{better}.md`"
     return f"rename the folder `{parts[bad]}` to `{better}`"
-
-
-# --------------------------------------------------------------------------- pages that did not parse
-#
-# A page whose file cannot be read or whose front matter does not parse has
-# one diagnostic of its own (read-error, yaml-syntax). It must not cause more
-# in the pages that name it, so it still counts for the names it certainly
-# has: its slug always, and its condition and aliases when a plain reading of
-# the front matter's lines finds them.
-
-_TOP_NAME = re.compile(r"(condition|aliases)[ \t]*:(?:[ \t]+(.*?))?[ \t]*$")
-_LIST_ITEM = re.compile(r"[ \t]*-[ \t]+(.*?)[ \t]*$")
-_FENCE_LINE = re.compile(r"(?:---|\.\.\.)[ \t]*$")
-#: Characters that start something other than a plain YAML scalar.
-_INDICATORS = "[]{}&*!|>%@`#,?:'\""
-#: Front-matter lines read by :func:`recover_names`, at most.
-RECOVER_MAX_LINES = 2_000
-
-
-def recover_names(text: str) -> tuple[tuple[str, int, int] | None, tuple[tuple[str, int, int], ...]]:
-    """The condition (or None) and the aliases of a page whose front matter
-    did not parse, each as ``(name, line, column)``: what a tolerant scan of
-    the front matter's lines finds, never more.
-
-    Only top-level ``condition:`` and ``aliases:`` lines count (at column 1,
-    before the closing ``---``, or to the end of the file when it never
-    closes; the first of each), with a value that is a plain or simply quoted
-    scalar, a flow list ``[a, b]`` of such, or a block list of ``- item``
-    lines (indented by spaces or tabs: a tab is a common cause of the YAML
-    error). Anything less plain is left out, so a name recovered is a name
-    the author certainly wrote; a name holding U+FFFD (a byte that was not
-    UTF-8) is left out too. Reads at most :data:`RECOVER_MAX_LINES` lines."""
-    lines = text.split("\n", RECOVER_MAX_LINES + 1)[: RECOVER_MAX_LINES + 1]
-    if not lines or lines[0].rstrip("\r").rstrip(" \t") != "---":
-        return None, ()
-    condition: tuple[str, int, int] | None = None
-    aliases: list[tuple[str, int, int]] | None = None
-    in_list = False
-    for number, raw in enumerate(lines[1:RECOVER_MAX_LINES + 1], start=2):
-        line = raw.rstrip("\r")
-        if _FENCE_LINE.match(line):
-            break
-        if in_list:
-            item = _LIST_ITEM.match(line)
-            if item:
-                name = _scalar(item.group(1))
-                if name is not None and aliases is not None:
-                    aliases.append((name, number, item.start(1) + 1))
-                continue
-            if not line.strip() or line.lstrip().startswith("#"):
-                continue
-            in_list = False
-        found = _TOP_NAME.match(line)
-        if not found:
-            continue
-        key, value = found.group(1), found.group(2) or ""
-        column = found.start(2) + 1 if found.group(2) else 0
-        if key == "condition" and condition is None:
-            name = _scalar(value)
-            if name is not None:
-                condition = (name, number, column)
-        elif key == "aliases" and aliases is None:
-            aliases = []
-            value = _uncomment(value)
-            if not value:
-                in_list = True
-            elif value.startswith("[") and value.endswith("]") and not any(c in value[1:-1] for c in "[]{}"):
-                offset = column + 1  # past the "["
-                for part in value[1:-1].split(","):
-                    name = _scalar(part.strip())
-                    if name is not None:
-                        aliases.append((name, number, offset + len(part) - len(part.lstrip())))
-                    offset += len(part) + 1
-            else:
-                name = _scalar(value)
-                if name is not None:
-                    aliases.append((name, number, column))
-    def certain(name: tuple[str, int, int] | None) -> bool:
-        return name is not None and bool(name[0].strip()) and "\ufffd" not in name[0]
-
-    return (condition if certain(condition) else None), tuple(a for a in aliases or () if certain(a))
-
-
-def _uncomment(value: str) -> str:
-    """``value`` without a trailing `` # comment`` (not inside quotes: a
-    quoted value is returned whole, for :func:`_scalar` to judge)."""
-    if value[:1] in "'\"":
-        return value
-    at = value.find(" #")
-    return (value[:at] if at >= 0 else value).rstrip()
-
-
-def _scalar(value: str) -> str | None:
-    """The text of a plain, single- or double-quoted YAML scalar written on
-    one line, or None when it is anything else or not certain."""
-    value = _uncomment(value)
-    if len(value) >= 2 and value[0] == value[-1] == "'":
-        inner = value[1:-1]
-        return inner.replace("''", "'") if "'" not in inner.replace("''", "") else None
-    if len(value) >= 2 and value[0] == value[-1] == '"':
-        inner = value[1:-1]
-        return inner if "\\" not in inner and '"' not in inner else None
-    if not value or value[0] in _INDICATORS or value.startswith("- ") or ": " in value or "\t" in value:
-        return None
-    return value
-
-
-def partial_facts(rel: str, slug: str, text: str | None, links: tuple = (), cites: tuple = ()) -> PageFacts:
-    """The :class:`~ossref.model.PageFacts` of a page that could not be read
-    (``text`` None: too large, unreadable) or decoded (``text``: its bytes
-    decoded with replacement characters), or whose front matter did not
-    parse: its slug and the names :func:`recover_names` finds, marked
-    ``partial``. Whether it is an entry, its differentials and its anchors
-    are unknown: it is counted as no entry (as the build counts it, having
-    no entry to show), and the checks accept what names it as either.
-    ``links`` and ``cites`` are those of its body, when it was read."""
-    condition, aliases = recover_names(text) if text is not None else (None, ())
-    names = ((condition,) if condition else ()) + aliases
-    return PageFacts(path=rel, slug=slug, entry=False, names=names,
-                     anchors=(), differentials=(), links=links, cites=cites, partial=True)
-
-
-def unread_facts(rel: str, slug: str, data: bytes | None) -> PageFacts:
-    """:func:`partial_facts` of a page whose bytes (None: not read) are not
-    UTF-8 text."""
-    text = data.decode("utf-8", "replace").removeprefix("\ufeff") if data is not None else None
-    return partial_facts(rel, slug, text)
 
 
 # --------------------------------------------------------------------------- cache form

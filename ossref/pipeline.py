@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from .checks import MAX_PER_CODE, cap_per_code, check_facts, check_project, suppressed_count
+from .caps import MAX_PER_CODE, cap_per_code, suppressed_count
+from .checks import check_facts, check_project
 from .config import Config
 from .diagnostics import Diagnostic, Severity
 from .linked_files import missing_files

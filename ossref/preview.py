@@ -112,7 +112,7 @@ class Preview:
         when ``stop()`` turned true meanwhile (another edit: the rebuild it
         needs comes first); either way the old index stays, and the next call
         tries again."""
-        from .build import _remove, swap_in
+        from .swap import _remove, swap_in
         from .search import BUNDLE_DIR, TEXT_BUNDLE_DIR, index_site
 
         if not self._search_stale:

@@ -3,37 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
-import unicodedata
 from pathlib import Path
 
 from .config import Config
+from .slugs import slugify, suggested_slug  # noqa: F401 - importable from here too
 
 
 class ScaffoldError(Exception):
     def __init__(self, message: str, exit_code: int) -> None:
         super().__init__(message)
         self.exit_code = exit_code
-
-
-def slugify(name: str) -> str:
-    """ASCII-folded kebab-case: "Myositis ossificans (MO)" -> "myositis-ossificans-mo",
-    "Calcinose tumorale é" -> "calcinose-tumorale-e"."""
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
-    return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
-
-
-def suggested_slug(path_or_name: str) -> str:
-    """The slug a file or a condition should have, for ``invalid-slug``'s hint
-    ("rename it to ``<slug>.md``"): "content/Myositis_Ossificans.md" ->
-    "myositis-ossificans", "Myositis ossificans (MO)" -> "myositis-ossificans-mo".
-
-    For a path, only the file name counts (folders and ``.md`` dropped). Empty
-    when nothing usable is left; the caller then gives a generic hint."""
-    name = path_or_name.replace("\\", "/").rsplit("/", 1)[-1]
-    if name.lower().endswith(".md"):
-        name = name[: -len(".md")]
-    return slugify(name.replace("_", " "))
 
 
 def existing_owner(config: Config, condition: str) -> tuple[str, str] | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from .checks import MAX_PER_CODE
+from .caps import MAX_PER_CODE
 from .diagnostics import Diagnostic, diag
 from .frontmatter import KEY
 from .model import Differential, Entry, Position

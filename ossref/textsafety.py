@@ -27,7 +27,12 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["INVISIBLE", "invisible_chars", "is_invisible", "name_key", "skeleton"]
+__all__ = ["INVISIBLE", "UNSAFE_TEXT", "invisible_chars", "is_invisible", "name_key", "skeleton"]
+
+#: The older, narrower set the loader reports first in every file: control
+#: characters (other than tab and line ends) and the bidirectional overrides
+#: and isolates that can make text read differently from what it is.
+UNSAFE_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
 
 # The table is written out rather than built from ``unicodedata`` at import
 # (a walk over 1.1 million code points costs ~0.3 s per run); a test compares

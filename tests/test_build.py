@@ -24,6 +24,7 @@ import pytest
 
 from conftest import FIXTURES, REPO, run
 from ossref import build as build_mod
+from ossref import swap as swap_mod
 from ossref import mkdocs_adapter
 from ossref.config import load_config
 
@@ -288,7 +289,7 @@ def test_check_never_writes_into_content_or_citations(project) -> None:
 @pytest.mark.parametrize("exchange", [True, False], ids=["renameat2", "two-renames"])
 def test_swap_replaces_the_whole_folder(tmp_path: Path, monkeypatch, exchange: bool) -> None:
     if not exchange:
-        monkeypatch.setattr(build_mod, "_exchange", lambda a, b: False)
+        monkeypatch.setattr(swap_mod, "_exchange", lambda a, b: False)
     target, new = tmp_path / "site", tmp_path / ".site.tmp-1"
     make_old_site(target)
     (new / "sub").mkdir(parents=True)
@@ -305,13 +306,13 @@ def test_swap_into_a_missing_target_is_one_rename(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
 
 
-@pytest.mark.skipif(build_mod._renameat2 is None, reason="no renameat2 in this libc")
+@pytest.mark.skipif(swap_mod._renameat2 is None, reason="no renameat2 in this libc")
 def test_renameat2_exchange_is_used_on_linux(tmp_path: Path) -> None:
     a, b = tmp_path / "a", tmp_path / "b"
     a.mkdir()
     b.mkdir()
     (a / "x").write_text("a")
-    assert build_mod._exchange(a, b) is True
+    assert swap_mod._exchange(a, b) is True
     assert (b / "x").read_text() == "a" and not (a / "x").exists()
 
 

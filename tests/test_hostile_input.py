@@ -321,9 +321,10 @@ def test_two_swaps_into_a_missing_site_both_succeed(tmp_path: Path, monkeypatch:
     import threading
 
     from ossref import build as build_mod
+    from ossref import swap as swap_mod
 
     if not exchange:
-        monkeypatch.setattr(build_mod, "_exchange", lambda a, b: False)
+        monkeypatch.setattr(swap_mod, "_exchange", lambda a, b: False)
     failures: list[BaseException] = []
     for trial in range(200):  # 14 of 200 failed with ENOTEMPTY before
         parent = tmp_path / f"t{trial}"
