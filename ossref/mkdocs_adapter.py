@@ -79,7 +79,7 @@ __all__ = ["BuildFailed", "Built", "ConfigFailed", "Increment", "Problem", "NAV"
 
 #: The whole sidebar: (title, path under the docs folder). An item whose page
 #: was not staged is left out rather than reported as a broken nav link.
-NAV = (("Home", "index.md"), ("References", "references.md"), ("Tags", "tags/index.md"))
+NAV = (("Home", "index.md"), ("References", "references.md"), ("Tags", "tags/index.md"), ("About", "about.md"))
 
 #: Values of ``build_html(search=...)``, as option ``extra.ossref.search``.
 SEARCH_ENGINES = ("material", "pagefind")

@@ -237,6 +237,11 @@ def short_citation(ref: Reference, formatted: Formatted) -> str:
 _YEAR = re.compile(r"\d{4}")
 
 
+def _names(names: Sequence[str]) -> str:
+    """"A", "A and B", "A, B and C"."""
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
 # --------------------------------------------------------------------------- citations
 
 
@@ -431,7 +436,34 @@ class _Renderer:
         if entry.tags:
             links = [self._tag_link(page, tag) for tag in entry.tags]
             lines += ["**Tags:** " + ", ".join(links), ""]
+        lines += [self._block(self._byline(rp)), "", self._block(self._notice(page)), ""]
         return _front_matter(meta) + "\n".join(lines) + "\n"
+
+    @staticmethod
+    def _byline(rp: ResolvedPage) -> str:
+        """Who wrote the entry, when it last changed, and who reviewed it
+        when: only what the front matter (or git, for the date) says."""
+        entry = rp.page.entry
+        assert entry is not None
+        parts = []
+        if entry.authors:
+            parts.append("By " + html.escape(_names([a.name for a in entry.authors]), quote=False) + ".")
+        if rp.updated is not None:
+            parts.append(f"Last updated {rp.updated.isoformat()}.")
+        if entry.reviewed is not None and entry.reviewed_by:
+            who = html.escape(_names(entry.reviewed_by), quote=False)
+            parts.append(f"Reviewed {entry.reviewed.isoformat()} by {who}.")
+        else:
+            # Said outright, so that a reader never takes silence for a review.
+            parts.append("Not yet reviewed by a named reviewer.")
+        return f'<p class="ossref-byline">{" ".join(parts)}</p>'
+
+    def _notice(self, page: Page) -> str:
+        about = self.by_url.get("about")
+        more = f' See <a href="{self._href(page, about)}">About</a>.' if about is not None and about is not page else ""
+        return ('<p class="ossref-notice"><strong>Not medical advice.</strong> This entry summarises published '
+                "literature for education and reference. It does not replace assessment by a qualified "
+                f"clinician, and it may be incomplete or out of date.{more}</p>")
 
     def _tag_link(self, page: Page, tag: str) -> str:
         canonical = self.tag_of.get(normalize(tag), tag)

@@ -80,6 +80,10 @@ def test_entry_header(basic) -> None:
         "**Also known as:** AL, Alpha body\n\n"
         "A lesion used to test rendering.\n\n"
         "**Tags:** [muscle](tags/muscle.md), [Reactive](tags/reactive.md)\n\n"
+        '<p class="ossref-byline">Last updated 2025-01-02. Not yet reviewed by a named reviewer.</p>\n\n'
+        '<p class="ossref-notice"><strong>Not medical advice.</strong> This entry summarises published '
+        "literature for education and reference. It does not replace assessment by a qualified clinician, "
+        "and it may be incomplete or out of date.</p>\n\n"
         "## Overview\n"
     )
 
