@@ -84,6 +84,12 @@ class Config:
     #: Values a page's ``status`` may take: Material's own and the keys of
     #: ``extra.status`` in mkdocs.yml (Material's way to define more).
     statuses: tuple[str, ...] = BUILTIN_STATUSES
+    #: The licence of the wiki's text, as a name and a URL (options
+    #: ``license`` and ``license_url``, e.g. "CC BY 4.0" and
+    #: https://creativecommons.org/licenses/by/4.0/). Stated in each entry's
+    #: "Cite this page", its metadata and its downloads; empty: none stated.
+    license: str = ""
+    license_url: str = ""
 
     @property
     def docs_path(self) -> Path:
@@ -112,6 +118,8 @@ _USER_OPTIONS = {
     "max_yaml_depth": int,
     "cache_dir": str,
     "search": str,
+    "license": str,
+    "license_url": str,
 }
 
 
@@ -192,6 +200,9 @@ def load_config(root: Path) -> Config:
     values["rules"] = rules
     if values.get("search", "material") not in ("material", "pagefind"):
         raise ConfigError(f"{CONFIG_FILE}: extra.ossref.search must be material or pagefind")
+    url = values.get("license_url", "")
+    if url and not (url.startswith("https://") or url.startswith("http://")) or any(c.isspace() for c in url):
+        raise ConfigError(f"{CONFIG_FILE}: extra.ossref.license_url must be an http(s) URL without spaces")
     for key in ("max_file_bytes", "max_frontmatter_bytes", "max_yaml_depth"):
         if key in values and values[key] < 1:
             raise ConfigError(f"{CONFIG_FILE}: extra.ossref.{key} must be positive")

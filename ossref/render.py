@@ -30,6 +30,7 @@ HTML fragments escape every string with ``html.escape``.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import html
 import os
@@ -51,7 +52,8 @@ from .deferred import inline
 from .diagnostics import Diagnostic, diag
 from .index import GENERATED_ANCHORS, normalize
 from .model import CitationGroup, Link, Page, Reference
-from .pagemeta import staged_meta
+from . import citemeta
+from .pagemeta import staged_head, staged_meta
 from .resolve import ResolvedPage, Site, first_author, relative_href
 from .sections import own_sections
 from .vancouver import Formatted, format_reference
@@ -96,6 +98,15 @@ def attr_text(value: object) -> str:
     """``value`` for a double-quoted attribute of raw inline HTML: one line,
     HTML-escaped, and nothing Markdown would act on before the tag is kept."""
     return " ".join(str(value).split()).translate(_ATTR_ENTITIES)
+
+
+def build_date() -> dt.date:
+    """The day of the build: from ``SOURCE_DATE_EPOCH`` when set (reproducible
+    builds; MkDocs reads it too), else today (UTC)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).date()
+    return dt.datetime.now(dt.timezone.utc).date()
 
 
 def render_site(site: Site, config: Config, staging: Path,
@@ -328,6 +339,9 @@ class _Renderer:
         self.by_url = {_url_key(rp.page.slug): rp.page for rp in site.pages}
         self._made: set[Path] = set()
         self.unpublished: set[str] = set()
+        # "Cited" in Citing Medicine is the day the reader read the page; the
+        # build's day stands in where no script replaces it (and in downloads).
+        self.today = build_date()
 
     def run(self) -> list[Diagnostic]:
         self.staging.mkdir(parents=True, exist_ok=True)
@@ -426,8 +440,14 @@ class _Renderer:
     def _entry_head(self, rp: ResolvedPage) -> str:
         page, entry = rp.page, rp.page.entry
         assert entry is not None
+        c = self._citation(rp)
+        names, properties = citemeta.head_tags(c)
+        head = staged_head(names, properties, citemeta.json_ld(c), self.config.license_url)
         meta = staged_meta(entry.condition, entry.summary or page.meta.get("description"), page.meta,
-                           self.config.statuses)
+                           self.config.statuses, head)
+        base = self._download_base(page)
+        self._write(base + ".bib", citemeta.bibtex(c, posixpath.basename(page.slug)))
+        self._write(base + ".ris", citemeta.ris(c))
         lines = [f"# {md_text(entry.condition)}", ""]
         if entry.aliases:
             lines += ["**Also known as:** " + ", ".join(md_text(a) for a in entry.aliases), ""]
@@ -603,17 +623,47 @@ class _Renderer:
         block = self._block(f'<ul class="ossref-further">{items}</ul>')
         return _Section("further-reading", self._heading("further-reading") + [block])
 
-    def _cite_this(self, rp: ResolvedPage) -> _Section:
-        parts = [rp.page.title + ".", f"In: {self.config.site_name}."]
-        if rp.updated is not None:
-            parts.append(f"Updated {rp.updated.isoformat()}.")
+    def _citation(self, rp: ResolvedPage) -> citemeta.EntryCitation:
+        entry = rp.page.entry
+        assert entry is not None
+        url = ""
         if self.config.site_url:
-            url = _page_url(rp.page.slug, self.config.use_directory_urls)
-            parts.append(f"Available from: {self.config.site_url.rstrip('/')}/{url}")
-        lines = self._heading("cite-this-page") + [md_text(" ".join(parts))]
-        if rp.updated is not None:
-            lines += ["", f"Last updated: {rp.updated.isoformat()}"]
-        return _Section("cite-this-page", lines)
+            url = self.config.site_url.rstrip("/") + "/" + _page_url(rp.page.slug, self.config.use_directory_urls)
+        cited = [(ref, self.refs.get(ref)[0]) for ref in [*rp.cited, *rp.further]]
+        return citemeta.EntryCitation(
+            title=entry.condition, site_name=self.config.site_name, url=url, authors=list(entry.authors),
+            updated=rp.updated, cited=self.today, summary=entry.summary, aliases=list(entry.aliases),
+            reviewed=entry.reviewed, reviewed_by=list(entry.reviewed_by), references=cited,
+            license=self.config.license, license_url=self.config.license_url)
+
+    def _download_base(self, page: Page) -> str:
+        """The staged path, without extension, of an entry's BibTeX and RIS
+        files: beside the page's HTML file, named after the page, so that the
+        link is that name alone and the saved file says what it holds."""
+        url = _page_url(page.slug, self.config.use_directory_urls)
+        folder = url.rstrip("/") if self.config.use_directory_urls else posixpath.dirname(url)
+        return posixpath.join(folder, posixpath.basename(page.slug))
+
+    def _cite_this(self, rp: ResolvedPage) -> _Section:
+        c = self._citation(rp)
+        lead, cited, tail = citemeta.citing_medicine(c)
+        if c.url:
+            before, _, _ = tail.partition(c.url)
+            href = html.escape(c.url, quote=True)
+            tail_html = html.escape(before, quote=False) + f'<a href="{href}">{href}</a>'
+        else:
+            tail_html = html.escape(tail, quote=False)
+        name = html.escape(posixpath.basename(self._download_base(rp.page)), quote=True)
+        licence = ""
+        if c.license and c.license_url:
+            licence = f' Text licensed under <a href="{html.escape(c.license_url)}">{html.escape(c.license)}</a>.'
+        elif c.license:
+            licence = f" Text licensed under {html.escape(c.license)}."
+        block = (f'<div class="ossref-cite-this"><p class="ossref-citation">{html.escape(lead, quote=False)}'
+                 f'<span class="ossref-cited">{cited}</span>{tail_html}</p>\n'
+                 f'<p class="ossref-downloads">Download the citation: <a href="{name}.bib">BibTeX</a> '
+                 f'or <a href="{name}.ris">RIS</a> (for Zotero, EndNote, Mendeley).{licence}</p></div>')
+        return _Section("cite-this-page", self._heading("cite-this-page") + [self._block(block)])
 
     # ----------------------------------------------------------------- generated pages
 

@@ -15,6 +15,7 @@ from ossref.model import Author
 from ossref.pipeline import check
 from ossref.render import render_site
 from ossref.resolve import resolve
+from ossref.render import build_date
 from ossref.schema import read_entry
 
 
@@ -117,3 +118,187 @@ def test_wiki_entries_credit_the_contributors_and_invent_no_reviewer() -> None:
     for path, meta in entries:
         assert meta["authors"] == [{"organization": "ossref contributors"}], path.name
         assert "reviewed" not in meta and "reviewed_by" not in meta, path.name
+
+
+# --------------------------------------------------------------------------- save and cite
+
+
+from html.parser import HTMLParser  # noqa: E402
+import json  # noqa: E402
+
+import bibtexparser  # noqa: E402
+import pytest  # noqa: E402
+
+from conftest import GOOD_BIB, run  # noqa: E402
+from ossref import citemeta  # noqa: E402
+from ossref.model import Reference  # noqa: E402
+from ossref.vancouver import format_reference  # noqa: E402
+
+SITE_YML = """site_name: Test Reference
+site_url: https://example.org/wiki/
+docs_dir: content
+theme:
+  name: material
+extra:
+  ossref:
+    citations_dir: citations
+    license: CC BY 4.0
+    license_url: https://creativecommons.org/licenses/by/4.0/
+"""
+
+HOSTILE = "</script><script>alert(1)</script> & \"q\" 'a'"
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    """A Material site of two entries, one of them named by hostile strings."""
+    root = tmp_path_factory.mktemp("cite")
+    (root / "content").mkdir()
+    (root / "citations").mkdir()
+    (root / "mkdocs.yml").write_text(SITE_YML)
+    (root / "citations" / "refs.bib").write_text(GOOD_BIB)
+    (root / "content" / "alpha.md").write_text(
+        "---\ncondition: Alpha lesion\naliases: [AL]\nsummary: A lesion.\nupdated: 2026-11-24\n"
+        "authors: [Jane Roe, {organization: ossref contributors}]\nreviewed: 2026-11-30\nreviewed_by: [Rick Moe]\n"
+        "---\n\nText [@alpha2020].\n")
+    (root / "content" / "evil.md").write_text(
+        "---\ncondition: " + json.dumps(HOSTILE) + "\nsummary: " + json.dumps(HOSTILE) + "\nupdated: 2026-01-02\n"
+        "authors: [" + json.dumps(HOSTILE) + "]\n---\n\nText [@alpha2020].\n")
+    code, out, err = run(["build", "--root", str(root), "--site-dir", str(root / "site")])
+    assert code == 0, out + err
+    return root / "site"
+
+
+class HeadReader(HTMLParser):
+    """Reads a page's head the way Zotero's Embedded Metadata translator
+    does: every ``<meta name="citation_*">`` (and the rest by name or
+    property), each value unescaped once, in document order; plus JSON-LD."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.names: list[tuple[str, str]] = []
+        self.properties: dict[str, str] = {}
+        self.links: dict[str, str] = {}
+        self.json_ld: list[str] = []
+        self._in_json = False
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "meta" and "name" in a:
+            self.names.append((a["name"], a.get("content") or ""))
+        elif tag == "meta" and "property" in a:
+            self.properties[a["property"]] = a.get("content") or ""
+        elif tag == "link" and a.get("rel") == "license":
+            self.links["license"] = a["href"]
+        elif tag == "script" and a.get("type") == "application/ld+json":
+            self._in_json = True
+            self.json_ld.append("")
+
+    def handle_endtag(self, tag):
+        if tag == "script":
+            self._in_json = False
+
+    def handle_data(self, data):
+        if self._in_json:
+            self.json_ld[-1] += data
+
+    def all(self, name: str) -> list[str]:
+        return [v for k, v in self.names if k == name]
+
+    def one(self, name: str) -> str:
+        values = self.all(name)
+        assert len(values) == 1, (name, values)
+        return values[0]
+
+
+def head(site: Path, rel: str) -> HeadReader:
+    reader = HeadReader()
+    reader.feed((site / rel).read_text(encoding="utf-8"))
+    return reader
+
+
+def test_zotero_reads_title_authors_date_and_url(built) -> None:
+    h = head(built, "alpha/index.html")
+    assert h.one("citation_title") == "Alpha lesion"
+    assert h.all("citation_author") == ["Jane Roe", "ossref contributors"]
+    assert h.one("citation_date") == "2026/11/24"
+    assert h.one("citation_public_url") == "https://example.org/wiki/alpha/"
+    assert h.one("citation_publisher") == "Test Reference"
+    [reference] = h.all("citation_reference")
+    assert reference == ("citation_title=A study; citation_author=Alpha, Ann; "
+                         "citation_journal_title=J Test; citation_publication_date=2020; "
+                         "citation_doi=10.1000/alpha.2020")
+    assert h.links["license"] == "https://creativecommons.org/licenses/by/4.0/"
+
+
+def test_open_graph_and_json_ld_describe_the_entry(built) -> None:
+    h = head(built, "alpha/index.html")
+    assert h.properties == {
+        "og:type": "article", "og:title": "Alpha lesion", "og:site_name": "Test Reference",
+        "og:url": "https://example.org/wiki/alpha/", "og:description": "A lesion.",
+        "article:modified_time": "2026-11-24"}
+    [text] = h.json_ld
+    data = json.loads(text)
+    assert data["@type"] == "MedicalWebPage"
+    assert data["about"] == {"@type": "MedicalCondition", "name": "Alpha lesion", "alternateName": ["AL"]}
+    assert data["dateModified"] == "2026-11-24" and data["lastReviewed"] == "2026-11-30"
+    assert data["reviewedBy"] == [{"@type": "Person", "name": "Rick Moe"}]
+    assert data["author"] == [{"@type": "Person", "name": "Jane Roe"},
+                              {"@type": "Organization", "name": "ossref contributors"}]
+    assert data["license"] == "https://creativecommons.org/licenses/by/4.0/"
+    [work] = data["citation"]
+    assert work["identifier"]["value"] == "10.1000/alpha.2020" and work["sameAs"] == "https://doi.org/10.1000/alpha.2020"
+
+
+def test_pages_that_are_not_entries_carry_no_citation_tags(built) -> None:
+    for rel in ("index.html", "references/index.html"):
+        h = head(built, rel)
+        assert not [k for k, _ in h.names if k.startswith("citation_")] and not h.json_ld, rel
+
+
+def test_hostile_names_reach_the_head_as_text(built) -> None:
+    raw = (built / "evil" / "index.html").read_text(encoding="utf-8")
+    assert "<script>alert(1)" not in raw
+    h = head(built, "evil/index.html")
+    # Each value comes back exactly as written, once unescaped.
+    assert h.one("citation_title") == HOSTILE and h.all("citation_author") == [HOSTILE]
+    assert h.properties["og:description"] == HOSTILE
+    [text] = h.json_ld
+    assert json.loads(text)["name"] == HOSTILE and "<" not in text
+
+
+def test_cite_this_page_follows_citing_medicine_with_downloads(built) -> None:
+    page = (built / "alpha" / "index.html").read_text(encoding="utf-8")
+    cited = citemeta.cm_date(build_date())
+    assert ('<p class="ossref-citation">Jane Roe, ossref contributors. Alpha lesion [Internet]. Test Reference; '
+            f'2026 [updated 2026 Nov 24; cited <span class="ossref-cited">{cited}</span>]. Available from: '
+            '<a href="https://example.org/wiki/alpha/">https://example.org/wiki/alpha/</a></p>') in page
+    assert '<a href="alpha.bib">BibTeX</a>' in page and '<a href="alpha.ris">RIS</a>' in page
+    library = bibtexparser.parse_string((built / "alpha" / "alpha.bib").read_text(encoding="utf-8"))
+    [record] = library.entries
+    assert record.entry_type == "online" and record.key == "alpha"
+    assert record["title"] == "Alpha lesion" and record["author"] == "Jane Roe and {ossref contributors}"
+    assert record["url"] == "https://example.org/wiki/alpha/" and record["date"] == "2026-11-24"
+    ris_lines = (built / "alpha" / "alpha.ris").read_bytes().decode("utf-8").split("\r\n")
+    assert ris_lines[:4] == ["TY  - ELEC", "AU  - Jane Roe", "AU  - ossref contributors", "TI  - Alpha lesion"]
+    assert "UR  - https://example.org/wiki/alpha/" in ris_lines and ris_lines[-2] == "ER  - "
+
+
+def test_downloads_stay_one_record_whatever_the_names() -> None:
+    c = citemeta.EntryCitation(title="A} @misc{x, note={y\nTY  - JOUR", site_name="S\r\nER  - ", url="",
+                               authors=[Author("B}\\c", organization=True)], cited=dt.date(2026, 1, 2))
+    bib = citemeta.bibtex(c, "k}ey")
+    library = bibtexparser.parse_string(bib)
+    assert len(library.entries) == 1 and not library.failed_blocks
+    assert library.entries[0].key == "key"
+    ris = citemeta.ris(c)
+    assert [line[:2] for line in ris.split("\r\n") if line] == ["TY", "AU", "TI", "PB", "Y2", "ER"]
+
+
+def test_citation_reference_values_cannot_add_keys() -> None:
+    ref = Reference("k", "article", {"title": "A; citation_doi=10.9999/evil", "author": "Roe, J", "year": "2020"},
+                    "refs.bib", 1, 1)
+    c = citemeta.EntryCitation(title="T", site_name="S", url="", references=[(ref, format_reference(ref))])
+    names, _ = citemeta.head_tags(c)
+    [value] = [v for k, v in names if k == "citation_reference"]
+    assert value.count("citation_doi") == 1 and "; citation_doi" not in value

@@ -21,7 +21,8 @@ from ossref.checks import url_scheme
 from ossref.config import load_config
 from ossref.pipeline import check
 from ossref.model import Reference
-from ossref.render import md_text, render_site, short_citation, tag_slugs
+from ossref.citemeta import cm_date
+from ossref.render import build_date, md_text, render_site, short_citation, tag_slugs
 from ossref.vancouver import format_reference
 from ossref.resolve import resolve
 
@@ -70,6 +71,8 @@ def test_staged_files_keep_their_paths(basic, tmp_path) -> None:
 
 def test_entry_front_matter_is_for_mkdocs_only(basic) -> None:
     meta, _ = front_matter(basic["alpha-lesion.md"])
+    head = meta.pop("ossref_head")  # the head metadata, for ossref's main.html (tests/test_readers.py)
+    assert set(head) == {"name", "property", "json_ld"}
     assert meta == {"title": "Alpha lesion", "description": "A lesion used to test rendering.", "hide": ["toc"]}
 
 
@@ -178,13 +181,17 @@ def test_what_links_here_and_cite_this_page(basic) -> None:
     assert section(basic["alpha-lesion.md"], "What links here") == [
         '<ul><li><a href="../beta-lesion/">Beta lesion</a></li><li><a href="../deep/gamma-lesion/">Gamma lesion</a>'
         '</li><li><a href="../overview/">Overview of lesions</a></li></ul>']
+    cited = cm_date(build_date())
     assert basic["alpha-lesion.md"].endswith(
         "## Cite this page\n\n"
-        "Alpha lesion. In: Fixture site. Updated 2025-01-02. Available from: https://example.org/wiki/alpha-lesion/\n\n"
-        "Last updated: 2025-01-02\n")
+        '<div class="ossref-cite-this"><p class="ossref-citation">Alpha lesion [Internet]. Fixture site; 2025 '
+        f'[updated 2025 Jan 2; cited <span class="ossref-cited">{cited}</span>]. Available from: '
+        '<a href="https://example.org/wiki/alpha-lesion/">https://example.org/wiki/alpha-lesion/</a></p>\n'
+        '<p class="ossref-downloads">Download the citation: <a href="alpha-lesion.bib">BibTeX</a> or '
+        '<a href="alpha-lesion.ris">RIS</a> (for Zotero, EndNote, Mendeley).</p></div>\n')
     # No date in front matter and no git: the parts that are unknown are left out.
-    assert basic["beta-lesion.md"].endswith(
-        "## Cite this page\n\nBeta lesion. In: Fixture site. Available from: https://example.org/wiki/beta-lesion/\n")
+    assert f'Beta lesion [Internet]. Fixture site; [cited <span class="ossref-cited">{cited}</span>].' \
+        in basic["beta-lesion.md"]
     assert section(basic["deep/gamma-lesion.md"], "What links here") == [
         '<ul><li><a href="../../alpha-lesion/">Alpha lesion</a></li></ul>']
 
@@ -354,6 +361,10 @@ def test_no_string_from_front_matter_or_bibtex_becomes_markup(tmp_path, extensio
     shown = ""
     for path, text in texts.items():
         meta, body = front_matter(text)
+        head = meta.pop("ossref_head", None)
+        if head is not None:  # written raw by ossref's main.html: escaped, or JSON without < > &
+            assert not any(ch in s for pair in head["name"] + head["property"] for s in pair for ch in "<>\"'")
+            assert not any(ch in head["json_ld"] for ch in "<>&")
         for value in meta.values():  # YAML kept every string a string, on one line
             assert isinstance(value, (str, list)), (path, meta)
         shown += "".join(assert_inert(markdown.markdown(body, extensions=extensions), path).text)
@@ -445,7 +456,8 @@ def test_render_copies_no_file_that_is_not_an_image(project, tmp_path) -> None:
         (root / "content" / name).write_text("x")
     stage(root, tmp_path / "staging")
     copied = sorted(p.relative_to(tmp_path / "staging").as_posix()
-                    for p in (tmp_path / "staging").rglob("*") if p.is_file() and p.suffix != ".md")
+                    for p in (tmp_path / "staging").rglob("*")
+                    if p.is_file() and p.suffix not in (".md", ".bib", ".ris"))  # citation downloads are made
     assert copied == ["img/figure.png", "x.PNG"]
 
 
