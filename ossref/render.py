@@ -311,7 +311,8 @@ class _Citations:
         self.first_id.setdefault(n, ident)
         _, title = self.refs.get(self.rp.cited[n - 1])
         id_attr = "" if on_sup else f' id="{ident}"'
-        return ident, f'<a{id_attr} href="#ref-{n}" title="{title}">{n}</a>{suffix}'
+        # The number alone would be announced as "1": a screen reader reads "reference 1".
+        return ident, f'<a{id_attr} href="#ref-{n}" title="{title}"><span class="ossref-sr">reference </span>{n}</a>{suffix}'
 
     def back_id(self, n: int) -> str:
         return self.first_id.get(n, f"cite-{n}-1")
@@ -409,8 +410,8 @@ class _Renderer:
         pieces = self._body(rp, cites, ends)
         self._check_links(page)
         if page.entry is not None:
-            head = self._entry_head(rp)
             sections = self._entry_sections(rp, cites)
+            head = self._entry_head(rp, [s.anchor for s in sections])
         else:
             head = _front_matter(self._topic_meta(page))
             sections = self._topic_sections(rp, cites)
@@ -437,7 +438,7 @@ class _Renderer:
             parts += ["\n", "\n".join(section.lines), "\n"]
         return "".join(parts)
 
-    def _entry_head(self, rp: ResolvedPage) -> str:
+    def _entry_head(self, rp: ResolvedPage, generated: Sequence[str] = ()) -> str:
         page, entry = rp.page, rp.page.entry
         assert entry is not None
         c = self._citation(rp)
@@ -457,7 +458,29 @@ class _Renderer:
             links = [self._tag_link(page, tag) for tag in entry.tags]
             lines += ["**Tags:** " + ", ".join(links), ""]
         lines += [self._block(self._byline(rp)), "", self._block(self._notice(page)), ""]
+        contents = self._contents(page, generated)
+        if contents:
+            lines += [self._block(contents), ""]
         return _front_matter(meta) + "\n".join(lines) + "\n"
+
+    @staticmethod
+    def _contents(page: Page, generated: Sequence[str]) -> str:
+        """The entry's sections as links, folded: on a narrow screen
+        Material's table of contents lives in the navigation drawer, which
+        entries are not in, so this is how a reader there reaches them (the
+        theme's stylesheet hides it where the table of contents shows)."""
+        seen: set[str] = set()
+        links = []
+        for heading in page.scan.headings:
+            if heading.level == 2 and heading.anchor not in seen:
+                seen.add(heading.anchor)
+                links.append((heading.anchor, heading.text))
+        links += [(a, GENERATED_ANCHORS[a]) for a in generated if a in GENERATED_ANCHORS and a not in seen]
+        if len(links) < 2:
+            return ""
+        items = "".join(f'<li><a href="#{html.escape(a, quote=True)}">{html.escape(" ".join(t.split()), quote=False)}'
+                        "</a></li>" for a, t in links)
+        return f'<details class="ossref-contents"><summary>On this page</summary><ul>{items}</ul></details>'
 
     @staticmethod
     def _byline(rp: ResolvedPage) -> str:
@@ -505,7 +528,13 @@ class _Renderer:
         edits: list[tuple[int, int, str | None]] = [(cut, cut, None) for cut in cuts]
         for group in rp.page.scan.citations:
             sup = cites.sup(group)
-            edits.append((group.start, group.end, self.defer(sup) if sup else ""))
+            # No space before a superscript: "text[1]" as typeset, not "text [1]".
+            start = group.start
+            while start > 0 and body[start - 1] in " \t":
+                start -= 1
+            if start == 0 or body[start - 1] == "\n":
+                start = group.start
+            edits.append((start, group.end, self.defer(sup) if sup else ""))
         for rl in rp.links:
             if not rl.rewrite:
                 continue

@@ -87,6 +87,12 @@ def test_entry_header(basic) -> None:
         '<p class="ossref-notice"><strong>Not medical advice.</strong> This entry summarises published '
         "literature for education and reference. It does not replace assessment by a qualified clinician, "
         "and it may be incomplete or out of date.</p>\n\n"
+        '<details class="ossref-contents"><summary>On this page</summary><ul>'
+        '<li><a href="#overview">Overview</a></li><li><a href="#differential-diagnosis">Differential diagnosis</a>'
+        '</li><li><a href="#listed-as-a-differential-of">Listed as a differential of</a></li>'
+        '<li><a href="#references">References</a></li><li><a href="#further-reading">Further reading</a></li>'
+        '<li><a href="#what-links-here">What links here</a></li><li><a href="#cite-this-page">Cite this page</a>'
+        "</li></ul></details>\n\n"
         "## Overview\n"
     )
 
@@ -94,7 +100,7 @@ def test_entry_header(basic) -> None:
 def sup(n: int, m: int, title: str, on_sup: bool = True) -> str:
     """One number's link; the first of a group has its id on the <sup> instead."""
     ident = "" if on_sup else f' id="cite-{n}-{m}"'
-    return f'<a{ident} href="#ref-{n}" title="{title}">{n}</a>'
+    return f'<a{ident} href="#ref-{n}" title="{title}"><span class="ossref-sr">reference </span>{n}</a>'
 
 
 ADAMS, SMITH, ADAMS3 = "Adams C, 2021", "Smith A et al., 2020", "Adams C et al., 2019"
@@ -103,16 +109,17 @@ ADAMS, SMITH, ADAMS3 = "Adams C, 2021", "Smith A et al., 2020", "Adams C et al.,
 def test_citations_are_numbered_superscripts(basic) -> None:
     text = basic["alpha-lesion.md"]
     # First use numbers a key; a repeated key keeps its number.
-    assert ("First two " f'<sup class="ossref-cite" id="cite-1-1">{sup(1, 1, ADAMS)}</sup>'
-            ", then one " f'<sup class="ossref-cite" id="cite-2-1">{sup(2, 1, SMITH)}</sup>'
-            ", two again " f'<sup class="ossref-cite" id="cite-1-2">{sup(1, 2, ADAMS)}</sup>.') in text
+    # No space before a superscript.
+    assert ("First two" f'<sup class="ossref-cite" id="cite-1-1">{sup(1, 1, ADAMS)}</sup>'
+            ", then one" f'<sup class="ossref-cite" id="cite-2-1">{sup(2, 1, SMITH)}</sup>'
+            ", two again" f'<sup class="ossref-cite" id="cite-1-2">{sup(1, 2, ADAMS)}</sup>.') in text
     # A group is one superscript, numbers sorted, each its own link.
-    assert ('A group <sup class="ossref-cite" id="cite-1-3">'
+    assert ('A group<sup class="ossref-cite" id="cite-1-3">'
             f"{sup(1, 3, ADAMS)},{sup(2, 2, SMITH, False)}</sup>") in text
     # A locator follows its number.
-    assert f'a locator <sup class="ossref-cite" id="cite-3-1">{sup(3, 1, ADAMS3)}, p. 3</sup>.' in text
+    assert f'a locator<sup class="ossref-cite" id="cite-3-1">{sup(3, 1, ADAMS3)}, p. 3</sup>.' in text
     # Three consecutive numbers are a range.
-    assert (f'All three <sup class="ossref-cite" id="cite-1-4">{sup(1, 4, ADAMS)}'
+    assert (f'All three<sup class="ossref-cite" id="cite-1-4">{sup(1, 4, ADAMS)}'
             f"\u2013{sup(3, 2, ADAMS3, False)}</sup>.") in text
     assert "[@" not in text
 
@@ -202,7 +209,7 @@ def test_what_links_here_and_cite_this_page(basic) -> None:
 def test_topic_page(basic) -> None:
     meta, body = front_matter(basic["overview.md"])
     assert meta == {"title": "Overview of lesions", "hide": ["navigation"]}
-    assert ("The [Alpha lesion](alpha-lesion.md) and [its mimic](beta-lesion.md) "
+    assert ("The [Alpha lesion](alpha-lesion.md) and [its mimic](beta-lesion.md)"
             f'<sup class="ossref-cite" id="cite-1-1">{sup(1, 1, ADAMS3)}</sup>.') in body
     headings = [line for line in lines_of(body) if line.startswith("## ")]
     assert headings == ["## References"]
@@ -446,7 +453,8 @@ def test_mkdocs_builds_the_staged_fixture_with_every_link_and_anchor_resolved(pr
                 checked += 1
     assert checked > 20
     alpha = (site / "alpha-lesion" / "index.html").read_text(encoding="utf-8")
-    assert '<sup class="ossref-cite" id="cite-1-1"><a href="#ref-1" title="Adams C, 2021">1</a></sup>' in alpha
+    assert ('<sup class="ossref-cite" id="cite-1-1"><a href="#ref-1" title="Adams C, 2021">'
+            '<span class="ossref-sr">reference </span>1</a></sup>') in alpha
     assert '<a href="../beta-lesion/#imaging">Beta lesion</a>' in alpha
 
 
