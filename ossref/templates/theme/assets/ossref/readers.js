@@ -43,26 +43,58 @@
   }
 
   // Each back-link returns to the citation that was followed, not the first.
-  function backLinks(root) {
-    root.querySelectorAll("sup.ossref-cite a[href^='#ref-']").forEach(function (link) {
-      link.addEventListener("click", function () {
-        var id = link.id || (link.parentElement && link.parentElement.id);
-        if (link.id === "" && link.parentElement.firstElementChild !== link) {
-          id = "";
-        }
-        var item = document.getElementById(link.getAttribute("href").slice(1));
-        var back = item && item.querySelector(".ossref-backref");
-        if (back && id) {
-          back.setAttribute("href", "#" + id);
-        }
-      });
+  // Material's instant navigation re-renders the page on a same-page link
+  // and makes every href absolute, so the followed citation is remembered
+  // here (per page and reference) and applied when a back-link is used,
+  // by listeners on the document that see the click before Material does.
+  var followed = {};
+
+  document.addEventListener("click", function (event) {
+    var target = event.target instanceof Element ? event.target : null;
+    var cite = target && target.closest("sup.ossref-cite a[href*='#ref-']");
+    if (cite) {
+      // A group's first number has its id on the <sup>, the others their own.
+      var id = cite.id || cite.parentElement.id;
+      if (id) {
+        followed[location.pathname + cite.hash] = id;
+      }
+      return;
+    }
+    var back = target && target.closest(".ossref-references a.ossref-backref");
+    var item = back && back.closest("li[id]");
+    var remembered = item && followed[location.pathname + "#" + item.id];
+    if (remembered) {
+      back.hash = "#" + remembered;
+    }
+  }, true);
+
+  // Names and landmarks Material's own markup leaves out (axe-core:
+  // aria-dialog-name, aria-progressbar-name, label, region). The progress
+  // bar repeats what the browser shows and is hidden from screen readers;
+  // the header's toggles are driven by their labels, not read on their own.
+  function themeNames() {
+    var search = document.querySelector(".md-search[role='dialog']");
+    if (search && !search.hasAttribute("aria-label")) {
+      search.setAttribute("aria-label", "Search");
+    }
+    document.querySelectorAll(".md-progress").forEach(function (bar) {
+      bar.setAttribute("aria-label", "Loading the page");
+      bar.setAttribute("aria-hidden", "true");
+    });
+    [["__drawer", "Navigation"], ["__search", "Search"]].forEach(function (pair) {
+      var toggle = document.getElementById(pair[0]);
+      if (toggle && !toggle.hasAttribute("aria-label")) {
+        toggle.setAttribute("aria-label", pair[1]);
+        toggle.setAttribute("aria-hidden", "true");
+        toggle.tabIndex = -1;
+      }
     });
   }
 
   function init() {
+    themeNames();
     citedToday(document);
     copyButtons(document);
-    backLinks(document);
   }
 
   // Material's instant navigation swaps pages without reloading scripts: it
