@@ -101,7 +101,7 @@ def test_citation_jumps_to_its_reference_and_shows_it_on_hover(page, site_url: s
     first = page.locator("sup.ossref-cite a").first
     title = first.get_attribute("title") or ""
     assert "Zelmanovich R" in title
-    number = first.inner_text().strip()
+    number = first.inner_text().split()[-1]  # after the screen-reader text "reference"
     first.click()
     page.wait_for_function("location.hash.startsWith('#ref-')")
     target = page.evaluate("location.hash")
@@ -392,3 +392,59 @@ def test_entry_shows_byline_and_notice_at_every_width(reader, deployed: str, req
         Path(folder).mkdir(parents=True, exist_ok=True)
         name = request.node.callspec.id
         reader.screenshot(path=str(Path(folder) / f"myositis-ossificans-{name}.png"), full_page=False)
+
+
+def test_citation_preview_on_hover_and_focus_closes_with_escape(reader, deployed: str) -> None:
+    reader.goto(deployed + MO)
+    link = reader.get_by_role("link", name="reference 1", exact=True).first
+    popover = reader.locator("#ossref-popover")
+    link.hover()
+    popover.wait_for(state="visible")
+    assert popover.get_attribute("role") == "tooltip"
+    assert "Walczak BE" in popover.inner_text()
+    assert popover.locator("a[href='https://doi.org/10.5435/JAAOS-D-14-00269']").count() == 1
+    assert link.get_attribute("aria-describedby") == "ossref-popover"  # announced with the link
+    reader.keyboard.press("Escape")
+    popover.wait_for(state="hidden")
+    reader.mouse.move(0, 0)
+    link.focus()
+    popover.wait_for(state="visible")
+    reader.keyboard.press("Escape")
+    popover.wait_for(state="hidden")
+
+
+def test_a_tap_on_a_citation_shows_its_reference_before_jumping(browser, deployed: str) -> None:
+    context = browser.new_context(viewport=PHONE, has_touch=True, is_mobile=True)
+    try:
+        pg = context.new_page()
+        pg.goto(deployed + MO)
+        link = pg.get_by_role("link", name="reference 1", exact=True).first
+        link.tap()
+        pg.locator("#ossref-popover").wait_for(state="visible")
+        assert pg.evaluate("location.hash") == ""
+        assert "Walczak BE" in pg.locator("#ossref-popover").inner_text()
+    finally:
+        context.close()
+
+
+def test_differential_preview_shows_title_aliases_and_summary(reader, deployed: str) -> None:
+    reader.goto(deployed + MO)
+    link = reader.locator("#differential-diagnosis ~ table td a, table td a").first
+    name = link.inner_text().strip()
+    link.hover()
+    popover = reader.locator("#ossref-popover")
+    popover.wait_for(state="visible")
+    text = popover.inner_text()
+    assert text.startswith(name), text
+    assert "Ossified intramuscular hematoma" == name and "Also known as: OIH" in text
+    assert "hematoma" in text.split("\n")[-1].lower()  # the summary
+
+
+def test_previews_cost_less_than_20_kb_gzipped_per_page() -> None:
+    import gzip
+
+    from ossref.mkdocs_adapter import THEME_DIR
+
+    assets = THEME_DIR / "assets" / "ossref"
+    total = sum(len(gzip.compress(p.read_bytes())) for p in assets.iterdir() if p.suffix in (".js", ".css"))
+    assert total < 20_000, total
