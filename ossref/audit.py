@@ -246,8 +246,10 @@ def _digest(path: Path) -> bytes:
 # --------------------------------------------------------------------------- the audit
 
 #: File types a site may publish besides the theme's static files.
+# .bib and .ris: an entry's citation downloads (ossref.citemeta), plain text
+# no browser renders as a page.
 PUBLISHED_TYPES = frozenset({".html", ".xml", ".gz", ".json", ".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif",
-                             ".txt"})
+                             ".txt", ".bib", ".ris"})
 # Pagefind writes its bundles with types of its own; its fragments hold the
 # pages' text as HTML (gzip, a signature, then JSON).
 _PAGEFIND_FOLDERS = ("pagefind/", "pagefind-text/")

@@ -118,7 +118,7 @@ _ALLOWED_GLOBALS: dict[str, frozenset[str]] = {
     "builtins": frozenset({"object", "set", "frozenset", "list", "dict", "tuple", "bytes", "bytearray"}),
     "datetime": frozenset({"date", "datetime", "time", "timedelta", "timezone"}),
     "ossref.model": frozenset({
-        "Position", "Reference", "Differential", "Entry", "CitationItem", "CitationGroup", "Link",
+        "Position", "Reference", "Differential", "Author", "Entry", "CitationItem", "CitationGroup", "Link",
         "Heading", "RawHtml", "MalformedCitation", "BodyScan", "Page", "Project",
     }),
     "ossref.diagnostics": frozenset({"Diagnostic", "Severity"}),

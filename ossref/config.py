@@ -155,6 +155,12 @@ class Config:
     #: that may be committed so CI asks the services only about new
     #: identifiers; never inside the docs or citations folders. Option ``online_cache``.
     online_cache: str = ".ossref-online.json"
+    #: The licence of the wiki's text, as a name and a URL (options
+    #: ``license`` and ``license_url``, e.g. "CC BY 4.0" and
+    #: https://creativecommons.org/licenses/by/4.0/). Stated in each entry's
+    #: "Cite this page", its metadata and its downloads; empty: none stated.
+    license: str = ""
+    license_url: str = ""
 
     @property
     def docs_path(self) -> Path:
@@ -188,6 +194,8 @@ _USER_OPTIONS = {
     "cite": dict,
     "online_cache": str,
     "search_synonyms": list,
+    "license": str,
+    "license_url": str,
 }
 
 #: Limits of option ``search_synonyms`` (each group adds words to every page
@@ -348,6 +356,9 @@ def load_config(root: Path, *, require_folders: bool = False) -> Config:
     values["cite"] = _cite_config(values.get("cite") or {})
     if "search_synonyms" in values:
         values["search_synonyms"] = _synonyms(values["search_synonyms"])
+    url = values.get("license_url", "")
+    if url and not (url.startswith("https://") or url.startswith("http://")) or any(c.isspace() for c in url):
+        raise ConfigError(f"{CONFIG_FILE}: extra.ossref.license_url must be an http(s) URL without spaces")
 
     def text(key: str, default: str) -> str:
         value = raw.get(key, default)

@@ -86,17 +86,20 @@ from mkdocs.utils import normalize_url
 from .search import MATERIAL_FIELDS, META_KEY, material_records
 
 __all__ = ["BuildFailed", "Built", "ConfigFailed", "Increment", "Problem", "NAV", "SEARCH_ENGINES", "TEMPLATES_DIR",
-           "build_html"]
+           "THEME_DIR", "build_html"]
 
 #: The whole sidebar: (title, path under the docs folder). An item whose page
 #: was not staged is left out rather than reported as a broken nav link.
-NAV = (("Home", "index.md"), ("References", "references.md"), ("Tags", "tags/index.md"))
+NAV = (("Home", "index.md"), ("References", "references.md"), ("Tags", "tags/index.md"), ("About", "about.md"))
 
 #: Values of ``build_html(search=...)``, as option ``extra.ossref.search``.
 SEARCH_ENGINES = ("material", "pagefind")
 
 #: Theme overrides shipped with ossref (package data), used with Pagefind.
 TEMPLATES_DIR = Path(__file__).parent / "templates"
+#: ossref's overrides of Material's templates for every build: an entry's
+#: head metadata (see ``main.html`` there), styles and the reader's script.
+THEME_DIR = TEMPLATES_DIR / "theme"
 
 # Generated pages Pagefind leaves out: each lists every entry, reference or
 # entry with a tag, so it would match most queries and its fragment would grow
@@ -587,6 +590,9 @@ def build_html(project_root: Path, staging: Path, site_dir: Path, sanitize: Call
         if _HOOK_NAME in config.plugins:
             raise ConfigFailed(f"mkdocs.yml: a plugin named {_HOOK_NAME!r} is reserved for ossref")
         mark = None
+        if config.theme.name == "material":
+            # After the project's custom_dir, whose overrides win, before Material.
+            config.theme.dirs.insert(1 if config.theme.custom_dir else 0, str(THEME_DIR))
         if search == "pagefind":
             from .search import mark_body as mark
 

@@ -52,6 +52,14 @@ class Differential:
     pos: Position  # of the list item
 
 
+@dataclass(frozen=True)
+class Author:
+    """One author of an entry: a person's name, or an organisation's."""
+
+    name: str
+    organization: bool = False
+
+
 @dataclass
 class Entry:
     """The typed view of an entry's front matter (a page with ``condition``)."""
@@ -63,6 +71,11 @@ class Entry:
     updated: _dt.date | None = None
     differentials: list[Differential] = field(default_factory=list)
     references: list[tuple[str, Position]] = field(default_factory=list)
+    #: Who wrote the entry, in the order to credit them.
+    authors: list[Author] = field(default_factory=list)
+    #: When a named reviewer last checked the entry, and who.
+    reviewed: _dt.date | None = None
+    reviewed_by: list[str] = field(default_factory=list)
     condition_pos: Position = Position(1, 1)
     alias_pos: list[Position] = field(default_factory=list)
 

@@ -30,7 +30,13 @@ from .diagnostics import Diagnostic, diag
 from .frontmatter import KEY
 from .model import Position
 
-__all__ = ["BUILTIN_STATUSES", "HIDE_VALUES", "PASSTHROUGH_KEYS", "check_page_meta", "meta_text", "staged_meta"]
+__all__ = ["BUILTIN_STATUSES", "HEAD_KEY", "HIDE_VALUES", "PASSTHROUGH_KEYS", "check_page_meta", "meta_text",
+           "staged_head", "staged_meta"]
+
+#: The staged front-matter key that carries an entry's head metadata to the
+#: theme override ``ossref/templates/theme/main.html``. Never a field a page
+#: may set itself: staged front matter is built here, from nothing.
+HEAD_KEY = "ossref_head"
 
 #: Statuses Material defines itself; a wiki adds its own as keys of
 #: ``extra.status`` in mkdocs.yml (read into ``Config.statuses``).
@@ -54,20 +60,43 @@ def meta_text(value: object) -> str:
     return html.escape(" ".join(str(value).split()), quote=True)
 
 
+def staged_head(names: list[tuple[str, str]], properties: list[tuple[str, str]], json_ld: str,
+                license_url: str) -> dict[str, Any]:
+    """The head metadata of one entry for :data:`HEAD_KEY`: ``<meta name>``
+    and ``<meta property>`` pairs, both halves escaped by :func:`meta_text`;
+    the licence URL (left out when empty), escaped likewise; and ``json_ld`` as given, which must
+    be JSON with ``<``, ``>`` and ``&`` already written as ``\\u`` escapes
+    (:func:`ossref.citemeta.json_ld`), since a script element's text is not
+    HTML and must not be HTML-escaped. A ``json_ld`` holding any of those
+    characters is left out."""
+    head: dict[str, Any] = {
+        "name": [[meta_text(k), meta_text(v)] for k, v in names],
+        "property": [[meta_text(k), meta_text(v)] for k, v in properties],
+    }
+    if license_url:
+        head["license"] = meta_text(license_url)
+    if not any(ch in json_ld for ch in "<>&\n\r"):
+        head["json_ld"] = json_ld
+    return head
+
+
 def staged_meta(title: str, description: object = None, page_meta: Mapping[Any, Any] | None = None,
-                statuses: tuple[str, ...] = BUILTIN_STATUSES) -> dict[str, Any]:
+                statuses: tuple[str, ...] = BUILTIN_STATUSES, head: dict[str, Any] | None = None) -> dict[str, Any]:
     """The front matter of one staged page: ``title`` and ``description``
     escaped by :func:`meta_text`, and those :data:`PASSTHROUGH_KEYS` of the
     page's own front matter ``page_meta`` that :func:`check_page_meta`
     accepts, each on one line. What it refuses is left out, even when its
     rule is turned off, so no template ever receives it. A ``description``
-    that is not non-empty text is left out."""
+    that is not non-empty text is left out. ``head``, from
+    :func:`staged_head`, goes under :data:`HEAD_KEY`."""
     meta: dict[str, Any] = {"title": meta_text(title)}
     if isinstance(description, str) and description.strip():
         meta["description"] = meta_text(description)
     for key in PASSTHROUGH_KEYS:
         if page_meta is not None and key in page_meta and _problem(key, page_meta[key], statuses) is None:
             meta[key] = _one_line(page_meta[key])
+    if head is not None:
+        meta[HEAD_KEY] = head
     return meta
 
 

@@ -30,6 +30,7 @@ HTML fragments escape every string with ``html.escape``.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import html
 import os
@@ -51,8 +52,9 @@ from .deferred import inline
 from .diagnostics import Diagnostic, diag
 from .index import GENERATED_ANCHORS, normalize
 from .model import CitationGroup, Link, Page, Reference
+from . import citemeta
 from .published import IMAGE_EXTENSIONS
-from .pagemeta import staged_meta
+from .pagemeta import staged_head, staged_meta
 from .resolve import ResolvedPage, Site, first_author, relative_href, topics
 from .search import META_KEY, SPELLINGS, search_meta
 from .sections import own_sections
@@ -95,6 +97,15 @@ def attr_text(value: object) -> str:
     """``value`` for a double-quoted attribute of raw inline HTML: one line,
     HTML-escaped, and nothing Markdown would act on before the tag is kept."""
     return " ".join(str(value).split()).translate(_ATTR_ENTITIES)
+
+
+def build_date() -> dt.date:
+    """The day of the build: from ``SOURCE_DATE_EPOCH`` when set (reproducible
+    builds; MkDocs reads it too), else today (UTC)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).date()
+    return dt.datetime.now(dt.timezone.utc).date()
 
 
 def render_site(site: Site, config: Config, staging: Path,
@@ -236,6 +247,11 @@ def short_citation(ref: Reference, formatted: Formatted) -> str:
 _YEAR = re.compile(r"\d{4}")
 
 
+def _names(names: Sequence[str]) -> str:
+    """"A", "A and B", "A, B and C"."""
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
 # --------------------------------------------------------------------------- citations
 
 
@@ -294,7 +310,8 @@ class _Citations:
         self.first_id.setdefault(n, ident)
         _, title = self.refs.get(self.rp.cited[n - 1])
         id_attr = "" if on_sup else f' id="{ident}"'
-        return ident, f'<a{id_attr} href="#ref-{n}" title="{title}">{n}</a>{suffix}'
+        # The number alone would be announced as "1": a screen reader reads "reference 1".
+        return ident, f'<a{id_attr} href="#ref-{n}" title="{title}"><span class="ossref-sr">reference </span>{n}</a>{suffix}'
 
     def back_id(self, n: int) -> str:
         return self.first_id.get(n, f"cite-{n}-1")
@@ -323,6 +340,9 @@ class _Renderer:
         self._made: set[Path] = set()
         self.unpublished: set[str] = set()
         self.spellings = SPELLINGS + self.config.search_synonyms
+        # "Cited" in Citing Medicine is the day the reader read the page; the
+        # build's day stands in where no script replaces it (and in downloads).
+        self.today = build_date()
 
     def run(self) -> list[Diagnostic]:
         self.staging.mkdir(parents=True, exist_ok=True)
@@ -390,8 +410,8 @@ class _Renderer:
         pieces = self._body(rp, cites, ends)
         self._check_links(page)
         if page.entry is not None:
-            head = self._entry_head(rp)
             sections = self._entry_sections(rp, cites)
+            head = self._entry_head(rp, [s.anchor for s in sections])
         else:
             head = _front_matter(self._topic_meta(page))
             sections = self._topic_sections(rp, cites)
@@ -419,11 +439,17 @@ class _Renderer:
             parts += ["\n", "\n".join(section.lines), "\n"]
         return "".join(parts)
 
-    def _entry_head(self, rp: ResolvedPage) -> str:
+    def _entry_head(self, rp: ResolvedPage, generated: Sequence[str] = ()) -> str:
         page, entry = rp.page, rp.page.entry
         assert entry is not None
+        c = self._citation(rp)
+        names, properties = citemeta.head_tags(c)
+        head = staged_head(names, properties, citemeta.json_ld(c), self.config.license_url)
         meta = staged_meta(entry.condition, entry.summary or page.meta.get("description"), page.meta,
-                           self.config.statuses)
+                           self.config.statuses, head)
+        base = self._download_base(page)
+        self._write(base + ".bib", citemeta.bibtex(c, posixpath.basename(page.slug)))
+        self._write(base + ".ris", citemeta.ris(c))
         lines = [f"# {md_text(entry.condition)}", ""]
         if entry.aliases:
             lines += ["**Also known as:** " + ", ".join(md_text(a) for a in entry.aliases), ""]
@@ -432,6 +458,10 @@ class _Renderer:
         if entry.tags:
             links = [self._tag_link(page, tag) for tag in entry.tags]
             lines += ["**Tags:** " + ", ".join(links), ""]
+        lines += [self._block(self._byline(rp)), "", self._block(self._notice(page)), ""]
+        contents = self._contents(page, generated)
+        if contents:
+            lines += [self._block(contents), ""]
         return _front_matter(meta) + "\n".join(lines) + "\n"
 
     def _with_search(self, head: str, rp: ResolvedPage) -> str:
@@ -448,6 +478,51 @@ class _Renderer:
         extra = yaml.dump({META_KEY: meta}, Dumper=_DUMPER, allow_unicode=True, sort_keys=False,
                           default_flow_style=False, width=1 << 30)
         return head.replace("\n---\n", "\n" + extra + "---\n", 1)
+
+    @staticmethod
+    def _contents(page: Page, generated: Sequence[str]) -> str:
+        """The entry's sections as links, folded: on a narrow screen
+        Material's table of contents lives in the navigation drawer, which
+        entries are not in, so this is how a reader there reaches them (the
+        theme's stylesheet hides it where the table of contents shows)."""
+        seen: set[str] = set()
+        links = []
+        for heading in page.scan.headings:
+            if heading.level == 2 and heading.anchor not in seen:
+                seen.add(heading.anchor)
+                links.append((heading.anchor, heading.text))
+        links += [(a, GENERATED_ANCHORS[a]) for a in generated if a in GENERATED_ANCHORS and a not in seen]
+        if len(links) < 2:
+            return ""
+        items = "".join(f'<li><a href="#{html.escape(a, quote=True)}">{html.escape(" ".join(t.split()), quote=False)}'
+                        "</a></li>" for a, t in links)
+        return f'<details class="ossref-contents"><summary>On this page</summary><ul>{items}</ul></details>'
+
+    @staticmethod
+    def _byline(rp: ResolvedPage) -> str:
+        """Who wrote the entry, when it last changed, and who reviewed it
+        when: only what the front matter (or git, for the date) says."""
+        entry = rp.page.entry
+        assert entry is not None
+        parts = []
+        if entry.authors:
+            parts.append("By " + html.escape(_names([a.name for a in entry.authors]), quote=False) + ".")
+        if rp.updated is not None:
+            parts.append(f"Last updated {rp.updated.isoformat()}.")
+        if entry.reviewed is not None and entry.reviewed_by:
+            who = html.escape(_names(entry.reviewed_by), quote=False)
+            parts.append(f"Reviewed {entry.reviewed.isoformat()} by {who}.")
+        else:
+            # Said outright, so that a reader never takes silence for a review.
+            parts.append("Not yet reviewed by a named reviewer.")
+        return f'<p class="ossref-byline">{" ".join(parts)}</p>'
+
+    def _notice(self, page: Page) -> str:
+        about = self.by_url.get("about")
+        more = f' See <a href="{self._href(page, about)}">About</a>.' if about is not None and about is not page else ""
+        return ('<p class="ossref-notice"><strong>Not medical advice.</strong> This entry summarises published '
+                "literature for education and reference. It does not replace assessment by a qualified "
+                f"clinician, and it may be incomplete or out of date.{more}</p>")
 
     def _tag_link(self, page: Page, tag: str) -> str:
         canonical = self.tag_of.get(normalize(tag), tag)
@@ -469,7 +544,13 @@ class _Renderer:
         edits: list[tuple[int, int, str | None]] = [(cut, cut, None) for cut in cuts]
         for group in rp.page.scan.citations:
             sup = cites.sup(group)
-            edits.append((group.start, group.end, self.defer(sup) if sup else ""))
+            # No space before a superscript: "text[1]" as typeset, not "text [1]".
+            start = group.start
+            while start > 0 and body[start - 1] in " \t":
+                start -= 1
+            if start == 0 or body[start - 1] == "\n":
+                start = group.start
+            edits.append((start, group.end, self.defer(sup) if sup else ""))
         for rl in rp.links:
             if not rl.rewrite:
                 continue
@@ -587,17 +668,47 @@ class _Renderer:
         block = self._block(f'<ul class="ossref-further">{items}</ul>')
         return _Section("further-reading", self._heading("further-reading") + [block])
 
-    def _cite_this(self, rp: ResolvedPage) -> _Section:
-        parts = [rp.page.title + ".", f"In: {self.config.site_name}."]
-        if rp.updated is not None:
-            parts.append(f"Updated {rp.updated.isoformat()}.")
+    def _citation(self, rp: ResolvedPage) -> citemeta.EntryCitation:
+        entry = rp.page.entry
+        assert entry is not None
+        url = ""
         if self.config.site_url:
-            url = _page_url(rp.page.slug, self.config.use_directory_urls)
-            parts.append(f"Available from: {self.config.site_url.rstrip('/')}/{url}")
-        lines = self._heading("cite-this-page") + [md_text(" ".join(parts))]
-        if rp.updated is not None:
-            lines += ["", f"Last updated: {rp.updated.isoformat()}"]
-        return _Section("cite-this-page", lines)
+            url = self.config.site_url.rstrip("/") + "/" + _page_url(rp.page.slug, self.config.use_directory_urls)
+        cited = [(ref, self.refs.get(ref)[0]) for ref in [*rp.cited, *rp.further]]
+        return citemeta.EntryCitation(
+            title=entry.condition, site_name=self.config.site_name, url=url, authors=list(entry.authors),
+            updated=rp.updated, cited=self.today, summary=entry.summary, aliases=list(entry.aliases),
+            reviewed=entry.reviewed, reviewed_by=list(entry.reviewed_by), references=cited,
+            license=self.config.license, license_url=self.config.license_url)
+
+    def _download_base(self, page: Page) -> str:
+        """The staged path, without extension, of an entry's BibTeX and RIS
+        files: beside the page's HTML file, named after the page, so that the
+        link is that name alone and the saved file says what it holds."""
+        url = _page_url(page.slug, self.config.use_directory_urls)
+        folder = url.rstrip("/") if self.config.use_directory_urls else posixpath.dirname(url)
+        return posixpath.join(folder, posixpath.basename(page.slug))
+
+    def _cite_this(self, rp: ResolvedPage) -> _Section:
+        c = self._citation(rp)
+        lead, cited, tail = citemeta.citing_medicine(c)
+        if c.url:
+            before, _, _ = tail.partition(c.url)
+            href = html.escape(c.url, quote=True)
+            tail_html = html.escape(before, quote=False) + f'<a href="{href}">{href}</a>'
+        else:
+            tail_html = html.escape(tail, quote=False)
+        name = html.escape(posixpath.basename(self._download_base(rp.page)), quote=True)
+        licence = ""
+        if c.license and c.license_url:
+            licence = f' Text licensed under <a href="{html.escape(c.license_url)}">{html.escape(c.license)}</a>.'
+        elif c.license:
+            licence = f" Text licensed under {html.escape(c.license)}."
+        block = (f'<div class="ossref-cite-this"><p class="ossref-citation">{html.escape(lead, quote=False)}'
+                 f'<span class="ossref-cited">{cited}</span>{tail_html}</p>\n'
+                 f'<p class="ossref-downloads">Download the citation: <a href="{name}.bib">BibTeX</a> '
+                 f'or <a href="{name}.ris">RIS</a> (for Zotero, EndNote, Mendeley).{licence}</p></div>')
+        return _Section("cite-this-page", self._heading("cite-this-page") + [self._block(block)])
 
     # ----------------------------------------------------------------- generated pages
 

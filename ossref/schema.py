@@ -13,7 +13,7 @@ from typing import Any
 from .caps import MAX_PER_CODE
 from .diagnostics import Diagnostic, diag
 from .frontmatter import KEY
-from .model import Differential, Entry, Position
+from .model import Author, Differential, Entry, Position
 from .suggest import Suggester
 
 #: Fields of an entry, each with what it must hold (shown in messages).
@@ -25,6 +25,9 @@ ENTRY_FIELDS: dict[str, str] = {
     "updated": "a date, YYYY-MM-DD",
     "differentials": "a list of entries (slug, name or alias) or {entry: ..., distinguishing: ...}",
     "references": "a list of citation keys",
+    "authors": "a list of names, each text (a person) or {organization: name}",
+    "reviewed": "a date, YYYY-MM-DD: when the entry was last reviewed",
+    "reviewed_by": "a list of text: who reviewed it (with `reviewed`)",
 }
 
 #: Keys MkDocs or Material understand; they pass unchecked.
@@ -94,14 +97,25 @@ def read_entry(meta: dict[str, Any], positions: dict[tuple, Position], path: str
         else:
             bad(("summary",), "`summary` must be non-empty text", "one plain sentence, or remove the field")
 
-    if "updated" in meta:
-        value = meta["updated"]
-        if isinstance(value, dt.datetime):
-            entry.updated = value.date()
-        elif isinstance(value, dt.date):
-            entry.updated = value
-        else:
-            bad(("updated",), f"`updated` must be a date, got {value!r}", "write it as YYYY-MM-DD, unquoted")
+    for key in ("updated", "reviewed"):
+        if key in meta:
+            value = meta[key]
+            if isinstance(value, dt.datetime):
+                value = value.date()
+            if isinstance(value, dt.date):
+                setattr(entry, key, value)
+            else:
+                bad((key,), f"`{key}` must be a date, got {_kind(value) if not _text(value) else repr(value)[:40]}",
+                    "write it as YYYY-MM-DD, unquoted")
+
+    entry.authors = _authors(meta, at, bad)
+    entry.reviewed_by, _ = _text_list(meta, "reviewed_by", positions, at, bad)
+    if "reviewed_by" in meta and "reviewed" not in meta:
+        bad(("reviewed_by",), "`reviewed_by` needs `reviewed`, the date of that review",
+            "add `reviewed: YYYY-MM-DD`, or remove `reviewed_by`")
+    elif "reviewed" in meta and "reviewed_by" not in meta:
+        bad(("reviewed",), "`reviewed` needs `reviewed_by`, who reviewed the entry",
+            "add `reviewed_by: [name]`; a review nobody signed is not shown as one")
 
     if "differentials" in meta:
         items = meta["differentials"]
@@ -145,6 +159,31 @@ def read_entry(meta: dict[str, Any], positions: dict[tuple, Position], path: str
                 else:
                     bad(("references", i), f"a reference must be a citation key, got {_kind(item)}")
     return entry, out
+
+
+def _authors(meta, at, bad) -> list[Author]:
+    """``authors``: text items are people, ``{organization: name}`` items are
+    organisations; one item without brackets counts as a list of one."""
+    if "authors" not in meta:
+        return []
+    items = meta["authors"]
+    if _text(items) or isinstance(items, dict):
+        items = [items]
+    elif not isinstance(items, list):
+        bad(("authors",), f"`authors` must be a list, got {_kind(items)}",
+            "e.g. `authors: [Jane Roe]` or `authors: [{organization: ossref contributors}]`")
+        return []
+    out: list[Author] = []
+    for i, item in enumerate(items):
+        if _text(item):
+            out.append(Author(" ".join(str(item).split())))
+        elif isinstance(item, dict) and list(item) == ["organization"] and _text(item["organization"]):
+            out.append(Author(" ".join(str(item["organization"]).split()), organization=True))
+        else:
+            where = ("authors", i) if isinstance(meta["authors"], list) else ("authors",)
+            bad(where, f"an author must be a name or {{organization: name}}, got {_kind(item)}",
+                "write `- Jane Roe` for a person, `- organization: ossref contributors` for a group")
+    return out
 
 
 def _text(value: Any) -> bool:

@@ -101,7 +101,7 @@ def test_citation_jumps_to_its_reference_and_shows_it_on_hover(page, site_url: s
     first = page.locator("sup.ossref-cite a").first
     title = first.get_attribute("title") or ""
     assert "Zelmanovich R" in title
-    number = first.inner_text().strip()
+    number = first.inner_text().split()[-1]  # after the screen-reader text "reference"
     first.click()
     page.wait_for_function("location.hash.startsWith('#ref-')")
     target = page.evaluate("location.hash")
@@ -412,3 +412,226 @@ def test_serve_overlay_shows_hostile_diagnostics_as_text(page, tmp_path) -> None
         page.wait_for_selector("#ossref-error-overlay", state="detached", timeout=10_000)
     finally:
         server.stop()
+# --------------------------------------------------------------------------- readers (issue #12)
+# The wiki as deployed: under its site_url path (/ossref/), with the site's
+# 404 page for unknown URLs, as GitHub Pages serves it.
+
+import datetime as _dt  # noqa: E402
+import os  # noqa: E402
+
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1366, "height": 900}
+
+
+class _Deployed(_Quiet):
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        if code != 404:
+            super().send_error(code, message, explain)
+            return
+        body = (Path(self.directory) / "ossref" / "404.html").read_bytes()
+        self.send_response(404)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+@pytest.fixture(scope="module")
+def deployed(tmp_path_factory):
+    root = tmp_path_factory.mktemp("deployed")
+    code, out, err = run(["build", "--root", str(REPO), "--site-dir", str(root / "ossref")])
+    assert code == 0, out + err
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Deployed, directory=str(root)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/ossref/"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def reader(browser, request):
+    """A page in a context of the given viewport and colour scheme
+    (``request.param``: (viewport, scheme); default desktop, light)."""
+    viewport, scheme = getattr(request, "param", (DESKTOP, "light"))
+    context = browser.new_context(viewport=viewport, color_scheme=scheme)
+    context.grant_permissions(["clipboard-read", "clipboard-write"])
+    pg = context.new_page()
+    yield pg
+    context.close()
+
+
+AXE_PAGES = ("", MO, OIH, "chronic-back-pain/", "references/", "tags/muscle/", "no-such-page/", "?q=ossified")
+
+
+@pytest.mark.parametrize("reader", [(DESKTOP, "light"), (DESKTOP, "dark"), (PHONE, "light"), (PHONE, "dark")],
+                         indirect=True, ids=["desktop-light", "desktop-dark", "phone-light", "phone-dark"])
+def test_axe_finds_no_violation(reader, deployed: str) -> None:
+    """Home, two entries, a topic page, References, a tag page, the 404 page
+    and search results: no axe-core violation of any rule."""
+    axe = pytest.importorskip("axe_playwright_python.sync_playwright")
+    found = {}
+    for rel in AXE_PAGES:
+        reader.goto(deployed + rel)
+        reader.wait_for_load_state("load")
+        if rel.startswith("?q="):
+            reader.wait_for_selector(".md-search-result__item")
+            # The search dialog fades in; contrast is measured once it is opaque.
+            reader.wait_for_function("[...document.querySelectorAll('.md-search__output, .md-search-result')]"
+                                     ".every(e => getComputedStyle(e).opacity === '1')")
+            reader.wait_for_timeout(400)
+        violations = axe.Axe().run(reader).response["violations"]
+        if violations:
+            found[rel or "home"] = [(v["id"], [n["target"] for n in v["nodes"]][:3]) for v in violations]
+    assert found == {}
+
+
+@pytest.mark.parametrize("reader", [(PHONE, "light")], indirect=True)
+def test_phone_reaches_sections_and_references_in_two_taps(reader, deployed: str) -> None:
+    reader.goto(deployed + MO)
+    contents = reader.locator("details.ossref-contents")
+    assert contents.is_visible()
+    contents.locator("summary").click()  # tap 1
+    contents.get_by_role("link", name="References").click()  # tap 2
+    reader.wait_for_function("location.hash === '#references'")
+    assert reader.locator("ol.ossref-references").first.is_visible()
+
+
+@pytest.mark.parametrize("reader", [(DESKTOP, "light")], indirect=True)
+def test_desktop_keeps_materials_table_of_contents_instead(reader, deployed: str) -> None:
+    reader.goto(deployed + MO)
+    assert not reader.locator("details.ossref-contents").is_visible()
+    assert reader.locator(".md-sidebar--secondary a", has_text="References").first.is_visible()
+
+
+@pytest.mark.parametrize("reader", [(PHONE, "light")], indirect=True)
+def test_phone_menu_browses_conditions_by_letter_and_tag(reader, deployed: str) -> None:
+    reader.goto(deployed + MO)
+    reader.locator("label.md-header__button[for='__drawer']").first.click()
+    menu = reader.locator("nav.md-nav--primary")
+    for name in ("Home", "Tags", "About"):
+        assert menu.get_by_role("link", name=name, exact=True).first.is_visible(), name
+    menu.get_by_role("link", name="Home", exact=True).first.click()
+    reader.wait_for_url(deployed)
+    reader.locator("label.md-header__button[for='__drawer']").first.click()
+    letters = reader.locator("nav.md-nav--primary a:visible").all_inner_texts()
+    assert {"C", "M", "O", "Tags"} <= {t.strip() for t in letters}
+
+
+def test_citations_are_24px_targets_announced_as_references(reader, deployed: str) -> None:
+    reader.goto(deployed + MO)
+    link = reader.get_by_role("link", name="reference 1", exact=True).first
+    box = link.bounding_box()
+    assert box is not None and box["width"] >= 24 and box["height"] >= 24, box
+    # No space before the superscript.
+    before = reader.evaluate("document.querySelector('sup.ossref-cite').previousSibling.textContent")
+    assert not before.endswith(" "), before
+
+
+def test_links_in_running_text_are_underlined(reader, deployed: str) -> None:
+    reader.goto(deployed + MO)
+    for selector in (".md-typeset p a[href$='/']", ".md-typeset td a", ".ossref-references a[href^='https://doi']"):
+        line = reader.eval_on_selector(selector, "a => getComputedStyle(a).textDecorationLine")
+        assert line == "underline", selector
+
+
+def test_back_link_returns_to_the_citation_followed_and_the_reference_is_highlighted(reader, deployed: str) -> None:
+    reader.goto(deployed + MO)
+    # A reference cited more than once: follow its second citation.
+    second = reader.locator("[id^='cite-'][id$='-2']").first
+    ident = second.get_attribute("id")
+    n = ident.split("-")[1]
+    link = second if second.evaluate("e => e.tagName") == "A" else second.locator("a").first
+    link.click()
+    reader.wait_for_function(f"location.hash === '#ref-{n}'")
+    item = reader.locator(f"li[id='ref-{n}']")
+    assert item.evaluate("li => getComputedStyle(li).outlineStyle") == "solid"
+    item.locator("a.ossref-backref").click()
+    reader.wait_for_function(f"location.hash === '#{ident}'")
+
+
+def test_cite_this_page_copies_a_citation_with_todays_date(reader, deployed: str) -> None:
+    reader.goto(deployed + MO)
+    today = _dt.date.today()
+    months = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+    cited = f"{today.year} {months[today.month - 1]} {today.day}"
+    citation = reader.locator(".ossref-citation")
+    assert f"; cited {cited}]. Available from: https://ossref.github.io/ossref/myositis-ossificans/" \
+        in citation.inner_text()
+    reader.get_by_role("button", name="Copy citation").click()
+    reader.get_by_role("status").filter(has_text="Citation copied.").wait_for()
+    copied = reader.evaluate("navigator.clipboard.readText()")
+    assert copied.startswith("ossref contributors. Myositis ossificans [Internet]. "
+                             "Intramuscular Ossification Reference; 2026 [updated 2026 Nov 24; cited ")
+    bib = reader.request.get(deployed + MO + "myositis-ossificans.bib")
+    assert bib.ok and bib.text().startswith("@online{myositis-ossificans,")
+
+
+@pytest.mark.parametrize("reader", [(DESKTOP, "light"), (DESKTOP, "dark"), (PHONE, "light"), (PHONE, "dark")],
+                         indirect=True, ids=["desktop-light", "desktop-dark", "phone-light", "phone-dark"])
+def test_entry_shows_byline_and_notice_at_every_width(reader, deployed: str, request) -> None:
+    """With OSSREF_SCREENSHOTS=DIR, also writes a screenshot of the entry."""
+    reader.goto(deployed + MO)
+    assert reader.locator(".ossref-byline").inner_text().startswith("By ossref contributors. Last updated 2026-11-24.")
+    assert reader.locator(".ossref-notice").is_visible()
+    folder = os.environ.get("OSSREF_SCREENSHOTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        name = request.node.callspec.id
+        reader.screenshot(path=str(Path(folder) / f"myositis-ossificans-{name}.png"), full_page=False)
+
+
+def test_citation_preview_on_hover_and_focus_closes_with_escape(reader, deployed: str) -> None:
+    reader.goto(deployed + MO)
+    link = reader.get_by_role("link", name="reference 1", exact=True).first
+    popover = reader.locator("#ossref-popover")
+    link.hover()
+    popover.wait_for(state="visible")
+    assert popover.get_attribute("role") == "tooltip"
+    assert "Walczak BE" in popover.inner_text()
+    assert popover.locator("a[href='https://doi.org/10.5435/JAAOS-D-14-00269']").count() == 1
+    assert link.get_attribute("aria-describedby") == "ossref-popover"  # announced with the link
+    reader.keyboard.press("Escape")
+    popover.wait_for(state="hidden")
+    reader.mouse.move(0, 0)
+    link.focus()
+    popover.wait_for(state="visible")
+    reader.keyboard.press("Escape")
+    popover.wait_for(state="hidden")
+
+
+def test_a_tap_on_a_citation_shows_its_reference_before_jumping(browser, deployed: str) -> None:
+    context = browser.new_context(viewport=PHONE, has_touch=True, is_mobile=True)
+    try:
+        pg = context.new_page()
+        pg.goto(deployed + MO)
+        link = pg.get_by_role("link", name="reference 1", exact=True).first
+        link.tap()
+        pg.locator("#ossref-popover").wait_for(state="visible")
+        assert pg.evaluate("location.hash") == ""
+        assert "Walczak BE" in pg.locator("#ossref-popover").inner_text()
+    finally:
+        context.close()
+
+
+def test_differential_preview_shows_title_aliases_and_summary(reader, deployed: str) -> None:
+    reader.goto(deployed + MO)
+    link = reader.locator("#differential-diagnosis ~ table td a, table td a").first
+    name = link.inner_text().strip()
+    link.hover()
+    popover = reader.locator("#ossref-popover")
+    popover.wait_for(state="visible")
+    text = popover.inner_text()
+    assert text.startswith(name), text
+    assert "Ossified intramuscular hematoma" == name and "Also known as: OIH" in text
+    assert "hematoma" in text.split("\n")[-1].lower()  # the summary
+
+
+def test_previews_cost_less_than_20_kb_gzipped_per_page() -> None:
+    import gzip
+
+    from ossref.mkdocs_adapter import THEME_DIR
+
+    assets = THEME_DIR / "assets" / "ossref"
+    total = sum(len(gzip.compress(p.read_bytes())) for p in assets.iterdir() if p.suffix in (".js", ".css"))
+    assert total < 20_000, total

@@ -22,7 +22,8 @@ from ossref.checks import url_scheme
 from ossref.config import load_config
 from ossref.pipeline import check
 from ossref.model import Reference
-from ossref.render import md_text, render_site, short_citation, tag_slugs
+from ossref.citemeta import cm_date
+from ossref.render import build_date, md_text, render_site, short_citation, tag_slugs
 from ossref.search import META_KEY
 from ossref.vancouver import format_reference
 from ossref.resolve import resolve
@@ -73,6 +74,8 @@ def test_staged_files_keep_their_paths(basic, tmp_path) -> None:
 def test_entry_front_matter_is_for_mkdocs_only(basic) -> None:
     meta, _ = front_matter(basic["alpha-lesion.md"])
     found_by = meta.pop(META_KEY)
+    head = meta.pop("ossref_head")  # the head metadata, for ossref's main.html (tests/test_readers.py)
+    assert set(head) == {"name", "property", "json_ld"}
     assert meta == {"title": "Alpha lesion", "description": "A lesion used to test rendering.", "hide": ["toc"]}
     # What else finds the page in search: its aliases, and the works it cites.
     assert found_by["names"] == "al alpha body"
@@ -86,6 +89,16 @@ def test_entry_header(basic) -> None:
         "**Also known as:** AL, Alpha body\n\n"
         "A lesion used to test rendering.\n\n"
         "**Tags:** [muscle](tags/muscle.md), [Reactive](tags/reactive.md)\n\n"
+        '<p class="ossref-byline">Last updated 2025-01-02. Not yet reviewed by a named reviewer.</p>\n\n'
+        '<p class="ossref-notice"><strong>Not medical advice.</strong> This entry summarises published '
+        "literature for education and reference. It does not replace assessment by a qualified clinician, "
+        "and it may be incomplete or out of date.</p>\n\n"
+        '<details class="ossref-contents"><summary>On this page</summary><ul>'
+        '<li><a href="#overview">Overview</a></li><li><a href="#differential-diagnosis">Differential diagnosis</a>'
+        '</li><li><a href="#listed-as-a-differential-of">Listed as a differential of</a></li>'
+        '<li><a href="#references">References</a></li><li><a href="#further-reading">Further reading</a></li>'
+        '<li><a href="#what-links-here">What links here</a></li><li><a href="#cite-this-page">Cite this page</a>'
+        "</li></ul></details>\n\n"
         "## Overview\n"
     )
 
@@ -93,7 +106,7 @@ def test_entry_header(basic) -> None:
 def sup(n: int, m: int, title: str, on_sup: bool = True) -> str:
     """One number's link; the first of a group has its id on the <sup> instead."""
     ident = "" if on_sup else f' id="cite-{n}-{m}"'
-    return f'<a{ident} href="#ref-{n}" title="{title}">{n}</a>'
+    return f'<a{ident} href="#ref-{n}" title="{title}"><span class="ossref-sr">reference </span>{n}</a>'
 
 
 ADAMS, SMITH, ADAMS3 = "Adams C, 2021", "Smith A et al., 2020", "Adams C et al., 2019"
@@ -102,16 +115,17 @@ ADAMS, SMITH, ADAMS3 = "Adams C, 2021", "Smith A et al., 2020", "Adams C et al.,
 def test_citations_are_numbered_superscripts(basic) -> None:
     text = basic["alpha-lesion.md"]
     # First use numbers a key; a repeated key keeps its number.
-    assert ("First two " f'<sup class="ossref-cite" id="cite-1-1">{sup(1, 1, ADAMS)}</sup>'
-            ", then one " f'<sup class="ossref-cite" id="cite-2-1">{sup(2, 1, SMITH)}</sup>'
-            ", two again " f'<sup class="ossref-cite" id="cite-1-2">{sup(1, 2, ADAMS)}</sup>.') in text
+    # No space before a superscript.
+    assert ("First two" f'<sup class="ossref-cite" id="cite-1-1">{sup(1, 1, ADAMS)}</sup>'
+            ", then one" f'<sup class="ossref-cite" id="cite-2-1">{sup(2, 1, SMITH)}</sup>'
+            ", two again" f'<sup class="ossref-cite" id="cite-1-2">{sup(1, 2, ADAMS)}</sup>.') in text
     # A group is one superscript, numbers sorted, each its own link.
-    assert ('A group <sup class="ossref-cite" id="cite-1-3">'
+    assert ('A group<sup class="ossref-cite" id="cite-1-3">'
             f"{sup(1, 3, ADAMS)},{sup(2, 2, SMITH, False)}</sup>") in text
     # A locator follows its number.
-    assert f'a locator <sup class="ossref-cite" id="cite-3-1">{sup(3, 1, ADAMS3)}, p. 3</sup>.' in text
+    assert f'a locator<sup class="ossref-cite" id="cite-3-1">{sup(3, 1, ADAMS3)}, p. 3</sup>.' in text
     # Three consecutive numbers are a range.
-    assert (f'All three <sup class="ossref-cite" id="cite-1-4">{sup(1, 4, ADAMS)}'
+    assert (f'All three<sup class="ossref-cite" id="cite-1-4">{sup(1, 4, ADAMS)}'
             f"\u2013{sup(3, 2, ADAMS3, False)}</sup>.") in text
     assert "[@" not in text
 
@@ -180,13 +194,17 @@ def test_what_links_here_and_cite_this_page(basic) -> None:
     assert section(basic["alpha-lesion.md"], "What links here") == [
         '<ul><li><a href="../beta-lesion/">Beta lesion</a></li><li><a href="../deep/gamma-lesion/">Gamma lesion</a>'
         '</li><li><a href="../overview/">Overview of lesions</a></li></ul>']
+    cited = cm_date(build_date())
     assert basic["alpha-lesion.md"].endswith(
         "## Cite this page\n\n"
-        "Alpha lesion. In: Fixture site. Updated 2025-01-02. Available from: https://example.org/wiki/alpha-lesion/\n\n"
-        "Last updated: 2025-01-02\n")
+        '<div class="ossref-cite-this"><p class="ossref-citation">Alpha lesion [Internet]. Fixture site; 2025 '
+        f'[updated 2025 Jan 2; cited <span class="ossref-cited">{cited}</span>]. Available from: '
+        '<a href="https://example.org/wiki/alpha-lesion/">https://example.org/wiki/alpha-lesion/</a></p>\n'
+        '<p class="ossref-downloads">Download the citation: <a href="alpha-lesion.bib">BibTeX</a> or '
+        '<a href="alpha-lesion.ris">RIS</a> (for Zotero, EndNote, Mendeley).</p></div>\n')
     # No date in front matter and no git: the parts that are unknown are left out.
-    assert basic["beta-lesion.md"].endswith(
-        "## Cite this page\n\nBeta lesion. In: Fixture site. Available from: https://example.org/wiki/beta-lesion/\n")
+    assert f'Beta lesion [Internet]. Fixture site; [cited <span class="ossref-cited">{cited}</span>].' \
+        in basic["beta-lesion.md"]
     assert section(basic["deep/gamma-lesion.md"], "What links here") == [
         '<ul><li><a href="../../alpha-lesion/">Alpha lesion</a></li></ul>']
 
@@ -198,7 +216,7 @@ def test_topic_page(basic) -> None:
     meta, body = front_matter(basic["overview.md"])
     assert "names" not in meta.pop(META_KEY)  # a topic page has no aliases
     assert meta == {"title": "Overview of lesions", "hide": ["navigation"]}
-    assert ("The [Alpha lesion](alpha-lesion.md) and [its mimic](beta-lesion.md) "
+    assert ("The [Alpha lesion](alpha-lesion.md) and [its mimic](beta-lesion.md)"
             f'<sup class="ossref-cite" id="cite-1-1">{sup(1, 1, ADAMS3)}</sup>.') in body
     headings = [line for line in lines_of(body) if line.startswith("## ")]
     assert headings == ["## References"]
@@ -364,6 +382,10 @@ def test_no_string_from_front_matter_or_bibtex_becomes_markup(tmp_path, extensio
         meta, body = front_matter(text)
         for part in meta.pop(META_KEY, {}).values():  # search words: letters and digits only
             assert re.fullmatch(r"[^\W_]+(?: [^\W_]+)*", part), (path, part)
+        head = meta.pop("ossref_head", None)
+        if head is not None:  # written raw by ossref's main.html: escaped, or JSON without < > &
+            assert not any(ch in s for pair in head["name"] + head["property"] for s in pair for ch in "<>\"'")
+            assert not any(ch in head["json_ld"] for ch in "<>&")
         for value in meta.values():  # YAML kept every string a string, on one line
             assert isinstance(value, (str, list)), (path, meta)
         shown += "".join(assert_inert(markdown.markdown(body, extensions=extensions), path).text)
@@ -445,7 +467,8 @@ def test_mkdocs_builds_the_staged_fixture_with_every_link_and_anchor_resolved(pr
                 checked += 1
     assert checked > 20
     alpha = (site / "alpha-lesion" / "index.html").read_text(encoding="utf-8")
-    assert '<sup class="ossref-cite" id="cite-1-1"><a href="#ref-1" title="Adams C, 2021">1</a></sup>' in alpha
+    assert ('<sup class="ossref-cite" id="cite-1-1"><a href="#ref-1" title="Adams C, 2021">'
+            '<span class="ossref-sr">reference </span>1</a></sup>') in alpha
     assert '<a href="../beta-lesion/#imaging">Beta lesion</a>' in alpha
 
 
@@ -455,7 +478,8 @@ def test_render_copies_no_file_that_is_not_an_image(project, tmp_path) -> None:
         (root / "content" / name).write_text("x")
     stage(root, tmp_path / "staging")
     copied = sorted(p.relative_to(tmp_path / "staging").as_posix()
-                    for p in (tmp_path / "staging").rglob("*") if p.is_file() and p.suffix != ".md")
+                    for p in (tmp_path / "staging").rglob("*")
+                    if p.is_file() and p.suffix not in (".md", ".bib", ".ris"))  # citation downloads are made
     assert copied == ["img/figure.png", "x.PNG"]
 
 

@@ -170,7 +170,8 @@ class _Refs(HTMLParser):
         a = {k: v or "" for k, v in attrs}
         if tag in self.FETCHED and a.get(self.FETCHED[tag]):
             self.urls.append(a[self.FETCHED[tag]])
-        if tag == "link" and a.get("href") and a.get("rel") != "canonical":  # canonical is never fetched
+        # canonical and license (an entry's licence) name a URL, never fetched
+        if tag == "link" and a.get("href") and a.get("rel") not in ("canonical", "license"):
             self.urls.append(a["href"])
         for name in ("srcset", "poster", "background", "action", "formaction"):
             if a.get(name):

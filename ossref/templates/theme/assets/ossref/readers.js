@@ -1,0 +1,317 @@
+// ossref's script for readers: the "cited" date of "Cite this page" becomes
+// the reader's own day, a button copies the citation, and a reference's
+// back-link returns to the citation the reader followed. Loaded by
+// ossref/templates/theme/main.html; reads only the page; sends nothing.
+(function () {
+  "use strict";
+
+  var MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+  function citedToday(root) {
+    var now = new Date();
+    var text = now.getFullYear() + " " + MONTHS[now.getMonth()] + " " + now.getDate();
+    root.querySelectorAll(".ossref-cited").forEach(function (span) {
+      span.textContent = text;
+    });
+  }
+
+  function copyButtons(root) {
+    root.querySelectorAll(".ossref-cite-this").forEach(function (box) {
+      var citation = box.querySelector(".ossref-citation");
+      if (!citation || box.querySelector(".ossref-copy") || !navigator.clipboard) {
+        return;
+      }
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "ossref-copy";
+      button.textContent = "Copy citation";
+      var status = document.createElement("span");
+      status.setAttribute("role", "status");
+      status.className = "ossref-copy-status";
+      button.addEventListener("click", function () {
+        navigator.clipboard.writeText(citation.textContent.trim()).then(function () {
+          status.textContent = "Citation copied.";
+        }, function () {
+          status.textContent = "Could not copy; select the citation and copy it.";
+        });
+      });
+      var p = document.createElement("p");
+      p.appendChild(button);
+      p.appendChild(status);
+      citation.insertAdjacentElement("afterend", p);
+    });
+  }
+
+  // Each back-link returns to the citation that was followed, not the first.
+  // Material's instant navigation re-renders the page on a same-page link
+  // and makes every href absolute, so the followed citation is remembered
+  // here (per page and reference) and applied when a back-link is used,
+  // by listeners on the document that see the click before Material does.
+  var followed = {};
+
+  document.addEventListener("click", function (event) {
+    var target = event.target instanceof Element ? event.target : null;
+    var cite = target && target.closest("sup.ossref-cite a[href*='#ref-']");
+    if (cite) {
+      // A group's first number has its id on the <sup>, the others their own.
+      var id = cite.id || cite.parentElement.id;
+      if (id) {
+        followed[location.pathname + cite.hash] = id;
+      }
+      return;
+    }
+    var back = target && target.closest(".ossref-references a.ossref-backref");
+    var item = back && back.closest("li[id]");
+    var remembered = item && followed[location.pathname + "#" + item.id];
+    if (remembered) {
+      back.hash = "#" + remembered;
+    }
+  }, true);
+
+  // Previews. One popover at a time, next to what it describes: a citation
+  // shows its full reference (copied from the page's own reference list, with
+  // its links); a link to another entry shows that entry's title, other names
+  // and summary, read from the linked page's own metadata on first use. The
+  // popover describes its trigger (aria-describedby), so a screen reader
+  // announces it on focus; Escape, leaving or blurring closes it.
+  var popover = null;
+  var owner = null;
+  var hideTimer = 0;
+  var entryCache = {};
+
+  function popoverElement() {
+    if (!popover || !document.body.contains(popover)) {
+      popover = document.createElement("div");
+      popover.id = "ossref-popover";
+      popover.className = "ossref-popover md-typeset";
+      popover.setAttribute("role", "tooltip");
+      popover.hidden = true;
+      popover.addEventListener("mouseenter", function () { clearTimeout(hideTimer); });
+      popover.addEventListener("mouseleave", scheduleHide);
+      document.body.appendChild(popover);
+    }
+    return popover;
+  }
+
+  function show(trigger, fill) {
+    clearTimeout(hideTimer);
+    var box = popoverElement();
+    if (owner && owner !== trigger) {
+      owner.removeAttribute("aria-describedby");
+    }
+    owner = trigger;
+    box.textContent = "";
+    fill(box);
+    box.hidden = false;
+    var rect = trigger.getBoundingClientRect();
+    var width = Math.min(400, document.documentElement.clientWidth - 16);
+    box.style.width = width + "px";
+    var left = Math.max(8, Math.min(rect.left + window.scrollX, window.scrollX + document.documentElement.clientWidth - width - 8));
+    box.style.left = left + "px";
+    box.style.top = (rect.bottom + window.scrollY + 6) + "px";
+    trigger.setAttribute("aria-describedby", box.id);
+  }
+
+  function hide() {
+    clearTimeout(hideTimer);
+    if (popover) {
+      popover.hidden = true;
+    }
+    if (owner) {
+      owner.removeAttribute("aria-describedby");
+      owner = null;
+    }
+  }
+
+  function scheduleHide() {
+    clearTimeout(hideTimer);
+    hideTimer = setTimeout(hide, 300);
+  }
+
+  function fillReference(link) {
+    return function (box) {
+      var item = document.getElementById(link.hash.slice(1));
+      if (!item) {
+        return;
+      }
+      var copy = item.cloneNode(true);
+      copy.removeAttribute("id");
+      copy.querySelectorAll(".ossref-backref, [id]").forEach(function (node) {
+        if (node.classList.contains("ossref-backref")) {
+          node.remove();
+        } else {
+          node.removeAttribute("id");
+        }
+      });
+      var p = document.createElement("p");
+      p.append.apply(p, Array.prototype.slice.call(copy.childNodes));
+      box.appendChild(p);
+    };
+  }
+
+  function entryOf(url) {
+    if (!entryCache[url]) {
+      entryCache[url] = fetch(url, { credentials: "same-origin" }).then(function (response) {
+        return response.ok ? response.text() : "";
+      }).then(function (text) {
+        var doc = new DOMParser().parseFromString(text, "text/html");
+        var meta = function (name) {
+          var node = doc.querySelector("meta[property='" + name + "']");
+          return node ? node.getAttribute("content") : "";
+        };
+        var aliases = [];
+        doc.querySelectorAll("script[type='application/ld+json']").forEach(function (script) {
+          try {
+            var data = JSON.parse(script.textContent);
+            if (data && data.about && Array.isArray(data.about.alternateName)) {
+              aliases = data.about.alternateName.filter(function (a) { return typeof a === "string"; });
+            }
+          } catch (error) {
+            // Not ours: no aliases.
+          }
+        });
+        return { title: meta("og:title"), summary: meta("og:description"), aliases: aliases };
+      }).catch(function () {
+        return { title: "", summary: "", aliases: [] };
+      });
+    }
+    return entryCache[url];
+  }
+
+  function previewEntry(link) {
+    var url = link.href.split("#")[0];
+    entryOf(url).then(function (entry) {
+      if (!entry.title || (owner && owner !== link) || !link.matches(":hover, :focus")) {
+        return;
+      }
+      show(link, function (box) {
+        var title = document.createElement("strong");
+        title.textContent = entry.title;
+        box.appendChild(title);
+        if (entry.aliases.length) {
+          var also = document.createElement("p");
+          also.textContent = "Also known as: " + entry.aliases.join(", ");
+          box.appendChild(also);
+        }
+        if (entry.summary) {
+          var summary = document.createElement("p");
+          summary.textContent = entry.summary;
+          box.appendChild(summary);
+        }
+      });
+    });
+  }
+
+  // Links to other pages of this site, in the article, outside generated lists of references.
+  function isEntryLink(link) {
+    if (!link.closest("article") || link.closest(".ossref-references, .ossref-further, .ossref-contents, .headerlink")) {
+      return false;
+    }
+    return link.origin === location.origin && link.pathname !== location.pathname &&
+      !/\.(bib|ris|png|jpe?g|gif|webp|avif)$/i.test(link.pathname);
+  }
+
+  function trigger(target) {
+    var element = target instanceof Element ? target : null;
+    var cite = element && element.closest("sup.ossref-cite a[href*='#ref-']");
+    if (cite) {
+      return { link: cite, cite: true };
+    }
+    var link = element && element.closest("a[href]");
+    return link && isEntryLink(link) ? { link: link, cite: false } : null;
+  }
+
+  function open(found) {
+    if (found.cite) {
+      show(found.link, fillReference(found.link));
+    } else {
+      previewEntry(found.link);
+    }
+  }
+
+  document.addEventListener("mouseover", function (event) {
+    var found = trigger(event.target);
+    if (found && found.link !== owner) {
+      open(found);
+    }
+  });
+  document.addEventListener("mouseout", function (event) {
+    var found = trigger(event.target);
+    if (found && !(event.relatedTarget instanceof Node && found.link.contains(event.relatedTarget))) {
+      scheduleHide();
+    }
+  });
+  document.addEventListener("focusin", function (event) {
+    var found = trigger(event.target);
+    if (found) {
+      open(found);
+    } else if (!(popover && popover.contains(event.target))) {
+      hide();
+    }
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && popover && !popover.hidden) {
+      hide();
+    }
+  });
+  // On a touch screen the first tap on a citation shows its reference; a
+  // second tap on it follows the link.
+  var lastPointer = "";
+  var tapped = null;
+  document.addEventListener("pointerdown", function (event) { lastPointer = event.pointerType; }, true);
+  document.addEventListener("touchstart", function () { lastPointer = "touch"; }, { capture: true, passive: true });
+  document.addEventListener("click", function (event) {
+    var found = trigger(event.target);
+    if (found && found.cite && lastPointer === "touch") {
+      // Focus may have shown it already during this tap: count taps instead.
+      if (tapped !== found.link) {
+        tapped = found.link;
+        event.preventDefault();
+        event.stopPropagation();
+        open(found);
+      } else {
+        tapped = null;
+      }
+    }
+  }, true);
+
+  // Names and landmarks Material's own markup leaves out (axe-core:
+  // aria-dialog-name, aria-progressbar-name, label, region). The progress
+  // bar repeats what the browser shows and is hidden from screen readers;
+  // the header's toggles are driven by their labels, not read on their own.
+  function themeNames() {
+    var search = document.querySelector(".md-search[role='dialog']");
+    if (search && !search.hasAttribute("aria-label")) {
+      search.setAttribute("aria-label", "Search");
+    }
+    document.querySelectorAll(".md-progress").forEach(function (bar) {
+      bar.setAttribute("aria-label", "Loading the page");
+      bar.setAttribute("aria-hidden", "true");
+    });
+    [["__drawer", "Navigation"], ["__search", "Search"]].forEach(function (pair) {
+      var toggle = document.getElementById(pair[0]);
+      if (toggle && !toggle.hasAttribute("aria-label")) {
+        toggle.setAttribute("aria-label", pair[1]);
+        toggle.setAttribute("aria-hidden", "true");
+        toggle.tabIndex = -1;
+      }
+    });
+  }
+
+  function init() {
+    hide();
+    themeNames();
+    citedToday(document);
+    copyButtons(document);
+  }
+
+  // Material's instant navigation swaps pages without reloading scripts: it
+  // announces each new page on document$.
+  if (window.document$ && typeof window.document$.subscribe === "function") {
+    window.document$.subscribe(init);
+  } else if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", init);
+  } else {
+    init();
+  }
+})();
