@@ -72,6 +72,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import jinja2
 from mkdocs.commands.build import build as _mkdocs_build
@@ -354,6 +355,10 @@ class _Hooks:
         # root: URLs relative to it work wherever the folder is published.
         if template_name == "404.html":
             context["base_url"] = "."
+            # Where the site is published: served for a missing page at any
+            # depth, the page finds its assets from there (ossref's main.html).
+            path = urlsplit(config.site_url or "").path or "/"
+            context["ossref_site_path"] = path if path.endswith("/") else path + "/"
             context["extra_css"] = [normalize_url(path, None, ".") for path in config.extra_css]
             context["extra_javascript"] = [normalize_url(str(script), None, ".") for script in config.extra_javascript]
         return context
