@@ -12,7 +12,7 @@ are 1-based and come from the block's offset in the text; only a block that
 cannot be found in the text falls back on bibtexparser's 0-based
 ``start_line``, converted in :func:`_line` and nowhere else.
 
-A file yields at most :data:`~ossref.checks.MAX_PER_CODE` diagnostics of
+A file yields at most :data:`~ossref.caps.MAX_PER_CODE` diagnostics of
 one rule, then one that counts the rest (:func:`~ossref.checks.cap_per_code`).
 
 Bounded work: ``@string`` macros can refer to each other, so a kilobyte of
@@ -49,7 +49,7 @@ from bibtexparser.model import (
     String,
 )
 
-from .caps import MAX_PER_CODE, cap_per_code, summary
+from .caps import cap_per_code, findings_at
 from .diagnostics import Diagnostic, Severity, diag
 from .files import read_bytes
 from .identifiers import check_doi, check_isbn, check_pmcid, check_pmid, check_url, normalize_doi, normalize_pmid
@@ -160,7 +160,7 @@ def merge_bibliography(
     """The cross-file half of loading, over per-file results in file order.
 
     Returns the references by key (the first definition of a key wins) and all
-    diagnostics, sorted, at most :data:`~ossref.checks.MAX_PER_CODE` of one
+    diagnostics, sorted, at most :data:`~ossref.caps.MAX_PER_CODE` of one
     rule per file. Across all files it reports ``duplicate-citation-key``
     at a later definition of a key, or of a key differing from an earlier one
     only in case (that one is still returned under its own key: pandoc tells
@@ -201,32 +201,15 @@ def _unsafe_text(text: str, rel: str) -> list[Diagnostic]:
     other findings. A record holding one still loads: the error stops the
     build, and the record is not lost meanwhile.
 
-    Past :data:`~ossref.checks.MAX_PER_CODE` the rest are only counted, into
+    Past :data:`~ossref.caps.MAX_PER_CODE` the rest are only counted, into
     one more diagnostic (a megabyte of them would otherwise be a third of a
     million diagnostics before the cap dropped them)."""
-    out: list[Diagnostic] = []
-    line, line_start, counted = 1, 0, 0
-    rest, first_rest = 0, (0, 0)
-    for match in INVISIBLE.finditer(text):
-        at = match.start()
-        newlines = text.count("\n", counted, at)
-        if newlines:
-            line += newlines
-            line_start = text.rfind("\n", counted, at) + 1
-        counted = at
-        if len(out) == MAX_PER_CODE:
-            if not rest:
-                first_rest = (line, at - line_start + 1)
-            rest += 1
-            continue
-        char = match.group()
+    def message(char: str) -> str:
         name = unicodedata.name(char, "")
-        out.append(diag(rel, line, at - line_start + 1, "unsafe-text",
-                        f"invisible character U+{ord(char):04X}{f' ({name})' if name else ''} in a BibTeX file",
-                        "delete it; it can make text display differently from what it is"))
-    if rest:
-        out.append(summary(rel, "unsafe-text", *first_rest, line, rest))
-    return out
+        return f"invisible character U+{ord(char):04X}{f' ({name})' if name else ''} in a BibTeX file"
+
+    return findings_at(rel, "unsafe-text", text, INVISIBLE, message,
+                       "delete it; it can make text display differently from what it is")
 
 
 def _duplicate_works(refs: dict[str, Reference]) -> list[Diagnostic]:

@@ -9,11 +9,11 @@ once more; :func:`summary` writes the one finding that counts the rest, and
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from .diagnostics import Diagnostic, diag
 
-__all__ = ["MAX_PER_CODE", "cap_per_code", "summary", "suppressed_count"]
+__all__ = ["MAX_PER_CODE", "cap_per_code", "findings_at", "summary", "suppressed_count"]
 
 #: Most diagnostics of one rule reported for one file. A real file has a
 #: handful; past this many, the author needs the first ones and a count.
@@ -86,3 +86,30 @@ def _summary_counts(d: Diagnostic) -> tuple[int, int]:
 def suppressed_count(diagnostics: Iterable[Diagnostic]) -> int:
     """How many findings the :func:`summary` diagnostics among ``diagnostics`` stand for."""
     return sum(_summary_counts(d)[0] for d in diagnostics if _is_summary(d))
+
+
+def findings_at(path: str, code: str, text: str, pattern: re.Pattern[str], message: Callable[[str], str],
+                hint: str, limit: int = MAX_PER_CODE) -> list[Diagnostic]:
+    """A diagnostic of rule ``code`` at each match of ``pattern`` in ``text``
+    (1-based line and column, counted in code points), its message made by
+    ``message(matched text)``. Past ``limit`` the rest are only counted, into
+    one :func:`summary`: a megabyte of matches costs positions, not a third
+    of a million diagnostics."""
+    out: list[Diagnostic] = []
+    line, line_start, counted, more, last, first = 1, 0, 0, 0, 0, (1, 1)
+    for match in pattern.finditer(text):
+        at = match.start()
+        newlines = text.count("\n", counted, at)
+        if newlines:
+            line += newlines
+            line_start = text.rfind("\n", counted, at) + 1
+        counted = at
+        if len(out) < limit:
+            out.append(diag(path, line, at - line_start + 1, code, message(match.group()), hint))
+        else:
+            if not more:
+                first = (line, at - line_start + 1)
+            more, last = more + 1, line
+    if more:
+        out.append(summary(path, code, *first, last, more, limit))
+    return out

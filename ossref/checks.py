@@ -33,7 +33,8 @@ from markdown.extensions.toc import slugify
 from .diagnostics import Diagnostic, diag
 from .index import NameIndex, anchor_set, normalize
 from .model import Page, PageFacts, Position, Project
-from .caps import MAX_PER_CODE, cap_per_code, summary, suppressed_count
+# MAX_PER_CODE, cap_per_code and suppressed_count stay importable from here (the checks' API).
+from .caps import MAX_PER_CODE, cap_per_code, findings_at, suppressed_count  # noqa: F401
 from .published import IMAGE_EXTENSIONS
 from .recover import partial_facts
 from .sections import UNPUBLISHED_FOLDER, page_findings
@@ -63,31 +64,12 @@ def _invisible_text(page: Page) -> list[Diagnostic]:
     a zero-width space is as invisible in code as in prose. (A BOM that opens
     the file was removed when it was read.) Past :data:`MAX_PER_CODE`, the
     rest are counted, not built one by one: a megabyte of them stays cheap."""
-    text = page.source
-    out: list[Diagnostic] = []
-    line, line_start, counted, more, last, first = 1, 0, 0, 0, 0, (1, 1)
-    for match in INVISIBLE.finditer(text):
-        at = match.start()
-        newlines = text.count("\n", counted, at)
-        if newlines:
-            line += newlines
-            line_start = text.rfind("\n", counted, at) + 1
-        counted = at
-        if len(out) < MAX_PER_CODE:
-            char = match.group()
-            # The loader reports its first few of the older set (controls, bidi overrides) with
-            # this same message, which the pipeline keeps once.
-            message = (f"invisible control character U+{ord(char):04X}" if UNSAFE_TEXT.fullmatch(char)
-                       else f"invisible character U+{ord(char):04X} ({_char_name(char)})")
-            out.append(diag(page.path, line, at - line_start + 1, "unsafe-text", message,
-                            "delete it; it can make text display differently from what it is"))
-        else:
-            if not more:
-                first = (line, at - line_start + 1)
-            more, last = more + 1, line
-    if more:
-        out.append(summary(page.path, "unsafe-text", *first, last, more))
-    return out
+    # The loader reports its first few of the older set (controls, bidi
+    # overrides) with this same message, which the pipeline keeps once.
+    return findings_at(page.path, "unsafe-text", page.source, INVISIBLE,
+                       lambda char: f"invisible control character U+{ord(char):04X}" if UNSAFE_TEXT.fullmatch(char)
+                       else f"invisible character U+{ord(char):04X} ({_char_name(char)})",
+                       "delete it; it can make text display differently from what it is")
 
 
 def _visible(name: str) -> str:
