@@ -331,6 +331,8 @@ def audit_site(site: Path, theme: Theme, *, base_path: str = "/", memo: Memo | N
             continue
         elif suffix == ".json":
             found += _audit_json(site, rel, html=theme.search_html)
+        elif suffix in _DOWNLOAD_TYPES:
+            found += _audit_download(site, rel)
         elif suffix not in PUBLISHED_TYPES:
             found.append(Violation(rel, "unsafe-output", f"{rel} is a file of a type the site never publishes", rel))
         if len(found) == before:
@@ -433,6 +435,21 @@ def _script(site: Path, rel: str, here: str, attrs: dict[str, str | None], code:
         return []
     return [Violation(rel, "unsafe-output", f"inline <script> that no theme template contains: {code[:60]!r}",
                       code[:200])]
+
+
+#: Citation downloads ("Cite this page"): plain text, never a tag.
+_DOWNLOAD_TYPES = frozenset({".bib", ".ris"})
+
+
+def _audit_download(site: Path, rel: str) -> list[Violation]:
+    try:
+        text = (site / rel).read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return [Violation(rel, "unsafe-output", f"{rel} cannot be read as UTF-8: {exc}")]
+    if "<" in text or ">" in text:
+        return [Violation(rel, "unsafe-output", f"{rel} holds an angle bracket, which a browser could read as a tag",
+                          "<")]
+    return []
 
 
 def _audit_pagefind_fragment(site: Path, rel: str) -> list[Violation]:

@@ -217,9 +217,16 @@ def json_ld(c: EntryCitation) -> str:
 # --------------------------------------------------------------------------- downloads
 
 
+#: Angle brackets in a download are written as their full-width forms:
+#: neither BibTeX nor RIS has an escape for them, and a file of the site
+#: must never hold text a browser could read as a tag (the output audit
+#: checks it).
+_NO_TAGS = {ord("<"): "\uff1c", ord(">"): "\uff1e"}
+
+
 def _bib_value(value: str) -> str:
     # Braces would unbalance the value, a backslash start a LaTeX command.
-    return " ".join(value.translate({ord("{"): "(", ord("}"): ")", ord("\\"): "/"}).split())
+    return " ".join(value.translate({ord("{"): "(", ord("}"): ")", ord("\\"): "/", **_NO_TAGS}).split())
 
 
 def bibtex(c: EntryCitation, key: str) -> str:
@@ -257,4 +264,4 @@ def ris(c: EntryCitation) -> str:
         lines.append(("N1", f"Licensed under {c.license}"))
     lines.append(("ER", ""))
     # One value per line: a line break inside one would start a new tag.
-    return "".join(f"{tag}  - {' '.join(value.split())}\r\n" for tag, value in lines)
+    return "".join(f"{tag}  - {' '.join(value.translate(_NO_TAGS).split())}\r\n" for tag, value in lines)

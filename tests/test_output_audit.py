@@ -366,3 +366,21 @@ def test_links_to_generated_sections_are_checked_as_the_build_renders_them(proje
     assert code == 1
     audited = {line.split(": ")[0] for line in out.splitlines() if "(in the built" in line}
     assert audited == {"content/a.md:8:1", "content/a.md:10:65"}, out
+
+
+def test_citation_downloads_hold_no_tag(hostile_site: Path) -> None:
+    """"Cite this page" downloads are plain text with no escape of their own:
+    a hostile title's angle brackets are written full-width, so no file of
+    the site holds markup from content, and the audit refuses one that does."""
+    downloads = sorted(hostile_site.rglob("*.bib")) + sorted(hostile_site.rglob("*.ris"))
+    assert downloads
+    for path in downloads:
+        text = path.read_text(encoding="utf-8")
+        assert "<" not in text and ">" not in text, path
+    assert any("\uff1cscript\uff1e" in p.read_text(encoding="utf-8") for p in downloads)
+
+
+@pytest.mark.parametrize("name", ["a/a.bib", "a/a.ris"])
+def test_the_audit_refuses_a_download_with_a_tag(tmp_path: Path, theme: Theme, name: str) -> None:
+    site = site_with(tmp_path, "<p>x</p>", extra={name: "TI  - <script>alert(1)</script>\n"})
+    assert codes(site, theme) == [(name, "unsafe-output")]
