@@ -12,12 +12,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import absent
+from conftest import SHARED, absent
 from ossref import vancouver
 from ossref.model import Reference
 from ossref.vancouver import Formatted, decode_latex, format_authors, format_reference
 
-BIB = Path("/work/shared/references/references.bib")
+BIB = SHARED / "references" / "references.bib"
 
 ZELMANOVICH_TEXT = (
     "Zelmanovich R, Lucke-Wold B, Elghareeb M. Ossified intramuscular hematoma of the "
@@ -577,8 +577,7 @@ def test_formats_every_shared_reference_silently(capsys, caplog):
 # --------------------------------------------------------------------------- issue #12: real records
 
 # Beside the clone in CI (as conftest.SHARED), else the machine's shared folder.
-PEER = next((p for p in (Path(__file__).resolve().parents[2] / "shared" / "peer-bib", Path("/work/shared/peer-bib"))
-             if p.is_dir()), Path("/work/shared/peer-bib"))
+PEER = SHARED / "peer-bib"
 
 
 def peer_records(name: str) -> dict[str, Reference]:
