@@ -127,8 +127,7 @@ def read_entry(meta: dict[str, Any], positions: dict[tuple, Position], path: str
                 if _text(item):
                     entry.differentials.append(Differential(str(item).strip(), "", where))
                 elif isinstance(item, dict):
-                    unknown = [k for k in item if k not in DIFFERENTIAL_FIELDS]
-                    for k in unknown:
+                    for k in [k for k in item if k not in DIFFERENTIAL_FIELDS]:
                         p = at("differentials", i, k, KEY)
                         like = close(k, _DIFFERENTIAL)
                         out.append(diag(path, p.line, p.column, "unknown-field",

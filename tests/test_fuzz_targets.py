@@ -84,3 +84,17 @@ def test_a_regression_input_is_reported_not_crashed_on(tmp_path: Path, path: Pat
         code, report = check_json(root)
         assert code in (0, 1)
         assert all(d["line"] >= 1 and d["column"] >= 1 for d in report["diagnostics"])
+
+
+def test_a_misspelled_differential_field_is_a_finding_not_a_crash() -> None:
+    """Found by the front-matter and pipeline fuzz targets in CI: a merge had
+    reused the name of the hint counter for a list, so an unknown key in a
+    differential mapping raised TypeError (exit 3) instead of unknown-field."""
+    from ossref.frontmatter import parse_frontmatter
+    from ossref.schema import read_entry
+
+    text = "---\ncondition: A\ndifferentials:\n  - entry: b\n    distinguishng: x\n---\nBody.\n"
+    fm = parse_frontmatter(text, "c.md", 64_000, 20)
+    entry, found = read_entry(fm.data, fm.positions, "c.md")
+    assert entry is not None and [d.code for d in found] == ["unknown-field"]
+    assert found[0].hint == "did you mean `distinguishing`?"
