@@ -8,6 +8,8 @@ request the pages make is recorded: none may leave 127.0.0.1.
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterator
+from contextlib import contextmanager
 import shutil
 import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -77,6 +79,24 @@ def page(browser):
 
 
 OIH = "ossified-intramuscular-hematoma/"
+
+
+@contextmanager
+def pagefind_site(root: Path) -> Iterator[str]:
+    """Build the project at ``root`` (already copied) with the repository's
+    own mkdocs.yml and ``search: pagefind``, serve the site on 127.0.0.1, and
+    yield its base URL."""
+    config = (REPO / "mkdocs.yml").read_text().replace("\n  ossref:\n", "\n  ossref:\n    search: pagefind\n", 1)
+    (root / "mkdocs.yml").write_text(config)
+    code, out, err = run(["build", "--root", str(root)])
+    assert code == 0, out + err
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(root / "site")))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def title(page) -> str:
@@ -153,15 +173,9 @@ def test_pagefind_search_finds_an_entry_by_alias_from_the_site_alone(page, tmp_p
     the entry by its alias first, with every file from the site itself."""
     root = tmp_path / "wiki"
     shutil.copytree(REPO / "tests" / "fixtures" / "clean", root)
-    config = (REPO / "mkdocs.yml").read_text().replace("\n  ossref:\n", "\n  ossref:\n    search: pagefind\n", 1)
-    (root / "mkdocs.yml").write_text(config)
-    code, out, err = run(["build", "--root", str(root)])
-    assert code == 0, out + err
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(root / "site")))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
+    with pagefind_site(root) as base:
         # A nested page: the box and the bundle are found by relative URLs.
-        page.goto(f"http://127.0.0.1:{server.server_address[1]}/myositis-ossificans/")
+        page.goto(base + "myositis-ossificans/")
         page.wait_for_load_state("networkidle")
         assert not any("pagefind" in url for url in page.requested)  # nothing until the reader searches
         page.keyboard.press("/")
@@ -182,9 +196,6 @@ def test_pagefind_search_finds_an_entry_by_alias_from_the_site_alone(page, tmp_p
         first.locator("a").first.click()
         page.wait_for_url("**/" + OIH)
         assert title(page) == "Ossified intramuscular hematoma"
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def test_no_script_from_content_runs_anywhere_on_a_hostile_site(page, tmp_path) -> None:
@@ -322,14 +333,8 @@ def test_pagefind_search_finds_the_british_spelling_and_cited_authors(page, tmp_
     the names bundle; an author of a cited work, from the full text."""
     root = tmp_path / "wiki"
     shutil.copytree(REPO / "tests" / "fixtures" / "clean", root)
-    config = (REPO / "mkdocs.yml").read_text().replace("\n  ossref:\n", "\n  ossref:\n    search: pagefind\n", 1)
-    (root / "mkdocs.yml").write_text(config)
-    code, out, err = run(["build", "--root", str(root)])
-    assert code == 0, out + err
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(root / "site")))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        page.goto(f"http://127.0.0.1:{server.server_address[1]}/")
+    with pagefind_site(root) as base:
+        page.goto(base)
         page.wait_for_load_state("networkidle")
         page.keyboard.press("/")
         page.keyboard.type("haematoma", delay=30)
@@ -342,9 +347,6 @@ def test_pagefind_search_finds_the_british_spelling_and_cited_authors(page, tmp_
         page.get_by_text("in the full text").first.wait_for(timeout=15_000)
         titles = page.locator(".md-search-result__item h1").all_inner_texts()
         assert "Ossified intramuscular hematoma" in titles, titles
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def test_pagefind_search_ranks_an_exact_alias_first_on_the_wiki(page, tmp_path) -> None:
@@ -353,14 +355,8 @@ def test_pagefind_search_ranks_an_exact_alias_first_on_the_wiki(page, tmp_path) 
     root = tmp_path / "wiki"
     for name in ("content", "citations"):
         shutil.copytree(REPO / name, root / name)
-    config = (REPO / "mkdocs.yml").read_text().replace("\n  ossref:\n", "\n  ossref:\n    search: pagefind\n", 1)
-    (root / "mkdocs.yml").write_text(config)
-    code, out, err = run(["build", "--root", str(root)])
-    assert code == 0, out + err
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(root / "site")))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        page.goto(f"http://127.0.0.1:{server.server_address[1]}/")
+    with pagefind_site(root) as base:
+        page.goto(base)
         page.wait_for_load_state("networkidle")
         page.keyboard.press("/")
         page.keyboard.type("soft-tissue osteosarcoma", delay=30)
@@ -369,9 +365,6 @@ def test_pagefind_search_ranks_an_exact_alias_first_on_the_wiki(page, tmp_path) 
         page.wait_for_timeout(500)
         titles = page.locator(".md-search-result__item h1").all_inner_texts()
         assert titles[0] == "Extraskeletal osteosarcoma", titles
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def test_serve_overlay_shows_hostile_diagnostics_as_text(page, tmp_path) -> None:
