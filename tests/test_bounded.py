@@ -16,26 +16,11 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import GOOD_BIB, MKDOCS_YML, check_json, run
+from conftest import MKDOCS_YML, check_json, run
+from test_hardening import project, rows
 from ossref.frontmatter import parse_frontmatter
 
 REPO = Path(__file__).resolve().parent.parent
-
-
-def project(tmp_path: Path, pages: dict[str, str], bibs: dict[str, str] | None = None) -> Path:
-    root = tmp_path / "project"
-    (root / "content").mkdir(parents=True)
-    (root / "citations").mkdir()
-    (root / "mkdocs.yml").write_text(MKDOCS_YML)
-    for name, text in pages.items():
-        (root / "content" / name).write_text(text, encoding="utf-8")
-    for name, text in (bibs if bibs is not None else {"refs.bib": GOOD_BIB}).items():
-        (root / "citations" / name).write_text(text, encoding="utf-8")
-    return root
-
-
-def rows(data: dict) -> list[tuple[str, int, int, str]]:
-    return [(d["path"], d["line"], d["column"], d["code"]) for d in data["diagnostics"]]
 
 
 # ============================================================================ 1. nesting depth
