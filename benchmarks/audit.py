@@ -30,9 +30,9 @@ from generate import SECTION_BYTES, generate, parse_range  # noqa: E402
 _CHILD = """
 import sys
 if sys.argv[1] == "without":
-    import ossref.audit, ossref.build
-    ossref.audit.body_links = lambda html: []
-    ossref.build._audit = lambda *args, **kwargs: []
+    import ossref.site.audit, ossref.publish.build
+    ossref.site.audit.body_links = lambda html: []
+    ossref.publish.build._audit = lambda *args, **kwargs: []
 from ossref.cli import main
 sys.exit(main(["build", "--root", sys.argv[2], "--site-dir", sys.argv[3]]))
 """

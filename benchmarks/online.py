@@ -30,10 +30,10 @@ REPO = HERE.parent
 def fill_cache(root: Path) -> int:
     """Write answers agreeing with every record; returns how many."""
     sys.path.insert(0, str(REPO))
-    from ossref.cite import existing_references
+    from ossref.online.cite import existing_references
     from ossref.config import load_config
-    from ossref.online import CACHE_VERSION, _record
-    from ossref.vancouver import decode_latex
+    from ossref.online.verify import CACHE_VERSION, _record
+    from ossref.site.vancouver import decode_latex
 
     config = load_config(root)
     _, refs = existing_references(config)

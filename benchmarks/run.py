@@ -26,7 +26,7 @@ and for ``--sizes``:
   ``ossref build --help`` does not exit 0;
 * ``bare``: ``mkdocs build`` of the SAME Markdown ossref stages (resolved
   links, numbered citations, generated sections), produced once, outside the
-  timing, with ``ossref.resolve``/``ossref.render`` when they exist (else the
+  timing, with ``ossref.site.resolve``/``ossref.site.render`` when they exist (else the
   corpus's plain content, flagged), with the corpus's ``mkdocs.yml`` and the
   same short ``nav`` ossref's MkDocs adapter sets; so ``build/bare`` is the
   cost of everything ossref adds (check, resolve, render, sanitize).
@@ -258,13 +258,13 @@ def _stage_main(root: Path, staged: Path) -> int:
     import yaml  # noqa: F401  (mkdocs' dependency: present)
 
     docs = staged / "docs"
-    what = "plain content (no ossref.render)"
+    what = "plain content (no ossref.site.render)"
     nav = None
     try:
         from ossref.config import load_config
         from ossref.pipeline import check
-        from ossref.render import render_site
-        from ossref.resolve import resolve
+        from ossref.site.render import render_site
+        from ossref.site.resolve import resolve
     except ImportError:
         shutil.copytree(root / "content", docs)
     else:
@@ -277,7 +277,7 @@ def _stage_main(root: Path, staged: Path) -> int:
             print("render diagnostics:", problems[:3], file=sys.stderr)
         what = "ossref's staged Markdown (resolve + render)"
         try:
-            from ossref.mkdocs_adapter import NAV
+            from ossref.mkdocs.adapter import NAV
 
             nav = [(title, path) for title, path in NAV if (docs / path).is_file()]
         except ImportError:

@@ -13,8 +13,8 @@ from common import bounded, check_diagnostics, decode, instrumented, main  # noq
 
 with instrumented():
     from ossref.config import Config
-    from ossref.frontmatter import parse_frontmatter
-    from ossref.schema import read_entry
+    from ossref.load.frontmatter import parse_frontmatter
+    from ossref.load.schema import read_entry
 
 CONFIG = Config(root=Path("/nonexistent"), docs_dir="content")
 REL = "content/fuzz.md"

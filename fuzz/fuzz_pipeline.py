@@ -24,13 +24,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import bounded, check_diagnostics, instrumented, main  # noqa: E402
 
 with instrumented():
-    from ossref.bibliography import load_bib_bytes, merge_bibliography
-    from ossref.cache import loads
-    from ossref.checks import check_facts, page_facts
+    from ossref.load.bibliography import load_bib_bytes, merge_bibliography
+    from ossref.load.cache import loads
+    from ossref.check.rules import check_facts, page_facts
     from ossref.config import Config
-    from ossref.loader import freeze_bib, freeze_page, parse_page, read_bytes, thaw_bib, thaw_page
+    from ossref.load.loader import freeze_bib, freeze_page, parse_page, read_bytes, thaw_bib, thaw_page
     from ossref.model import PageFacts
-    from ossref.snapshot import freeze_diagnostics, thaw_diagnostics
+    from ossref.load.snapshot import freeze_diagnostics, thaw_diagnostics
 
 CONFIG = Config(root=Path("/nonexistent"), docs_dir="content")
 PAGE_REL, BIB_REL = "content/fuzz-page.md", "citations/fuzz.bib"

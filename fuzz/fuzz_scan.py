@@ -14,9 +14,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import bounded, check_diagnostics, decode, instrumented, lines_of, main  # noqa: E402
 
 with instrumented():
-    from ossref.checks import page_rules
+    from ossref.check.rules import page_rules
     from ossref.model import Page
-    from ossref.scan import scan_body
+    from ossref.load.scan import scan_body
 
 REL = "content/fuzz.md"
 

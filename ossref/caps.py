@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 
-from .diagnostics import Diagnostic, diag
+from ossref.diagnostics import Diagnostic, diag
 
 __all__ = ["MAX_PER_CODE", "cap_per_code", "findings_at", "summary", "suppressed_count"]
 

@@ -18,9 +18,9 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from . import __version__
-from .config import Config, ConfigError, find_root, load_config
-from .report import FORMATS, report, text_line
+from ossref import __version__
+from ossref.config import Config, ConfigError, find_root, load_config
+from ossref.report.formats import FORMATS, report, text_line
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -127,14 +127,14 @@ def main(argv: list[str] | None = None, out: TextIO | None = None, err: TextIO |
         if args.command == "new":
             return _new(config, args, out, err)
         if args.command == "cite":
-            from .cite import cite
+            from ossref.online.cite import cite
 
             return cite(config, args.identifiers, bib=args.bib, key=args.key, dry_run=args.dry_run,
                         out=out, err=err)
     except ConfigError as exc:
         if args.command == "check" and args.format != "text":
             # Tools reading the output must still get one complete document.
-            from .pipeline import CheckResult
+            from ossref.pipeline import CheckResult
 
             report(CheckResult(None, exc.diagnostics), args.format, out)
         elif not exc.positioned:
@@ -153,11 +153,11 @@ def main(argv: list[str] | None = None, out: TextIO | None = None, err: TextIO |
 
 
 def _check(config: Config, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from .pipeline import check
+    from ossref.pipeline import check
 
     scope = None
     if args.paths or args.changed_since is not None:
-        from .scope import ScopeError, resolve_scope
+        from ossref.check.scope import ScopeError, resolve_scope
 
         try:
             scope = resolve_scope(config, args.paths, args.changed_since)
@@ -168,12 +168,12 @@ def _check(config: Config, args: argparse.Namespace, out: TextIO, err: TextIO) -
     for note in result.notes:
         err.write(f"ossref: {note}\n")
     if args.online:
-        from .online import check_online
+        from ossref.online.verify import check_online
 
         result = check_online(config, result, err)
     hidden = 0
     if scope is not None:
-        from .scope import ScopeError, apply_scope
+        from ossref.check.scope import ScopeError, apply_scope
 
         try:
             # After the check, so the base check can start from its fresh snapshot.
@@ -189,13 +189,13 @@ def _check(config: Config, args: argparse.Namespace, out: TextIO, err: TextIO) -
 def _git_prefix(config: Config) -> str:
     """The project folder's path inside its git repository ("" at the top),
     so SARIF locations are relative to the repository as code scanning wants."""
-    from .scope import git_prefix
+    from ossref.check.scope import git_prefix
 
     return git_prefix(config.root)
 
 
 def _build(config: Config, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from .build import Interrupted, build, default_site_dir
+    from ossref.publish.build import Interrupted, build, default_site_dir
 
     site_dir = args.site_dir if args.site_dir is not None else default_site_dir(config)
     try:
@@ -206,7 +206,7 @@ def _build(config: Config, args: argparse.Namespace, out: TextIO, err: TextIO) -
 
 
 def _serve(config: Config, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from .serve import serve
+    from ossref.publish.serve import serve
 
     if not 0 <= args.port <= 65535:
         err.write(f"ossref: --port must be between 0 and 65535, got {args.port}\n")
@@ -215,7 +215,7 @@ def _serve(config: Config, args: argparse.Namespace, out: TextIO, err: TextIO) -
 
 
 def _new(config: Config, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from .scaffold import ScaffoldError, new_entry
+    from ossref.scaffold import ScaffoldError, new_entry
 
     try:
         path = new_entry(config, args.condition)

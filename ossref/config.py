@@ -30,8 +30,8 @@ from typing import Any
 
 import yaml
 
-from .diagnostics import RULES, Diagnostic, Severity, diag
-from .pagemeta import BUILTIN_STATUSES
+from ossref.diagnostics import RULES, Diagnostic, Severity, diag
+from ossref.site.pagemeta import BUILTIN_STATUSES
 
 CONFIG_FILE = "mkdocs.yml"
 
@@ -139,7 +139,7 @@ class Config:
     #: full text on request; needs the Material theme). Option ``search``.
     search: str = "material"
     #: More spellings that search treats as one, added to the built-in
-    #: British/American list (:data:`ossref.search.SPELLINGS`): groups of
+    #: British/American list (:data:`ossref.site.search.SPELLINGS`): groups of
     #: word starts, e.g. ``[[haem, hem], [oesophag, esophag]]``. A page with a
     #: word starting with one of a group is also found by that word with each
     #: other one in its place. Letters and digits only; at most

@@ -1,7 +1,7 @@
 """Diagnostics as values, and the registry of rule codes.
 
 Every problem ossref finds is a :class:`Diagnostic`. Loaders and checks return
-them; only :mod:`ossref.report` prints them. Positions are 1-based (line and
+them; only :mod:`ossref.report.formats` prints them. Positions are 1-based (line and
 column) everywhere in this module: converting from 0-based library positions
 happens once, in the loader that reads the library's output.
 

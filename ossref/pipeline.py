@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from .caps import MAX_PER_CODE, cap_per_code, suppressed_count
-from .checks import check_facts, check_project
-from .config import Config
-from .diagnostics import Diagnostic, Severity
-from .linked_files import missing_files
-from .loader import load_facts, load_project
-from .model import Page, Project
-from .sections import url_clashes
+from ossref.caps import MAX_PER_CODE, cap_per_code, suppressed_count
+from ossref.check.rules import check_facts, check_project
+from ossref.config import Config
+from ossref.diagnostics import Diagnostic, Severity
+from ossref.check.linked_files import missing_files
+from ossref.load.loader import load_facts, load_project
+from ossref.model import Page, Project
+from ossref.check.sections import url_clashes
 
 
 @dataclass
@@ -27,7 +27,7 @@ class CheckResult:
     entries: int = 0
     references: int = 0  # BibTeX records that loaded (one per key)
     bib_files: int = 0
-    #: Findings not listed one by one: past :data:`~ossref.checks.MAX_PER_CODE`
+    #: Findings not listed one by one: past :data:`~ossref.check.rules.MAX_PER_CODE`
     #: of one rule in one file, each (file, rule) gets one diagnostic counting them.
     suppressed: int = 0
     #: Lines about the run rather than the project (the cache could not be
@@ -49,8 +49,8 @@ class CheckResult:
 def apply_rules(diagnostics: list[Diagnostic], config: Config) -> list[Diagnostic]:
     """Re-grade each diagnostic by the project's ``rules`` and drop the ones
     turned off; sorted by path and position, duplicates removed, and at most
-    :data:`~ossref.checks.MAX_PER_CODE` of one rule per file, the rest counted
-    in one more diagnostic (:func:`~ossref.checks.cap_per_code`). The one
+    :data:`~ossref.check.rules.MAX_PER_CODE` of one rule per file, the rest counted
+    in one more diagnostic (:func:`~ossref.check.rules.cap_per_code`). The one
     place every finding passes, so the cap holds for every rule and reader."""
     out: dict[tuple, Diagnostic] = {}
     for d in diagnostics:
@@ -67,7 +67,7 @@ def check(config: Config, *, keep_pages: bool = True, cache: bool = True) -> Che
     """Load and check the project at ``config.root``; raises only ConfigError.
 
     ``keep_pages=False`` is for a check alone (``ossref check``): the same
-    diagnostics, from the pages' facts only (:func:`ossref.loader.load_facts`),
+    diagnostics, from the pages' facts only (:func:`ossref.load.loader.load_facts`),
     with ``project`` None. That needs a fraction of the memory and, on a repeat
     run, parses only the files that changed. ``cache=False`` reads and writes
     no cache."""

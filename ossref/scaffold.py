@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from .config import Config
-from .slugs import slugify, suggested_slug  # noqa: F401 - importable from here too
+from ossref.config import Config
+from ossref.text.slugs import slugify, suggested_slug  # noqa: F401 - importable from here too
 
 
 class ScaffoldError(Exception):
@@ -19,8 +19,8 @@ def existing_owner(config: Config, condition: str) -> tuple[str, str] | None:
     """The entry that already answers to ``condition`` or to its slug, as
     (its file, the clashing name), or None. Names compare as the
     ``duplicate-entry`` rule compares them (case and Unicode form ignored)."""
-    from .index import normalize
-    from .loader import load_facts
+    from ossref.check.index import normalize
+    from ossref.load.loader import load_facts
 
     if not config.docs_path.is_dir():
         return None

@@ -1,4 +1,4 @@
-"""ossref.bibliography: every record is loaded or reported, at its exact 1-based position."""
+"""ossref.load.bibliography: every record is loaded or reported, at its exact 1-based position."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import absent
-from ossref.bibliography import _line, expand_value, load_bib_file, load_bibliography
+from ossref.load.bibliography import _line, expand_value, load_bib_file, load_bibliography
 from ossref.diagnostics import RULES, Diagnostic
 from ossref.model import Reference
 

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from conftest import MKDOCS_YML, check_json, run
 from test_hardening import project, rows
-from ossref.frontmatter import parse_frontmatter
+from ossref.load.frontmatter import parse_frontmatter
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -155,7 +155,7 @@ def test_sixty_kilobytes_of_yaml_errors_give_fifty_lines_and_one_count(tmp_path:
 def test_every_rule_is_capped_once_even_when_a_reader_capped_first(tmp_path: Path) -> None:
     """bibliography caps its own findings early; the pipeline's cap merges,
     it does not count a summary as one more finding."""
-    from ossref.checks import cap_per_code, suppressed_count
+    from ossref.check.rules import cap_per_code, suppressed_count
     from ossref.diagnostics import diag
 
     many = [diag("a.bib", i, 1, "bib-syntax", f"x{i}") for i in range(1, 301)]
@@ -175,7 +175,7 @@ def _bib(keys: list[str]) -> dict[str, str]:
 
 
 def test_suggester_work_is_bounded_per_question_whatever_the_number_of_choices() -> None:
-    from ossref.suggest import WORK_PER_QUESTION, Suggester
+    from ossref.text.suggest import WORK_PER_QUESTION, Suggester
 
     keys = [f"author{i:05d}study" for i in range(20_000)]
     suggester = Suggester(keys)
@@ -195,7 +195,7 @@ def test_suggester_work_is_bounded_per_question_whatever_the_number_of_choices()
 def test_suggester_keeps_the_old_answers_on_small_sets() -> None:
     import difflib
 
-    from ossref.suggest import Suggester
+    from ossref.text.suggest import Suggester
 
     words = ["condition", "aliases", "summary", "tags", "updated", "differentials", "references"]
     for question in ["conditon", "alias", "sumary", "tag", "update", "differential", "refs", "zzz", ""]:
@@ -204,11 +204,11 @@ def test_suggester_keeps_the_old_answers_on_small_sets() -> None:
 
 
 def test_ten_thousand_unknown_citations_compute_hints_only_for_the_reported(tmp_path: Path, monkeypatch) -> None:
-    import ossref.suggest
+    import ossref.text.suggest
 
     calls: list[str] = []
-    closest = ossref.suggest.Suggester.closest
-    monkeypatch.setattr(ossref.suggest.Suggester, "closest",
+    closest = ossref.text.suggest.Suggester.closest
+    monkeypatch.setattr(ossref.text.suggest.Suggester, "closest",
                         lambda self, q, cutoff=0.6, **kw: calls.append(q) or closest(self, q, cutoff, **kw))
     body = " ".join(f"[@author{i:05d}stduy]" for i in range(10_000))
     root = project(tmp_path, {"alpha-lesion.md": "---\ncondition: Alpha lesion\n---\n\n" + body + "\n"},
@@ -222,11 +222,11 @@ def test_ten_thousand_unknown_citations_compute_hints_only_for_the_reported(tmp_
 
 
 def test_six_thousand_broken_links_to_an_entry_with_five_thousand_aliases(tmp_path: Path, monkeypatch) -> None:
-    import ossref.suggest
+    import ossref.text.suggest
 
     calls: list[str] = []
-    closest = ossref.suggest.Suggester.closest
-    monkeypatch.setattr(ossref.suggest.Suggester, "closest",
+    closest = ossref.text.suggest.Suggester.closest
+    monkeypatch.setattr(ossref.text.suggest.Suggester, "closest",
                         lambda self, q, cutoff=0.6, **kw: calls.append(q) or closest(self, q, cutoff, **kw))
     names = ", ".join(f"L{i:04d}" for i in range(5_000))  # 35 KB: front matter holds at most 64
     pages = {
@@ -316,13 +316,13 @@ def test_a_megabyte_of_zero_width_spaces_is_counted_not_listed(tmp_path: Path) -
 
 
 def test_unknown_fields_get_hints_only_as_far_as_the_report_lists(monkeypatch) -> None:
-    import ossref.suggest
-    from ossref.checks import MAX_PER_CODE
-    from ossref.schema import read_entry
+    import ossref.text.suggest
+    from ossref.check.rules import MAX_PER_CODE
+    from ossref.load.schema import read_entry
 
     calls: list[str] = []
-    closest = ossref.suggest.Suggester.closest
-    monkeypatch.setattr(ossref.suggest.Suggester, "closest",
+    closest = ossref.text.suggest.Suggester.closest
+    monkeypatch.setattr(ossref.text.suggest.Suggester, "closest",
                         lambda self, q, cutoff=0.6, **kw: calls.append(q) or closest(self, q, cutoff, **kw))
     text = "---\ncondition: A\n" + "".join(f"sumary{i}: x\n" for i in range(3_000)) + "---\n"
     fm = parse_frontmatter(text, "content/a.md", 64_000, 20)

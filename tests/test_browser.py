@@ -374,7 +374,7 @@ def test_serve_overlay_shows_hostile_diagnostics_as_text(page, tmp_path) -> None
     import io
 
     from ossref.config import load_config
-    from ossref.serve import Server
+    from ossref.publish.serve import Server
 
     root = tmp_path / "wiki"
     shutil.copytree(REPO / "tests" / "fixtures" / "clean", root)
@@ -623,7 +623,7 @@ def test_differential_preview_shows_title_aliases_and_summary(reader, deployed: 
 def test_previews_cost_less_than_20_kb_gzipped_per_page() -> None:
     import gzip
 
-    from ossref.mkdocs_adapter import THEME_DIR
+    from ossref.mkdocs.adapter import THEME_DIR
 
     assets = THEME_DIR / "assets" / "ossref"
     total = sum(len(gzip.compress(p.read_bytes())) for p in assets.iterdir() if p.suffix in (".js", ".css"))

@@ -23,9 +23,9 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURES, REPO, run
-from ossref import build as build_mod
-from ossref import swap as swap_mod
-from ossref import mkdocs_adapter
+from ossref.publish import build as build_mod
+from ossref.publish import swap as swap_mod
+from ossref.mkdocs import adapter as mkdocs_adapter
 from ossref.config import load_config
 
 SUBPROCESS = [sys.executable, "-m", "ossref"]
@@ -346,7 +346,7 @@ def test_adapter_sanitizes_every_page_body(wiki: Path, tmp_path: Path, capsys) -
 
     def sanitize(html: str) -> str:
         seen.append(html)
-        from ossref.sanitize import sanitize_html
+        from ossref.site.sanitize import sanitize_html
         return sanitize_html(html)
 
     site = tmp_path / "out"

@@ -1,8 +1,8 @@
 """The caches: they change speed, never results.
 
 Two of them, both in ``cache_dir``: the store of whole parsed files
-(ossref/cache.py), which ``build`` and ``serve`` load pages from, and the
-snapshot of page facts (ossref/snapshot.py), which ``ossref check`` uses
+(ossref/load/cache.py), which ``build`` and ``serve`` load pages from, and the
+snapshot of page facts (ossref/load/snapshot.py), which ``ossref check`` uses
 instead. Most tests run in both modes: ``check`` (the CLI command, through
 the snapshot) and ``build`` (``pipeline.check`` keeping pages, through the
 store).
@@ -23,11 +23,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import FIXTURES, GOOD_BIB, MKDOCS_YML, check_json, run
-from ossref import cache, loader, snapshot
-from ossref.bibliography import load_bibliography
+from ossref.load import cache
+from ossref.load import loader
+from ossref.load import snapshot
+from ossref.load.bibliography import load_bibliography
 from ossref.config import load_config
 from ossref.pipeline import check
-from ossref.report import as_dict, summary
+from ossref.report.formats import as_dict, summary
 
 STORE = Path(".ossref-cache") / cache.STORE_NAME
 SNAPSHOT = Path(".ossref-cache") / snapshot.SNAPSHOT_NAME
@@ -337,7 +339,7 @@ def test_a_planted_store_never_runs_code(project, tmp_path, monkeypatch) -> None
     neither execute nor be believed."""
     import pickle
 
-    from ossref.cache import STORE_NAME, loads
+    from ossref.load.cache import STORE_NAME, loads
 
     class Boom:
         def __reduce__(self):
@@ -353,7 +355,7 @@ def test_a_planted_store_never_runs_code(project, tmp_path, monkeypatch) -> None
     store = root / ".ossref-cache" / STORE_NAME
     # The store written here is only valid with this machine's key.
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "other-machine"))
-    from ossref import cache
+    from ossref.load import cache
 
     cache.machine_key.cache_clear()
     try:

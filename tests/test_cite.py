@@ -20,12 +20,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import MKDOCS_YML, check_json, run
-from ossref.bibliography import load_bib_file
-from ossref.cite import escape, make_key, parse_identifier
+from ossref.load.bibliography import load_bib_file
+from ossref.online.cite import escape, make_key, parse_identifier
 from ossref.config import CiteConfig
-from ossref.http import Client, ServiceError
-from ossref.services import Author, Work, idconv, pubmed_work
-from ossref.vancouver import _names, _one_line, decode_latex, format_authors
+from ossref.online.http import Client, ServiceError
+from ossref.online.services import Author, Work, idconv, pubmed_work
+from ossref.site.vancouver import _names, _one_line, decode_latex, format_authors
 from replay import replay  # noqa: F401 - the fixture
 
 CONTACT = "    cite:\n      contact: editor@example.org\n"
@@ -361,7 +361,7 @@ def test_interrupted_write_leaves_the_file_whole(tmp_path: Path, replay, monkeyp
 
 def test_file_changed_meanwhile_is_not_overwritten(tmp_path: Path, replay, monkeypatch) -> None:
     root = make_project(tmp_path / "p", "% v1\n")
-    import ossref.cite as module
+    import ossref.online.cite as module
 
     real = module._verify
 

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import ossref.scan as scan_module
+import ossref.load.scan as scan_module
 
 # The strict twin: an internal error fails the test instead of being swallowed.
 scan_body = scan_module._scan_strict

@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 from conftest import REPO, check_json, run
 from ossref.config import load_config
 from ossref.pipeline import check
-from ossref.render import render_site
-from ossref.resolve import resolve
+from ossref.site.render import render_site
+from ossref.site.resolve import resolve
 
 BIB = """@article{doi:10.1000/xyz,
   author = {Doe, Jane},

@@ -148,7 +148,7 @@ def test_colour_on_a_terminal_only_and_never_with_no_color(project, monkeypatch)
 
 def test_colour_output_shows_control_characters_instead_of_sending_them(project, monkeypatch) -> None:
     from ossref.diagnostics import diag
-    from ossref.report import text_line
+    from ossref.report.formats import text_line
 
     line = text_line(diag("content/a.md", 1, 1, "broken-link", "link to `\x1b]0;pwned\x07` names no page"), True)
     assert "\x1b]" not in line and "\\x1b]0;pwned\\x07" in line

@@ -7,9 +7,9 @@ import posixpath
 
 import markdown
 
-from ossref.deferred import Deferred
-from ossref.render import _relpath, url_href
-from ossref.sanitize import sanitize_html
+from ossref.site.deferred import Deferred
+from ossref.site.render import _relpath, url_href
+from ossref.site.sanitize import sanitize_html
 
 
 def test_tokens_survive_markdown_and_expand_to_sanitized_html() -> None:

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from conftest import GOOD_BIB, MKDOCS_YML, check_json
-from ossref.checks import check_facts, page_facts
-from ossref.loader import parse_page
+from ossref.check.rules import check_facts, page_facts
+from ossref.load.loader import parse_page
 from ossref.config import load_config
 
 
@@ -64,7 +64,7 @@ def test_image_type_is_judged_case_insensitively_and_hidden_files_are_not_publis
 
 def test_without_the_file_list_only_leaving_the_docs_folder_is_checked(tmp_path) -> None:
     # Paths without an extension: MkDocs does not look them up, so they are
-    # this check's (those with one are ossref.linked_files', on every run).
+    # this check's (those with one are ossref.check.linked_files', on every run).
     root = _project(tmp_path / "p", "[a](img/none) [b](../../x)\n")
     config = load_config(root)
     data = (root / "content" / "a.md").read_bytes()

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from ossref.frontmatter import KEY, parse_frontmatter
+from ossref.load.frontmatter import KEY, parse_frontmatter
 from ossref.model import Position
 
 

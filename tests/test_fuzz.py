@@ -291,11 +291,11 @@ def _yaml_str(value: str) -> str:
 def test_pages_that_pass_the_check_render_nothing_executable(
     condition: str, alias: str, summary: str, tag: str, body: str, distinguishing: str
 ) -> None:
-    render = pytest.importorskip("ossref.render")
-    resolve_mod = pytest.importorskip("ossref.resolve")
-    sanitize = pytest.importorskip("ossref.sanitize")
+    render = pytest.importorskip("ossref.site.render")
+    resolve_mod = pytest.importorskip("ossref.site.resolve")
+    sanitize = pytest.importorskip("ossref.site.sanitize")
     from ossref.config import load_config
-    from ossref.frontmatter import parse_frontmatter
+    from ossref.load.frontmatter import parse_frontmatter
     from ossref.pipeline import check
 
     front = "\n".join([

@@ -90,8 +90,8 @@ def test_a_misspelled_differential_field_is_a_finding_not_a_crash() -> None:
     """Found by the front-matter and pipeline fuzz targets in CI: a merge had
     reused the name of the hint counter for a list, so an unknown key in a
     differential mapping raised TypeError (exit 3) instead of unknown-field."""
-    from ossref.frontmatter import parse_frontmatter
-    from ossref.schema import read_entry
+    from ossref.load.frontmatter import parse_frontmatter
+    from ossref.load.schema import read_entry
 
     text = "---\ncondition: A\ndifferentials:\n  - entry: b\n    distinguishng: x\n---\nBody.\n"
     fm = parse_frontmatter(text, "c.md", 64_000, 20)

@@ -28,14 +28,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import GOOD_BIB, MKDOCS_YML, absent, check_json, run
-from ossref.bibliography import load_bib_file
-from ossref.checks import MAX_PER_CODE, SAFE_SCHEMES, cap_per_code, check_project, url_scheme
+from ossref.load.bibliography import load_bib_file
+from ossref.check.rules import MAX_PER_CODE, SAFE_SCHEMES, cap_per_code, check_project, url_scheme
 from ossref.config import Config
 from ossref.diagnostics import RULES, diag
-from ossref.frontmatter import parse_frontmatter
-from ossref.loader import parse_page
+from ossref.load.frontmatter import parse_frontmatter
+from ossref.load.loader import parse_page
 from ossref.model import Project
-from ossref.scan import (
+from ossref.load.scan import (
     MAX_DEFINITIONS,
     MAX_EMPHASIS,
     MAX_FENCES,
@@ -371,7 +371,7 @@ def test_whatever_python_markdown_would_emit_is_reported(body: str) -> None:
 # ============================================================================ too-complex
 #
 # Markdown that Python-Markdown renders super-linearly, or fails on, is a
-# too-complex error at the offending line (see the limits in ossref.scan,
+# too-complex error at the offending line (see the limits in ossref.load.scan,
 # each with its measurements). Real entries are far below every limit.
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from conftest import GOOD_BIB, MKDOCS_YML, check_json, run
-from ossref.bibliography import load_bib_bytes
+from ossref.load.bibliography import load_bib_bytes
 
 ENTRY = """---
 condition: Alpha lesion
@@ -217,7 +217,7 @@ def test_a_device_is_refused(tmp_path: Path) -> None:
 
 
 def test_a_file_swapped_for_a_fifo_after_the_walk_is_not_waited_on(tmp_path: Path) -> None:
-    from ossref.loader import read_bytes
+    from ossref.load.loader import read_bytes
 
     os.mkfifo(tmp_path / "late.md")
     data, problems = read_bytes(tmp_path / "late.md", "content/late.md", 1000)
@@ -320,8 +320,8 @@ def test_two_swaps_into_a_missing_site_both_succeed(tmp_path: Path, monkeypatch:
                                                      exchange: bool) -> None:
     import threading
 
-    from ossref import build as build_mod
-    from ossref import swap as swap_mod
+    from ossref.publish import build as build_mod
+    from ossref.publish import swap as swap_mod
 
     if not exchange:
         monkeypatch.setattr(swap_mod, "_exchange", lambda a, b: False)
@@ -354,7 +354,7 @@ def test_two_swaps_into_a_missing_site_both_succeed(tmp_path: Path, monkeypatch:
 
 
 def test_the_later_swap_wins(tmp_path: Path) -> None:
-    from ossref import build as build_mod
+    from ossref.publish import build as build_mod
 
     for i in range(2):
         new = build_mod._new_dir(tmp_path, ".site.tmp-")
@@ -482,7 +482,7 @@ def test_a_folder_another_running_build_owns_is_never_removed(tmp_path: Path) ->
     import subprocess
     import sys
 
-    from ossref import build as build_mod
+    from ossref.publish import build as build_mod
 
     owner = subprocess.Popen(
         [sys.executable, "-c", "import sys, time\nfrom pathlib import Path\nfrom ossref import build\n"

@@ -1,4 +1,4 @@
-"""ossref.identifiers: validators return None when valid, else a short reason."""
+"""ossref.text.identifiers: validators return None when valid, else a short reason."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ossref.identifiers import (
+from ossref.text.identifiers import (
     check_doi,
     check_isbn,
     check_pmcid,

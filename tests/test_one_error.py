@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURES, check_json, run
-from ossref.checks import check_facts
-from ossref.loader import recover_names
+from ossref.check.rules import check_facts
+from ossref.load.loader import recover_names
 from ossref.model import PageFacts
 
 BROKEN = "content/heterotopic-ossification.md"
@@ -166,7 +166,7 @@ def test_invalid_slug_hint_names_the_file_it_should_be(tmp_path: Path) -> None:
 
 def test_invalid_slug_hint_names_the_folder_when_the_folder_is_wrong(tmp_path: Path) -> None:
     from ossref.config import load_config
-    from ossref.loader import load_page
+    from ossref.load.loader import load_page
 
     root = tmp_path / "p"
     (root / "content" / "Soft_Tissue").mkdir(parents=True)

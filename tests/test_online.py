@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 
 from conftest import MKDOCS_YML, run
-from ossref.online import same_title
+from ossref.online.verify import same_title
 from replay import replay  # noqa: F401 - the fixture
 from test_cite import closed_port
 

@@ -2,7 +2,7 @@
 
 Two halves: every escape route of page metadata (front matter, the first
 heading, tags, the search index) builds into inert text, and the output audit
-(:mod:`ossref.audit`) refuses, on a site folder, each thing the site must not
+(:mod:`ossref.site.audit`) refuses, on a site folder, each thing the site must not
 publish, in every spelling a browser accepts.
 """
 
@@ -16,7 +16,7 @@ import pytest
 from selectolax.lexbor import LexborHTMLParser
 
 from conftest import FIXTURES, check_json, run
-from ossref.audit import Theme, audit_site, body_links, unchecked_links, url_is_safe
+from ossref.site.audit import Theme, audit_site, body_links, unchecked_links, url_is_safe
 
 HOSTILE = FIXTURES / "hostile-meta"
 
@@ -281,14 +281,14 @@ def test_unchecked_links_are_the_rendered_ones_the_scan_did_not_predict() -> Non
 def test_a_link_the_check_misses_fails_the_build(project, tmp_path: Path, monkeypatch) -> None:
     """If the scanner and Python-Markdown ever read a link differently, the
     build says so at the source line (simulated: a scanner that sees no link)."""
-    import ossref.scan
+    import ossref.load.scan
     from ossref.model import BodyScan
 
     root = project("clean")
     site = tmp_path / "site"
     assert run(["build", "--root", str(root), "--site-dir", str(site)])[0] == 0
     before = sorted(p.relative_to(site).as_posix() for p in site.rglob("*"))
-    real = ossref.scan.scan_body
+    real = ossref.load.scan.scan_body
 
     def blind(body: str, line: int) -> BodyScan:
         scan = real(body, line)
@@ -296,7 +296,7 @@ def test_a_link_the_check_misses_fails_the_build(project, tmp_path: Path, monkey
         return scan
 
     # The audit reads the scanner at call time; the check bound its own at import.
-    monkeypatch.setattr(ossref.scan, "scan_body", blind)
+    monkeypatch.setattr(ossref.load.scan, "scan_body", blind)
     code, out, err = run(["build", "--root", str(root), "--site-dir", str(site)])
     assert code == 1, out + err
     assert "error[unchecked-link]" in out and "content/myositis-ossificans.md:" in out
@@ -326,7 +326,7 @@ def test_a_memo_spares_unchanged_hard_links_and_sees_new_files(tmp_path: Path, t
     rendered again; only those are read again, and they are audited."""
     import os
 
-    import ossref.audit as audit
+    import ossref.site.audit as audit
 
     site = site_with(tmp_path, '<p><a href="#top">top</a></p>')
     memo = audit.Memo()

@@ -13,10 +13,10 @@ from conftest import FIXTURES, REPO
 from ossref.config import load_config
 from ossref.model import Author
 from ossref.pipeline import check
-from ossref.render import render_site
-from ossref.resolve import resolve
-from ossref.render import build_date
-from ossref.schema import read_entry
+from ossref.site.render import render_site
+from ossref.site.resolve import resolve
+from ossref.site.render import build_date
+from ossref.load.schema import read_entry
 
 
 def entry_of(text: str):
@@ -130,9 +130,9 @@ import bibtexparser  # noqa: E402
 import pytest  # noqa: E402
 
 from conftest import GOOD_BIB, run  # noqa: E402
-from ossref import citemeta  # noqa: E402
+from ossref.site import citemeta  # noqa: E402
 from ossref.model import Reference  # noqa: E402
-from ossref.vancouver import format_reference  # noqa: E402
+from ossref.site.vancouver import format_reference  # noqa: E402
 
 SITE_YML = """site_name: Test Reference
 site_url: https://example.org/wiki/

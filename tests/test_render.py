@@ -18,15 +18,15 @@ import pytest
 import yaml
 
 from conftest import FIXTURES, REPO, Links
-from ossref.checks import url_scheme
+from ossref.check.rules import url_scheme
 from ossref.config import load_config
 from ossref.pipeline import check
 from ossref.model import Reference
-from ossref.citemeta import cm_date
-from ossref.render import build_date, md_text, render_site, short_citation, tag_slugs
-from ossref.search import META_KEY
-from ossref.vancouver import format_reference
-from ossref.resolve import resolve
+from ossref.site.citemeta import cm_date
+from ossref.site.render import build_date, md_text, render_site, short_citation, tag_slugs
+from ossref.site.search import META_KEY
+from ossref.site.vancouver import format_reference
+from ossref.site.resolve import resolve
 
 
 def stage(root: Path, staging: Path, clean: bool = True):
@@ -442,8 +442,8 @@ def test_the_wiki_renders_without_diagnostics(tmp_path) -> None:
 
 
 def test_mkdocs_builds_the_staged_fixture_with_every_link_and_anchor_resolved(project, tmp_path) -> None:
-    from ossref.mkdocs_adapter import build_html
-    from ossref.sanitize import sanitize_html
+    from ossref.mkdocs.adapter import build_html
+    from ossref.site.sanitize import sanitize_html
 
     root = project("site-basic")
     staging, site = tmp_path / "staging", tmp_path / "site"

@@ -6,7 +6,7 @@ import json
 
 from conftest import FIXTURES, run
 from ossref.diagnostics import diag
-from ossref.report import github_line, text_line
+from ossref.report.formats import github_line, text_line
 
 
 def test_text_line_shape() -> None:

@@ -13,9 +13,9 @@ import pytest
 
 from conftest import FIXTURES
 from ossref.config import load_config
-from ossref.gitdates import last_commit_dates
+from ossref.load.gitdates import last_commit_dates
 from ossref.pipeline import check
-from ossref.resolve import relative_href, resolve
+from ossref.site.resolve import relative_href, resolve
 
 HAVE_GIT = shutil.which("git") is not None
 

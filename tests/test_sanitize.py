@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from ossref.sanitize import sanitize_html
+from ossref.site.sanitize import sanitize_html
 
 PAYLOADS = [
     '<script>alert(1)</script>',
@@ -218,10 +218,10 @@ def test_the_real_wiki_passes_through_unchanged(tmp_path) -> None:
     its elements, attributes and text: the allow-list covers our own markup."""
     from conftest import REPO
     from ossref.config import load_config
-    from ossref.mkdocs_adapter import build_html
+    from ossref.mkdocs.adapter import build_html
     from ossref.pipeline import check
-    from ossref.render import render_site
-    from ossref.resolve import resolve
+    from ossref.site.render import render_site
+    from ossref.site.resolve import resolve
 
     config = load_config(REPO)
     result = check(config)

@@ -15,7 +15,7 @@ import pytest
 
 from conftest import FIXTURES, run
 from ossref.diagnostics import RULES
-from ossref.sarif import GUIDE, guide_sections
+from ossref.report.sarif import GUIDE, guide_sections
 
 SCHEMA = json.loads((Path(__file__).parent / "data" / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
 

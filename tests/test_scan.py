@@ -1,4 +1,4 @@
-"""Tests for ossref.scan.scan_body: what a page body holds, and where."""
+"""Tests for ossref.load.scan.scan_body: what a page body holds, and where."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import ossref.scan as scan_module
+import ossref.load.scan as scan_module
 from ossref.model import BodyScan, Position
 
 # scan_body swallows internal errors (its contract is "never raises"); the

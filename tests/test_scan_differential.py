@@ -1,7 +1,7 @@
 """Differential test: the check sees exactly the links and anchors the renderer renders.
 
 Markdown snippets are generated from a small grammar of the constructs where
-:func:`ossref.scan.scan_body` and Python-Markdown used to disagree (issue #10):
+:func:`ossref.load.scan.scan_body` and Python-Markdown used to disagree (issue #10):
 inline, reference and automatic links, reference definitions inside
 containers, headings of every kind, fences (closed or not), lists, block
 quotes, admonitions, footnotes, escapes and entities. Each snippet is
@@ -25,7 +25,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from conftest import REPO
-from ossref.scan import _scan_strict
+from ossref.load.scan import _scan_strict
 
 
 def _extensions() -> tuple[list[str], dict[str, dict]]:

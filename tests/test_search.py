@@ -23,8 +23,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import FIXTURES, REPO, run
-from ossref import mkdocs_adapter, search
-from ossref.sanitize import sanitize_html
+from ossref.mkdocs import adapter as mkdocs_adapter
+from ossref.site import search
+from ossref.site.sanitize import sanitize_html
 
 ENTRY = "ossified-intramuscular-hematoma"
 

@@ -1,4 +1,4 @@
-"""ossref.sections: where an editor's own section ends, what is reserved, and
+"""ossref.check.sections: where an editor's own section ends, what is reserved, and
 that a page passing the check renders each generated section once, in place."""
 
 from __future__ import annotations
@@ -15,12 +15,12 @@ from hypothesis import strategies as st
 
 from conftest import GOOD_BIB, MKDOCS_YML
 from ossref.config import load_config
-from ossref.deferred import Deferred
-from ossref.loader import parse_page
+from ossref.site.deferred import Deferred
+from ossref.load.loader import parse_page
 from ossref.pipeline import check
-from ossref.render import render_site
-from ossref.resolve import resolve
-from ossref.sections import own_sections, page_findings, reserved_path
+from ossref.site.render import render_site
+from ossref.site.resolve import resolve
+from ossref.check.sections import own_sections, page_findings, reserved_path
 
 
 def page_of(body: str, front: str = "condition: Alpha lesion") -> object:

@@ -18,7 +18,7 @@ import pytest
 
 from conftest import FIXTURES, REPO
 from ossref.config import load_config
-from ossref.serve import VERSION_PATH, Server, _is_loopback
+from ossref.publish.serve import VERSION_PATH, Server, _is_loopback
 from test_build import SUBPROCESS
 
 

@@ -18,10 +18,10 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURES, REPO
-from ossref.build import build
+from ossref.publish.build import build
 from ossref.config import load_config
-from ossref.deferred import Deferred
-from ossref.serve import Server
+from ossref.site.deferred import Deferred
+from ossref.publish.serve import Server
 
 
 @pytest.fixture(autouse=True)
@@ -264,7 +264,7 @@ def test_tokens_depend_on_the_fragment_and_the_key_only() -> None:
 
 def test_an_edit_during_indexing_postpones_the_index_until_after_its_rebuild(
         tmp_path: Path, wiki: Path, pagefind_server: Server, monkeypatch: pytest.MonkeyPatch) -> None:
-    from ossref import search
+    from ossref.site import search
 
     srv, out = pagefind_server, pagefind_server.out_buffer
     real = search.index_site

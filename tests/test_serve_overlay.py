@@ -14,8 +14,8 @@ import pytest
 
 from conftest import FIXTURES
 from ossref.config import load_config
-from ossref.preview import OVERLAY_ID, OVERLAY_MAX_LINES, error_overlay
-from ossref.serve import VERSION_PATH, Server
+from ossref.publish.preview import OVERLAY_ID, OVERLAY_MAX_LINES, error_overlay
+from ossref.publish.serve import VERSION_PATH, Server
 from test_serve import edit, get
 
 HOSTILE = "[[<img src=x onerror=alert(1)>]] and [[</div><script>alert(2)</script>]]"
@@ -82,18 +82,18 @@ def test_the_built_site_holds_no_overlay_and_passes_its_audit(served: Server) ->
     assert OVERLAY_ID in get(served, "/")[1]
     files = list(served.site_dir.rglob("*.html"))
     assert files and not any(OVERLAY_ID in f.read_text(encoding="utf-8") for f in files)
-    # A good rebuild runs the build's output audit (ossref.audit) on the site it swaps in.
+    # A good rebuild runs the build's output audit (ossref.site.audit) on the site it swaps in.
     edit(served.root / "content" / "myositis-ossificans.md", "aliases: [MO", "aliases: [MO]")
     assert served.rebuild_if_changed() == 0
     assert not any(OVERLAY_ID in f.read_text(encoding="utf-8") for f in served.site_dir.rglob("*.html"))
 
 
 def test_other_clients_get_no_overlay(served: Server, monkeypatch) -> None:
-    import ossref.serve
+    import ossref.publish.serve
 
     edit(served.root / "content" / "myositis-ossificans.md", "aliases: [MO]", "aliases: [MO")
     assert served.rebuild_if_changed() == 1
-    monkeypatch.setattr(ossref.serve, "_is_loopback", lambda address: False)
+    monkeypatch.setattr(ossref.publish.serve, "_is_loopback", lambda address: False)
     with urllib.request.urlopen(served.url + "myositis-ossificans/", timeout=10) as response:
         html = response.read().decode()
     assert OVERLAY_ID not in html and VERSION_PATH not in html

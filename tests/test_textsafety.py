@@ -1,4 +1,4 @@
-"""ossref.textsafety: which characters are invisible, and name comparison."""
+"""ossref.text.textsafety: which characters are invisible, and name comparison."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import unicodedata
 
 import pytest
 
-from ossref.textsafety import invisible_chars, is_invisible, name_key, skeleton
+from ossref.text.textsafety import invisible_chars, is_invisible, name_key, skeleton
 
 HANGUL_FILLERS = {0x115F, 0x1160, 0x3164, 0xFFA0}
 

@@ -1,4 +1,4 @@
-"""NLM/Vancouver formatting (ossref.vancouver): exact strings, escaping, robustness."""
+"""NLM/Vancouver formatting (ossref.site.vancouver): exact strings, escaping, robustness."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import SHARED, absent
-from ossref import vancouver
+from ossref.site import vancouver
 from ossref.model import Reference
-from ossref.vancouver import Formatted, decode_latex, format_authors, format_reference
+from ossref.site.vancouver import Formatted, decode_latex, format_authors, format_reference
 
 BIB = SHARED / "references" / "references.bib"
 
@@ -581,7 +581,7 @@ PEER = SHARED / "peer-bib"
 
 
 def peer_records(name: str) -> dict[str, Reference]:
-    from ossref.bibliography import load_bib_file
+    from ossref.load.bibliography import load_bib_file
 
     refs, _ = load_bib_file(PEER / name, name, 10**8)
     return {r.key: r for r in refs}

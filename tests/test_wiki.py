@@ -84,7 +84,7 @@ def test_every_reference_is_a_verified_shared_record(wiki) -> None:
     shared = REPO.parent / "shared" / "references" / "references.bib"
     if not shared.is_file():
         pytest.skip(absent(shared, "references"))
-    from ossref.bibliography import load_bib_file
+    from ossref.load.bibliography import load_bib_file
 
     verified, _ = load_bib_file(shared, "shared.bib", 10**7)
     by_key = {ref.key: ref for ref in verified}

@@ -1,0 +1,11 @@
+"""Stage 2, check: the rules that look across files.
+
+Takes what :mod:`ossref.load` gives (page facts and the bibliography).
+Checks citations against the bibliography, links and anchors against the
+pages (:mod:`.rules`, with the name index in :mod:`.index`), differentials
+both ways, duplicate names, generated sections (:mod:`.sections`) and linked
+files (:mod:`.linked_files`); :mod:`.scope` narrows a check to the files a
+pull request changed.
+
+Gives diagnostics as values; prints nothing and changes nothing.
+"""

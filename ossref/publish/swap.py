@@ -1,0 +1,296 @@
+"""The folders of a build and the swap: where the new site is made, and how it
+replaces the old one whole.
+
+Each staging folder and each temporary folder beside the site has a lock file
+next to it, held under ``flock`` by its build while it runs; the next build
+removes folders whose lock nobody holds, and never one that another running
+build owns (:func:`_new_dir`). A folder the build cannot create stops it with
+exit 2 and a message naming the folder (:class:`BuildDirError`); two builds
+swapping into the same site at once both succeed (:func:`swap_in`).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import errno
+import os
+import secrets
+import shutil
+import stat
+import sys
+import tempfile
+from pathlib import Path
+
+from ossref.config import ConfigError
+
+try:
+    import fcntl
+except ImportError:  # not POSIX: folders are not locked, and killed builds' folders stay
+    fcntl = None  # type: ignore[assignment]
+
+__all__ = ["BuildDirError", "swap_in"]
+
+
+def _shown(path: Path) -> str:
+    try:
+        shown = path.relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        shown = str(path)
+    return shown.rstrip("/") + "/"
+
+
+
+class BuildDirError(ConfigError):
+    """A folder the build needs cannot be created (read-only or full file
+    system, no permission): ``ossref build`` exits 2 with this message."""
+
+
+#: Folder path -> descriptor of its lock file, held under ``flock`` while
+#: this process owns the folder (see :func:`_new_dir`).
+_LOCKS: dict[str, int] = {}
+_LOCK_SUFFIX = ".lock"
+
+
+def _new_dir(parent: Path, prefix: str, mode: int = 0o777) -> Path:
+    """Create an empty folder ``parent/<prefix><random>``, owned by this
+    process until :func:`_remove` or :func:`swap_in` is done with it.
+
+    Unlike mkdtemp, it gets the umask's usual permissions (pass ``mode``
+    0o700 for a private one): it may become the published site.
+
+    Ownership is a lock file beside it, ``<folder>.lock``, created first and
+    held under ``flock`` for as long as the folder is in use. The kernel
+    drops the lock when the process ends, however it ends (SIGKILL
+    included), so a folder whose lock is free was left by a build that is
+    gone: :func:`_sweep` removes those of this ``prefix`` first. A folder
+    another running build owns is never touched."""
+    _sweep(parent, prefix)
+    while True:
+        path = parent / f"{prefix}{secrets.token_hex(4)}"
+        lock = _take_lock(path)
+        if lock is None:
+            continue
+        try:
+            os.mkdir(path, mode)
+        except BaseException as exc:
+            _drop_lock(path, lock)
+            if isinstance(exc, FileExistsError):
+                continue
+            raise
+        _LOCKS[str(path)] = lock
+        return path
+
+
+def _take_lock(folder: Path) -> int | None:
+    """Create ``<folder>.lock`` and lock it; None if that name is taken, -1
+    where there is no ``flock``."""
+    if fcntl is None:
+        return -1
+    try:
+        fd = os.open(f"{folder}{_LOCK_SUFFIX}", os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _CLOEXEC, 0o600)
+    except FileExistsError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BaseException:
+        _drop_lock(folder, fd)
+        raise
+    return fd
+
+
+def _drop_lock(folder: Path, fd: int) -> None:
+    """Delete ``<folder>.lock``, then let go of it (in this order, so no
+    other build can take a lock on a file about to vanish and think the
+    folder is left over)."""
+    if fd < 0:
+        return
+    try:
+        os.unlink(f"{folder}{_LOCK_SUFFIX}")
+    except OSError:
+        pass
+    os.close(fd)
+
+
+def _release(folder: Path) -> None:
+    """This process is done with ``folder`` (removed, or swapped in)."""
+    fd = _LOCKS.pop(str(folder), None)
+    if fd is not None:
+        _drop_lock(folder, fd)
+
+
+def _sweep(parent: Path, prefix: str) -> None:
+    """Remove the folders ``parent/<prefix>*`` that killed builds left
+    behind: those whose lock file nobody holds. Only this user's folders
+    and lock files are considered (``parent`` may be the shared system
+    temporary folder); lock files are opened without following links, and
+    a folder is never followed either. Never raises for what it finds."""
+    if fcntl is None:
+        return
+    try:
+        names = os.listdir(parent)
+    except OSError:
+        return
+    me = os.geteuid()
+    for name in names:
+        if not (name.startswith(prefix) and name.endswith(_LOCK_SUFFIX)):
+            continue
+        folder = parent / name[: -len(_LOCK_SUFFIX)]
+        if str(folder) in _LOCKS:
+            continue
+        try:
+            fd = os.open(parent / name, os.O_RDONLY | _NOFOLLOW | _CLOEXEC | os.O_NONBLOCK)
+        except OSError:
+            continue
+        try:
+            info = os.fstat(fd)
+            if info.st_uid != me or not stat.S_ISREG(info.st_mode):
+                continue
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                continue  # a running build owns it
+            try:
+                there = os.lstat(folder)
+            except FileNotFoundError:
+                there = None
+            if there is not None:
+                if not stat.S_ISDIR(there.st_mode) or there.st_uid != me:
+                    continue
+                shutil.rmtree(folder, ignore_errors=True)
+                if os.path.lexists(folder):
+                    continue  # keep the lock file: a later build tries again
+            os.unlink(parent / name)
+        except OSError:
+            continue
+        finally:
+            os.close(fd)
+
+
+def _staging_dir() -> Path:
+    """A new private folder in the system's temporary folder, to render into."""
+    parent = Path(tempfile.gettempdir())
+    try:
+        return _new_dir(parent, "ossref-staging-", 0o700)
+    except OSError as exc:
+        raise BuildDirError(f"cannot create a staging folder in {parent}: {exc.strerror or exc}; "
+                            "set TMPDIR to a writable folder") from None
+
+
+def _site_temp_dir(site: Path) -> Path:
+    """A new folder beside ``site`` for MkDocs to build into (it must be on
+    the same file system, for the swap). Folders left there by killed
+    builds (``.<name>.tmp-*``, ``.<name>.old-*``) are removed first."""
+    parent = site.parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        _sweep(parent, f".{site.name}.old-")
+        return _new_dir(parent, f".{site.name}.tmp-")
+    except OSError as exc:
+        raise BuildDirError(f"cannot build into {_shown(site)}: cannot create a folder in {parent} "
+                            f"({exc.strerror or exc}); make that folder writable, or choose another --site-dir"
+                            ) from None
+
+
+def _remove(path: Path | None) -> None:
+    if path is not None and (path.exists() or path.is_symlink()):
+        shutil.rmtree(path, ignore_errors=True)
+    if path is not None:
+        _release(path)
+
+
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+_renameat2 = None
+if sys.platform.startswith("linux"):
+    try:
+        _libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        _renameat2 = _libc.renameat2  # glibc >= 2.28
+        _renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+        _renameat2.restype = ctypes.c_int
+    except (OSError, AttributeError):
+        _renameat2 = None
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically exchange two paths; False when the system cannot (no
+    renameat2, or a file system without RENAME_EXCHANGE)."""
+    if _renameat2 is None:
+        return False
+    if _renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.EINVAL, errno.ENOSYS, errno.EPERM, errno.ENOTSUP):
+        return False
+    raise OSError(code, os.strerror(code), str(a), None, str(b))
+
+
+#: Tries of :func:`swap_in` before it gives up; each one fails only when
+#: another build changed ``target`` in between.
+_SWAP_TRIES = 50
+
+
+def swap_in(new: Path, target: Path) -> None:
+    """Make the complete folder ``new`` appear at ``target`` (same parent
+    folder), removing the previous ``target``. Readers of ``target`` see the
+    old folder or the new one: with RENAME_EXCHANGE never neither; with the
+    two-rename fallback, for an instant, nothing.
+
+    Race-free between builds: nothing is checked before it is renamed. An
+    exchange that finds no ``target`` becomes a rename, and a rename that
+    finds one (another build got there first) becomes an exchange, so two
+    builds swapping at once both succeed, and the later one's site stays."""
+    for _ in range(_SWAP_TRIES):
+        try:
+            exchanged = _exchange(new, target)
+        except FileNotFoundError:  # no target (yet, or any more)
+            if _rename_into_place(new, target):
+                _release(new)
+                return
+            continue
+        if exchanged:
+            _remove(new)  # now the previous site
+            return
+        if _swap_by_renames(new, target):
+            _release(new)
+            return
+    raise OSError(errno.EBUSY, f"{target} kept changing while this build swapped its site in")
+
+
+def _rename_into_place(new: Path, target: Path) -> bool:
+    """Rename ``new`` to ``target``; False when a ``target`` appeared meanwhile."""
+    try:
+        os.rename(new, target)
+    except OSError as exc:
+        if exc.errno in (errno.ENOTEMPTY, errno.EEXIST):
+            return False
+        raise
+    return True
+
+
+def _swap_by_renames(new: Path, target: Path) -> bool:
+    """The swap without RENAME_EXCHANGE: the previous ``target`` is renamed
+    aside, ``new`` into its place, and the aside folder removed. False when
+    another build changed ``target`` in between (the caller tries again)."""
+    if _rename_into_place(new, target):
+        return True
+    aside = _new_dir(target.parent, f".{target.name}.old-")
+    os.rmdir(aside)  # the name, and its lock, are this build's: the old site goes there
+    try:
+        os.rename(target, aside)
+    except FileNotFoundError:  # another build moved it: start again
+        _release(aside)
+        return False
+    try:
+        placed = _rename_into_place(new, target)
+    except BaseException:
+        try:
+            os.rename(aside, target)
+        except OSError:
+            pass  # another build's site is there now
+        _remove(aside)
+        raise
+    _remove(aside)
+    return placed

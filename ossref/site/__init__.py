@@ -1,0 +1,14 @@
+"""Stage 3, the site: resolve, render, and verify what is published.
+
+Takes a checked :class:`~ossref.model.Project`. :mod:`.resolve` numbers the
+citations and resolves links, differentials and backlinks; :mod:`.render`
+writes each entry as resolved Markdown into the staging folder, with its
+head metadata (:mod:`.pagemeta`, :mod:`.citemeta`), its references in
+Vancouver style (:mod:`.vancouver`) and pre-rendered HTML fragments
+(:mod:`.deferred`, cleaned by :mod:`.sanitize`); :mod:`.search` shapes the
+search index. After MkDocs has run, :mod:`.audit` parses every published
+file and refuses anything the theme did not write.
+
+Gives staged Markdown and, after the adapter, a verdict on the output.
+Never imports mkdocs: only :mod:`ossref.mkdocs` does.
+"""
