@@ -8,7 +8,7 @@ import time
 
 import markdown
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import ossref.load.scan as scan_module
@@ -479,6 +479,10 @@ def test_fuzz_never_raises_and_offsets_are_consistent(body, line):
 @settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
 @given(st.text(alphabet="ab _`\\&;[]()", min_size=1, max_size=14))
 def test_fuzz_heading_anchors_match_python_markdown(text):
+    # `[[...]]` is ossref's cross-link, which plain Python-Markdown (the oracle
+    # here) reads as brackets around text: "# [[_]]_" is emphasis to it, a
+    # link to a page named "_" to ossref (which the check reports as broken).
+    assume("[[" not in text)
     body = f"# {text}\n"
     assert [h.anchor for h in scan_body(body, 1).headings] == _markdown_ids(body)
 
