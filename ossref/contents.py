@@ -40,16 +40,15 @@ def _make_unique() -> Callable[[str, set[str], dict[str, int]], str]:
 _unique = _make_unique()
 
 
-def _without_citations(page: Page, text: str, line: int) -> str:
-    """``text`` (a heading's plain text, on file ``line``) without the source
-    text of the citations that stand on that line, white space collapsed.
+def _without_citations(text: str, cited: list[str]) -> str:
+    """``text`` (a heading's plain text) without the source text ``cited``
+    of the citations on its line, white space collapsed.
 
     The scan keeps a citation's ``[@key]`` verbatim in a heading's plain text
     (it is not Markdown ``toc`` would resolve), so removing that source text
     leaves what the built heading reads around the superscript."""
-    for group in page.scan.citations:
-        if group.pos.line == line:
-            text = text.replace(page.body[group.start:group.end], " ")
+    for source in cited:
+        text = text.replace(source, " ")
     return " ".join(text.split())
 
 
@@ -65,9 +64,13 @@ def contents_items(page: Page, title: str | None, level: int = 2) -> list[Item]:
     counters: dict[str, int] = {}
     if title is not None:
         _unique(slugify(" ".join(title.split()), "-"), ids, counters)
+    # Citations by line, so that each heading looks only at its own.
+    cited: dict[int, list[str]] = {}
+    for group in page.scan.citations:
+        cited.setdefault(group.pos.line, []).append(page.body[group.start:group.end])
     items = []
     for heading in page.scan.headings:
-        text = _without_citations(page, heading.text, heading.pos.line)
+        text = _without_citations(heading.text, cited.get(heading.pos.line, []))
         anchor = _unique(slugify(text, "-"), ids, counters)
         if heading.level == level and text:
             items.append((anchor, text))
