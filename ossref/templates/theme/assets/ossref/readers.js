@@ -189,6 +189,7 @@
       box.appendChild(p);
     };
   }
+
   function entryOf(url) {
     if (!entryCache[url]) {
       entryCache[url] = fetch(url, { credentials: "same-origin" }).then(function (response) {
