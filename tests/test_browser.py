@@ -580,7 +580,8 @@ def test_citation_preview_on_hover_and_focus_closes_with_escape(reader, deployed
     popover = reader.locator("#ossref-popover")
     link.hover()
     popover.wait_for(state="visible")
-    assert popover.get_attribute("role") == "tooltip"
+    # Not a tooltip: it holds links (a group the keyboard enters, see below).
+    assert popover.get_attribute("role") == "group"
     assert "Walczak BE" in popover.inner_text()
     assert popover.locator("a[href='https://doi.org/10.5435/JAAOS-D-14-00269']").count() == 1
     assert link.get_attribute("aria-describedby") == "ossref-popover"  # announced with the link
@@ -628,3 +629,114 @@ def test_previews_cost_less_than_20_kb_gzipped_per_page() -> None:
     assets = THEME_DIR / "assets" / "ossref"
     total = sum(len(gzip.compress(p.read_bytes())) for p in assets.iterdir() if p.suffix in (".js", ".css"))
     assert total < 20_000, total
+
+
+# --------------------------------------------------------------------------- keyboard in citation popovers (issue #12)
+
+DOI_1 = "https://doi.org/10.5435/JAAOS-D-14-00269"  # reference 1 of myositis-ossificans
+
+
+def _focused(pg) -> dict:
+    """Where focus is: the element's (absolute) href, whether it is in the popover, and its aria-expanded."""
+    return pg.evaluate("""() => { const a = document.activeElement;
+        return {href: a.href, inPopover: !!a.closest('#ossref-popover'),
+                expanded: a.getAttribute('aria-expanded')}; }""")
+
+
+def _tab_to_doi(pg, limit: int = 6) -> list[dict]:
+    """Press Tab until the DOI link of reference 1 has focus; every stop on the way."""
+    stops = []
+    for _ in range(limit):
+        pg.keyboard.press("Tab")
+        stops.append(_focused(pg))
+        if stops[-1]["href"] == DOI_1:
+            return stops
+    raise AssertionError(f"Tab never reached {DOI_1}: {stops}")
+
+
+def test_tab_from_a_citation_reaches_the_doi_link_in_its_popover(reader, deployed: str) -> None:
+    reader.goto(deployed + MO)
+    link = reader.get_by_role("link", name="reference 1", exact=True).first
+    popover = reader.locator("#ossref-popover")
+    link.focus()
+    popover.wait_for(state="visible")
+    assert link.get_attribute("aria-expanded") == "true"
+    assert link.get_attribute("aria-controls") == "ossref-popover"
+    assert link.get_attribute("aria-describedby") == "ossref-popover"
+    assert popover.get_attribute("aria-label") == "Reference 1"
+    stops = _tab_to_doi(reader)
+    assert all(stop["inPopover"] for stop in stops), stops  # the first Tab went into the popover
+    assert popover.is_visible()
+    # Shift+Tab walks back out of the popover to the citation, which keeps it open.
+    for _ in stops:
+        reader.keyboard.press("Shift+Tab")
+    assert _focused(reader) == {"href": deployed + MO + "#ref-1", "inPopover": False, "expanded": "true"}
+    assert popover.is_visible()
+
+
+def test_escape_in_a_popover_closes_it_and_returns_focus_to_the_citation(reader, deployed: str) -> None:
+    reader.goto(deployed + MO)
+    link = reader.get_by_role("link", name="reference 1", exact=True).first
+    popover = reader.locator("#ossref-popover")
+    link.focus()
+    _tab_to_doi(reader)
+    reader.keyboard.press("Escape")
+    popover.wait_for(state="hidden")
+    assert _focused(reader) == {"href": deployed + MO + "#ref-1", "inPopover": False, "expanded": None}
+    assert link.get_attribute("aria-describedby") is None
+    # Focused again by Escape, the citation does not reopen it; Tab goes on past it.
+    reader.wait_for_timeout(100)
+    assert popover.is_hidden()
+    reader.keyboard.press("Tab")
+    assert not _focused(reader)["inPopover"]
+
+
+def test_focus_leaving_a_citation_and_its_popover_closes_it(reader, deployed: str) -> None:
+    reader.goto(deployed + MO)
+    link = reader.get_by_role("link", name="reference 1", exact=True).first
+    popover = reader.locator("#ossref-popover")
+    link.focus()
+    popover.wait_for(state="visible")
+    inside = popover.locator("a[href]").count()
+    assert inside >= 1
+    for _ in range(inside + 1):  # through every link in it, and one more
+        reader.keyboard.press("Tab")
+    assert not _focused(reader)["inPopover"]
+    # Reference 1 is gone: hidden, or the popover now describes what has focus.
+    assert link.get_attribute("aria-expanded") is None
+    reader.wait_for_function("""() => { const p = document.getElementById('ossref-popover');
+        return p.hidden || !p.textContent.includes('Walczak BE'); }""")
+    # Focus leaving the page from inside the popover closes it too.
+    link.focus()
+    popover.wait_for(state="visible")
+    reader.keyboard.press("Tab")
+    assert _focused(reader)["inPopover"]
+    reader.evaluate("document.activeElement.blur()")
+    popover.wait_for(state="hidden")
+    assert link.get_attribute("aria-expanded") is None
+
+
+def test_pointer_on_a_popover_link_keeps_it_open_and_leaving_closes_it(reader, deployed: str) -> None:
+    """Mouse behaviour kept: hover the citation, move onto the DOI link in the
+    popover (it stays), move away (it closes)."""
+    reader.goto(deployed + MO)
+    link = reader.get_by_role("link", name="reference 1", exact=True).first
+    popover = reader.locator("#ossref-popover")
+    link.hover()
+    popover.wait_for(state="visible")
+    popover.locator(f"a[href='{DOI_1}']").hover()
+    reader.wait_for_timeout(500)
+    assert popover.is_visible()
+    reader.mouse.move(0, 0)
+    popover.wait_for(state="hidden")
+
+
+def test_axe_finds_no_violation_with_a_citation_popover_open(reader, deployed: str) -> None:
+    axe = pytest.importorskip("axe_playwright_python.sync_playwright")
+    reader.goto(deployed + MO)
+    reader.wait_for_load_state("load")
+    reader.get_by_role("link", name="reference 1", exact=True).first.focus()
+    _tab_to_doi(reader)
+    assert reader.locator("#ossref-popover").is_visible()
+    violations = axe.Axe().run(reader).response["violations"]
+    assert [(v["id"], [n["target"] for n in v["nodes"]][:3]) for v in violations] == []

@@ -48,6 +48,7 @@ import yaml
 from markdown.extensions.toc import slugify, slugify_unicode
 
 from ossref.config import Config
+from ossref.site.contents import contents_html, contents_items
 from ossref.site.deferred import inline
 from ossref.diagnostics import Diagnostic, diag
 from ossref.check.index import GENERATED_ANCHORS, normalize
@@ -485,18 +486,10 @@ class _Renderer:
         Material's table of contents lives in the navigation drawer, which
         entries are not in, so this is how a reader there reaches them (the
         theme's stylesheet hides it where the table of contents shows)."""
-        seen: set[str] = set()
-        links = []
-        for heading in page.scan.headings:
-            if heading.level == 2 and heading.anchor not in seen:
-                seen.add(heading.anchor)
-                links.append((heading.anchor, heading.text))
+        links = contents_items(page, page.entry.condition if page.entry is not None else None)
+        seen = {a for a, _ in links}
         links += [(a, GENERATED_ANCHORS[a]) for a in generated if a in GENERATED_ANCHORS and a not in seen]
-        if len(links) < 2:
-            return ""
-        items = "".join(f'<li><a href="#{html.escape(a, quote=True)}">{html.escape(" ".join(t.split()), quote=False)}'
-                        "</a></li>" for a, t in links)
-        return f'<details class="ossref-contents"><summary>On this page</summary><ul>{items}</ul></details>'
+        return contents_html(links)
 
     @staticmethod
     def _byline(rp: ResolvedPage) -> str:

@@ -71,20 +71,26 @@
   // Previews. One popover at a time, next to what it describes: a citation
   // shows its full reference (copied from the page's own reference list, with
   // its links); a link to another entry shows that entry's title, other names
-  // and summary, read from the linked page's own metadata on first use. The
-  // popover describes its trigger (aria-describedby), so a screen reader
-  // announces it on focus; Escape, leaving or blurring closes it.
+  // and summary, read from the linked page's own metadata on first use.
+  // The popover is placed in the page right after its trigger, so Tab from a
+  // citation goes on into the reference's links, Shift+Tab comes back, and
+  // Tab from its last link goes on with the page (the disclosure pattern of
+  // the WAI-ARIA Authoring Practices). The trigger is described by it
+  // (aria-describedby, so a screen reader reads the reference on focus) and
+  // controls it (aria-expanded, aria-controls). Escape closes it and returns
+  // focus to the trigger; focus leaving both, or the pointer leaving, closes it.
   var popover = null;
   var owner = null;
   var hideTimer = 0;
+  var dismissed = null;
   var entryCache = {};
 
   function popoverElement() {
     if (!popover || !document.body.contains(popover)) {
-      popover = document.createElement("div");
+      // A span: it goes inside paragraphs, cells and superscripts.
+      popover = document.createElement("span");
       popover.id = "ossref-popover";
       popover.className = "ossref-popover md-typeset";
-      popover.setAttribute("role", "tooltip");
       popover.hidden = true;
       popover.addEventListener("mouseenter", function () { clearTimeout(hideTimer); });
       popover.addEventListener("mouseleave", scheduleHide);
@@ -93,23 +99,55 @@
     return popover;
   }
 
-  function show(trigger, fill) {
+  // Whether the reader is at the popover with the keyboard: focus is in it,
+  // or on its trigger reached by keyboard. The pointer leaving then does not
+  // close it (a mouse click focuses a link too, without :focus-visible).
+  function engaged() {
+    var active = document.activeElement;
+    return !!(popover && active && (popover.contains(active) ||
+      (active === owner && active.matches(":focus-visible"))));
+  }
+
+  function show(trigger, fill, label) {
     clearTimeout(hideTimer);
     var box = popoverElement();
     if (owner && owner !== trigger) {
-      owner.removeAttribute("aria-describedby");
+      release(owner);
     }
     owner = trigger;
     box.textContent = "";
     fill(box);
+    if (box.querySelector("a[href]")) {
+      // Links inside: a group the reader can enter, named for its trigger.
+      box.setAttribute("role", "group");
+      box.setAttribute("aria-label", label);
+    } else {
+      box.setAttribute("role", "tooltip");
+      box.removeAttribute("aria-label");
+    }
+    if (box.previousElementSibling !== trigger || box.parentNode !== trigger.parentNode) {
+      trigger.insertAdjacentElement("afterend", box);
+    }
     box.hidden = false;
     var rect = trigger.getBoundingClientRect();
     var width = Math.min(400, document.documentElement.clientWidth - 16);
     box.style.width = width + "px";
-    var left = Math.max(8, Math.min(rect.left + window.scrollX, window.scrollX + document.documentElement.clientWidth - width - 8));
-    box.style.left = left + "px";
-    box.style.top = (rect.bottom + window.scrollY + 6) + "px";
+    var left = Math.max(8, Math.min(rect.left, document.documentElement.clientWidth - width - 8));
+    // Placed from wherever its containing block is: measured at 0,0 first.
+    box.style.left = "0px";
+    box.style.top = "0px";
+    var origin = box.getBoundingClientRect();
+    box.style.left = (left - origin.left) + "px";
+    box.style.top = (rect.bottom + 6 - origin.top) + "px";
     trigger.setAttribute("aria-describedby", box.id);
+    trigger.setAttribute("aria-controls", box.id);
+    trigger.setAttribute("aria-expanded", "true");
+  }
+
+  function release(trigger) {
+    trigger.removeAttribute("aria-describedby");
+    trigger.removeAttribute("aria-controls");
+    trigger.removeAttribute("aria-expanded");
   }
 
   function hide() {
@@ -118,14 +156,16 @@
       popover.hidden = true;
     }
     if (owner) {
-      owner.removeAttribute("aria-describedby");
+      release(owner);
       owner = null;
     }
   }
 
   function scheduleHide() {
     clearTimeout(hideTimer);
-    hideTimer = setTimeout(hide, 300);
+    if (!engaged()) {
+      hideTimer = setTimeout(hide, 300);
+    }
   }
 
   function fillReference(link) {
@@ -143,7 +183,8 @@
           node.removeAttribute("id");
         }
       });
-      var p = document.createElement("p");
+      var p = document.createElement("span");
+      p.className = "ossref-popover-text";
       p.append.apply(p, Array.prototype.slice.call(copy.childNodes));
       box.appendChild(p);
     };
@@ -189,12 +230,14 @@
         title.textContent = entry.title;
         box.appendChild(title);
         if (entry.aliases.length) {
-          var also = document.createElement("p");
+          var also = document.createElement("span");
+          also.className = "ossref-popover-text";
           also.textContent = "Also known as: " + entry.aliases.join(", ");
           box.appendChild(also);
         }
         if (entry.summary) {
-          var summary = document.createElement("p");
+          var summary = document.createElement("span");
+          summary.className = "ossref-popover-text";
           summary.textContent = entry.summary;
           box.appendChild(summary);
         }
@@ -213,17 +256,24 @@
 
   function trigger(target) {
     var element = target instanceof Element ? target : null;
-    var cite = element && element.closest("sup.ossref-cite a[href*='#ref-']");
+    if (!element || (popover && popover.contains(element))) {
+      return null;
+    }
+    var cite = element.closest("sup.ossref-cite a[href*='#ref-']");
     if (cite) {
       return { link: cite, cite: true };
     }
-    var link = element && element.closest("a[href]");
+    var link = element.closest("a[href]");
     return link && isEntryLink(link) ? { link: link, cite: false } : null;
   }
 
   function open(found) {
+    if (owner && owner !== found.link) {
+      // Not left showing what another link described while this one loads.
+      hide();
+    }
     if (found.cite) {
-      show(found.link, fillReference(found.link));
+      show(found.link, fillReference(found.link), "Reference " + found.link.hash.slice("#ref-".length));
     } else {
       previewEntry(found.link);
     }
@@ -231,7 +281,9 @@
 
   document.addEventListener("mouseover", function (event) {
     var found = trigger(event.target);
-    if (found && found.link !== owner) {
+    // While the reader is in a popover by keyboard, the pointer passing over
+    // another link does not take it away from them.
+    if (found && found.link !== owner && !engaged()) {
       open(found);
     }
   });
@@ -244,13 +296,30 @@
   document.addEventListener("focusin", function (event) {
     var found = trigger(event.target);
     if (found) {
-      open(found);
+      if (found.link !== dismissed) {
+        dismissed = null;
+        open(found);
+      }
     } else if (!(popover && popover.contains(event.target))) {
+      dismissed = null;
+      hide();
+    }
+  });
+  // Focus leaving the page (another window, or a click on no control).
+  document.addEventListener("focusout", function (event) {
+    if (owner && !event.relatedTarget && (event.target === owner || (popover && popover.contains(event.target)))) {
       hide();
     }
   });
   document.addEventListener("keydown", function (event) {
     if (event.key === "Escape" && popover && !popover.hidden) {
+      var back = owner;
+      var inside = popover.contains(document.activeElement);
+      // The trigger, focused again (or still), keeps it closed until focus leaves it.
+      dismissed = inside || document.activeElement === back ? back : null;
+      if (inside && back) {
+        back.focus();
+      }
       hide();
     }
   });
