@@ -8,6 +8,7 @@ request the pages make is recorded: none may leave 127.0.0.1.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 import shutil
@@ -365,6 +366,70 @@ def test_pagefind_search_ranks_an_exact_alias_first_on_the_wiki(page, tmp_path) 
         page.wait_for_timeout(500)
         titles = page.locator(".md-search-result__item h1").all_inner_texts()
         assert titles[0] == "Extraskeletal osteosarcoma", titles
+
+
+@pytest.fixture(scope="module")
+def snippet_site(tmp_path_factory) -> Iterator[str]:
+    """The clean fixture with search: pagefind, plus a sentence cited in its
+    middle ("Lamellar bone [@beta2021; @alpha2020] forms ..."), served."""
+    root = tmp_path_factory.mktemp("snippets") / "wiki"
+    shutil.copytree(REPO / "tests" / "fixtures" / "clean", root)
+    entry = root / "content" / "ossified-intramuscular-hematoma.md"
+    entry.write_text(entry.read_text() + "\n## Course\n\nLamellar bone [@beta2021; @alpha2020] forms after months.\n")
+    with pagefind_site(root) as base:
+        yield base
+
+
+def _pagefind_excerpts(page, base: str, query: str, full_text: bool) -> dict[str, str]:
+    """Search ``query`` in the Pagefind box (the names, or the full text):
+    each result's title -> the text of its excerpts, as the reader sees them."""
+    page.goto(base)
+    page.wait_for_load_state("networkidle")
+    page.keyboard.press("/")
+    page.keyboard.type(query, delay=30)
+    if full_text:  # offered first, whether or not a name matched
+        page.get_by_text("Search the full text of every page").click()
+        page.get_by_text("in the full text").first.wait_for(timeout=15_000)
+    page.locator(".md-search-result__item").first.wait_for(timeout=15_000)
+    page.wait_for_timeout(500)
+    out = {}
+    for item in page.locator(".md-search-result__item").all():
+        if item.locator("h1").count():
+            out[item.locator("h1").inner_text()] = " ".join(item.locator("p").all_inner_texts())
+    return out
+
+
+@pytest.mark.parametrize("full_text", [False, True], ids=["names", "full-text"])
+def test_pagefind_finds_haematoma_without_showing_hidden_spellings(page, snippet_site: str, full_text: bool) -> None:
+    """Issue #12: "haematoma" finds the entry on "hematoma" (an other spelling,
+    searched as metadata), and no excerpt shows the hidden words."""
+    page.goto(snippet_site + OIH)
+    visible = page.locator("article").inner_text().lower()
+    assert "hematoma" in visible and "haematoma" not in visible
+    excerpts = _pagefind_excerpts(page, snippet_site, "haematoma", full_text)
+    assert "Ossified intramuscular hematoma" in excerpts, excerpts
+    assert excerpts["Ossified intramuscular hematoma"].startswith("Ossified intramuscular hematoma"), excerpts
+    for title, text in excerpts.items():
+        assert "haematoma" not in text.lower(), (title, text)
+        # Nor any other hidden word: the cited works' authors and titles stay in their own section.
+        assert "gamma another study" not in text.lower(), (title, text)
+
+
+@pytest.mark.parametrize(("query", "title", "sentence"), [
+    ("lamellar", "Ossified intramuscular hematoma", "Lamellar bone forms after months."),
+    ("zonal", "Myositis ossificans", "Zonal ossification is typical."),  # a citation with a locator, "p. 3"
+])
+def test_pagefind_excerpt_next_to_a_citation_has_no_numbers_and_no_gap(page, snippet_site: str, query: str,
+                                                                        title: str, sentence: str) -> None:
+    """Issue #12: the superscript citation numbers are not in the excerpt
+    ("bone 1 2 forms"), and leave no gap where they were ("bone  forms", "typical .")."""
+    excerpts = _pagefind_excerpts(page, snippet_site, query, full_text=True)
+    assert title in excerpts, excerpts
+    text = excerpts[title]
+    assert sentence in text, text
+    assert not re.search(r"\b\d{1,2}\b", text), text  # citation numbers (the years of references have 4 digits)
+    assert not re.search(r"reference \d", text, re.I) and "p. 3" not in text, text  # screen readers' label, locator
+    assert not re.search(r"\w {2,}\w|\w [.,;:]", text), text
 
 
 def test_serve_overlay_shows_hostile_diagnostics_as_text(page, tmp_path) -> None:

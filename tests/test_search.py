@@ -150,9 +150,9 @@ def test_title_and_aliases_are_the_names_region(built) -> None:
         html = re.sub(r"<div hidden[^>]*>[^<]*</div>", "", page(built, rel))  # other spellings, see below
         names = re.findall(rf"<div {search.NAMES}>(.*?)</div>", html, re.S)
         assert [re.sub(r"<[^>]+>", "", n) for n in names] == [expected], rel
-    # The British spelling of the title's word, hidden and weighted as an alias.
-    assert (f'Also known as:</strong> OIH</p><div hidden data-pagefind-weight="{search.ALIAS_WEIGHT}"> haematoma'
-            f'</div></div>') in page(built, f"{ENTRY}/index.html")
+    # The British spelling of the title's word: a hidden metadata field of the names region, not its text.
+    assert ('Also known as:</strong> OIH</p><div hidden data-pagefind-ignore data-pagefind-meta="ossref_names">'
+            ' haematoma</div></div>') in page(built, f"{ENTRY}/index.html")
 
 
 class _Refs(HTMLParser):
@@ -515,14 +515,16 @@ def test_mark_body_hides_other_spellings_in_the_names_and_cited_works_in_the_bod
     html = '<h1 id="x">Hematoma</h1>\n<p><strong>Also known as:</strong> OIH</p>\n<p>Text.</p>'
     out = search.mark_body(html, {"names": "oih haematoma", "terms": "zelmanovich edema"})
     assert ('<strong>Also known as:</strong> OIH</p>'
-            f'<div hidden data-pagefind-weight="{search.ALIAS_WEIGHT}"> haematoma</div></div>') in out
-    assert out.endswith("<p>Text.</p><div hidden> zelmanovich edema</div></div>")
+            '<div hidden data-pagefind-ignore data-pagefind-meta="ossref_names"> haematoma</div></div>') in out
+    assert out.endswith('<p>Text.</p><div hidden data-pagefind-ignore data-pagefind-meta="ossref_terms">'
+                        ' zelmanovich edema</div></div>')
     # Anything but words, as only a hand-written front matter could hold, is left out.
     assert "<div hidden" not in search.mark_body(html, {"names": "<script>", "terms": ["x"]})
     assert search.mark_body(html) == search.mark_body(html, None)
 
 
-def _fragments(bundle: Path) -> dict[str, str]:
+def _fragment_data(bundle: Path) -> dict[str, dict]:
+    """Each page's fragment of a Pagefind bundle (its text, metadata...), by URL."""
     import gzip
     import json
 
@@ -530,16 +532,81 @@ def _fragments(bundle: Path) -> dict[str, str]:
     for path in bundle.glob("fragment/*.pf_fragment"):
         raw = gzip.decompress(path.read_bytes())
         data = json.loads(raw[raw.index(b"{"):])
-        out[data["url"]] = data["content"]
+        out[data["url"]] = data
     return out
 
 
+def _fragments(bundle: Path) -> dict[str, str]:
+    """Each page's indexed text, what Pagefind cuts its excerpts from, by URL."""
+    return {url: data["content"] for url, data in _fragment_data(bundle).items()}
+
+
 def test_pagefind_indexes_other_spellings_first_and_cited_authors_in_the_full_text(built) -> None:
-    names = _fragments(built.site / "pagefind")
-    assert names[f"/{ENTRY}/"] == "Ossified intramuscular hematoma. Also known as: OIH. haematoma."
+    names = _fragment_data(built.site / "pagefind")[f"/{ENTRY}/"]
+    # Found by the other spelling (a metadata field Pagefind searches), shown with the page's own words.
+    assert names["content"] == "Ossified intramuscular hematoma. Also known as: OIH."
+    assert names["meta"]["ossref_names"] == "haematoma" and "ossref_terms" not in names["meta"]
+    text = _fragment_data(built.site / "pagefind-text")
+    entry = text[f"/{ENTRY}/"]
+    assert "Gamma G. Another study." in entry["content"]
+    assert "haematoma" not in entry["content"]
+    assert entry["meta"]["ossref_names"] == "haematoma"
+    assert {"haematoma", "gamma", "another", "study"} <= set(entry["meta"]["ossref_terms"].split())
+    assert "Paraspinal muscles" in text["/paraspinal-muscles/"]["content"]  # a topic page
+
+
+# --------------------------------------------------------------------------- issue #12: clean Pagefind excerpts
+
+
+def test_pagefind_text_has_no_citation_numbers_and_no_gap_where_they_were(built) -> None:
     text = _fragments(built.site / "pagefind-text")
-    assert "haematoma" in text[f"/{ENTRY}/"] and "Gamma G. Another study." in text[f"/{ENTRY}/"]
-    assert "Paraspinal muscles" in text["/paraspinal-muscles/"]  # a topic page
+    # "Compact mature bone in an old hematoma [@beta2021; @alpha2020]." and "typical [@alpha2020, p. 3]."
+    assert "Compact mature bone in an old hematoma. Back to" in text[f"/{ENTRY}/"]
+    assert "Zonal ossification is typical. See" in text["/myositis-ossificans/"]
+    for url, content in text.items():
+        assert "reference 1" not in content and ", p. 3" not in content, url
+        assert not re.search(r"\w [.,;:](?:\s|$)", content), (url, content)
+
+
+def test_built_pages_mark_citations_and_hidden_words_for_pagefind(built) -> None:
+    """The attributes are where they must be: on every citation superscript,
+    and on the hidden elements holding other spellings and cited works."""
+    for rel in (f"{ENTRY}/index.html", "myositis-ossificans/index.html", "paraspinal-muscles/index.html"):
+        body = region(page(built, rel))
+        sups = re.findall(r"<sup[^>]*>", body)
+        assert sups or rel == "paraspinal-muscles/index.html"  # the topic page cites nothing
+        assert all(s.startswith('<sup data-pagefind-ignore class="ossref-cite" id="cite-') for s in sups), sups
+        hidden = re.findall(r"<div hidden[^>]*>", body)
+        assert hidden, rel
+        assert set(hidden) <= {f'<div hidden data-pagefind-ignore data-pagefind-meta="{field}">'
+                               for field, _ in search.PAGEFIND_FIELDS.values()}, hidden
+    # Pages that Pagefind does not index get no marks: the references page lists no citation numbers.
+    assert "data-pagefind-ignore" not in page(built, "references/index.html")
+
+
+@pytest.mark.parametrize("html, marked", [
+    ('<p>bone<sup class="ossref-cite" id="cite-1-1"><a href="#ref-1">1</a></sup>.</p>',
+     '<p>bone<sup data-pagefind-ignore class="ossref-cite" id="cite-1-1"><a href="#ref-1">1</a></sup>.</p>'),
+    ('<sup id="x" class="a ossref-cite b">', '<sup data-pagefind-ignore id="x" class="a ossref-cite b">'),
+    # Not a citation superscript: another class, another tag, an end tag.
+    ('<sup class="ossref-cites">2</sup><sup>3</sup><span class="ossref-cite">4</span></sup>', None),
+    # Text and attribute values that look like one, and comments, are never read as tags.
+    ('&lt;sup class="ossref-cite"&gt; <a title="<sup class=&quot;ossref-cite&quot;>">x</a>', None),
+    (sanitize_html('<a href="x/" title=\'x <sup class="ossref-cite">\'>x</a><code>&lt;sup class="ossref-cite"&gt;</code>'),
+     None),
+    ('<!-- <sup class="ossref-cite"> --><p class="ossref-cite">', None),
+])
+def test_mark_fragment_marks_only_citation_superscripts(html: str, marked: str | None) -> None:
+    assert search.mark_fragment(html) == (marked if marked is not None else html)
+
+
+def test_search_box_weighs_the_fields_ossref_fills() -> None:
+    script = (mkdocs_adapter.TEMPLATES_DIR / "assets" / "ossref" / "search.js").read_text()
+    weights = ", ".join(f"{field}: {weight}" for field, weight in search.PAGEFIND_FIELDS.values())
+    assert f"var RANKING = {{ metaWeights: {{ {weights} }} }};" in script
+    # Both instances, the names and the full text, rank with them.
+    assert "module.options({ noWorker: true, ranking: RANKING })" in script
+    assert "createInstance({ basePath: textBundle, ranking: RANKING })" in script
 
 
 @pytest.fixture(scope="module")

@@ -332,10 +332,16 @@ def _build_site(config: Config, result: CheckResult, site: Path, strict: bool, o
         if preview is not None:
             options["increment"] = preview.increment(config, staging, site)
         observed: list[tuple[str, str, list[str]]] = []
+        clean_generated = sanitize_html
+        if config.search == "pagefind":
+            from .search import mark_fragment
+
+            # After the sanitizer, which drops data-* attributes: citation numbers stay out of search excerpts.
+            clean_generated = lambda html: mark_fragment(sanitize_html(html))  # noqa: E731
         try:
             built = mkdocs_adapter.build_html(
                 config.root, staging, tmp, lambda html: sanitize_html(html, keep_comments=True),
-                post_page=lambda page: deferred.expand(page, sanitize_html), sources=config.docs_path,
+                post_page=lambda page: deferred.expand(page, clean_generated), sources=config.docs_path,
                 observe=lambda src, dest, html: observed.append((src, dest, body_links(html))),
                 **options)
         except mkdocs_adapter.BuildFailed as exc:

@@ -30,7 +30,13 @@ Two halves, both called by the build:
   out), takes the title from the ``<h1>``, keeps the permalink signs out, weights
   the "Also known as" line like the title so that an alias (``OIH``) finds its
   entry first, and wraps the title and that line as the first bundle's region
-  (whatever else the body holds, or gains later, stays out of it).
+  (whatever else the body holds, or gains later, stays out of it). The other
+  spellings and the works cited go into metadata fields, which Pagefind (1.5
+  and later) searches but never shows in an excerpt.
+- :func:`mark_fragment` runs on ossref's generated HTML after the sanitizer
+  (the build calls it when the deferred fragments are placed): the citation
+  superscripts are left out of the index, so that no excerpt reads "bone 1 2
+  forms" or "bone . The".
 - :func:`index_site` runs the Pagefind binary (the ``pagefind[bin]`` wheel)
   twice on the finished temporary site folder, before it is swapped in. It
   prints nothing; on any failure it raises :class:`SearchFailed` with
@@ -53,9 +59,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-__all__ = ["ALIAS_WEIGHT", "BUNDLE_DIR", "MATERIAL_FIELDS", "META_KEY", "NAMES", "SPELLINGS", "TEXT_BUNDLE_DIR",
-           "SearchFailed", "SearchStopped", "index_site", "mark_body", "material_records", "pagefind_executable",
-           "search_meta", "spelling_variants", "words"]
+__all__ = ["ALIAS_WEIGHT", "BUNDLE_DIR", "MATERIAL_FIELDS", "META_KEY", "NAMES", "PAGEFIND_FIELDS", "SPELLINGS",
+           "TEXT_BUNDLE_DIR", "SearchFailed", "SearchStopped", "index_site", "mark_body", "mark_fragment",
+           "material_records", "pagefind_executable", "search_meta", "spelling_variants", "words"]
 
 #: Folders of the two bundles inside the site, as ``assets/ossref/search.js``
 #: loads them: the names searched first, then on request the full text.
@@ -70,6 +76,18 @@ NAMES = "data-ossref-names"
 #: default for headings of level 1), since an alias is another name of the
 #: condition. Body text weighs 1.
 ALIAS_WEIGHT = 7
+
+#: Pagefind metadata fields holding what else finds a page (the parts of
+#: :func:`search_meta`), with the weights ``assets/ossref/search.js`` gives
+#: them (Pagefind's ``ranking.metaWeights``): ``ossref_names``, the other
+#: spellings of the title's and aliases' words, weighs what Pagefind's title
+#: does (5), so that "haematoma" ranks its entry as "hematoma" does;
+#: ``ossref_terms``, the other spellings of the body's words and the works it
+#: cites, what body text does (1). Pagefind searches metadata but builds
+#: excerpts from the page's text only, so these words find the page and are
+#: never shown in a result: a result found by them alone shows the page's
+#: start.
+PAGEFIND_FIELDS = {"names": ("ossref_names", 5.0), "terms": ("ossref_terms", 1.0)}
 
 #: Longest a Pagefind run may take, in seconds, before the build fails: the
 #: full text of 10,000 entries takes 25 to 70 s on two cores.
@@ -96,6 +114,8 @@ _ALIASES_LEAD = "<strong>Also known as:</strong>"
 _VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track",
                    "wbr"})
 _HEADERLINK = re.compile(r'(?:^|\s)class="headerlink"')
+# ossref's citation superscript (render.py): <sup class="ossref-cite" id=...>.
+_CITATION = re.compile(r'(?:^|\s)class="(?:[^"]*\s)?ossref-cite(?:\s[^"]*)?"')
 
 
 # --------------------------------------------------------------------------- what else a page is found by
@@ -251,9 +271,11 @@ def mark_body(html: str, meta: object = None) -> str:
     the two wrappers are added.
 
     With ``meta`` (the page's :data:`META_KEY` value), its words are added
-    as hidden text: ``names`` inside the names region (weighted as aliases),
-    ``terms`` at the end of the body, so that the other spellings and the
-    works cited find the page in Pagefind too."""
+    as the :data:`PAGEFIND_FIELDS` metadata, each in a hidden element that
+    Pagefind does not index as text (``data-pagefind-ignore``): ``names``
+    inside the names region (so the first bundle searches them), ``terms``
+    at the end of the body, so that the other spellings and the works cited
+    find the page in Pagefind too, and never show in its excerpt."""
     inserts: list[tuple[int, str]] = []
     depth = 0
     # The names region: "title" until the first top-level <h1>, "in-title"
@@ -292,7 +314,7 @@ def mark_body(html: str, meta: object = None) -> str:
         shown = set(words(_TAG.sub(" ", html[names_start:names_end])))
         hidden = " ".join(w for w in names_words.split() if w not in shown)
         if hidden:
-            inserts.append((names_end, f'<div hidden data-pagefind-weight="{ALIAS_WEIGHT}"> {hidden}</div>'))
+            inserts.append((names_end, _hidden_field("names", hidden)))
         inserts.append((names_end, "</div>"))
     else:  # no <h1>, or one never closed (not in sanitized HTML): no names region
         inserts = [(i, text) for i, text in inserts if text != f"<div {NAMES}>"]
@@ -303,8 +325,39 @@ def mark_body(html: str, meta: object = None) -> str:
         done = i
     out.append(html[done:])
     if terms_words:
-        out.append(f"<div hidden> {terms_words}</div>")
+        out.append(_hidden_field("terms", terms_words))
     return "<div data-pagefind-body>" + "".join(out) + "</div>"
+
+
+def _hidden_field(part: str, value: str) -> str:
+    """``value`` (words only, see :func:`_meta_words`) as the Pagefind
+    metadata field of ``part``: captured from the element's text, which is
+    itself left out of the indexed text and hidden from readers."""
+    return f'<div hidden data-pagefind-ignore data-pagefind-meta="{PAGEFIND_FIELDS[part][0]}"> {value}</div>'
+
+
+def mark_fragment(html: str) -> str:
+    """Return sanitized HTML that ossref generated (the deferred fragments of
+    :mod:`ossref.deferred`) with every citation superscript, ``<sup
+    class="ossref-cite">``, marked ``data-pagefind-ignore``: its numbers,
+    locators and "reference" labels stay out of Pagefind's text and
+    excerpts, and so does the anchor its ``id`` would make, which Pagefind
+    reads as a break between words ("bone . The"). Only start tags found by
+    scanning whole tags from left to right are changed, never text or
+    attribute values.
+
+    Only for generated HTML: the sanitizer keeps ``class`` on what authors
+    write, so the class alone says nothing about a page body."""
+    out: list[str] = []
+    done = 0
+    for tag in _TAG.finditer(html):
+        if tag.group(2) is not None and not tag.group(1) and tag.group(2).lower() == "sup" \
+                and _CITATION.search(tag.group(3)):
+            at = tag.start() + 4
+            out += [html[done:at], " data-pagefind-ignore"]
+            done = at
+    out.append(html[done:])
+    return "".join(out)
 
 
 def pagefind_executable() -> Path:

@@ -20,6 +20,10 @@
   // every page name, so their index chunks are among the largest, and every
   // page name matching the other words contains them anyway.
   var STOP = /^(a|an|and|at|by|for|in|is|of|on|or|the|to|with)$/i;
+  // Metadata fields that ossref fills with other spellings of a page's words
+  // and the works it cites (ossref/search.py, PAGEFIND_FIELDS): searched but
+  // never shown; the other spellings of a name weigh what the title does.
+  var RANKING = { metaWeights: { ossref_names: 5.0, ossref_terms: 1.0 } };
 
   var script = document.currentScript;
   var box = document.querySelector("[data-ossref-search]");
@@ -63,7 +67,7 @@
         // No worker for the small first bundle: searching it takes
         // milliseconds, and the worker's script would add 40 KB to the
         // first search.
-        return Promise.resolve(module.options({ noWorker: true }))
+        return Promise.resolve(module.options({ noWorker: true, ranking: RANKING }))
           .then(function () { return module.init(); })
           .then(function () { return module; });
       });
@@ -75,7 +79,7 @@
   function loadText() {
     if (!fullText) {
       fullText = load().then(function (module) {
-        var instance = module.createInstance({ basePath: textBundle });
+        var instance = module.createInstance({ basePath: textBundle, ranking: RANKING });
         return Promise.resolve(instance.init()).then(function () { return instance; });
       });
     }
