@@ -334,7 +334,7 @@ def _build_site(config: Config, result: CheckResult, site: Path, strict: bool, o
         observed: list[tuple[str, str, list[str]]] = []
         clean_generated = sanitize_html
         if config.search == "pagefind":
-            from .search import mark_fragment
+            from ossref.site.search import mark_fragment
 
             # After the sanitizer, which drops data-* attributes: citation numbers stay out of search excerpts.
             clean_generated = lambda html: mark_fragment(sanitize_html(html))  # noqa: E731

@@ -21,7 +21,7 @@
   // page name matching the other words contains them anyway.
   var STOP = /^(a|an|and|at|by|for|in|is|of|on|or|the|to|with)$/i;
   // Metadata fields that ossref fills with other spellings of a page's words
-  // and the works it cites (ossref/search.py, PAGEFIND_FIELDS): searched but
+  // and the works it cites (ossref/site/search.py, PAGEFIND_FIELDS): searched but
   // never shown; the other spellings of a name weigh what the title does.
   var RANKING = { metaWeights: { ossref_names: 5.0, ossref_terms: 1.0 } };
 
