@@ -65,7 +65,8 @@ def _scalar(flow: bool):
     plain = st.sampled_from(["a-'b", 'a"b', "x'", "it's", "a#b", "q\"'"])
     single = st.sampled_from(["'['", "'{ ] ''x'", "'[[['"])
     double = st.sampled_from(['"["', '"]}\\""', '"a\' [ {"'])
-    block_only = st.sampled_from(["a, [b", "x]: y"]) if not flow else st.nothing()
+    # Plain in block context only; "x]:y", not "x]: y", which is a mapping (a level more).
+    block_only = st.sampled_from(["a, [b", "x]:y"]) if not flow else st.nothing()
     return st.one_of(plain, single, double, block_only)
 
 
