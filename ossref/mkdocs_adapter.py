@@ -360,12 +360,15 @@ class _Hooks:
     on_page_context.mkdocs_priority = -math.inf  # type: ignore[attr-defined]
 
     def on_template_context(self, context: dict, *, template_name: str, config: MkDocsConfig) -> dict:
+        if template_name == "sitemap.xml":
+            # MkDocs dates every page with the day of the build, and an
+            # incremental build never reads unchanged pages: the dates come
+            # from ossref's model, which has them all.
+            context["pages"] = self._sitemap_pages(context["pages"])
         # MkDocs writes the error page's URLs from site_url's path
         # ("/ossref/assets/..."), so any copy served elsewhere (an offline
         # copy, a preview) loads no stylesheet. 404.html sits at the site's
         # root: URLs relative to it work wherever the folder is published.
-        if template_name == "sitemap.xml":
-            context["pages"] = self._sitemap_pages(context["pages"])
         if template_name == "404.html":
             context["base_url"] = "."
             # Where the site is published: served for a missing page at any
