@@ -83,6 +83,10 @@ def _parser() -> argparse.ArgumentParser:
 
     p = command("new", "scaffold a new entry in the docs folder")
     p.add_argument("condition", help='the condition name, e.g. "Calcific tendinitis"')
+    p.add_argument("--author", action="append", default=[], metavar="NAME",
+                   help="credit NAME (a person) in the entry's `authors`; repeat for each author, in order. "
+                        "Without it `authors` holds a placeholder that `ossref check` reports "
+                        "(placeholder-author) until you write the names in")
     return parser
 
 
@@ -218,7 +222,7 @@ def _new(config: Config, args: argparse.Namespace, out: TextIO, err: TextIO) -> 
     from ossref.scaffold import ScaffoldError, new_entry
 
     try:
-        path = new_entry(config, args.condition)
+        path = new_entry(config, args.condition, authors=args.author)
     except ScaffoldError as exc:
         err.write(f"ossref: {exc}\n")
         return exc.exit_code

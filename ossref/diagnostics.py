@@ -79,6 +79,7 @@ RULES: dict[str, Rule] = _rules(
     ("unresolved-identifier", W, "a DOI, PMID or PMCID the services do not know"),
     ("malformed-citation", E, "bracketed text with a citation key that is not a citation"),
     ("unpublished-file", E, "a link to a docs-folder file of a type the site does not publish"),
+    ("placeholder-author", E, "`authors` still holds the placeholder name `ossref new` writes"),
 )
 
 

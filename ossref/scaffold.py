@@ -1,11 +1,19 @@
-"""``ossref new``: write a new entry skeleton that passes the checker."""
+"""``ossref new``: write a new entry skeleton that passes the checker.
+
+The skeleton credits the people given with ``--author``; without one it
+holds :data:`ossref.load.schema.PLACEHOLDER_AUTHOR`, which the check reports
+(``placeholder-author``) until an editor writes the real names in: ossref
+never makes up who wrote an entry, and the wiki's configuration declares no
+default credit."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from pathlib import Path
 
 from ossref.config import Config
+from ossref.load.schema import PLACEHOLDER_AUTHOR
 from ossref.text.slugs import slugify, suggested_slug  # noqa: F401 - importable from here too
 
 
@@ -45,6 +53,9 @@ condition: {condition}
 # summary: One plain sentence that says what the lesion is.
 tags: []
 updated: {today}
+# authors: people by name; a group as `- organization: ossref contributors`
+authors:
+{authors}
 # differentials:
 #   - entry: myositis-ossificans
 #     distinguishing: One sentence on what tells the two apart.
@@ -63,11 +74,30 @@ updated: {today}
 """
 
 
-def new_entry(config: Config, condition: str, today: dt.date | None = None) -> Path:
+def author_names(names: Sequence[str]) -> list[str]:
+    """``--author`` values as written into ``authors``: white space
+    collapsed, each once, in order. Raises ScaffoldError (exit 2) for a name
+    that is empty or holds a character that is not printable (a control,
+    zero-width or direction mark: ``unsafe-text`` in the check)."""
+    out: list[str] = []
+    for raw in names:
+        name = " ".join(raw.split())
+        if not name or not name.isprintable():
+            raise ScaffoldError(f"--author {raw!r}: an author must be a name of printable characters", 2)
+        if name not in out:
+            out.append(name)
+    return out
+
+
+def new_entry(config: Config, condition: str, today: dt.date | None = None,
+              authors: Sequence[str] = ()) -> Path:
     """Create ``<docs>/<slug>.md``; raises ScaffoldError (never overwrites).
 
+    ``authors`` (people's names, see :func:`author_names`) go into the
+    front matter's ``authors``; none gives the placeholder the check reports.
     Refuses (exit 1) a condition whose name or slug is already the slug,
     condition or alias of an entry, naming that entry's file."""
+    names = author_names(authors) or [PLACEHOLDER_AUTHOR]
     condition = " ".join(condition.split())
     slug = slugify(condition)
     if not slug:
@@ -77,7 +107,8 @@ def new_entry(config: Config, condition: str, today: dt.date | None = None) -> P
         raise ScaffoldError(f"{condition!r}: `{owner[1]}` already exists, a name of {owner[0]} "
                             "(edit that entry, or add the new name to its aliases)", 1)
     path = config.docs_path / f"{slug}.md"
-    text = TEMPLATE.format(condition=_yaml_text(condition), today=(today or dt.date.today()).isoformat())
+    text = TEMPLATE.format(condition=_yaml_text(condition), today=(today or dt.date.today()).isoformat(),
+                           authors="\n".join(f"  - {_yaml_text(name)}" for name in names))
     config.docs_path.mkdir(parents=True, exist_ok=True)
     try:
         with open(path, "x", encoding="utf-8") as fh:  # "x": refuse to overwrite, atomically

@@ -3,8 +3,8 @@
 Each test drives a real preview server (Material, its search, the wiki's own
 extensions) through edits and, after every rebuild, compares every file of
 the served site with a full ``ossref build`` of the same sources, byte for
-byte. SOURCE_DATE_EPOCH pins MkDocs' build date (the sitemap's dates), the
-only time-dependent output, so nothing needs to be ignored; the live-reload
+byte. SOURCE_DATE_EPOCH pins the build date (the "cited" date of "Cite this
+page"), the only time-dependent output, so nothing needs to be ignored; the live-reload
 script is added when a page is sent, never written to the site.
 """
 
@@ -222,6 +222,38 @@ def test_an_edit_that_stages_nothing_new_renders_no_page(server: Server, wiki: P
     with open(wiki / "content" / "beta-lesion.md", "a") as fh:
         fh.write("\n\n")
     assert rendered(rebuild(server)) == 0
+    assert_same_as_full_build(server, wiki, tmp_path)
+
+
+def test_sitemap_after_an_updated_date_changes_equals_the_full_build(server: Server, wiki: Path,
+                                                                    tmp_path: Path) -> None:
+    import xml.etree.ElementTree as ET
+
+    def lastmod(site: Path) -> dict[str, str | None]:
+        ns = {"sm": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+        return {u.findtext("sm:loc", namespaces=ns): u.findtext("sm:lastmod", namespaces=ns)
+                for u in ET.parse(site / "sitemap.xml").getroot().findall("sm:url", ns)}
+
+    base = "https://ossref.github.io/ossref/"
+    assert lastmod(server.site_dir)[base + "alpha-lesion/"] == "2025-01-02"
+    # One entry's date changes; gamma's (also dated) and the undated pages do not.
+    edit(wiki / "content" / "alpha-lesion.md", "updated: 2025-01-02", "updated: 2025-03-04")
+    assert rendered(rebuild(server)) == 1  # MkDocs read alpha's front matter only
+    served = lastmod(server.site_dir)
+    assert served[base + "alpha-lesion/"] == "2025-03-04"
+    assert served[base + "deep/gamma-lesion/"] == "2024-06-30"
+    assert served[base + "beta-lesion/"] is None
+    full = tmp_path / "full"
+    out, err = io.StringIO(), io.StringIO()
+    assert build(load_config(wiki), full, False, out, err) == 0, out.getvalue() + err.getvalue()
+    for name in ("sitemap.xml", "sitemap.xml.gz"):
+        assert (server.site_dir / name).read_bytes() == (full / name).read_bytes(), name
+    assert_same_as_full_build(server, wiki, tmp_path)
+
+    # A date given to an undated page, with no other change to what it shows.
+    edit(wiki / "content" / "beta-lesion.md", "tags: [muscle]\n", "tags: [muscle]\nupdated: 2025-05-06\n")
+    rebuild(server)
+    assert lastmod(server.site_dir)[base + "beta-lesion/"] == "2025-05-06"
     assert_same_as_full_build(server, wiki, tmp_path)
 
 

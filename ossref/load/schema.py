@@ -30,6 +30,10 @@ ENTRY_FIELDS: dict[str, str] = {
     "reviewed_by": "a list of text: who reviewed it (with `reviewed`)",
 }
 
+#: What ``ossref new`` writes as the author when not told one
+#: (``--author``): a ``placeholder-author`` finding until it is replaced.
+PLACEHOLDER_AUTHOR = "REPLACE WITH YOUR NAME"
+
 #: Keys MkDocs or Material understand; they pass unchecked.
 MKDOCS_FIELDS = frozenset({"title", "description", "hide", "search", "status", "icon", "template", "tags_title"})
 
@@ -108,7 +112,14 @@ def read_entry(meta: dict[str, Any], positions: dict[tuple, Position], path: str
                 bad((key,), f"`{key}` must be a date, got {_kind(value) if not _text(value) else repr(value)[:40]}",
                     "write it as YYYY-MM-DD, unquoted")
 
-    entry.authors = _authors(meta, at, bad)
+    def placeholder(keypath: tuple) -> None:
+        p = at(*keypath)
+        out.append(diag(path, p.line, p.column, "placeholder-author",
+                        f"`authors` still holds the placeholder {PLACEHOLDER_AUTHOR!r} that `ossref new` wrote",
+                        "write the author's name, e.g. `- Jane Roe`, or a group as "
+                        "`- organization: ossref contributors`"))
+
+    entry.authors = _authors(meta, at, bad, placeholder)
     entry.reviewed_by, _ = _text_list(meta, "reviewed_by", positions, at, bad)
     if "reviewed_by" in meta and "reviewed" not in meta:
         bad(("reviewed_by",), "`reviewed_by` needs `reviewed`, the date of that review",
@@ -160,9 +171,11 @@ def read_entry(meta: dict[str, Any], positions: dict[tuple, Position], path: str
     return entry, out
 
 
-def _authors(meta, at, bad) -> list[Author]:
+def _authors(meta, at, bad, placeholder) -> list[Author]:
     """``authors``: text items are people, ``{organization: name}`` items are
-    organisations; one item without brackets counts as a list of one."""
+    organisations; one item without brackets counts as a list of one. An
+    item naming :data:`PLACEHOLDER_AUTHOR` is reported through ``placeholder``
+    and left out."""
     if "authors" not in meta:
         return []
     items = meta["authors"]
@@ -174,14 +187,20 @@ def _authors(meta, at, bad) -> list[Author]:
         return []
     out: list[Author] = []
     for i, item in enumerate(items):
+        where = ("authors", i) if isinstance(meta["authors"], list) else ("authors",)
         if _text(item):
-            out.append(Author(" ".join(str(item).split())))
+            author = Author(" ".join(str(item).split()))
         elif isinstance(item, dict) and list(item) == ["organization"] and _text(item["organization"]):
-            out.append(Author(" ".join(str(item["organization"]).split()), organization=True))
+            author = Author(" ".join(str(item["organization"]).split()), organization=True)
         else:
-            where = ("authors", i) if isinstance(meta["authors"], list) else ("authors",)
             bad(where, f"an author must be a name or {{organization: name}}, got {_kind(item)}",
                 "write `- Jane Roe` for a person, `- organization: ossref contributors` for a group")
+            continue
+        if author.name.casefold() == PLACEHOLDER_AUTHOR.casefold():
+            # Never credited on the site: nobody of that name wrote it.
+            placeholder(where)
+        else:
+            out.append(author)
     return out
 
 

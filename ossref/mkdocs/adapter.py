@@ -35,6 +35,11 @@ What it does to the project's own ``mkdocs.yml``, in memory only:
   (:func:`ossref.site.search.material_records`): the words the renderer put in the
   page's ``ossref_search`` front matter (aliases, other spellings, the works
   cited) become two more index fields, and citation gaps leave the snippets.
+- ``sitemap.xml`` gives each page the date of ``lastmod`` (staged path ->
+  date, :mod:`ossref.site.sitemap`) as its ``<lastmod>``, and a page not in it
+  none, instead of the day of the build; ``sitemap.xml.gz`` is written again
+  to match, stamped from those dates. The template sees stand-ins for the
+  pages, never changed pages, so nothing else MkDocs or the theme reads moves.
 
 Incremental builds (``ossref serve``): given an :class:`Increment` (the
 previous complete site, its :class:`Built` record and the staged files that
@@ -58,6 +63,7 @@ logged it.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import logging
@@ -85,6 +91,7 @@ from mkdocs.structure.pages import Page
 from mkdocs.utils import normalize_url
 
 from ossref.site.search import MATERIAL_FIELDS, META_KEY, material_records
+from ossref.site.sitemap import gzip_mtime, write_gzip
 
 __all__ = ["BuildFailed", "Built", "ConfigFailed", "Increment", "Problem", "NAV", "SEARCH_ENGINES", "TEMPLATES_DIR",
            "THEME_DIR", "build_html"]
@@ -274,8 +281,12 @@ class _Hooks:
     def __init__(self, sanitize: Callable[[str], str], mark: Callable[[str, object], str] | None = None,
                  post_page: Callable[[str], str] | None = None, sources: Path | None = None,
                  search_plugin: object | None = None, increment: Increment | None = None,
-                 observe: Callable[[str, str, str], None] | None = None) -> None:
+                 observe: Callable[[str, str, str], None] | None = None,
+                 lastmod: Mapping[str, dt.date] | None = None) -> None:
         self._sanitize = sanitize
+        self._lastmod = lastmod or {}
+        #: The dates the sitemap template was given (its gzip time stamp).
+        self._sitemap_dates: list[dt.date] = []
         self._observe = observe
         self._mark = mark
         self._post_page = post_page
@@ -349,6 +360,11 @@ class _Hooks:
     on_page_context.mkdocs_priority = -math.inf  # type: ignore[attr-defined]
 
     def on_template_context(self, context: dict, *, template_name: str, config: MkDocsConfig) -> dict:
+        if template_name == "sitemap.xml":
+            # MkDocs dates every page with the day of the build, and an
+            # incremental build never reads unchanged pages: the dates come
+            # from ossref's model, which has them all.
+            context["pages"] = self._sitemap_pages(context["pages"])
         # MkDocs writes the error page's URLs from site_url's path
         # ("/ossref/assets/..."), so any copy served elsewhere (an offline
         # copy, a preview) loads no stylesheet. 404.html sits at the site's
@@ -363,6 +379,22 @@ class _Hooks:
             context["extra_javascript"] = [normalize_url(str(script), None, ".") for script in config.extra_javascript]
         return context
 
+    def _sitemap_pages(self, files: list) -> list:
+        """Stand-ins for the sitemap template: each page's ``update_date`` is
+        its ``lastmod`` date, or empty (no ``<lastmod>``) when it has none."""
+        out = []
+        self._sitemap_dates = []
+        for file in files:
+            page = getattr(file, "page", None)
+            if page is None:
+                out.append(file)
+                continue
+            date = self._lastmod.get(file.src_uri)
+            if date is not None:
+                self._sitemap_dates.append(date)
+            out.append(_Standin(file, page=_Standin(page, update_date=date.isoformat() if date else "")))
+        return out
+
     def on_post_page(self, output: str, *, page: Page, config: object) -> str:
         # After the theme and search saw the page: what is placed here was
         # never parsed by Markdown nor indexed by Material's search.
@@ -370,7 +402,11 @@ class _Hooks:
 
     on_post_page.mkdocs_priority = -math.inf  # type: ignore[attr-defined]
 
-    def on_post_build(self, *, config: object) -> None:
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        sitemap = Path(config.site_dir, "sitemap.xml")
+        if sitemap.is_file() and Path(config.site_dir, "sitemap.xml.gz").is_file():
+            # MkDocs stamped it with the day of the build.
+            write_gzip(sitemap, gzip_mtime(self._sitemap_dates))
         entries = self._search_entries()
         if entries is not None and self._increment is not None:
             # Before Material's search writes its index: every page's records,
@@ -390,6 +426,17 @@ class _Hooks:
             uri = file.src_uri
             out[uri] = self.records[uri] if uri in self.records else previous.get(uri, ())
         return out
+
+
+class _Standin:
+    """``target`` as a template reads it, with some attributes replaced."""
+
+    def __init__(self, target: object, **replaced: object) -> None:
+        self._target = target
+        self.__dict__.update(replaced)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._target, name)
 
 
 def _nav(staging: Path) -> list[dict[str, str]]:
@@ -550,7 +597,8 @@ def _use_pagefind(config: MkDocsConfig) -> None:
 def build_html(project_root: Path, staging: Path, site_dir: Path, sanitize: Callable[[str], str],
                *, search: str = "material", post_page: Callable[[str], str] | None = None,
                sources: Path | None = None, increment: Increment | None = None,
-               observe: Callable[[str, str, str], None] | None = None) -> Built:
+               observe: Callable[[str, str, str], None] | None = None,
+               lastmod: Mapping[str, dt.date] | None = None) -> Built:
     """Build the Markdown in ``staging`` into HTML in ``site_dir`` with the
     theme, extensions and plugins of ``project_root/mkdocs.yml``; returns
     what the next build needs to be incremental.
@@ -562,7 +610,10 @@ def build_html(project_root: Path, staging: Path, site_dir: Path, sanitize: Call
     ``search="pagefind"`` the site is built for Pagefind (see the module
     notes) but not indexed: run :func:`ossref.site.search.index_site` on
     ``site_dir`` afterwards. ``observe(src_uri, dest_uri, html)`` is called
-    with each rendered page body as Markdown made it, before sanitizing. Raises :class:`ConfigFailed` when MkDocs rejects
+    with each rendered page body as Markdown made it, before sanitizing.
+    ``lastmod`` maps staged page paths to the date each page shows as last
+    updated: the sitemap's ``<lastmod>`` of those pages; every other page
+    has none (see the module notes). Raises :class:`ConfigFailed` when MkDocs rejects
     the configuration (or ``search="pagefind"`` meets a theme other than
     Material) and :class:`BuildFailed` when the build logs a warning or an
     error or raises; ``site_dir`` is then incomplete and the caller discards it.
@@ -606,7 +657,7 @@ def build_html(project_root: Path, staging: Path, site_dir: Path, sanitize: Call
         if increment is not None and (increment.previous.signature != signature or not _increments_allowed(config)):
             increment = None
         searcher = next((p for p in config.plugins.values() if _is_material_search(p)), None)
-        hooks = _Hooks(sanitize, mark, post_page, sources, searcher, increment, observe)
+        hooks = _Hooks(sanitize, mark, post_page, sources, searcher, increment, observe, lastmod)
         config.plugins[_HOOK_NAME] = hooks  # type: ignore[assignment]
         capture.config = config
         if increment is not None:

@@ -310,6 +310,7 @@ def _build_site(config: Config, result: CheckResult, site: Path, strict: bool, o
     from ossref.site.render import render_site
     from ossref.site.resolve import resolve
     from ossref.site.sanitize import sanitize_html
+    from ossref.site.sitemap import lastmod_dates
     from ossref.site.audit import body_links
 
     staging = tmp = None
@@ -318,8 +319,8 @@ def _build_site(config: Config, result: CheckResult, site: Path, strict: bool, o
             staging = _staging_dir()
         # Generated HTML skips Markdown: tokens now, sanitized HTML after MkDocs.
         deferred = Deferred(preview.key if preview is not None else None)
-        rendered = apply_rules(render_site(resolve(result.project, config), config, staging, deferred.token),
-                               config)
+        resolved = resolve(result.project, config)
+        rendered = apply_rules(render_site(resolved, config, staging, deferred.token), config)
         for d in rendered:
             out.write(text_line(d) + "\n")
         errors = sum(d.severity is Severity.ERROR for d in rendered)
@@ -343,7 +344,7 @@ def _build_site(config: Config, result: CheckResult, site: Path, strict: bool, o
                 config.root, staging, tmp, lambda html: sanitize_html(html, keep_comments=True),
                 post_page=lambda page: deferred.expand(page, clean_generated), sources=config.docs_path,
                 observe=lambda src, dest, html: observed.append((src, dest, body_links(html))),
-                **options)
+                lastmod=lastmod_dates(resolved), **options)
         except mkdocs_adapter.BuildFailed as exc:
             raise _Failed(apply_rules(_render_errors(exc.problems, config), config),
                           "MkDocs failed") from None

@@ -61,7 +61,7 @@ from ossref.site.search import META_KEY, SPELLINGS, search_meta
 from ossref.check.sections import own_sections
 from ossref.site.vancouver import Formatted, authors_and_title, format_reference
 
-__all__ = ["IMAGE_EXTENSIONS", "attr_text", "md_text", "render_site", "tag_slugs"]
+__all__ = ["IMAGE_EXTENSIONS", "attr_text", "md_text", "render_site", "staged_path", "tag_slugs"]
 
 
 # Anywhere in a line: Python-Markdown's inline syntax, HTML's special
@@ -212,6 +212,11 @@ def _url_key(slug: str) -> str:
 
 def _staged(page: Page) -> str:
     return page.slug + ".md"
+
+
+def staged_path(page: Page) -> str:
+    """Where :func:`render_site` writes ``page``, relative to the staging folder."""
+    return _staged(page)
 
 
 class _References:
