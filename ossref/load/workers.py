@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import gc
 import os
+import pickle
 import threading
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
@@ -28,7 +29,7 @@ CHUNK_BYTES = 2_000_000
 JOBS_ENV = "OSSREF_JOBS"
 #: What a failing pool raises when the platform cannot run workers; the
 #: caller then does the work in-process.
-POOL_ERRORS = (OSError, ImportError, BrokenProcessPool)
+POOL_ERRORS = (OSError, ImportError, BrokenProcessPool, pickle.PicklingError)
 
 
 def jobs() -> int:
