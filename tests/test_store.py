@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import ast
 import gc
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -230,6 +233,12 @@ def test_load_does_not_import_check() -> None:
             names = ([alias.name for alias in node.names] if isinstance(node, ast.Import)
                      else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
             assert not any(name == "ossref.check" or name.startswith("ossref.check.") for name in names), path
+    # Nor through another module: loading the loader loads no check module.
+    code = ("import sys, ossref.load.loader; "
+            "print(sorted(m for m in sys.modules if m == 'ossref.check' or m.startswith('ossref.check.')))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                          cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert done.stdout.strip() == "[]"
 
 
 def test_the_loading_modules_are_small() -> None:
