@@ -86,14 +86,14 @@ def load(config: Config, *, need: Need = "facts", rules: PageRules | None = None
         facts: list[PageFacts] = []
         pages: list[Page] = []
         unread: list[PageFacts] = []
-        for page_facts_, page, found in run.page_results:
+        for one, page, found in run.page_results:
             problems += thaw_diagnostics(found) if isinstance(found, tuple) else found
             if need == "facts":
-                facts.append(page_facts_)
+                facts.append(one)
             elif page is not None:
                 pages.append(page)
             else:
-                unread.append(page_facts_)
+                unread.append(one)
         problems += bib_walk
         references, found = run.bibliography()
         problems += found
