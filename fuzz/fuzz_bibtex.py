@@ -14,9 +14,9 @@ from common import bounded, check_diagnostics, instrumented, main  # noqa: E402
 
 with instrumented():
     from ossref.load.bibliography import load_bib_bytes, merge_bibliography
-    from ossref.load.cache import loads
+    from ossref.load.store import loads
     from ossref.config import Config
-    from ossref.load.loader import freeze_bib, thaw_bib
+    from ossref.load.records import freeze_bib, thaw_bib
 
 CONFIG = Config(root=Path("/nonexistent"), docs_dir="content")
 REL = "citations/fuzz.bib"

@@ -6,15 +6,13 @@ file), the rest is the file. The file is written to disk and read back
 (size cap, no-follow open), parsed (front matter, schema, body scan and the
 page's own rules; or the BibTeX loader), reduced to the facts the check
 keeps, checked across files against one good page and one good BibTeX
-record, and put through both caches (the store of parsed files that build
-and serve use, and the check's marshal snapshot): each must give back
-exactly the result computed without it. Asserts the promises of
+record, and put through the store (the entry that check, build and serve
+share): each part must give back exactly the result computed without it. Asserts the promises of
 :mod:`common` on every diagnostic."""
 
 from __future__ import annotations
 
 import atexit
-import marshal
 import shutil
 import sys
 import tempfile
@@ -25,12 +23,14 @@ from common import bounded, check_diagnostics, instrumented, main  # noqa: E402
 
 with instrumented():
     from ossref.load.bibliography import load_bib_bytes, merge_bibliography
-    from ossref.load.cache import loads
+    from ossref.load.store import loads
+    from ossref.check.page import parse_page
     from ossref.check.rules import check_facts, page_facts
     from ossref.config import Config
-    from ossref.load.loader import freeze_bib, freeze_page, parse_page, read_bytes, thaw_bib, thaw_page
+    from ossref.load.files import read_bytes
+    from ossref.load.records import entry_facts, entry_page, freeze_bib, page_entry, thaw_bib, thaw_diagnostics
+    from ossref.load.recover import unread_facts
     from ossref.model import PageFacts
-    from ossref.load.snapshot import freeze_diagnostics, thaw_diagnostics
 
 CONFIG = Config(root=Path("/nonexistent"), docs_dir="content")
 PAGE_REL, BIB_REL = "content/fuzz-page.md", "citations/fuzz.bib"
@@ -66,14 +66,15 @@ def _page(data: bytes) -> None:
     check_diagnostics(found, PAGE_REL, _text(read))
     check_diagnostics([d for d in cross if d.path == PAGE_REL], PAGE_REL, _text(read))
     assert all(d.path in ALLOWED for d in cross), cross
-    # The store of parsed pages (build, serve): equal to the fresh result.
-    assert thaw_page(loads(freeze_page(page, found)), data) == (page, found)
-    # The check's snapshot: facts and diagnostics survive marshal unchanged.
-    record = (tuple(facts) if facts is not None else None, freeze_diagnostics(found))
-    facts_back, frozen = marshal.loads(marshal.dumps(record))
+    # The store: the check's part (facts, diagnostics) and the build's (the
+    # page) are equal to the fresh result.
+    stored = facts if facts is not None else unread_facts(PAGE_REL, "fuzz-page", read)
+    blob = page_entry(page, found, stored)
+    facts_back, frozen = entry_facts(blob)
     assert thaw_diagnostics(frozen) == found and [d.severity for d in thaw_diagnostics(frozen)] == [
         d.severity for d in found]
-    assert (PageFacts._make(facts_back) if facts_back is not None else None) == facts
+    assert facts_back == stored
+    assert entry_page(blob, data)[0] == page
 
 
 def _bib(data: bytes) -> None:

@@ -129,9 +129,9 @@ class Config:
     #: parsing costs grow with the blocks); a file with more is a
     #: ``bib-syntax`` error and is not parsed. Option ``max_bib_blocks``.
     max_bib_blocks: int = 10_000
-    #: Where the caches live (parsed files for build and serve, the check's
-    #: snapshot of page facts), relative to ``root``; never inside the docs or
-    #: citations folders. Option ``cache_dir``.
+    #: Where the store of per-file results lives (:mod:`ossref.load.store`:
+    #: page facts for check, parsed pages for build and serve), relative to
+    #: ``root``; never inside the docs or citations folders. Option ``cache_dir``.
     cache_dir: str = ".ossref-cache"
     #: Search engine of the built site: "material" (MkDocs Material's built-in
     #: search, simplest for small wikis) or "pagefind" (chunked indexes that keep

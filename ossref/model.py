@@ -188,7 +188,7 @@ class Page:
 
 class PageFacts(NamedTuple):
     """What the cross-file checks need to know of one page, and nothing more:
-    small enough that the check snapshot (:mod:`ossref.load.snapshot`) holds the
+    small enough that the store (:mod:`ossref.load.store`) holds the
     facts of a whole wiki and reads them back in a blink.
 
     Only plain tuples, strings, ints and bools, so that :mod:`marshal` can
@@ -208,7 +208,7 @@ class PageFacts(NamedTuple):
     body_cites: int = 0  # how many of ``cites`` are citation uses in the body (the first ones)
     #: True when the file could not be read or its front matter not parsed:
     #: ``names`` then holds only the names recovered for certain
-    #: (:func:`ossref.load.loader.recover_names`), and what the page lists or
+    #: (:func:`ossref.load.recover.recover_names`), and what the page lists or
     #: links to is unknown. Such a page still answers to its names, so one
     #: mistake is reported once, in its own file.
     partial: bool = False

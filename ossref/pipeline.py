@@ -9,12 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from ossref.caps import MAX_PER_CODE, cap_per_code, suppressed_count
+from ossref.check.page import page_rules
 from ossref.check.rules import check_facts, check_project
 from ossref.config import Config
 from ossref.diagnostics import Diagnostic, Severity
 from ossref.check.linked_files import missing_files
-from ossref.load.loader import load_facts, load_project
-from ossref.model import Page, Project
+from ossref.load.loader import load
+from ossref.model import Page, Project, ProjectFacts
 from ossref.check.sections import url_clashes
 
 
@@ -66,14 +67,17 @@ def apply_rules(diagnostics: list[Diagnostic], config: Config) -> list[Diagnosti
 def check(config: Config, *, keep_pages: bool = True, cache: bool = True) -> CheckResult:
     """Load and check the project at ``config.root``; raises only ConfigError.
 
-    ``keep_pages=False`` is for a check alone (``ossref check``): the same
-    diagnostics, from the pages' facts only (:func:`ossref.load.loader.load_facts`),
-    with ``project`` None. That needs a fraction of the memory and, on a repeat
-    run, parses only the files that changed. ``cache=False`` reads and writes
-    no cache."""
+    Both ways load through the one route, :func:`ossref.load.loader.load`,
+    handing it the per-page rules (:func:`ossref.check.page.page_rules`), and
+    share its store. ``keep_pages=False`` is for a check alone (``ossref
+    check``): the same diagnostics, from the pages' facts only
+    (``need="facts"``), with ``project`` None. That needs a fraction of the
+    memory and, on a repeat run, parses only the files that changed.
+    ``cache=False`` reads and writes no cache."""
     notes: list[str] = []
     if keep_pages:
-        project, found = load_project(config, cache=cache, notes=notes)
+        project, found = load(config, need="pages", rules=page_rules, cache=cache, notes=notes)
+        assert isinstance(project, Project)
         found += check_project(project)
         found += missing_files(((page.path, page.slug, _links(page)) for page in project.pages), config.docs_path)
         found += url_clashes(((page.path, page.slug) for page in project.pages), config.use_directory_urls)
@@ -82,7 +86,8 @@ def check(config: Config, *, keep_pages: bool = True, cache: bool = True) -> Che
                            entries=sum(page.entry is not None for page in project.pages),
                            references=len(project.references), bib_files=len(project.bib_files),
                            suppressed=suppressed_count(reported), notes=notes)
-    facts, found = load_facts(config, cache=cache, notes=notes)
+    facts, found = load(config, need="facts", rules=page_rules, cache=cache, notes=notes)
+    assert isinstance(facts, ProjectFacts)
     found += check_facts(facts.pages, facts.references, facts.files)
     found += missing_files(((f.path, f.slug, f.links) for f in facts.pages), config.docs_path)
     found += url_clashes(((f.path, f.slug) for f in facts.pages), config.use_directory_urls)

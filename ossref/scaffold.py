@@ -28,12 +28,13 @@ def existing_owner(config: Config, condition: str) -> tuple[str, str] | None:
     (its file, the clashing name), or None. Names compare as the
     ``duplicate-entry`` rule compares them (case and Unicode form ignored)."""
     from ossref.check.index import normalize
+    from ossref.check.page import page_rules
     from ossref.load.loader import load_facts
 
     if not config.docs_path.is_dir():
         return None
     wanted = {normalize(condition), normalize(slugify(condition))}
-    facts, _ = load_facts(config)
+    facts, _ = load_facts(config, rules=page_rules)  # the check's rules, so the check's store serves it
     for page in facts.pages:
         for name in (page.slug, *(name for name, _, _ in page.names)):
             if normalize(name) in wanted:

@@ -1,11 +1,9 @@
-"""The caches: they change speed, never results.
+"""The store: it changes speed, never results.
 
-Two of them, both in ``cache_dir``: the store of whole parsed files
-(ossref/load/cache.py), which ``build`` and ``serve`` load pages from, and the
-snapshot of page facts (ossref/load/snapshot.py), which ``ossref check`` uses
-instead. Most tests run in both modes: ``check`` (the CLI command, through
-the snapshot) and ``build`` (``pipeline.check`` keeping pages, through the
-store).
+One store in ``cache_dir`` (ossref/load/store.py) keeps each file's facts
+and parsed page side by side: ``ossref check`` reads the facts, ``build``
+and ``serve`` the pages. Most tests run in both modes: ``check`` (the CLI
+command, facts only) and ``build`` (``pipeline.check`` keeping pages).
 
 Every test runs on a copy of fixture projects, so the cache folder is made in
 a temporary folder. Nothing here measures time: benchmarks/run.py does.
@@ -23,18 +21,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import FIXTURES, GOOD_BIB, MKDOCS_YML, check_json, run
-from ossref.load import cache
-from ossref.load import loader
-from ossref.load import snapshot
+from ossref.load import loader, records, store, workers
 from ossref.load.bibliography import load_bibliography
 from ossref.config import load_config
 from ossref.pipeline import check
 from ossref.report.formats import as_dict, summary
 
-STORE = Path(".ossref-cache") / cache.STORE_NAME
-SNAPSHOT = Path(".ossref-cache") / snapshot.SNAPSHOT_NAME
+STORE = Path(".ossref-cache") / store.STORE_NAME
+STORE_MAGIC = store._MAGIC
+SNAPSHOT = STORE  # the check's facts are in the one store too
 #: The file each mode keeps its page results in.
-FILES = {"check": SNAPSHOT, "build": STORE}
+FILES = {"check": STORE, "build": STORE}
 MODES = sorted(FILES)
 
 
@@ -73,10 +70,10 @@ def parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     seen: list[str] = []
     real = loader.parse_page
 
-    def counting(data, rel, slug, config, problems=None):
+    def counting(data, rel, slug, config, problems=None, rules=None):
         if data is not None:
             seen.append(rel)
-        return real(data, rel, slug, config, problems)
+        return real(data, rel, slug, config, problems, rules)
 
     monkeypatch.setattr(loader, "parse_page", counting)
     return seen
@@ -179,7 +176,7 @@ def test_a_damaged_cache_is_ignored_and_rebuilt(wiki: Path, parses: list[str], m
         middle = len(data) // 2
         store.write_bytes(data[:middle] + bytes([data[middle] ^ 0xFF]) + data[middle + 1:])
     else:  # as if written by another cache format
-        head = len(cache._MAGIC)
+        head = len(STORE_MAGIC)
         store.write_bytes(data[:head] + b"\xff\xff\xff\xff" + data[head + 4:])
     parses.clear()
     assert checked(wiki, mode) == cold  # check_json also asserts an empty stderr
@@ -193,7 +190,7 @@ def test_a_cache_for_other_code_or_options_is_not_used(wiki: Path, parses: list[
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     checked(wiki, mode)
     parses.clear()
-    monkeypatch.setattr(cache, "code_fingerprint", lambda: b"another ossref")
+    monkeypatch.setattr(store, "code_fingerprint", lambda: b"another ossref")
     checked(wiki, mode)
     assert len(parses) > 10
     parses.clear()
@@ -218,8 +215,8 @@ def test_the_cache_lives_in_cache_dir_and_nothing_is_written_to_content_or_citat
     checked(wiki, mode)
     assert _tree(wiki / "content") == content and _tree(wiki / "citations") == citations
     assert sorted(p.name for p in wiki.iterdir()) == sorted([*outside, ".ossref-cache"])
-    # A check keeps its snapshot, and the store for the BibTeX files.
-    files = {"check": [cache.STORE_NAME, snapshot.SNAPSHOT_NAME], "build": [cache.STORE_NAME]}[mode]
+    # Both keep everything in the one store.
+    files = [store.STORE_NAME]
     assert sorted(os.listdir(wiki / ".ossref-cache")) == sorted([".gitignore", "CACHEDIR.TAG", *files])
     assert (wiki / ".ossref-cache" / ".gitignore").read_text().strip().endswith("*")
 
@@ -302,16 +299,16 @@ def test_worker_processes_give_the_same_result(wiki: Path, monkeypatch: pytest.M
     monkeypatch.setenv("OSSREF_JOBS", "1")
     serial = check(load_config(wiki))
     monkeypatch.setenv("OSSREF_JOBS", "2")
-    monkeypatch.setattr(loader, "PARALLEL_MIN_BYTES", 0)
-    monkeypatch.setattr(loader, "_CHUNK_BYTES", 1)
+    monkeypatch.setattr(workers, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(workers, "CHUNK_BYTES", 1)
     pools: list[int] = []
-    real_run = loader._Loader._run_parallel
+    real_run = loader._parse_parallel
 
-    def run_parallel(self, jobs: int) -> None:
+    def run_parallel(run, jobs: int) -> None:
         pools.append(jobs)
-        real_run(self, jobs)
+        real_run(run, jobs)
 
-    monkeypatch.setattr(loader._Loader, "_run_parallel", run_parallel)
+    monkeypatch.setattr(loader, "_parse_parallel", run_parallel)
     parallel = check(load_config(wiki))
     assert pools == [2]
     assert parallel.diagnostics == serial.diagnostics and parallel.project == serial.project
@@ -339,7 +336,7 @@ def test_a_planted_store_never_runs_code(project, tmp_path, monkeypatch) -> None
     neither execute nor be believed."""
     import pickle
 
-    from ossref.load.cache import STORE_NAME, loads
+    from ossref.load.store import STORE_NAME, loads
 
     class Boom:
         def __reduce__(self):
@@ -355,7 +352,7 @@ def test_a_planted_store_never_runs_code(project, tmp_path, monkeypatch) -> None
     store = root / ".ossref-cache" / STORE_NAME
     # The store written here is only valid with this machine's key.
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "other-machine"))
-    from ossref.load import cache
+    from ossref.load import store as cache
 
     cache.machine_key.cache_clear()
     try:
@@ -371,16 +368,16 @@ def test_worker_processes_give_the_same_facts(wiki: Path, monkeypatch: pytest.Mo
     monkeypatch.setenv("OSSREF_JOBS", "1")
     serial = checked(wiki, "check")
     monkeypatch.setenv("OSSREF_JOBS", "2")
-    monkeypatch.setattr(loader, "PARALLEL_MIN_BYTES", 0)
-    monkeypatch.setattr(loader, "_CHUNK_BYTES", 1)
+    monkeypatch.setattr(workers, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(workers, "CHUNK_BYTES", 1)
     pools: list[int] = []
-    real = loader._parse_facts_parallel
+    real = loader._parse_parallel
 
-    def parse_parallel(misses, config, jobs):
+    def parse_parallel(run, jobs):
         pools.append(jobs)
-        return real(misses, config, jobs)
+        return real(run, jobs)
 
-    monkeypatch.setattr(loader, "_parse_facts_parallel", parse_parallel)
+    monkeypatch.setattr(loader, "_parse_parallel", parse_parallel)
     assert checked(wiki, "check") == serial and pools == [2]
     monkeypatch.delenv("OSSREF_NO_CACHE")
     assert checked(wiki, "check") == serial and pools == [2, 2]  # workers filling the snapshot
@@ -388,33 +385,59 @@ def test_worker_processes_give_the_same_facts(wiki: Path, monkeypatch: pytest.Mo
     assert checked(wiki, "check") == serial and pools == [2, 2]  # and read from it
 
 
+def _records(data: bytes) -> tuple[bytes, list[tuple[bytes, bytes, bytes]]]:
+    """A store file's header and its records: (address, MAC, value)."""
+    head = len(store._MAGIC) + 4 + 16
+    out, pos = [], head
+    while pos < len(data):
+        address = data[pos:pos + store._ADDRESS_SIZE]
+        pos += store._ADDRESS_SIZE
+        mac = data[pos:pos + store._MAC_SIZE]
+        pos += store._MAC_SIZE
+        (length,) = store._RECORD.unpack_from(data, pos)
+        pos += store._RECORD.size
+        out.append((address, mac, data[pos:pos + length]))
+        pos += length
+    return data[:head], out
+
+
+def _file(header: bytes, entries: list[tuple[bytes, bytes, bytes]]) -> bytes:
+    return header + b"".join(a + m + store._RECORD.pack(len(v)) + v for a, m, v in entries)
+
+
 def test_a_snapshot_not_written_here_is_ignored(wiki: Path, parses: list[str], tmp_path: Path,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    """The snapshot is marshal data, which must never be read from a file a
-    pull request planted: only a file whose MAC this machine's key makes counts."""
+    """The store's values are pickles, which must never be believed from a
+    file a pull request planted: only a record whose MAC this machine's key
+    makes counts."""
     import hashlib
-    import marshal
 
     cold = checked(wiki, "check")
     path = wiki / SNAPSHOT
-    data = path.read_bytes()
-    head = len(snapshot._MAGIC) + snapshot._MAC_SIZE
-    _, pages, bibs = marshal.loads(data[head:])
-    # The same records with every finding dropped, under a MAC made with another key.
-    forged = marshal.dumps((snapshot.SNAPSHOT_FORMAT, {rel: (key, facts, ()) for rel, (key, facts, _) in pages.items()},
-                            bibs))
-    mac = hashlib.blake2b(forged, key=b"k" * 32, digest_size=snapshot._MAC_SIZE).digest()
-    path.write_bytes(snapshot._MAGIC + mac + forged)
+    header, entries = _records(path.read_bytes())
+    # The same records with every page's finding dropped, under MACs made with another key.
+    forged = []
+    for address, _, value in entries:
+        try:
+            facts, _ = records.entry_facts(value)
+        except Exception:  # not a page's entry
+            forged.append((address, b"\0" * store._MAC_SIZE, value))
+            continue
+        size = int.from_bytes(value[:4], "little")
+        value = records.page_entry(None, [], facts, with_page=False) + value[4 + size:]
+        mac = hashlib.blake2b(header + address + value, key=b"k" * 32, digest_size=store._MAC_SIZE).digest()
+        forged.append((address, mac, value))
+    path.write_bytes(_file(header, forged))
     parses.clear()
     assert checked(wiki, "check") == cold and len(parses) > 10
-    # A snapshot written on another machine (another key) is not used either.
+    # A store written on another machine (another key) is not used either.
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "other-machine"))
-    cache.machine_key.cache_clear()
+    store.machine_key.cache_clear()
     try:
         parses.clear()
         assert checked(wiki, "check") == cold and len(parses) > 10
     finally:
-        cache.machine_key.cache_clear()
+        store.machine_key.cache_clear()
 
 
 def test_a_check_keeps_the_pages_that_build_cached(wiki: Path, parses: list[str]) -> None:

@@ -176,8 +176,8 @@ def test_changed_since_leaves_the_project_cache_alone(repo: Path) -> None:
     check_json(repo, "--changed-since", "HEAD", "--no-cache")
     assert not (repo / ".ossref-cache").exists()
     check_json(repo)
-    snapshot = (repo / ".ossref-cache" / "check-facts.bin").read_bytes()
+    snapshot = (repo / ".ossref-cache" / "store.bin").read_bytes()
     # The base check starts from a copy of the snapshot and writes only that copy.
     code, data = check_json(repo, "--changed-since", "HEAD")
     assert code == 1 and {path for path, _ in rows(data)} == {MO, "content/oh.md"}
-    assert (repo / ".ossref-cache" / "check-facts.bin").read_bytes() == snapshot
+    assert (repo / ".ossref-cache" / "store.bin").read_bytes() == snapshot

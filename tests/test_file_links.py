@@ -12,7 +12,7 @@ import pytest
 
 from conftest import GOOD_BIB, MKDOCS_YML, check_json
 from ossref.check.rules import check_facts, page_facts
-from ossref.load.loader import parse_page
+from ossref.check.page import parse_page
 from ossref.config import load_config
 
 

@@ -33,7 +33,7 @@ from ossref.check.rules import MAX_PER_CODE, SAFE_SCHEMES, cap_per_code, check_p
 from ossref.config import Config
 from ossref.diagnostics import RULES, diag
 from ossref.load.frontmatter import parse_frontmatter
-from ossref.load.loader import parse_page
+from ossref.check.page import parse_page
 from ossref.model import Project
 from ossref.load.scan import (
     MAX_DEFINITIONS,

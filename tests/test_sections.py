@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from conftest import GOOD_BIB, MKDOCS_YML
 from ossref.config import load_config
 from ossref.site.deferred import Deferred
-from ossref.load.loader import parse_page
+from ossref.check.page import parse_page
 from ossref.pipeline import check
 from ossref.site.render import render_site
 from ossref.site.resolve import resolve

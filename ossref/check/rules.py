@@ -1,10 +1,10 @@
-"""The checks beyond one file's syntax: citations, links, differentials, names,
-and the body rules.
+"""The checks across files: citations, links, differentials, names.
 
-:func:`page_rules` (raw HTML, unsafe URLs, too-complex Markdown) needs one
-page only; the loader runs it while parsing, so its findings are cached with
-the file's. :func:`check_facts` needs the whole project, but only the
-:class:`~ossref.model.PageFacts` of each page (:func:`page_facts`): names,
+The rules that need one page only are :mod:`ossref.check.page` (run by the
+loader while it parses each file; :func:`page_rules` is importable from here
+too). :func:`check_facts` needs the whole project, but only the
+:class:`~ossref.model.PageFacts` of each page
+(:func:`ossref.load.facts.page_facts`): names,
 anchors, links, citations and differentials, which is what lets a check of a
 large wiki skip holding every page in memory. :func:`check_project` runs it
 on a loaded project. They return diagnostics; they print and change nothing.
@@ -21,7 +21,6 @@ out only for a finding that will be reported.
 from __future__ import annotations
 
 import posixpath
-import re
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import replace
@@ -32,45 +31,20 @@ from markdown.extensions.toc import slugify
 
 from ossref.diagnostics import Diagnostic, diag
 from ossref.check.index import NameIndex, anchor_set, normalize
-from ossref.model import Page, PageFacts, Position, Project
+from ossref.model import PageFacts, Project
 # MAX_PER_CODE, cap_per_code and suppressed_count stay importable from here (the checks' API).
-from ossref.caps import MAX_PER_CODE, cap_per_code, findings_at, suppressed_count  # noqa: F401
+from ossref.caps import MAX_PER_CODE, cap_per_code, suppressed_count  # noqa: F401
 from ossref.load.published import IMAGE_EXTENSIONS
-from ossref.check.recover import partial_facts
-from ossref.check.sections import UNPUBLISHED_FOLDER, page_findings
-from ossref.load.scan import (MAX_INLINE_WORK, NESTED_KEY, NO_KEY, SAFE_SCHEMES, TWO_KEYS, UNCLOSED, cite_syntax, complexity,
-                   url_scheme)
+# page_rules and page_facts stay importable from here (the checks' API).
+from ossref.check.page import page_rules  # noqa: F401
+from ossref.check.sections import UNPUBLISHED_FOLDER
+from ossref.load.facts import page_facts
+from ossref.load.scan import SAFE_SCHEMES, cite_syntax, url_scheme  # noqa: F401
 from ossref.text.suggest import Suggester
-from ossref.text.textsafety import INVISIBLE, UNSAFE_TEXT, skeleton
+from ossref.text.textsafety import INVISIBLE, skeleton
 
 __all__ = ["MAX_PER_CODE", "SAFE_SCHEMES", "cap_per_code", "check_facts", "check_project", "page_facts", "page_rules",
            "suppressed_count", "url_scheme"]
-
-_CLEAN_SCHEME = re.compile(r"[a-z][a-z0-9+.\-]*")
-
-
-def page_rules(page: Page) -> list[Diagnostic]:
-    """The rules that need nothing but the page itself (``too-complex``,
-    ``raw-html``, ``unsafe-url``, ``citation-in-heading``, ``malformed-citation``, ``unsafe-text``, and ``reserved-heading``
-    and ``reserved-path`` of :mod:`ossref.check.sections`), capped per rule. The loader runs them as
-    part of parsing a file, so that they are cached with its other results."""
-    return cap_per_code([*_too_complex(page), *_body_rules(page), *_citations_in_headings(page),
-                         *_malformed_citations(page), *_invisible_text(page), *page_findings(page)])
-
-
-def _invisible_text(page: Page) -> list[Diagnostic]:
-    """``unsafe-text`` at every invisible character of the file
-    (:mod:`ossref.text.textsafety`), front matter and body, code blocks included:
-    a zero-width space is as invisible in code as in prose. (A BOM that opens
-    the file was removed when it was read.) Past :data:`MAX_PER_CODE`, the
-    rest are counted, not built one by one: a megabyte of them stays cheap."""
-    # The loader reports its first few of the older set (controls, bidi
-    # overrides) with this same message, which the pipeline keeps once.
-    return findings_at(page.path, "unsafe-text", page.source, INVISIBLE,
-                       lambda char: f"invisible control character U+{ord(char):04X}" if UNSAFE_TEXT.fullmatch(char)
-                       else f"invisible character U+{ord(char):04X} ({_char_name(char)})",
-                       "delete it; it can make text display differently from what it is")
-
 
 def _visible(name: str) -> str:
     """``name`` with each invisible character written as an escape, for messages."""
@@ -82,50 +56,9 @@ def _char_name(char: str) -> str:
     return unicodedata.name(char, "control character").lower()
 
 
-def page_facts(page: Page) -> PageFacts:
-    """What :func:`check_facts` needs of ``page``."""
-    entry = page.entry
-    names: tuple = ()
-    differentials: tuple = ()
-    cites = [
-        # The first key of a group is reported at its "[" (the `[@key]` token
-        # an editor sees); later keys at their own "@", so each is findable.
-        (item.key, *_at(group.pos if i == 0 else item.pos))
-        for group in page.scan.citations
-        for i, item in enumerate(group.items)
-    ]
-    body_cites = len(cites)
-    if entry is not None:
-        names = ((entry.condition, *_at(entry.condition_pos)),
-                 *((alias, *_at(pos)) for alias, pos in zip(entry.aliases, entry.alias_pos)))
-        differentials = tuple((item.ref, *_at(item.pos)) for item in entry.differentials)
-        cites += ((key, *_at(pos)) for key, pos in entry.references)
-    if not page.meta_ok:
-        return partial_facts(page.path, page.slug, page.source, _link_facts(page), tuple(cites))
-    return PageFacts(
-        path=page.path,
-        slug=page.slug,
-        entry=entry is not None,
-        names=names,
-        anchors=tuple(h.anchor for h in page.scan.headings),
-        differentials=differentials,
-        links=_link_facts(page),
-        cites=tuple(cites),
-        body_cites=body_cites,
-    )
-
-
-def _link_facts(page: Page) -> tuple:
-    return tuple((link.target, link.anchor, link.wiki, link.image, *_at(link.pos)) for link in page.scan.links)
-
-
-def _at(pos: Position) -> tuple[int, int]:
-    return pos.line, pos.column
-
-
 def check_project(project: Project) -> list[Diagnostic]:
     """The cross-file checks of a loaded project (the per-file rules ran in
-    the loader, see :func:`page_rules`)."""
+    the loader, see :func:`ossref.check.page.page_rules`)."""
     facts = sorted([*map(page_facts, project.pages), *project.unread], key=lambda f: f.path.split("/"))
     return check_facts(facts,
                        {key: (ref.path, ref.line, ref.column) for key, ref in project.references.items()},
@@ -258,104 +191,6 @@ class _Keys:
             self._suggester = Suggester(self.references)
         close = self._suggester.closest(key, cutoff=0.7)
         return f"did you mean `{close}`?" if close else "add its BibTeX record to citations/ first"
-
-
-def _too_complex(page: Page) -> Iterable[Diagnostic]:
-    for pos, message, hint in complexity(page.body, page.body_line):
-        yield diag(page.path, pos.line, pos.column, "too-complex", message, hint)
-    yield from _too_complex_front_matter(page)
-
-
-def _too_complex_front_matter(page: Page) -> Iterable[Diagnostic]:
-    """Front-matter text is rendered into the page too, each character that
-    Markdown or HTML gives a meaning to written as a character reference
-    (ossref.site.render.md_text); Python-Markdown copies the paragraph once per
-    reference, so one long string of such characters is as slow as such a
-    body. (A 60,000-character summary of "[" passed the body checks and took
-    5 s to render; of "&", 3.1 s.) Judged like a paragraph of the body,
-    counting every character that is not a letter, digit or space."""
-    stack: list[tuple[tuple, object]] = [((), page.meta)]
-    while stack:
-        path, value = stack.pop()
-        if isinstance(value, dict):
-            stack.extend((path + (k,), v) for k, v in value.items())
-        elif isinstance(value, list):
-            stack.extend((path + (i,), v) for i, v in enumerate(value))
-        elif isinstance(value, str) and len(value) * len(value) > MAX_INLINE_WORK // 6:
-            marked = len(value) - sum(1 for c in value if c.isalnum() or c.isspace())
-            if marked * (len(value) + 5 * marked) > MAX_INLINE_WORK:
-                pos = page.meta_pos.get(path)
-                line, column = (pos.line, pos.column) if pos else (1, 1)
-                yield diag(page.path, line, column, "too-complex",
-                           f"this front-matter text has {marked:,} punctuation characters in {len(value):,}:"
-                           " too many for Python-Markdown to render in reasonable time",
-                           "front matter is for short metadata: move long text into the body, in paragraphs")
-
-
-_MALFORMED = {
-    NO_KEY: ("an item has no @key", "give each item between `;` one key, or remove the extra `;`"),
-    TWO_KEYS: ("an item holds two keys", "separate the items with `;`, as in [@a; @b]"),
-    NESTED_KEY: ("a key is inside its nested brackets",
-                 "cite the works as items of one group, as in [@a, p. 3; see @b]"),
-    UNCLOSED: ("it has no closing `]` in its paragraph", "close the bracket"),
-}
-
-
-def _malformed_citations(page: Page) -> Iterable[Diagnostic]:
-    """Bracketed text with a citation key that the scanner does not read as
-    a citation: the page would show it as written, and its keys are unchecked."""
-    for found in page.scan.malformed_citations:
-        why, hint = _MALFORMED[found.problem]
-        yield diag(page.path, found.pos.line, found.pos.column, "malformed-citation",
-                   f"`{found.text}` is not a citation: {why}",
-                   hint + "; write \\@ for an @ that is text")
-
-
-def _citations_in_headings(page: Page) -> Iterable[Diagnostic]:
-    """A citation on a heading's line. The check reads such a heading's
-    anchor from its text with the citation key in it ("imaging-findings-beta2021"),
-    while the site's id comes from the text without it ("imaging-findings"),
-    the superscript being added after Markdown: a link could pass the check
-    and still miss. And a heading names a section; the statements under it
-    are what a work supports."""
-    lines = {heading.pos.line for heading in page.scan.headings}
-    for group in page.scan.citations:
-        if group.pos.line in lines:
-            keys = "; ".join("@" + item.key for item in group.items)
-            yield diag(page.path, group.pos.line, group.pos.column, "citation-in-heading",
-                       f"citation [{keys}] in a heading", "cite the work in the text under the heading")
-
-
-def _body_rules(page: Page) -> Iterable[Diagnostic]:
-    for found in page.scan.html:
-        yield diag(page.path, found.pos.line, found.pos.column, "raw-html",
-                   f"raw HTML is not allowed: {found.snippet}",
-                   "write Markdown instead; HTML comments <!-- --> are fine")
-    for found in page.scan.attr_lists:
-        yield diag(page.path, found.pos.line, found.pos.column, "raw-html",
-                   f"attribute lists are not allowed: {found.snippet}",
-                   "remove the {: ...} block; headings get their ids automatically")
-    for link in page.scan.links:
-        if link.wiki:
-            continue
-        # The scanner splits off "#fragment"; an entity such as "&#x09;" contains one.
-        scheme = url_scheme(link.target + ("#" + link.anchor if link.anchor else ""))
-        if scheme is None or scheme in SAFE_SCHEMES:
-            continue
-        if _CLEAN_SCHEME.fullmatch(scheme):
-            yield diag(page.path, link.pos.line, link.pos.column, "unsafe-url",
-                       f"link scheme `{scheme}:` is not allowed",
-                       "only http, https and mailto links, or relative links to pages")
-        else:
-            yield diag(page.path, link.pos.line, link.pos.column, "unsafe-url",
-                       f"link destination `{_show(scheme)}:...` may render with a scheme other than"
-                       " http, https or mailto",
-                       "write the URL plainly: no code spans, backslashes or brackets before its first colon")
-
-
-def _show(text: str, limit: int = 40) -> str:
-    text = "".join(c if c.isprintable() else " " for c in text).replace("`", "'")
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _links(page: PageFacts, index: NameIndex[PageFacts], by_path: dict[str, PageFacts],

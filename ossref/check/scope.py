@@ -101,7 +101,7 @@ def apply_scope(result: CheckResult, scope: Scope, config: Config, *, cache: boo
     """``result`` (the check of the whole project) with only the findings in
     ``scope``, and how many were left out. With a base revision, checks the
     project at that revision first (raises ScopeError when git cannot give it);
-    ``cache`` lets that check start from the current check's snapshot."""
+    ``cache`` lets that check start from the current check's store."""
     if scope.everything:
         return result, 0
     before = base_findings(config, scope.base, cache=cache) if scope.base is not None else None
@@ -163,11 +163,10 @@ def base_findings(config: Config, rev: str, *, cache: bool = True) -> set[Findin
     """The finding keys of the project as it is at ``rev``, checked in a
     temporary copy with the current configuration; empty when the project
     did not exist there yet. With ``cache``, the copy starts from a copy of
-    the project's check snapshot, so only files that differ are parsed; the
-    project's own cache is never written."""
-    from ossref.load.cache import cache_folder
+    the project's store, so only files that differ are parsed; the
+    project's own store is never written."""
+    from ossref.load.store import STORE_NAME, cache_folder
     from ossref.pipeline import check
-    from ossref.load.snapshot import SNAPSHOT_NAME
 
     commit = _verify(config.root, rev)
     prefix = git_prefix(config.root)
@@ -179,9 +178,9 @@ def base_findings(config: Config, rev: str, *, cache: bool = True) -> set[Findin
         _extract(config.root, f"{commit}:{prefix}" if prefix else commit, wanted, Path(tmp))
         base = replace(config, root=Path(tmp).resolve())
         mine, theirs = cache_folder(config), cache_folder(base)
-        if cache and mine is not None and theirs is not None and (mine / SNAPSHOT_NAME).is_file():
+        if cache and mine is not None and theirs is not None and (mine / STORE_NAME).is_file():
             theirs.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(mine / SNAPSHOT_NAME, theirs / SNAPSHOT_NAME)
+            shutil.copyfile(mine / STORE_NAME, theirs / STORE_NAME)
         try:
             result = check(base, keep_pages=False, cache=cache)
         except ConfigError:

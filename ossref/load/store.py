@@ -1,0 +1,467 @@
+"""The store: per-file load results, content-addressed, in one file.
+
+The only reader and writer of the cache folder (``cache_dir``,
+``.ossref-cache`` at the project root by default). Reading, YAML, schema,
+body scanning and BibTeX parsing are done per file and are most of what a
+cold run spends its time on; :mod:`ossref.load.loader` keeps each file's
+result here and reuses it while nothing it depends on has changed. ``check``,
+``build`` and ``serve`` share it: what one of them parsed, the others reuse.
+
+Stale-proof by construction: an entry's address is a BLAKE2b hash of
+everything its value is a function of (:meth:`Store.address`):
+
+* the file's bytes as read (never its mtime or size alone), its path relative
+  to the project root, and what kind of result it is;
+* the configuration options that change parsing (:func:`options_salt`) and
+  the per-page rules the check stage handed in;
+* the code: ossref's version, a hash of the source of every ossref module,
+  the Python version and the parsing libraries' versions
+  (:func:`code_fingerprint`). Editing ossref, or upgrading PyYAML, empties
+  the store in effect.
+
+A changed input gives another address, which simply misses. There is no
+invalidation to get wrong.
+
+One file, ``<cache_dir>/store.bin``: a header (magic, format, a hash of the
+code and options) and then records, each an address, a MAC, a length and
+the value. It is read once per run; a run that changed anything writes a
+new file next to it and ``os.replace``\\ s it over the old one at the end,
+keeping only the entries the run used (so results for deleted or edited
+files do not pile up); a run that changed nothing writes nothing.
+
+One serialisation: values are pickles (:func:`dumps`), read back by an
+unpickler that resolves only ossref's own data classes and a few standard
+types (:func:`loads`), so even a value that passed its MAC could not name
+a function to call.
+
+One MAC: the cache folder sits in the project, so a pull request can plant a
+store, or alter one. Every record carries a keyed BLAKE2b MAC of its
+address and value, keyed with this machine's secret (:func:`machine_key`,
+``~/.cache/ossref/cache-key``, made on first use, outside every project).
+A record whose MAC does not match (planted, altered, written elsewhere) is
+a miss; a store that is missing, truncated (its last record cut: the
+records before it still count), or for other code or options is an empty
+one. The store never turns into an error or a different result, and an
+unwritable folder only means no cache (:func:`unwritable_note`).
+
+Set ``OSSREF_NO_CACHE=1`` (or ``--no-cache``, or ``cache=False``) to bypass
+it: neither read nor written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import io
+import os
+import pickle
+import secrets
+import struct
+import sys
+import tempfile
+import time
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from ossref import __version__
+from ossref.config import Config, is_inside
+
+#: Bump when the file layout or what the loader stores changes shape.
+STORE_FORMAT = 1
+STORE_NAME = "store.bin"
+#: Environment variable that turns the store off when set to anything but "" or "0".
+NO_CACHE_ENV = "OSSREF_NO_CACHE"
+
+_MAGIC = b"ossref-store\0"
+_ADDRESS_SIZE = 20
+_MAC_SIZE = 16
+_RECORD = struct.Struct("<Q")  # the value's length
+_TEMP_PREFIX = ".store-"
+_GITIGNORE = "# Created by ossref: the check cache; safe to delete.\n*\n"
+_CACHEDIR_TAG = (
+    "Signature: 8a477f597d28d172789f06886806bc55\n"
+    "# This file is a cache directory tag created by ossref.\n"
+    "# For information about cache directory tags, see https://bford.info/cachedir/\n"
+)
+
+
+# --------------------------------------------------------------------------- keys
+
+
+@lru_cache(maxsize=1)
+def machine_key() -> bytes | None:
+    """This machine's secret for the records' MACs, or None (then no cache)."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    path = Path(base) / "ossref" / "cache-key"
+    try:
+        key = path.read_bytes()
+        if len(key) == 32:
+            return key
+    except OSError:
+        pass
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".cache-key-{os.getpid()}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(secrets.token_bytes(32))
+        os.replace(tmp, path)  # a concurrent run's key may win; both then read the same file
+        key = path.read_bytes()
+    except OSError:
+        return None
+    return key if len(key) == 32 else None
+
+
+@lru_cache(maxsize=1)
+def code_fingerprint() -> bytes:
+    """A hash of the code a stored result came from: ossref's version and the
+    source of all its modules, the Python version and the parsing libraries'
+    versions. Reading ossref's ~200 KB of source costs about a millisecond."""
+    h = hashlib.blake2b(digest_size=16)
+    h.update(f"{STORE_FORMAT}\0{__version__}\0{sys.version}\0{sys.implementation.cache_tag}\0".encode())
+    for name in ("yaml", "bibtexparser", "markdown"):
+        module = sys.modules.get(name)
+        if module is None:
+            try:
+                module = __import__(name)
+            except ImportError:
+                module = None
+        h.update(f"{name}={getattr(module, '__version__', '?')}\0".encode())
+    yaml_module = sys.modules.get("yaml")
+    h.update(f"libyaml={getattr(yaml_module, '__with_libyaml__', '?')}\0".encode())
+    package = Path(__file__).resolve().parent.parent  # the whole ossref package
+    for path in sorted(package.rglob("*.py")):
+        if "__pycache__" in path.parts:
+            continue
+        h.update(path.relative_to(package).as_posix().encode() + b"\0")
+        try:
+            h.update(path.read_bytes())
+        except OSError:
+            h.update(b"\0unreadable\0")
+    return h.digest()
+
+
+def options_salt(config: Config) -> bytes:
+    """The configuration options a file's load result depends on."""
+    fields = (config.docs_dir, config.citations_dir, config.max_file_bytes,
+              config.max_frontmatter_bytes, config.max_yaml_depth, config.statuses, config.max_bib_expansion,
+              config.max_bib_blocks)
+    return repr(fields).encode()
+
+
+def disabled_by_env() -> bool:
+    return os.environ.get(NO_CACHE_ENV, "").strip() not in ("", "0")
+
+
+# --------------------------------------------------------------------------- values
+
+
+class _DataOnlyUnpickler(pickle.Unpickler):
+    """Resolves only the classes the loader stores; anything else (a function
+    to call, a module to import) makes the value unusable."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        if name in _ALLOWED_GLOBALS.get(module, ()):
+            return super().find_class(module, name)
+        raise pickle.UnpicklingError(f"stored value names {module}.{name}")
+
+
+_ALLOWED_GLOBALS: dict[str, frozenset[str]] = {
+    "copyreg": frozenset({"__newobj__", "_reconstructor"}),
+    "builtins": frozenset({"object", "set", "frozenset", "list", "dict", "tuple", "bytes", "bytearray"}),
+    "datetime": frozenset({"date", "datetime", "time", "timedelta", "timezone"}),
+    "ossref.model": frozenset({
+        "Position", "Reference", "Differential", "Author", "Entry", "CitationItem", "CitationGroup", "Link",
+        "Heading", "RawHtml", "MalformedCitation", "BodyScan", "Page", "Project",
+    }),
+    "ossref.diagnostics": frozenset({"Diagnostic", "Severity"}),
+}
+_CUSTOM_PICKLING = ("__slots__", "__reduce__", "__reduce_ex__", "__getstate__", "__setstate__", "__getnewargs__",
+                    "__getnewargs_ex__")
+
+
+def loads(blob: bytes | memoryview) -> Any:
+    """The inverse of :func:`dumps`, for ossref's data only."""
+    return _DataOnlyUnpickler(io.BytesIO(blob)).load()
+
+
+def dumps(value: Any) -> bytes:
+    """Pickle ``value`` as the store does: the plain pickle format, made
+    ~35% faster for ossref's dataclasses by reducing them without going
+    through ``object.__reduce_ex__`` (the bytes load with plain ``pickle.loads``)."""
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.dispatch_table = _dispatch_table()
+    pickler.dump(value)
+    return buffer.getvalue()
+
+
+@lru_cache(maxsize=1)
+def _dispatch_table() -> dict:
+    import copyreg
+    import dataclasses
+
+    from ossref import diagnostics, model
+
+    table = copyreg.dispatch_table.copy()
+    newobj = copyreg.__newobj__
+
+    def reduce(obj: Any) -> tuple:
+        # What object.__reduce_ex__(2+) gives for a plain class instance.
+        return (newobj, (type(obj),), obj.__dict__ or None)
+
+    for module in (model, diagnostics):
+        for value in vars(module).values():
+            if (isinstance(value, type) and dataclasses.is_dataclass(value) and value.__module__ == module.__name__
+                    and not any(name in vars(value) for name in _CUSTOM_PICKLING)):
+                table[value] = reduce
+    return table
+
+
+# --------------------------------------------------------------------------- the store
+
+
+class Store:
+    """Values by address. A disabled store (``path`` None) misses every
+    lookup and writes nothing.
+
+    :meth:`get` and :meth:`put` work on values, :meth:`get_blob` and
+    :meth:`put_blob` on their :func:`dumps` bytes (what a worker process
+    sends back). Every entry looked up or put is kept for the next run;
+    :meth:`save` writes the file when that set or a value changed."""
+
+    def __init__(self, path: Path | None, secret: bytes = b"", context: bytes = b"") -> None:
+        self.path = path
+        self._secret = secret
+        self._context = context
+        self._header = _MAGIC + struct.pack("<I", STORE_FORMAT) + hashlib.blake2b(context, digest_size=16).digest()
+        self._old: dict[bytes, tuple[memoryview, memoryview]] = {}  # address -> (mac, value) as read
+        self._kept: dict[bytes, tuple[bytes | memoryview, bytes | memoryview]] = {}  # for the next run
+        self._changed = False
+        #: Why the store could not be written this run (disk full, read-only
+        #: folder), or None; the run goes on without it.
+        self.problem: OSError | None = None
+
+    @property
+    def enabled(self) -> bool:
+        return self.path is not None
+
+    def address(self, kind: str, rel: str, data: bytes) -> bytes:
+        """The address of the ``kind`` result of ``data``, read from ``rel``."""
+        h = hashlib.blake2b(self._context, digest_size=_ADDRESS_SIZE)
+        h.update(kind.encode() + b"\0" + rel.encode("utf-8", "surrogateescape") + b"\0")
+        h.update(len(data).to_bytes(8, "little"))
+        h.update(data)
+        return h.digest()
+
+    def combine(self, kind: str, addresses: list[bytes]) -> bytes:
+        """The address of a result that depends on exactly these entries'
+        inputs, in this order (the merge of the BibTeX files)."""
+        h = hashlib.blake2b(self._context, digest_size=_ADDRESS_SIZE)
+        h.update(kind.encode() + b"\0" + len(addresses).to_bytes(8, "little"))
+        for address in addresses:
+            h.update(address)
+        return h.digest()
+
+    def get_blob(self, address: bytes) -> bytes | memoryview | None:
+        """The stored bytes at ``address`` (kept for the next run), or None.
+        Bytes whose MAC does not match are a miss."""
+        found = self._kept.get(address)
+        if found is not None:
+            return found[1]
+        found = self._old.pop(address, None)
+        if found is None:
+            return None
+        mac, blob = found
+        if not hmac.compare_digest(mac, self._mac(address, blob)):
+            self._changed = True
+            return None
+        self._kept[address] = found
+        return blob
+
+    def get(self, address: bytes) -> Any | None:
+        """The stored value at ``address``, or None. A value that fails to
+        load is a miss (and is dropped)."""
+        blob = self.get_blob(address)
+        if blob is None:
+            return None
+        try:
+            return loads(blob)
+        except Exception:  # noqa: BLE001 - a bad value is only a miss
+            self.drop(address)
+            return None
+
+    def keep(self, address: bytes) -> bool:
+        """Whether there is a good entry at ``address``, keeping it for the
+        next run without loading it."""
+        return self.get_blob(address) is not None
+
+    def drop(self, address: bytes) -> None:
+        """Forget ``address``: its value turned out unusable."""
+        self._old.pop(address, None)
+        self._kept.pop(address, None)
+        self._changed = True
+
+    def put_blob(self, address: bytes, blob: bytes) -> None:
+        """Store ``blob`` (a :func:`dumps` result, or bytes laid out by the
+        caller from such results) at ``address``."""
+        if self.path is None:
+            return
+        self._kept[address] = (self._mac(address, blob), blob)
+        self._changed = True
+
+    def put(self, address: bytes, value: Any) -> None:
+        if self.path is not None:
+            self.put_blob(address, dumps(value))
+
+    def _mac(self, address: bytes, blob: bytes | memoryview) -> bytes:
+        h = hashlib.blake2b(key=self._secret, digest_size=_MAC_SIZE)
+        h.update(self._header)
+        h.update(address)
+        h.update(blob)
+        return h.digest()
+
+    # ------------------------------------------------------------------ file
+    #
+    # Layout: header (magic, format, hash of the code fingerprint and
+    # options), then one record per entry: address, MAC, value length,
+    # value. Values are read as slices of one buffer (no copies) and written
+    # back as they are.
+
+    def load(self) -> None:
+        """Read the store file; anything wrong with it means an empty store."""
+        if self.path is None:
+            return
+        try:
+            with open(self.path, "rb") as fh:
+                data = fh.read()
+        except FileNotFoundError:
+            return
+        except OSError:
+            self._changed = True  # unreadable: replace it
+            return
+        if not data.startswith(self._header):
+            self._changed = True  # another format, code or options: rewrite it
+            return
+        view = memoryview(data)
+        pos, end = len(self._header), len(data)
+        head = _ADDRESS_SIZE + _MAC_SIZE + _RECORD.size
+        unpack = _RECORD.unpack_from
+        while pos < end:
+            if pos + head > end:
+                self._changed = True
+                break
+            address = data[pos:pos + _ADDRESS_SIZE]
+            mac = view[pos + _ADDRESS_SIZE:pos + _ADDRESS_SIZE + _MAC_SIZE]
+            (length,) = unpack(data, pos + _ADDRESS_SIZE + _MAC_SIZE)
+            pos += head
+            if length > end - pos:  # truncated: what came before still counts
+                self._changed = True
+                break
+            self._old[address] = (mac, view[pos:pos + length])
+            pos += length
+
+    def save(self) -> None:
+        """Write the entries kept this run, atomically, when anything changed
+        (including entries no longer used: deleted or edited files). Never
+        raises: a store that cannot be written is no store."""
+        if self.path is None or (not self._changed and not self._old):
+            return
+        tmp = None
+        try:
+            prepare_folder(self.path.parent)
+            fd, tmp = tempfile.mkstemp(prefix=_TEMP_PREFIX, suffix=".tmp", dir=self.path.parent)
+            with os.fdopen(fd, "wb", buffering=1 << 20) as out:
+                out.write(self._header)
+                for address, (mac, blob) in self._kept.items():
+                    out.write(address)
+                    out.write(mac)
+                    out.write(_RECORD.pack(len(blob)))
+                    out.write(blob)
+            os.replace(tmp, self.path)
+            tmp = None
+        except (OSError, ValueError) as exc:
+            if self.problem is None:
+                self.problem = exc if isinstance(exc, OSError) else OSError(str(exc))
+            return
+        finally:
+            if tmp is not None:
+                try:
+                    os.unlink(tmp)
+                except OSError:
+                    pass
+        self._old = {}
+        self._changed = False
+        _remove_stale_temporaries(self.path.parent)
+
+
+def _remove_stale_temporaries(folder: Path, age: float = 3600.0) -> None:
+    """Delete temporary files left by runs that were killed (an hour old)."""
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return
+    now = time.time()
+    for name in names:
+        if name.startswith(_TEMP_PREFIX) and name.endswith(".tmp"):
+            try:
+                path = folder / name
+                if now - path.stat().st_mtime > age:
+                    path.unlink()
+            except OSError:
+                pass
+
+
+# --------------------------------------------------------------------------- the folder
+
+
+def unwritable_note(config: Config, exc: OSError) -> str:
+    """The one line a run prints when it could not write its cache."""
+    why = exc.strerror or str(exc) or type(exc).__name__
+    return (f"warning: cannot write the cache in {config.cache_dir}/ ({why}); "
+            "this run used no cache, and the next one will parse every file again")
+
+
+def prepare_folder(folder: Path) -> None:
+    """Create the cache folder, marked so that git and backup tools skip it."""
+    if folder.is_dir():
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in ((".gitignore", _GITIGNORE), ("CACHEDIR.TAG", _CACHEDIR_TAG)):
+        try:
+            with open(folder / name, "x", encoding="utf-8") as fh:
+                fh.write(text)
+        except OSError:
+            pass
+
+
+def cache_folder(config: Config) -> Path | None:
+    """The resolved ``cache_dir``, or None when it would be outside the
+    project or inside the docs or citations folder (then there is no cache)."""
+    try:
+        folder = (config.root / config.cache_dir).resolve()
+        root = config.root.resolve()
+        forbidden = [(config.root / config.docs_dir).resolve(), (config.root / config.citations_dir).resolve()]
+    except (OSError, RuntimeError):
+        return None
+    if not is_inside(folder, root) or any(is_inside(folder, f) for f in forbidden):
+        return None
+    return folder
+
+
+def open_store(config: Config, enabled: bool = True, salt: bytes = b"") -> Store:
+    """The project's store, read; a disabled one when ``enabled`` is false,
+    ``OSSREF_NO_CACHE`` is set, there is no machine secret, or there is no
+    usable :func:`cache_folder`. ``salt``: what else every value stored
+    depends on (the per-page rules handed to the loader)."""
+    if not enabled or disabled_by_env():
+        return Store(None)
+    secret = machine_key()
+    folder = cache_folder(config)
+    if secret is None or folder is None:
+        return Store(None)
+    context = code_fingerprint() + b"\0" + options_salt(config) + b"\0" + salt + b"\0"
+    store = Store(folder / STORE_NAME, secret, context)
+    store.load()
+    return store
