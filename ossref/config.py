@@ -31,7 +31,6 @@ from typing import Any
 import yaml
 
 from ossref.diagnostics import RULES, Diagnostic, Severity, diag
-from ossref.site.pagemeta import BUILTIN_STATUSES
 
 CONFIG_FILE = "mkdocs.yml"
 
@@ -42,6 +41,10 @@ CITE_URL_ENV = {
     "ncbi_url": "OSSREF_NCBI_URL",
     "idconv_url": "OSSREF_IDCONV_URL",
 }
+
+#: Statuses Material defines itself; a wiki adds its own as keys of
+#: ``extra.status`` in mkdocs.yml (read into :attr:`Config.statuses`).
+BUILTIN_STATUSES = ("new", "deprecated")
 
 
 class ConfigError(Exception):

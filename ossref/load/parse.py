@@ -20,7 +20,7 @@ from ossref.load.scan import scan_body
 from ossref.load.schema import read_entry
 from ossref.load.walk import slug_for
 from ossref.model import Page
-from ossref.site.pagemeta import check_page_meta
+from ossref.load.theme_fields import check_page_meta
 from ossref.text.slugs import SLUG_PART, suggested_slug
 from ossref.text.textsafety import UNSAFE_TEXT
 

@@ -22,13 +22,13 @@ here, so the index holds no markup from metadata either; the output audit
 from __future__ import annotations
 
 import html
-import re
 from collections.abc import Mapping
 from typing import Any
 
-from ossref.diagnostics import Diagnostic, diag
-from ossref.load.frontmatter import KEY
-from ossref.model import Position
+# The theme fields' rules are the loader's (it validates them per file); they
+# stay importable from here, where the staged front matter is built.
+from ossref.config import BUILTIN_STATUSES
+from ossref.load.theme_fields import HIDE_VALUES, PASSTHROUGH_KEYS, check_page_meta, field_problem
 
 __all__ = ["BUILTIN_STATUSES", "HEAD_KEY", "HIDE_VALUES", "PASSTHROUGH_KEYS", "check_page_meta", "meta_text",
            "staged_head", "staged_meta"]
@@ -37,21 +37,6 @@ __all__ = ["BUILTIN_STATUSES", "HEAD_KEY", "HIDE_VALUES", "PASSTHROUGH_KEYS", "c
 #: theme override ``ossref/templates/theme/main.html``. Never a field a page
 #: may set itself: staged front matter is built here, from nothing.
 HEAD_KEY = "ossref_head"
-
-#: Statuses Material defines itself; a wiki adds its own as keys of
-#: ``extra.status`` in mkdocs.yml (read into ``Config.statuses``).
-BUILTIN_STATUSES = ("new", "deprecated")
-
-#: What Material's ``hide:`` understands.
-HIDE_VALUES = ("navigation", "toc", "footer", "path", "tags", "feedback")
-
-#: Front-matter keys of a page that reach MkDocs/Material besides title and
-#: description, each validated by :func:`check_page_meta`.
-PASSTHROUGH_KEYS = ("hide", "search", "status", "icon")
-
-# Material's icon names: a set folder, then a name ("material/bone").
-_ICON = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*(?:/[a-z0-9]+(?:-[a-z0-9]+)*)+")
-
 
 def meta_text(value: object) -> str:
     """``value`` as one line of HTML text: white space collapsed, ``& < > " '``
@@ -93,7 +78,7 @@ def staged_meta(title: str, description: object = None, page_meta: Mapping[Any, 
     if isinstance(description, str) and description.strip():
         meta["description"] = meta_text(description)
     for key in PASSTHROUGH_KEYS:
-        if page_meta is not None and key in page_meta and _problem(key, page_meta[key], statuses) is None:
+        if page_meta is not None and key in page_meta and field_problem(key, page_meta[key], statuses) is None:
             meta[key] = _one_line(page_meta[key])
     if head is not None:
         meta[HEAD_KEY] = head
@@ -110,49 +95,3 @@ def _one_line(value: Any) -> Any:
     if isinstance(value, dict):
         return {str(k): _one_line(v) for k, v in value.items()}
     return value
-
-
-def check_page_meta(meta: Mapping[Any, Any], positions: Mapping[tuple, Position], path: str,
-                    statuses: tuple[str, ...] = BUILTIN_STATUSES) -> list[Diagnostic]:
-    """``invalid-field`` for each metadata field that MkDocs or the theme
-    would take in a form it does not define: ``title``/``description`` not
-    text; ``status`` not one of ``statuses``; ``icon`` not an icon name;
-    ``hide`` not a list of :data:`HIDE_VALUES`; ``search`` not a mapping of
-    ``exclude`` (true/false) and ``boost`` (a number from 0 to 1000)."""
-    out: list[Diagnostic] = []
-    for key in ("title", "description", *PASSTHROUGH_KEYS):
-        if key not in meta:
-            continue
-        problem = _problem(key, meta[key], statuses)
-        if problem is not None:
-            p = positions.get((key,)) or positions.get((key, KEY)) or Position(2, 1)
-            out.append(diag(path, p.line, p.column, "invalid-field", *problem))
-    return out
-
-
-def _problem(key: str, value: Any, statuses: tuple[str, ...]) -> tuple[str, str] | None:
-    """(message, hint) when ``value`` is not what field ``key`` may hold."""
-    if key in ("title", "description"):
-        if not (isinstance(value, str) and value.strip()):
-            return f"`{key}` must be non-empty text", f"write `{key}: ...` as one line of text, or remove it"
-    elif key == "status":
-        if not (isinstance(value, str) and value in statuses):
-            return (f"`status` must be one of {', '.join(statuses)}",
-                    "the theme shows only statuses it defines; add others under `extra.status` in mkdocs.yml")
-    elif key == "icon":
-        if not (isinstance(value, str) and len(value) <= 100 and _ICON.fullmatch(value)):
-            return ("`icon` must be an icon name such as `material/bone`",
-                    "lower-case letters, digits and hyphens, with a `/` after the icon set")
-    elif key == "hide":
-        if not (isinstance(value, list) and all(isinstance(v, str) and v in HIDE_VALUES for v in value)):
-            return "`hide` must be a list of " + ", ".join(HIDE_VALUES), "e.g. `hide: [toc]`"
-    elif key == "search":
-        if not (isinstance(value, dict) and set(value) <= {"exclude", "boost"}
-                and isinstance(value.get("exclude", False), bool) and _number(value.get("boost", 1))):
-            return ("`search` must be a mapping of `exclude` (true or false) and `boost` (a number)",
-                    "e.g. `search: {exclude: true}`")
-    return None
-
-
-def _number(value: object) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value <= 1000
