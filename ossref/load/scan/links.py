@@ -45,7 +45,9 @@ _BRACKETS = re.compile(
 _PM_POINTED = re.compile(r"""\s*<([^<>]*)>\s*(?:(?:'[^']*'|"[^"]*")\s*)?$""")
 _LOOSE_TITLE = re.compile(r"(?:^|\s+)(?:\"[^\"]*\"|'[^']*')\s*$")
 _BRACKET_START = re.compile(r"\[")
-_REFDEF_START = re.compile(r"[\n\x00] {0,3}\[")
+# What ends a label without nesting: a bracket, an escape, a block boundary.
+_LABEL_STOP = re.compile(r"[\[\]\\\x00]")
+_REFDEF_FIRST = re.compile(r" {0,3}\[")
 # Also after block quote and list markers: for text the line pass did not
 # read (see Blocks.a_only).
 _REFDEF_START_NESTED = re.compile(r"[\n\x00](?:[ \t>]|[*+-][ \t]|[0-9]{1,9}\.[ \t])*\[")
@@ -97,9 +99,9 @@ class LinkReader:
         entities decoded, no backslash escape resolved)."""
         body, ma, blk = self.body, self.ma, self.blk
         refs, defs, def_dests = self.refs, self.defs, self.def_dests
-        first = re.match(r" {0,3}\[", ma)
+        first = _REFDEF_FIRST.match(ma)
         starts = [first.end() - 1] if first else []
-        starts.extend(m.end() - 1 for m in _REFDEF_START.finditer(ma))
+        starts.extend(_line_start_brackets(ma))
         if blk.def_lines:
             # Those the line pass found inside containers, after their markers.
             for i, col in blk.def_lines:
@@ -150,6 +152,7 @@ class LinkReader:
         pos, limit = 0, len(ma)
         search = _BRACKET_START.search
         match = _BRACKETS.match
+        label_stop = _LABEL_STOP.search
         while True:
             b = search(ma, pos, limit)
             if b is None:
@@ -158,14 +161,27 @@ class LinkReader:
                 pos, limit = resume.pop()
                 continue
             s = b.start()
-            m = None if (s and ma[s - 1] == "\\" and _escaped(ma, s)) else match(ma, s, limit)
-            if m is not None and m.group("cite") is not None and "@" not in m.group("cinner"):
+            escaped = s and ma[s - 1] == "\\" and _escaped(ma, s)
+            m = None
+            cite = False  # the pattern's "cite" branch would match
+            if not escaped:
+                # Most brackets hold no bracket, backslash or block boundary
+                # before their "]" and no "(" follows it: then only the
+                # pattern's "cite" branch can match, and a search decides it.
+                stop = label_stop(ma, s + 1, limit)
+                e = stop.start() if stop is not None else -1
+                if e != -1 and ma[e] == "]" and (e + 1 >= limit or ma[e + 1] != "("):
+                    cite, has_at = True, ma.find("@", s + 1, e) != -1
+                else:
+                    m = match(ma, s, limit)
+                    if m is not None and m.group("cite") is not None:
+                        cite, has_at = True, "@" in m.group("cinner")
+            if cite and not has_at:
                 pos = s + 1  # plain brackets (the common case, decided by the pattern alone)
-            elif m is None or m.group("cite") is not None:
+            elif m is None or cite:
                 # Not a link: a citation group, perhaps (its own parser, as
                 # the pattern's "cite" branch knows no nested brackets or keys).
-                group = None if (m is None and s and ma[s - 1] == "\\" and _escaped(ma, s)) or s in def_starts \
-                    else cites.read(s, limit, self.dests, m is not None)
+                group = None if escaped or s in def_starts else cites.read(s, limit, self.dests, cite)
                 if group is not None:
                     citations.append(group)
                     pos = group.end
@@ -243,3 +259,21 @@ class LinkReader:
         target, anchor = _split_url(_unescape_dest(dest))
         label = body[m.start("label") : m.end("label")].strip()
         return Link(target, anchor, label, start, m.end(), self.blk.pos(start), wiki=False, image=image)
+
+
+def _line_start_brackets(text: str) -> list[int]:
+    """Offset of each "[" that starts a line of ``text`` after a newline or
+    block boundary and at most three spaces (what ``[\\n\\x00] {0,3}\\[``
+    finds, but read from each "[": a pattern that starts with a character
+    class is tried at every offset of the text, which costs more on a page)."""
+    found: list[int] = []
+    find = text.find
+    at = find("[")
+    while at != -1:
+        k = at
+        while k > 0 and at - k < 3 and text[k - 1] == " ":
+            k -= 1
+        if k > 0 and text[k - 1] in "\n\x00":
+            found.append(at)
+        at = find("[", at + 1)
+    return found
