@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import ossref.load.scan as scan_module
+import ossref.load.scan.citations as citations_module
 
 # The strict twin: an internal error fails the test instead of being swallowed.
 scan_body = scan_module._scan_strict
@@ -242,8 +243,8 @@ class _CountingSearch:
          "reference tails", "open prefixes", "nested groups"],
 )
 def test_citation_parsing_reads_each_character_a_bounded_number_of_times(body, monkeypatch):
-    counting = _CountingSearch(scan_module._CITE_SPECIAL)
-    monkeypatch.setattr(scan_module, "_CITE_SPECIAL", counting)
+    counting = _CountingSearch(citations_module._CITE_SPECIAL)
+    monkeypatch.setattr(citations_module, "_CITE_SPECIAL", counting)
     scan_body(body, 1)
     assert counting.read <= 4 * len(body)
 
