@@ -161,7 +161,7 @@ def _check(config: Config, args: argparse.Namespace, out: TextIO, err: TextIO) -
 
     scope = None
     if args.paths or args.changed_since is not None:
-        from ossref.check.scope import ScopeError, resolve_scope
+        from ossref.scope import ScopeError, resolve_scope
 
         try:
             scope = resolve_scope(config, args.paths, args.changed_since)
@@ -177,7 +177,7 @@ def _check(config: Config, args: argparse.Namespace, out: TextIO, err: TextIO) -
         result = check_online(config, result, err)
     hidden = 0
     if scope is not None:
-        from ossref.check.scope import ScopeError, apply_scope
+        from ossref.scope import ScopeError, apply_scope
 
         try:
             # After the check, so the base check can start from its fresh snapshot.
@@ -193,7 +193,7 @@ def _check(config: Config, args: argparse.Namespace, out: TextIO, err: TextIO) -
 def _git_prefix(config: Config) -> str:
     """The project folder's path inside its git repository ("" at the top),
     so SARIF locations are relative to the repository as code scanning wants."""
-    from ossref.check.scope import git_prefix
+    from ossref.scope import git_prefix
 
     return git_prefix(config.root)
 
