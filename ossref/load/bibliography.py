@@ -36,11 +36,8 @@ from bisect import bisect_right
 from dataclasses import replace
 from pathlib import Path
 
-import bibtexparser
 from bibtexparser.model import (
     Block,
-    DuplicateBlockKeyBlock,
-    DuplicateFieldKeyBlock,
     Entry,
     ExplicitComment,
     ImplicitComment,
@@ -51,6 +48,7 @@ from bibtexparser.model import (
 
 from ossref.caps import cap_per_code, findings_at
 from ossref.diagnostics import Diagnostic, Severity, diag
+from ossref.load.bibsplit import ONE_GROUP, FastEntry, split_blocks
 from ossref.load.files import read_bytes
 from ossref.text.identifiers import check_doi, check_isbn, check_pmcid, check_pmid, check_url, normalize_doi, normalize_pmid
 from ossref.model import Reference
@@ -312,13 +310,10 @@ class _FileReader:
         self.diags: list[Diagnostic] = []
 
     def read(self) -> tuple[list[Reference], list[Diagnostic]]:
-        library = bibtexparser.parse_string(self.text, parse_stack=[])
         after_failure = False
-        for block in library.blocks:
-            if isinstance(block, (DuplicateBlockKeyBlock, DuplicateFieldKeyBlock)):
-                # Duplicate keys are checked across files in load_bibliography,
-                # duplicate fields by _entry: both blocks are usable.
-                block = block.ignore_error_block
+        # Duplicate keys are checked across files in load_bibliography,
+        # duplicate fields by _entry: the blocks come unwrapped.
+        for block in split_blocks(self.text):
             offset = self._locate(block)
             if isinstance(block, Entry):
                 self._entry(block, offset)
@@ -418,8 +413,8 @@ class _FileReader:
         cursor = raw.find(",") + 1
         counted, fline = 0, line
         positions: dict[str, tuple[int, int]] = {}  # of identifier fields: (line, offset in raw)
-        for field in entry.fields:
-            name, value = field.key, field.value  # both str: no middleware ran
+        pairs = entry.pairs if isinstance(entry, FastEntry) else [(f.key, f.value) for f in entry.fields]
+        for index, (name, value) in enumerate(pairs):  # both str: no middleware ran
             at = raw.find(name, cursor) if cursor > 0 else -1
             if at >= 0:
                 fline += raw.count("\n", counted, at)
@@ -428,7 +423,7 @@ class _FileReader:
                 cursor = start + len(value) if start >= 0 else at + len(name)
                 where = (fline, at)
             else:  # not expected; fall back on bibtexparser's line
-                where = ((field.start_line or 0) + 1, -1)
+                where = ((entry.fields[index].start_line or 0) + 1, -1)
             lower = name.lower()
             if lower in fields:
                 self._add(where[0], self._field_column(raw, offset, where[1]), "bib-field",
@@ -440,14 +435,16 @@ class _FileReader:
                           f"`{_show(name)}` in `{key}` is not a field name; it was ignored",
                           "fields are written `name = {value}` and separated by commas")
                 continue
-            what = f"field `{lower}` of `{key}`"
-            expanded = self._expand(value, what, where[0], self._field_column(raw, offset, where[1]))
-            if expanded is None:
-                continue
-            text, junk, undefined = expanded
-            if junk >= 0 or undefined:
-                self._value_problems(value, junk, undefined, what,
-                                     where[0], self._field_column(raw, offset, where[1]))
+            text = _plain_value(value)
+            if text is None:
+                what = f"field `{lower}` of `{key}`"
+                expanded = self._expand(value, what, where[0], self._field_column(raw, offset, where[1]))
+                if expanded is None:
+                    continue
+                text, junk, undefined = expanded
+                if junk >= 0 or undefined:
+                    self._value_problems(value, junk, undefined, what,
+                                         where[0], self._field_column(raw, offset, where[1]))
             fields[lower] = text
             field_lines[lower] = where[0]
             if lower in _POSITIONED:
@@ -623,22 +620,32 @@ def expand_value(raw: str, macros: dict[str, str], limit: int | None = None) -> 
     return text, junk, undefined
 
 
-def _expand_value(raw: str, macros: dict[str, str], limit: int | None) -> tuple[str, int, list[str], int]:
-    """:func:`expand_value`, and the number of characters macro uses added."""
-    n = len(raw)
-    if n >= 2:
-        # Fast paths: most values are one delimited part without nested braces.
+def _plain_value(raw: str) -> str | None:
+    """The text of a value of one delimited part (braces nested at most
+    :data:`~ossref.load.bibsplit.MAX_DEPTH` deep; no braces within quotes),
+    or of digits or blanks only, as :func:`expand_value` reads it (most values
+    are such, and need nothing more); None for any other value."""
+    if len(raw) >= 2:
         first, last = raw[0], raw[-1]
         if first == "{" and last == "}":
             inner = raw[1:-1]
-            if "{" not in inner and "}" not in inner:
-                return inner, -1, [], 0
+            if ("{" not in inner and "}" not in inner) or ONE_GROUP.fullmatch(raw):
+                return inner
         elif first == '"' and last == '"':
             inner = raw[1:-1]
             if '"' not in inner and "{" not in inner and "}" not in inner:
-                return inner, -1, [], 0
+                return inner
     if raw.isdigit() or not raw.strip():
-        return raw.strip(), -1, [], 0
+        return raw.strip()
+    return None
+
+
+def _expand_value(raw: str, macros: dict[str, str], limit: int | None) -> tuple[str, int, list[str], int]:
+    """:func:`expand_value`, and the number of characters macro uses added."""
+    plain = _plain_value(raw)
+    if plain is not None:
+        return plain, -1, [], 0
+    n = len(raw)
     parts: list[str] = []
     undefined: list[str] = []
     added = 0  # characters the macro uses add
