@@ -308,6 +308,7 @@ class _FileReader:
         self.macros: dict[str, str] = {}
         self.refs: list[Reference] = []
         self.diags: list[Diagnostic] = []
+        self._seen: list[tuple[str, int, int]] = [("", 0, -1)] * 2  # _last_newline's previous (text, at, result)
 
     def read(self) -> tuple[list[Reference], list[Diagnostic]]:
         after_failure = False
@@ -382,7 +383,7 @@ class _FileReader:
     def _column(self, offset: int) -> int:
         if offset < 0:
             return 1
-        return offset - (self.text.rfind("\n", 0, offset) + 1) + 1
+        return offset - (self._last_newline(self.text, offset, 1) + 1) + 1
 
     def _add(self, line: int, column: int, code: str, message: str, hint: str = "") -> None:
         self.diags.append(diag(self.rel, line, column, code, message, hint))
@@ -470,8 +471,23 @@ class _FileReader:
         """Column of ``raw[at]``, ``raw`` being the entry whose ``@`` is at ``offset``."""
         if at < 0:
             return 1
-        newline = raw.rfind("\n", 0, at)
+        newline = self._last_newline(raw, at, 0)
         return at - newline if newline >= 0 else self._column(offset) + at
+
+    def _last_newline(self, text: str, at: int, slot: int) -> int:
+        """``text.rfind("\\n", 0, at)``, searching only from the previous
+        ``at`` asked about in the same text (``slot`` 0 for an entry's raw
+        text, 1 for the file's): a million fields or blocks on one line
+        would otherwise cost a million searches back to its start."""
+        seen_text, seen_at, seen_newline = self._seen[slot]
+        if text is seen_text and at >= seen_at:
+            newline = text.rfind("\n", seen_at, at)
+            if newline < 0:
+                newline = seen_newline
+        else:
+            newline = text.rfind("\n", 0, at)
+        self._seen[slot] = (text, at, newline)
+        return newline
 
     def _value_problems(self, raw: str, junk: int, undefined: list[str], where: str, line: int, column: int) -> None:
         for word in undefined:
