@@ -3,7 +3,8 @@
 Takes a :class:`~ossref.config.Config`. Reads every Markdown entry (front
 matter with positions in :mod:`.frontmatter`, the entry schema in
 :mod:`.schema`, the body's citations, links, headings and raw HTML in
-:mod:`.scan`), every BibTeX file (:mod:`.bibliography`) and the git dates
+:mod:`.scan`), every BibTeX file (:mod:`.bibliography`, its blocks split by
+:mod:`.bibsplit`) and the git dates
 (:mod:`.gitdates`), reading bytes only through :mod:`.files`. Each file's
 own findings (:mod:`.page_rules`) are worked out here, once per file, so
 they are stored with the file's results (:mod:`.cache`, :mod:`.snapshot`).

@@ -47,6 +47,7 @@ from bibtexparser.model import (
 )
 
 from ossref.caps import cap_per_code, findings_at
+from ossref.config import Config
 from ossref.diagnostics import Diagnostic, Severity, diag
 from ossref.load.bibsplit import ONE_GROUP, FastEntry, split_blocks
 from ossref.load.files import read_bytes
@@ -101,11 +102,32 @@ MAX_EXPANSION = 1_000_000
 #: Default of option ``max_bib_blocks``: ``@`` signs (each may start a block)
 #: in one file. bibtexparser spends ~20 us and ~1.5 KB on each block, ossref as
 #: much again, so a megabyte of ``@a{`` (333,000 blocks) took 11 s and 560 MB.
-MAX_BLOCKS = 10_000
+#: An export of 80,000 records (32 MB) has as many.
+MAX_BLOCKS = 100_000
+#: Default of option ``max_bib_fields``: ``=`` signs (each may start a field)
+#: in one file. A field costs about 500 bytes and 10 us while it is read, three
+#: times that when bibtexparser reads it; an export of 80,000 records (32 MB)
+#: has 860,000.
+MAX_FIELDS = 1_000_000
+#: Default of option ``max_bib_bytes``: bytes of one BibTeX file.
+MAX_BIB_BYTES = 32_000_000
+
+
+def load_bib(path: Path, rel: str, data: bytes | None, config: Config) -> tuple[list[Reference], list[Diagnostic]]:
+    """:func:`load_bib_bytes` of ``data`` (:func:`load_bib_file` of ``path``
+    when None) within the BibTeX limits of ``config``: the one call that
+    reads all of them there. Read a ``.bib`` file's bytes for it with
+    ``config.max_bib_bytes``, not ``max_file_bytes`` (Markdown's)."""
+    if data is None:
+        return load_bib_file(path, rel, config.max_bib_bytes, config.max_bib_expansion, config.max_bib_blocks,
+                             config.max_bib_fields, size_option="max_bib_bytes")
+    return load_bib_bytes(data, rel, config.max_bib_bytes, config.max_bib_expansion, config.max_bib_blocks,
+                          config.max_bib_fields, size_option="max_bib_bytes")
 
 
 def load_bib_file(path: Path, rel: str, max_bytes: int, max_expansion: int = MAX_EXPANSION,
-                  max_blocks: int = MAX_BLOCKS) -> tuple[list[Reference], list[Diagnostic]]:
+                  max_blocks: int = MAX_BLOCKS, max_fields: int = MAX_FIELDS, *,
+                  size_option: str = "max_file_bytes") -> tuple[list[Reference], list[Diagnostic]]:
     """Load one BibTeX file.
 
     ``rel`` is the project-relative path with forward slashes, used in
@@ -113,24 +135,31 @@ def load_bib_file(path: Path, rel: str, max_bytes: int, max_expansion: int = MAX
     file order (duplicate keys included: :func:`load_bibliography` reports
     them), and the file's diagnostics, sorted. A file that cannot be read
     (not a regular file, larger than ``max_bytes``) yields no record and one
-    ``read-error``. A file with more than ``max_blocks`` ``@`` signs is not
-    parsed either: one ``bib-syntax`` error at the first one past the limit.
+    ``read-error``. A file with more than ``max_blocks`` ``@`` signs or
+    ``max_fields`` ``=`` signs is not parsed either: one ``bib-syntax`` error
+    at the first one past the limit. ``size_option`` is the option a
+    ``read-error`` for size tells to raise: the one ``max_bytes`` comes from.
     """
 
     data, problems = read_bytes(path, rel, max_bytes)
     if data is None:
+        if size_option != "max_file_bytes":
+            problems = [replace(p, hint=p.hint.replace("max_file_bytes", size_option)) for p in problems]
         return [], problems
-    return load_bib_bytes(data, rel, max_bytes, max_expansion, max_blocks)
+    return load_bib_bytes(data, rel, max_bytes, max_expansion, max_blocks, max_fields, size_option=size_option)
 
 
 def load_bib_bytes(data: bytes, rel: str, max_bytes: int, max_expansion: int = MAX_EXPANSION,
-                   max_blocks: int = MAX_BLOCKS) -> tuple[list[Reference], list[Diagnostic]]:
+                   max_blocks: int = MAX_BLOCKS, max_fields: int = MAX_FIELDS, *,
+                   size_option: str = "max_file_bytes") -> tuple[list[Reference], list[Diagnostic]]:
     """:func:`load_bib_file` of a file's ``data``, already read: the result
     belongs to exactly these bytes, whatever the file holds by now."""
-    text, problem = _decode(data, rel, max_bytes)
+    text, problem = _decode(data, rel, max_bytes, size_option)
     if problem is not None:
         return [], [problem]
-    problem = _too_many_blocks(text, rel, max_blocks)
+    problem = _too_many(text, rel, "@", max_blocks, "can start a BibTeX block", "max_bib_blocks")
+    if problem is None:
+        problem = _too_many(text, rel, "=", max_fields, "can start a field", "max_bib_fields")
     if problem is not None:
         return [], [problem]
     try:
@@ -244,10 +273,10 @@ def _where(ref: Reference) -> str:
     return f"{ref.path}:{ref.line}"
 
 
-def _decode(data: bytes, rel: str, max_bytes: int) -> tuple[str, Diagnostic | None]:
+def _decode(data: bytes, rel: str, max_bytes: int, size_option: str) -> tuple[str, Diagnostic | None]:
     """The file's text (BOM dropped, newlines normalised), or a ``read-error``."""
     if len(data) > max_bytes:
-        return "", _too_large(rel, len(data), max_bytes)
+        return "", _too_large(rel, len(data), max_bytes, size_option)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -269,24 +298,25 @@ def _normalise(text: str) -> str:
     return text
 
 
-def _too_many_blocks(text: str, rel: str, max_blocks: int) -> Diagnostic | None:
-    """A ``bib-syntax`` error at the ``@`` past ``max_blocks``, or None.
-    Counted before parsing: the parser's work grows with the blocks."""
-    if text.count("@") <= max_blocks:
+def _too_many(text: str, rel: str, sign: str, limit: int, what: str, option: str) -> Diagnostic | None:
+    """A ``bib-syntax`` error at the ``sign`` past ``limit``, or None.
+    Counted before parsing: the parser's work grows with the blocks (``@``)
+    and fields (``=``)."""
+    if text.count(sign) <= limit:
         return None
     at = -1
-    for _ in range(max_blocks + 1):
-        at = text.find("@", at + 1)
+    for _ in range(limit + 1):
+        at = text.find(sign, at + 1)
     line = text.count("\n", 0, at) + 1
     column = at - (text.rfind("\n", 0, at) + 1) + 1
     return diag(rel, line, column, "bib-syntax",
-                f"more than {max_blocks:,} `@` signs (each can start a BibTeX block) in one file; it was not parsed",
-                "split it into several .bib files, or raise `max_bib_blocks` under extra.ossref in mkdocs.yml")
+                f"more than {limit:,} `{sign}` signs (each {what}) in one file; it was not parsed",
+                f"split it into several .bib files, or raise `{option}` under extra.ossref in mkdocs.yml")
 
 
-def _too_large(rel: str, size: int, max_bytes: int) -> Diagnostic:
+def _too_large(rel: str, size: int, max_bytes: int, size_option: str) -> Diagnostic:
     return diag(rel, 1, 1, "read-error", f"file too large: {size} bytes, the limit is {max_bytes}",
-                "split it into several .bib files, or raise `max_file_bytes` under extra.ossref in mkdocs.yml")
+                f"split it into several .bib files, or raise `{size_option}` under extra.ossref in mkdocs.yml")
 
 
 def _line(block: Block) -> int:
