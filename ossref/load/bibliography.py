@@ -86,6 +86,11 @@ _PUBMED = frozenset({"pubmed", "pmid"})
 _POSITIONED = frozenset({*IDENTIFIER_FIELDS, "eprint"})
 _MONTHS = frozenset("jan feb mar apr may jun jul aug sep oct nov dec".split())
 _FIELD_NAME = re.compile(r"[^\W\d][\w\-:.+]*")
+# Names _FIELD_NAME accepts that most records use: checked without it.
+_USUAL_FIELDS = frozenset(
+    """abstract address annote author booktitle chapter doi edition editor eprint eprinttype file howpublished
+    institution isbn issn journal journaltitle keywords langid language month note number organization pages
+    pmcid pmid publisher school series title type url urldate volume year date""".split())
 _BLOCK_HEAD = re.compile(r"@(\w*)\s*[{(]?\s*([^,\s{}()\"=#%]*)")
 # "(?<!\\)" as in bibtexparser's splitter, so both agree on where braces are.
 _DELIMS = re.compile(r'(?<!\\)[{}"]')
@@ -461,13 +466,15 @@ class _FileReader:
                           f"field `{lower}` is given twice in `{key}`; the first value is used",
                           "delete one of the two")
                 continue
-            if _FIELD_NAME.fullmatch(lower) is None:
+            if lower not in _USUAL_FIELDS and _FIELD_NAME.fullmatch(lower) is None:
                 self._add(where[0], self._field_column(raw, offset, where[1]), "bib-field",
                           f"`{_show(name)}` in `{key}` is not a field name; it was ignored",
                           "fields are written `name = {value}` and separated by commas")
                 continue
-            text = _plain_value(value)
-            if text is None:
+            # Most values are one braced group without nested braces.
+            if value[:1] == "{" and value[-1:] == "}" and "{" not in (text := value[1:-1]) and "}" not in text:
+                pass
+            elif (text := _plain_value(value)) is None:
                 what = f"field `{lower}` of `{key}`"
                 expanded = self._expand(value, what, where[0], self._field_column(raw, offset, where[1]))
                 if expanded is None:
