@@ -3,10 +3,12 @@
 :func:`split_blocks` returns exactly the blocks of
 ``bibtexparser.parse_string(text, parse_stack=[])`` (duplicate-key wrappers
 removed), with the same types, raw text, keys, fields and 0-based lines.
-bibtexparser steps through every brace, comma and newline in Python (about
-12 s for a 7 MB export); here the common shape of an entry, the one reference
-managers write, is read with a few regular expressions per field, and any
-other text is handed to bibtexparser itself.
+bibtexparser steps through every brace, comma and newline in Python (12 s
+of issue #15's 21 s check of a 6.7 MB export); here the common shape of an
+entry, the one reference managers write, is read with a few regular
+expressions per field, and any other text is handed to bibtexparser itself.
+Written against bibtexparser 2.1's splitter; the differential tests say
+whether another version still agrees.
 
 Why handing pieces over gives the same result: bibtexparser starts a new
 block at every ``@type{`` that begins a line, whatever it was reading (an
