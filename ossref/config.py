@@ -113,9 +113,15 @@ class Config:
     use_directory_urls: bool = True
     #: Severity overrides: rule code -> "error", "warning" or "off". Option ``rules``.
     rules: dict[str, str] = field(default_factory=dict)
-    #: Largest Markdown or BibTeX file read, in bytes; a larger one is a
+    #: Largest Markdown file read, in bytes; a larger one is a
     #: ``read-error``. Option ``max_file_bytes``.
     max_file_bytes: int = 1_000_000
+    #: Largest BibTeX file read, in bytes; a larger one is a ``read-error``.
+    #: A reference manager's export of a group library is several megabytes
+    #: (20,000 records are about 7 MB); what one file may cost to parse is
+    #: bounded by this with ``max_bib_blocks`` and ``max_bib_fields`` (see
+    #: SECURITY.md). Option ``max_bib_bytes``.
+    max_bib_bytes: int = 32_000_000
     #: Largest front matter parsed, in bytes. Option ``max_frontmatter_bytes``.
     max_frontmatter_bytes: int = 64_000
     #: Deepest nesting of lists and mappings allowed in front matter (the top
@@ -131,7 +137,11 @@ class Config:
     #: ``@`` signs allowed in one BibTeX file (each can start a block, and
     #: parsing costs grow with the blocks); a file with more is a
     #: ``bib-syntax`` error and is not parsed. Option ``max_bib_blocks``.
-    max_bib_blocks: int = 10_000
+    max_bib_blocks: int = 100_000
+    #: ``=`` signs allowed in one BibTeX file (each can start a field, and
+    #: each field costs a few hundred bytes while it is read); a file with
+    #: more is a ``bib-syntax`` error and is not parsed. Option ``max_bib_fields``.
+    max_bib_fields: int = 1_000_000
     #: Where the store of per-file results lives (:mod:`ossref.load.store`:
     #: page facts for check, parsed pages for build and serve), relative to
     #: ``root``; never inside the docs or citations folders. Option ``cache_dir``.
@@ -192,6 +202,8 @@ _USER_OPTIONS = {
     "max_yaml_depth": int,
     "max_bib_expansion": int,
     "max_bib_blocks": int,
+    "max_bib_bytes": int,
+    "max_bib_fields": int,
     "cache_dir": str,
     "search": str,
     "cite": dict,

@@ -237,7 +237,7 @@ def _names(config: Config, files: set[str]) -> set[str]:
         words.add(rel)
         words.add(path.name)
         try:
-            if path.stat().st_size > config.max_file_bytes:
+            if path.stat().st_size > (config.max_file_bytes if rel.endswith(".md") else config.max_bib_bytes):
                 continue
             text = path.read_text(encoding="utf-8-sig")
         except (OSError, UnicodeDecodeError):

@@ -551,3 +551,94 @@ def test_fixture_bibliography_matches_expected(scenario: str) -> None:
     got = [[d.path, d.line, d.column, d.severity.value, d.code] for d in diags]
     assert got == [row for row in expected if row[4] in LOADER_CODES]
     assert scenario in {row[4] for row in got}
+
+
+# ============================================================ caps of big files (issue #15)
+
+import importlib.util
+
+from ossref.config import Config, load_config
+from ossref.load.bibliography import _FileReader, load_bib, load_bib_bytes
+
+_BENCH = importlib.util.spec_from_file_location("bench_bib", Path(__file__).resolve().parent.parent
+                                                / "benchmarks" / "bib_and_report.py")
+bench_bib = importlib.util.module_from_spec(_BENCH)
+_BENCH.loader.exec_module(bench_bib)
+
+
+def test_default_caps_accept_a_7_mb_export_of_20000_records(tmp_path: Path) -> None:
+    path = write(tmp_path, bench_bib.export_bib(20_000))
+    assert path.stat().st_size > 7_000_000
+    refs, diags = load_bib(path, "citations/refs.bib", None, Config(root=tmp_path))
+    assert diags == [] and len(refs) == 20_000
+    assert refs[-1].fields["doi"].startswith("10.1000/j.19999.") and refs[-1].line == 275_658
+
+
+def test_a_file_with_more_fields_than_the_cap_is_refused_before_parsing(tmp_path: Path) -> None:
+    text = "@misc{k,\n  a = {b}, c = {d},\n  e = {f}}\n"
+    refs, diags = load_bib_bytes(text.encode(), "citations/refs.bib", BIG, max_fields=2)
+    assert refs == [] and [(d.line, d.column, d.code) for d in diags] == [(3, 5, "bib-syntax")]
+    assert "more than 2 `=` signs" in diags[0].message and "max_bib_fields" in diags[0].hint
+    config = load_config(_project_yml(tmp_path, "    max_bib_fields: 2\n"))
+    assert config.max_bib_fields == 2
+    assert load_bib(write(tmp_path, text), "citations/refs.bib", None, config) == (refs, diags)
+    assert load_bib(tmp_path / "refs.bib", "citations/refs.bib", text.encode(), Config(root=tmp_path))[0]
+
+
+def test_the_bib_size_cap_is_its_own_option_and_the_hint_names_it(tmp_path: Path) -> None:
+    config = load_config(_project_yml(tmp_path, "    max_bib_bytes: 100\n"))
+    assert config.max_bib_bytes == 100 and config.max_file_bytes == Config(root=tmp_path).max_file_bytes
+    path = write(tmp_path, GOOD)
+    for data in (None, GOOD.encode()):
+        refs, (problem,) = load_bib(path, "citations/refs.bib", data, config)
+        assert refs == [] and problem.code == "read-error" and "max_bib_bytes" in problem.hint
+    # Called with max_file_bytes, as before, the hint names that option.
+    assert "max_file_bytes" in load_bib_file(path, "citations/refs.bib", 100)[1][0].hint
+
+
+def _project_yml(tmp_path: Path, options: str) -> Path:
+    (tmp_path / "mkdocs.yml").write_text(f"site_name: W\nextra:\n  ossref:\n{options}")
+    return tmp_path
+
+
+def test_columns_on_one_long_line_cost_linear_work() -> None:
+    """Columns are found from the previous one, not from the line's start:
+    a bounded-work count of the characters searched back for newlines, for
+    a million fields or blocks on one line."""
+    searched = 0
+
+    class Counting(str):
+        def rfind(self, sub, start=None, end=None):  # type: ignore[override]
+            nonlocal searched
+            searched += (len(self) if end is None else end) - (start or 0)
+            return str.rfind(self, sub, start, end)
+
+    text = Counting("@misc{k," + "a={b}," * 4000 + "}")
+    reader = _FileReader(text, "citations/refs.bib")
+    columns = [reader._column(at) for at in range(8, len(text), 6)]
+    assert columns[:2] == [9, 15] and searched <= 2 * len(text)
+    searched = 0
+    columns = [reader._field_column(text, 0, at) for at in range(8, len(text), 6)]
+    assert columns[:2] == [9, 15] and searched <= 2 * len(text)
+
+
+def test_ossref_check_accepts_a_7_mb_export_with_the_default_caps(tmp_path: Path) -> None:
+    """End to end: the loader reads a ``.bib`` file within ``max_bib_bytes``,
+    not Markdown's ``max_file_bytes`` (1 MB), so a reference manager's export
+    of a group library is checked, and the pages citing it find their keys."""
+    import shutil
+
+    from conftest import check_json
+
+    root = tmp_path / "wiki"
+    shutil.copytree(Path(__file__).parent / "fixtures" / "clean", root)
+    export = bench_bib.export_bib(20_000)
+    key = re.search(r"@article\{(\w+),", export).group(1)
+    (root / "citations" / "export.bib").write_text(export, encoding="utf-8")
+    assert (root / "citations" / "export.bib").stat().st_size > 7_000_000
+    page = root / "content" / "myositis-ossificans.md"
+    page.write_text(page.read_text(encoding="utf-8") + f"\nA cited export record [@{key}].\n", encoding="utf-8")
+    code, data = check_json(root, "--no-cache")
+    codes = {d["code"] for d in data["diagnostics"]}
+    assert "read-error" not in codes and "unknown-citation" not in codes and "bib-syntax" not in codes, codes
+    assert code == 0

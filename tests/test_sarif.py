@@ -14,8 +14,8 @@ import jsonschema
 import pytest
 
 from conftest import FIXTURES, run
-from ossref.diagnostics import RULES
-from ossref.report.sarif import GUIDE, guide_sections
+from ossref.diagnostics import RULES, diag
+from ossref.report.sarif import GUIDE, guide_sections, sarif_log, sarif_text
 
 SCHEMA = json.loads((Path(__file__).parent / "data" / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
 
@@ -99,3 +99,11 @@ def test_sarif_uris_are_relative_to_the_git_repository(tmp_path: Path) -> None:
     validate(log)
     uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in log["runs"][0]["results"]}
     assert uris and all(uri.startswith("wiki/content/") for uri in uris)
+
+
+def test_sarif_text_is_the_indented_json_of_the_log() -> None:
+    diags = [diag(f"content/a b%{i}/é\"\\\x1b.md", i + 1, 2, code, f"m{i} \u2028 \x00 `x`", "h" if i % 2 else "")
+             for i, code in enumerate(list(RULES)[:40])]
+    for prefix in ("", "docs", "/site/docs/"):
+        for found in ([], diags[:1], diags):
+            assert sarif_text(found, prefix) == json.dumps(sarif_log(found, prefix), indent=2, ensure_ascii=False)

@@ -36,11 +36,8 @@ from bisect import bisect_right
 from dataclasses import replace
 from pathlib import Path
 
-import bibtexparser
 from bibtexparser.model import (
     Block,
-    DuplicateBlockKeyBlock,
-    DuplicateFieldKeyBlock,
     Entry,
     ExplicitComment,
     ImplicitComment,
@@ -50,7 +47,9 @@ from bibtexparser.model import (
 )
 
 from ossref.caps import cap_per_code, findings_at
+from ossref.config import Config
 from ossref.diagnostics import Diagnostic, Severity, diag
+from ossref.load.bibsplit import ONE_GROUP, FastEntry, split_blocks
 from ossref.load.files import read_bytes
 from ossref.text.identifiers import check_doi, check_isbn, check_pmcid, check_pmid, check_url, normalize_doi, normalize_pmid
 from ossref.model import Reference
@@ -87,6 +86,11 @@ _PUBMED = frozenset({"pubmed", "pmid"})
 _POSITIONED = frozenset({*IDENTIFIER_FIELDS, "eprint"})
 _MONTHS = frozenset("jan feb mar apr may jun jul aug sep oct nov dec".split())
 _FIELD_NAME = re.compile(r"[^\W\d][\w\-:.+]*")
+# Names _FIELD_NAME accepts that most records use: checked without it.
+_USUAL_FIELDS = frozenset(
+    """abstract address annote author booktitle chapter doi edition editor eprint eprinttype file howpublished
+    institution isbn issn journal journaltitle keywords langid language month note number organization pages
+    pmcid pmid publisher school series title type url urldate volume year date""".split())
 _BLOCK_HEAD = re.compile(r"@(\w*)\s*[{(]?\s*([^,\s{}()\"=#%]*)")
 # "(?<!\\)" as in bibtexparser's splitter, so both agree on where braces are.
 _DELIMS = re.compile(r'(?<!\\)[{}"]')
@@ -103,11 +107,32 @@ MAX_EXPANSION = 1_000_000
 #: Default of option ``max_bib_blocks``: ``@`` signs (each may start a block)
 #: in one file. bibtexparser spends ~20 us and ~1.5 KB on each block, ossref as
 #: much again, so a megabyte of ``@a{`` (333,000 blocks) took 11 s and 560 MB.
-MAX_BLOCKS = 10_000
+#: An export of 80,000 records (32 MB) has as many.
+MAX_BLOCKS = 100_000
+#: Default of option ``max_bib_fields``: ``=`` signs (each may start a field)
+#: in one file. A field costs about 500 bytes and 10 us while it is read, three
+#: times that when bibtexparser reads it; an export of 80,000 records (32 MB)
+#: has 860,000.
+MAX_FIELDS = 1_000_000
+#: Default of option ``max_bib_bytes``: bytes of one BibTeX file.
+MAX_BIB_BYTES = 32_000_000
+
+
+def load_bib(path: Path, rel: str, data: bytes | None, config: Config) -> tuple[list[Reference], list[Diagnostic]]:
+    """:func:`load_bib_bytes` of ``data`` (:func:`load_bib_file` of ``path``
+    when None) within the BibTeX limits of ``config``: the one call that
+    reads all of them there. Read a ``.bib`` file's bytes for it with
+    ``config.max_bib_bytes``, not ``max_file_bytes`` (Markdown's)."""
+    if data is None:
+        return load_bib_file(path, rel, config.max_bib_bytes, config.max_bib_expansion, config.max_bib_blocks,
+                             config.max_bib_fields, size_option="max_bib_bytes")
+    return load_bib_bytes(data, rel, config.max_bib_bytes, config.max_bib_expansion, config.max_bib_blocks,
+                          config.max_bib_fields, size_option="max_bib_bytes")
 
 
 def load_bib_file(path: Path, rel: str, max_bytes: int, max_expansion: int = MAX_EXPANSION,
-                  max_blocks: int = MAX_BLOCKS) -> tuple[list[Reference], list[Diagnostic]]:
+                  max_blocks: int = MAX_BLOCKS, max_fields: int = MAX_FIELDS, *,
+                  size_option: str = "max_file_bytes") -> tuple[list[Reference], list[Diagnostic]]:
     """Load one BibTeX file.
 
     ``rel`` is the project-relative path with forward slashes, used in
@@ -115,24 +140,31 @@ def load_bib_file(path: Path, rel: str, max_bytes: int, max_expansion: int = MAX
     file order (duplicate keys included: :func:`load_bibliography` reports
     them), and the file's diagnostics, sorted. A file that cannot be read
     (not a regular file, larger than ``max_bytes``) yields no record and one
-    ``read-error``. A file with more than ``max_blocks`` ``@`` signs is not
-    parsed either: one ``bib-syntax`` error at the first one past the limit.
+    ``read-error``. A file with more than ``max_blocks`` ``@`` signs or
+    ``max_fields`` ``=`` signs is not parsed either: one ``bib-syntax`` error
+    at the first one past the limit. ``size_option`` is the option a
+    ``read-error`` for size tells to raise: the one ``max_bytes`` comes from.
     """
 
     data, problems = read_bytes(path, rel, max_bytes)
     if data is None:
+        if size_option != "max_file_bytes":
+            problems = [replace(p, hint=p.hint.replace("max_file_bytes", size_option)) for p in problems]
         return [], problems
-    return load_bib_bytes(data, rel, max_bytes, max_expansion, max_blocks)
+    return load_bib_bytes(data, rel, max_bytes, max_expansion, max_blocks, max_fields, size_option=size_option)
 
 
 def load_bib_bytes(data: bytes, rel: str, max_bytes: int, max_expansion: int = MAX_EXPANSION,
-                   max_blocks: int = MAX_BLOCKS) -> tuple[list[Reference], list[Diagnostic]]:
+                   max_blocks: int = MAX_BLOCKS, max_fields: int = MAX_FIELDS, *,
+                   size_option: str = "max_file_bytes") -> tuple[list[Reference], list[Diagnostic]]:
     """:func:`load_bib_file` of a file's ``data``, already read: the result
     belongs to exactly these bytes, whatever the file holds by now."""
-    text, problem = _decode(data, rel, max_bytes)
+    text, problem = _decode(data, rel, max_bytes, size_option)
     if problem is not None:
         return [], [problem]
-    problem = _too_many_blocks(text, rel, max_blocks)
+    problem = _too_many(text, rel, "@", max_blocks, "can start a BibTeX block", "max_bib_blocks")
+    if problem is None:
+        problem = _too_many(text, rel, "=", max_fields, "can start a field", "max_bib_fields")
     if problem is not None:
         return [], [problem]
     try:
@@ -246,10 +278,10 @@ def _where(ref: Reference) -> str:
     return f"{ref.path}:{ref.line}"
 
 
-def _decode(data: bytes, rel: str, max_bytes: int) -> tuple[str, Diagnostic | None]:
+def _decode(data: bytes, rel: str, max_bytes: int, size_option: str) -> tuple[str, Diagnostic | None]:
     """The file's text (BOM dropped, newlines normalised), or a ``read-error``."""
     if len(data) > max_bytes:
-        return "", _too_large(rel, len(data), max_bytes)
+        return "", _too_large(rel, len(data), max_bytes, size_option)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -271,24 +303,25 @@ def _normalise(text: str) -> str:
     return text
 
 
-def _too_many_blocks(text: str, rel: str, max_blocks: int) -> Diagnostic | None:
-    """A ``bib-syntax`` error at the ``@`` past ``max_blocks``, or None.
-    Counted before parsing: the parser's work grows with the blocks."""
-    if text.count("@") <= max_blocks:
+def _too_many(text: str, rel: str, sign: str, limit: int, what: str, option: str) -> Diagnostic | None:
+    """A ``bib-syntax`` error at the ``sign`` past ``limit``, or None.
+    Counted before parsing: the parser's work grows with the blocks (``@``)
+    and fields (``=``)."""
+    if text.count(sign) <= limit:
         return None
     at = -1
-    for _ in range(max_blocks + 1):
-        at = text.find("@", at + 1)
+    for _ in range(limit + 1):
+        at = text.find(sign, at + 1)
     line = text.count("\n", 0, at) + 1
     column = at - (text.rfind("\n", 0, at) + 1) + 1
     return diag(rel, line, column, "bib-syntax",
-                f"more than {max_blocks:,} `@` signs (each can start a BibTeX block) in one file; it was not parsed",
-                "split it into several .bib files, or raise `max_bib_blocks` under extra.ossref in mkdocs.yml")
+                f"more than {limit:,} `{sign}` signs (each {what}) in one file; it was not parsed",
+                f"split it into several .bib files, or raise `{option}` under extra.ossref in mkdocs.yml")
 
 
-def _too_large(rel: str, size: int, max_bytes: int) -> Diagnostic:
+def _too_large(rel: str, size: int, max_bytes: int, size_option: str) -> Diagnostic:
     return diag(rel, 1, 1, "read-error", f"file too large: {size} bytes, the limit is {max_bytes}",
-                "split it into several .bib files, or raise `max_file_bytes` under extra.ossref in mkdocs.yml")
+                f"split it into several .bib files, or raise `{size_option}` under extra.ossref in mkdocs.yml")
 
 
 def _line(block: Block) -> int:
@@ -310,15 +343,13 @@ class _FileReader:
         self.macros: dict[str, str] = {}
         self.refs: list[Reference] = []
         self.diags: list[Diagnostic] = []
+        self._seen: list[tuple[str, int, int]] = [("", 0, -1)] * 2  # _last_newline's previous (text, at, result)
 
     def read(self) -> tuple[list[Reference], list[Diagnostic]]:
-        library = bibtexparser.parse_string(self.text, parse_stack=[])
         after_failure = False
-        for block in library.blocks:
-            if isinstance(block, (DuplicateBlockKeyBlock, DuplicateFieldKeyBlock)):
-                # Duplicate keys are checked across files in load_bibliography,
-                # duplicate fields by _entry: both blocks are usable.
-                block = block.ignore_error_block
+        # Duplicate keys are checked across files in load_bibliography,
+        # duplicate fields by _entry: the blocks come unwrapped.
+        for block in split_blocks(self.text):
             offset = self._locate(block)
             if isinstance(block, Entry):
                 self._entry(block, offset)
@@ -387,7 +418,7 @@ class _FileReader:
     def _column(self, offset: int) -> int:
         if offset < 0:
             return 1
-        return offset - (self.text.rfind("\n", 0, offset) + 1) + 1
+        return offset - (self._last_newline(self.text, offset, 1) + 1) + 1
 
     def _add(self, line: int, column: int, code: str, message: str, hint: str = "") -> None:
         self.diags.append(diag(self.rel, line, column, code, message, hint))
@@ -418,8 +449,8 @@ class _FileReader:
         cursor = raw.find(",") + 1
         counted, fline = 0, line
         positions: dict[str, tuple[int, int]] = {}  # of identifier fields: (line, offset in raw)
-        for field in entry.fields:
-            name, value = field.key, field.value  # both str: no middleware ran
+        pairs = entry.pairs if isinstance(entry, FastEntry) else [(f.key, f.value) for f in entry.fields]
+        for index, (name, value) in enumerate(pairs):  # both str: no middleware ran
             at = raw.find(name, cursor) if cursor > 0 else -1
             if at >= 0:
                 fline += raw.count("\n", counted, at)
@@ -428,26 +459,30 @@ class _FileReader:
                 cursor = start + len(value) if start >= 0 else at + len(name)
                 where = (fline, at)
             else:  # not expected; fall back on bibtexparser's line
-                where = ((field.start_line or 0) + 1, -1)
+                where = ((entry.fields[index].start_line or 0) + 1, -1)
             lower = name.lower()
             if lower in fields:
                 self._add(where[0], self._field_column(raw, offset, where[1]), "bib-field",
                           f"field `{lower}` is given twice in `{key}`; the first value is used",
                           "delete one of the two")
                 continue
-            if _FIELD_NAME.fullmatch(lower) is None:
+            if lower not in _USUAL_FIELDS and _FIELD_NAME.fullmatch(lower) is None:
                 self._add(where[0], self._field_column(raw, offset, where[1]), "bib-field",
                           f"`{_show(name)}` in `{key}` is not a field name; it was ignored",
                           "fields are written `name = {value}` and separated by commas")
                 continue
-            what = f"field `{lower}` of `{key}`"
-            expanded = self._expand(value, what, where[0], self._field_column(raw, offset, where[1]))
-            if expanded is None:
-                continue
-            text, junk, undefined = expanded
-            if junk >= 0 or undefined:
-                self._value_problems(value, junk, undefined, what,
-                                     where[0], self._field_column(raw, offset, where[1]))
+            # Most values are one braced group without nested braces.
+            if value[:1] == "{" and value[-1:] == "}" and "{" not in (text := value[1:-1]) and "}" not in text:
+                pass
+            elif (text := _plain_value(value)) is None:
+                what = f"field `{lower}` of `{key}`"
+                expanded = self._expand(value, what, where[0], self._field_column(raw, offset, where[1]))
+                if expanded is None:
+                    continue
+                text, junk, undefined = expanded
+                if junk >= 0 or undefined:
+                    self._value_problems(value, junk, undefined, what,
+                                         where[0], self._field_column(raw, offset, where[1]))
             fields[lower] = text
             field_lines[lower] = where[0]
             if lower in _POSITIONED:
@@ -473,8 +508,23 @@ class _FileReader:
         """Column of ``raw[at]``, ``raw`` being the entry whose ``@`` is at ``offset``."""
         if at < 0:
             return 1
-        newline = raw.rfind("\n", 0, at)
+        newline = self._last_newline(raw, at, 0)
         return at - newline if newline >= 0 else self._column(offset) + at
+
+    def _last_newline(self, text: str, at: int, slot: int) -> int:
+        """``text.rfind("\\n", 0, at)``, searching only from the previous
+        ``at`` asked about in the same text (``slot`` 0 for an entry's raw
+        text, 1 for the file's): a million fields or blocks on one line
+        would otherwise cost a million searches back to its start."""
+        seen_text, seen_at, seen_newline = self._seen[slot]
+        if text is seen_text and at >= seen_at:
+            newline = text.rfind("\n", seen_at, at)
+            if newline < 0:
+                newline = seen_newline
+        else:
+            newline = text.rfind("\n", 0, at)
+        self._seen[slot] = (text, at, newline)
+        return newline
 
     def _value_problems(self, raw: str, junk: int, undefined: list[str], where: str, line: int, column: int) -> None:
         for word in undefined:
@@ -623,22 +673,32 @@ def expand_value(raw: str, macros: dict[str, str], limit: int | None = None) -> 
     return text, junk, undefined
 
 
-def _expand_value(raw: str, macros: dict[str, str], limit: int | None) -> tuple[str, int, list[str], int]:
-    """:func:`expand_value`, and the number of characters macro uses added."""
-    n = len(raw)
-    if n >= 2:
-        # Fast paths: most values are one delimited part without nested braces.
+def _plain_value(raw: str) -> str | None:
+    """The text of a value of one delimited part (braces nested at most
+    :data:`~ossref.load.bibsplit.MAX_DEPTH` deep; no braces within quotes),
+    or of digits or blanks only, as :func:`expand_value` reads it (most values
+    are such, and need nothing more); None for any other value."""
+    if len(raw) >= 2:
         first, last = raw[0], raw[-1]
         if first == "{" and last == "}":
             inner = raw[1:-1]
-            if "{" not in inner and "}" not in inner:
-                return inner, -1, [], 0
+            if ("{" not in inner and "}" not in inner) or ONE_GROUP.fullmatch(raw):
+                return inner
         elif first == '"' and last == '"':
             inner = raw[1:-1]
             if '"' not in inner and "{" not in inner and "}" not in inner:
-                return inner, -1, [], 0
+                return inner
     if raw.isdigit() or not raw.strip():
-        return raw.strip(), -1, [], 0
+        return raw.strip()
+    return None
+
+
+def _expand_value(raw: str, macros: dict[str, str], limit: int | None) -> tuple[str, int, list[str], int]:
+    """:func:`expand_value`, and the number of characters macro uses added."""
+    plain = _plain_value(raw)
+    if plain is not None:
+        return plain, -1, [], 0
+    n = len(raw)
     parts: list[str] = []
     undefined: list[str] = []
     added = 0  # characters the macro uses add

@@ -40,7 +40,7 @@ from typing import Any, Literal
 from ossref.config import Config, ConfigError
 from ossref.diagnostics import Diagnostic
 from ossref.load import workers
-from ossref.load.bibliography import load_bib_bytes, load_bib_file, merge_bibliography
+from ossref.load.bibliography import load_bib, merge_bibliography
 from ossref.load.facts import page_facts
 from ossref.load.files import read_bytes  # noqa: F401 - importable from here too
 from ossref.load.parse import PageRules, load_page, parse_page, unsafe_text  # noqa: F401 - importable from here too
@@ -203,7 +203,7 @@ class _Run:
         if store.enabled:
             # The bytes hashed here are the bytes parsed below, so what is
             # stored belongs to exactly them even if a file changes meanwhile.
-            contents = [read_within(path, config.max_file_bytes) for path, _ in pairs]
+            contents = [read_within(path, config.max_bib_bytes) for path, _ in pairs]
             self.bib_addresses = [store.address("bib", rel, data) if data is not None else b""
                                   for (_, rel), data in zip(pairs, contents)]
         if self.need == "facts" and self._merged_from_store():
@@ -302,9 +302,7 @@ def _parse(data: bytes, rel: str, slug: str, config: Config,
 def _load_bib(path: Path, rel: str, data: bytes | None, config: Config) -> tuple[list[Reference], list[Diagnostic]]:
     """Load a BibTeX file: from ``data`` when given (the bytes its address
     was made from); else the file itself is read."""
-    if data is None:
-        return load_bib_file(path, rel, config.max_file_bytes, config.max_bib_expansion, config.max_bib_blocks)
-    return load_bib_bytes(data, rel, config.max_file_bytes, config.max_bib_expansion, config.max_bib_blocks)
+    return load_bib(path, rel, data, config)
 
 
 # --------------------------------------------------------------------------- worker processes

@@ -146,7 +146,7 @@ def options_salt(config: Config) -> bytes:
     """The configuration options a file's load result depends on."""
     fields = (config.docs_dir, config.citations_dir, config.max_file_bytes,
               config.max_frontmatter_bytes, config.max_yaml_depth, config.statuses, config.max_bib_expansion,
-              config.max_bib_blocks)
+              config.max_bib_blocks, config.max_bib_bytes, config.max_bib_fields)
     return repr(fields).encode()
 
 

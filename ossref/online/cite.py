@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TextIO
 from urllib.parse import unquote
 
-from ossref.load.bibliography import load_bib_file, load_bibliography, pmid_field
+from ossref.load.bibliography import load_bib, merge_bibliography, pmid_field
 from ossref.config import Config, is_inside, relpath
 from ossref.online.http import Client, ServiceError
 from ossref.text.identifiers import check_doi, check_pmcid, check_pmid, normalize_doi, normalize_pmid
@@ -282,7 +282,7 @@ def _bib_paths(config: Config) -> list[Path]:
 def existing_references(config: Config) -> tuple[list[Path], dict[str, Reference]]:
     """The project's BibTeX files and records, loaded as ``ossref check`` loads them."""
     files = _bib_paths(config)
-    refs, _ = load_bibliography([(p, relpath(p, config.root)) for p in files], config.max_file_bytes)
+    refs, _ = merge_bibliography([load_bib(p, relpath(p, config.root), None, config) for p in files])
     return files, refs
 
 
@@ -426,7 +426,7 @@ def _verify(key: str, work: Work, text: str, config: Config) -> None:
         try:
             with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
                 fh.write(text)
-            refs, found = load_bib_file(Path(name), "new.bib", config.max_file_bytes)
+            refs, found = load_bib(Path(name), "new.bib", None, config)
         finally:
             os.unlink(name)
     except OSError as exc:
@@ -445,8 +445,8 @@ def _read_target(target: Path, config: Config) -> bytes:
         return b""
     if target.is_symlink() or not target.is_file():
         raise CiteError(f"{relpath(target, config.root)} is not a regular file")
-    if target.stat().st_size > config.max_file_bytes:
-        raise CiteError(f"{relpath(target, config.root)} is larger than max_file_bytes; use --bib FILE")
+    if target.stat().st_size > config.max_bib_bytes:
+        raise CiteError(f"{relpath(target, config.root)} is larger than max_bib_bytes; use --bib FILE")
     try:
         data = target.read_bytes()
         data.decode("utf-8")
@@ -465,9 +465,9 @@ def _append(target: Path, old: bytes, texts: list[str], config: Config) -> None:
     text = old.decode("utf-8")
     sep = "" if not text.strip() else ("\n" if text.endswith("\n") else "\n\n")
     data = (text + sep + "\n".join(texts)).encode("utf-8")
-    if len(data) > config.max_file_bytes:
-        raise CiteError(f"{relpath(target, config.root)} would exceed max_file_bytes "
-                        f"({config.max_file_bytes}); add the records to another file with --bib FILE")
+    if len(data) > config.max_bib_bytes:
+        raise CiteError(f"{relpath(target, config.root)} would exceed max_bib_bytes "
+                        f"({config.max_bib_bytes}); add the records to another file with --bib FILE")
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".ossref-cite-", suffix=".tmp", dir=target.parent)
     try:

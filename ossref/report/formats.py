@@ -7,11 +7,11 @@ for code scanning (SARIF 2.1.0, built by :mod:`ossref.report.sarif`).
 
 from __future__ import annotations
 
-import json
 import re
 from typing import TYPE_CHECKING, TextIO
 
 from ossref.diagnostics import Diagnostic
+from ossref.report.jsontext import dumps, string
 
 if TYPE_CHECKING:  # report must import cheaply: `ossref --help` loads it
     from ossref.pipeline import CheckResult
@@ -101,20 +101,49 @@ def report(result: CheckResult, fmt: str, out: TextIO, *, quiet: bool = False, c
     are documents for tools and stay complete). ``colour`` adds ANSI colours
     to text. ``hidden`` is how many findings a scoped check left out; text
     says so. ``uri_prefix`` is put before each path in SARIF."""
+    # Each format is built as one string and written once: a write per
+    # finding costs more than the finding's text when the stream is a pipe.
     if fmt == "sarif":
-        from ossref.report.sarif import sarif_log
+        from ossref.report.sarif import sarif_text
 
-        json.dump(sarif_log(result.diagnostics, uri_prefix), out, indent=2, ensure_ascii=False)
-        out.write("\n")
+        out.write(sarif_text(result.diagnostics, uri_prefix) + "\n")
         return
     if fmt == "json":
-        json.dump({"diagnostics": [as_dict(d) for d in result.diagnostics], "summary": summary(result)},
-                  out, indent=2, ensure_ascii=False)
-        out.write("\n")
+        out.write(json_text(result) + "\n")
         return
+    lines = []
     if not quiet:
-        for d in result.diagnostics:
-            out.write((github_line(d) if fmt == "github" else text_line(d, colour)) + "\n")
-    out.write(summary_line(result) + "\n")
+        lines = [github_line(d) for d in result.diagnostics] if fmt == "github" else [
+            text_line(d, colour) for d in result.diagnostics]
+    lines.append(summary_line(result))
     if hidden and fmt == "text":
-        out.write(f"scoped check: {hidden} finding{'' if hidden == 1 else 's'} in other files not shown\n")
+        lines.append(f"scoped check: {hidden} finding{'' if hidden == 1 else 's'} in other files not shown")
+    out.write("\n".join(lines) + "\n")
+
+
+def json_text(result: CheckResult) -> str:
+    """The ``json`` report: ``json.dumps({"diagnostics": [as_dict(d) ...],
+    "summary": summary(result)}, indent=2, ensure_ascii=False)``, each
+    diagnostic written by :func:`_diagnostic` (the standard library's
+    indenting encoder is pure Python: 3.5 s for 40,000 findings)."""
+    if not result.diagnostics:
+        return dumps({"diagnostics": [], "summary": summary(result)})
+    items = ",".join([_diagnostic(string(d.path), int(d.line), int(d.column), string(str(d.severity)),
+                                  string(d.code), string(d.text), string(d.hint)) for d in result.diagnostics])
+    tail = dumps({"summary": summary(result)})  # '{\n  "summary": ...\n}'
+    return '{\n  "diagnostics": [' + items + "\n  ],\n" + tail[2:]
+
+
+def _diagnostic(path: str, line: int, column: int, severity: str, code: str, message: str, hint: str) -> str:
+    """A diagnostic as json.dumps(indent=2) writes it in the report's list;
+    the strings are JSON text already."""
+    return f"""
+    {{
+      "path": {path},
+      "line": {line},
+      "column": {column},
+      "severity": {severity},
+      "code": {code},
+      "message": {message},
+      "hint": {hint}
+    }}"""

@@ -5,7 +5,8 @@ request's "Files changed" view. The log describes every rule of
 :data:`ossref.diagnostics.RULES` (its default level and summary, and as help
 the rule's section of the editor's guide, CONTRIBUTING.md, when ossref runs
 from a checkout that has it), and one result per diagnostic with its line and
-column. Builds a value; :mod:`ossref.report.formats` writes it.
+column. :func:`sarif_log` builds the log as a value, :func:`sarif_text` as
+the text :mod:`ossref.report.formats` writes.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from urllib.parse import quote
 
 from ossref import __version__
 from ossref.diagnostics import RULES, Diagnostic
+from ossref.report.jsontext import dumps, string as _string
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 #: The editor's guide, next to the package in a checkout (absent from a wheel).
@@ -107,7 +109,69 @@ def sarif_log(diagnostics: list[Diagnostic], uri_prefix: str = "") -> dict[str, 
     }
 
 
+def sarif_text(diagnostics: list[Diagnostic], uri_prefix: str = "") -> str:
+    """``json.dumps(sarif_log(diagnostics, uri_prefix), indent=2,
+    ensure_ascii=False)``, written without the standard library's indenting
+    encoder: pure Python, it took 1.7 s for 40,000 results. The log around
+    the results goes through :func:`ossref.report.jsontext.dumps`; each
+    result, all of one shape, is filled into :data:`_RESULT`."""
+    text = dumps(sarif_log([], uri_prefix))
+    if not diagnostics:
+        return text
+    assert text.endswith(_EMPTY_END)  # the results are the log's last value
+    index = {code: i for i, code in enumerate(RULES)}
+    prefix = uri_prefix.strip("/") + "/" if uri_prefix.strip("/") else ""
+    uris: dict[str, str] = {}
+    results = []
+    for d in diagnostics:
+        uri = uris.get(d.path)
+        if uri is None:
+            uri = uris[d.path] = _string(_uri(prefix + d.path))
+        results.append(_result(_string(d.code), index[d.code], _string(str(d.severity)), _string(d.text), uri,
+                               int(d.line), int(d.column)))
+    return text[: -len(_EMPTY_END)] + '"results": [' + ",".join(results) + _RESULTS_END
+
+
+def _result(rule: str, index: int, level: str, text: str, uri: str, line: int, column: int) -> str:
+    """A result as json.dumps(indent=2) writes it in the log, at the depth of
+    the results list (each line after the first indented by 8 spaces); the
+    strings are JSON text already."""
+    return f"""
+        {{
+          "ruleId": {rule},
+          "ruleIndex": {index},
+          "level": {level},
+          "message": {{
+            "text": {text}
+          }},
+          "locations": [
+            {{
+              "physicalLocation": {{
+                "artifactLocation": {{
+                  "uri": {uri},
+                  "uriBaseId": "%SRCROOT%"
+                }},
+                "region": {{
+                  "startLine": {line},
+                  "startColumn": {column}
+                }}
+              }}
+            }}
+          ]
+        }}"""
+
+
+_EMPTY_END = '"results": []\n    }\n  ]\n}'
+_RESULTS_END = "\n      ]\n    }\n  ]\n}"
+
+
 def _uri(path: str) -> str:
     """A relative URI reference for ``path``: characters that would end or
     change a URI path segment are percent-encoded."""
+    if _URI_SAFE.fullmatch(path):  # what quote() leaves as it is, without its per-character work
+        return path
     return quote(path, safe="/")
+
+
+# The characters quote(safe="/") never encodes (RFC 3986's unreserved, and "/").
+_URI_SAFE = re.compile(r"[A-Za-z0-9_.~/-]*")
