@@ -18,6 +18,9 @@ every edit:
 An edit that leaves the project failing its check (a front matter broken on
 purpose, a citation of a record just removed) is built by neither: the next
 edit that fixes it is compared. SOURCE_DATE_EPOCH pins the build date.
+Derandomized with a bounded number of examples (about 20 s on an idle
+2-core machine), so the default test run, and with it CI, runs them
+the same way every time.
 """
 
 from __future__ import annotations
@@ -367,7 +370,8 @@ def when_of(done: list[str]) -> str:
 # --------------------------------------------------------------------------- the tests
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=25, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(edits=edit_lists)
 def test_staged_markdown_equals_full_render(edits) -> None:
     with tempfile.TemporaryDirectory() as tmp:
@@ -449,8 +453,9 @@ def test_changed_inputs_make_a_full_render(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- the served site
 
 
-@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(edits=st.lists(st.tuples(st.sampled_from(EDITS), st.integers(0, 50)), min_size=1, max_size=4))
+@settings(max_examples=3, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(edits=st.lists(st.tuples(st.sampled_from(EDITS), st.integers(0, 50)), min_size=2, max_size=3))
 def test_served_site_equals_full_build(edits) -> None:
     from ossref.publish.build import build
     from ossref.publish.serve import Server

@@ -313,24 +313,34 @@ def _build_site(config: Config, result: CheckResult, site: Path, strict: bool, o
     from ossref.site.audit import body_links
 
     staging = tmp = None
+    kept = preview.staging if preview is not None else None  # the preview's own, kept up to date
     try:
-        with _signals_held():  # so that the folder is never made but not yet known
-            staging = _staging_dir()
-        # Generated HTML skips Markdown: tokens now, sanitized HTML after MkDocs.
-        deferred = Deferred(preview.key if preview is not None else None)
-        rendered = apply_rules(render_site(resolve(result.project, config), config, staging, deferred.token),
-                               config)
+        if kept is not None:
+            # Only the pages whose inputs changed are resolved and rendered again.
+            staging = kept
+            staged = preview.stage(result.project, config)  # type: ignore[union-attr]
+            deferred = preview.deferred  # type: ignore[union-attr]
+            rendered = apply_rules(staged.diagnostics, config)
+        else:
+            with _signals_held():  # so that the folder is never made but not yet known
+                staging = _staging_dir()
+            # Generated HTML skips Markdown: tokens now, sanitized HTML after MkDocs.
+            deferred = Deferred(preview.key if preview is not None else None)
+            rendered = apply_rules(render_site(resolve(result.project, config), config, staging, deferred.token),
+                                   config)
         for d in rendered:
             out.write(text_line(d) + "\n")
         errors = sum(d.severity is Severity.ERROR for d in rendered)
         if errors or (strict and rendered):
             raise _Failed([], "rendering failed" if errors else "rendering warned (--strict)")
-        pages = sum(1 for _ in staging.rglob("*.md"))
+        pages = (sum(rel.endswith(".md") for rel in staged.digests) if kept is not None
+                 else sum(1 for _ in staging.rglob("*.md")))
         with _signals_held():
             tmp = _site_temp_dir(site)
         options: dict = {"search": config.search} if config.search != "material" else {}
         if preview is not None:
-            options["increment"] = preview.increment(config, staging, site)
+            options["increment"] = preview.increment(config, staging, site,
+                                                     staged.digests if kept is not None else None)
         observed: list[tuple[str, str, list[str]]] = []
         try:
             built = mkdocs_adapter.build_html(
@@ -365,7 +375,8 @@ def _build_site(config: Config, result: CheckResult, site: Path, strict: bool, o
     finally:
         with _signals_held():
             _remove(tmp)
-            _remove(staging)
+            if staging is not kept:
+                _remove(staging)
 
 
 def build(config: Config, site_dir: Path, strict: bool, out: TextIO, err: TextIO, *,

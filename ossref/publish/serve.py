@@ -295,7 +295,7 @@ class Server:
                            "machine only (127.0.0.1); anyone who can reach this address can read it\n")
         from ossref.publish.preview import Preview
 
-        self._preview = Preview()
+        self._preview = Preview(self._workdir / "staging")
         self._state = _snapshot(self._watched())
         self._rebuild()
         self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.2},

@@ -111,6 +111,10 @@ class StagedSite:
         self.staging = staging
         self._state: _State | None = None
 
+    def full_next(self, inputs: str) -> bool:
+        """Whether :meth:`update` with ``inputs`` will render every page."""
+        return self._state is None or self._state.inputs != inputs
+
     def update(self, project: Project, config: Config, defer: Callable[[str], str], inputs: str) -> Staged:
         """Stage ``project`` (which passed the check); ``inputs`` is a digest of
         what shapes every page and no fact names (a change: a full render).
