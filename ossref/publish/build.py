@@ -22,8 +22,10 @@ The order, and what each failure leaves behind:
    exchange on Linux, else by two renames within the same parent.
 
 ``ossref build`` is always a full, clean build. ``ossref serve`` passes a
-:class:`ossref.publish.preview.Preview`: steps 1 to 3 and 6 are the same, and in
-step 4 MkDocs renders only the pages whose staged Markdown changed since the
+:class:`ossref.publish.preview.Preview`: steps 1, 2 and 6 are the same; in step 3
+the staging folder is the preview's own, kept from one build to the next, and
+only the pages whose inputs changed are resolved and rendered again
+(:mod:`ossref.site.incremental`); in step 4 MkDocs renders only the pages whose staged Markdown changed since the
 site being served, the rest of the new folder being hard links to that site's
 files (:mod:`ossref.publish.preview`). With Pagefind, step 5 then carries the served
 site's search index over, and the server indexes the new site after the swap

@@ -1,22 +1,26 @@
 """What ``ossref serve`` keeps between rebuilds, so that an edit rebuilds only what changed.
 
 A preview rebuild is an ordinary build (:func:`ossref.publish.build.build` with a
-:class:`Preview`): check, resolve and render every page into a fresh staging
-folder, then MkDocs into a fresh folder swapped in whole. What the preview
-adds is the comparison: a digest of every staged file (Markdown, and whether
-the page has a source to edit; images byte for byte) is compared with the
-digests of the build being served, and MkDocs renders only the files whose
-digest changed (:class:`ossref.mkdocs.adapter.Increment`). Generated HTML is
-staged as tokens that hash their fragment (:mod:`ossref.site.deferred`, with this
+:class:`Preview`): check every page, then bring the staging folder the
+preview keeps up to date, resolving and rendering again only the pages whose
+inputs changed (:meth:`Preview.stage`, :class:`ossref.site.incremental.StagedSite`,
+which records what each page read of the others), then MkDocs into a fresh
+folder swapped in whole. The comparison decides what MkDocs renders: a
+digest of every staged file (Markdown, and whether the page has a source to
+edit; images byte for byte) is compared with the digests of the build being
+served, and MkDocs renders only the files whose digest changed
+(:class:`ossref.mkdocs.adapter.Increment`). Generated HTML is staged as
+tokens that hash their fragment (:mod:`ossref.site.deferred`, with this
 preview's key), so a page whose backlinks, differentials, references or
-A-Z lines changed stages other Markdown: "changed" is what the staged output
-says, never a guess at which pages depend on which.
+A-Z lines changed stages other Markdown.
 
 Everything else that shapes the site must be as it was for the build being
-served, else the rebuild is a full one: ``mkdocs.yml``, every file of the
+served, else MkDocs' part is a full build: ``mkdocs.yml``, every file of the
 citations folder, ossref's own files and version, and the sanitizer's
 version; the adapter adds the theme, the MkDocs and Material versions, the
-nav and the plugins (:func:`ossref.mkdocs.adapter.build_html`).
+nav and the plugins (:func:`ossref.mkdocs.adapter.build_html`). The staged
+site renders every page again when ``mkdocs.yml``, ossref or the build date
+changed; it follows a changed BibTeX record to the pages that cite it.
 
 The state describes the site being served and nothing else: it is dropped
 before a new site is swapped in and recorded after, so a failed or

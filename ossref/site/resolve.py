@@ -8,6 +8,12 @@ result). It is pure apart from one ``git log`` (through
 a project that passed :func:`ossref.pipeline.check`: a name, key or anchor
 that does not resolve is skipped here, never reported (the check reports it).
 
+Each page is resolved on its own (:func:`resolve_own`, then
+:func:`resolve_lists` once every page's links are known), reading the other
+pages, names and records only through a :class:`~ossref.site.world.World`,
+which records what it read: :mod:`ossref.site.incremental` resolves again
+only the pages whose reads changed.
+
 All paths in a Site are ``Page.path``/``Page.slug`` values; hrefs are
 relative Markdown links to ``.md`` sources, which MkDocs turns into URLs and
 validates.
