@@ -72,6 +72,7 @@ class Entry:
     links: list[tuple[str, str]] = field(default_factory=list)  # (entry id, how: slug|name|alias|anchor)
     extra: list[str] = field(default_factory=list)
     broken: bool = False
+    heading: str = "Imaging"
 
 
 @dataclass
@@ -144,7 +145,7 @@ def entry_text(wiki: Wiki, entry: Entry) -> str:
         if text:
             body.append(f"Compare {text}.")
     body += entry.extra
-    lines += [" ".join(body), "", "## Imaging", "", "Radiographs show it.", ""]
+    lines += [" ".join(body), "", f"## {entry.heading}", "", "Radiographs show it.", ""]
     return "\n".join(lines)
 
 
@@ -305,6 +306,11 @@ def rename_entry(wiki: Wiki, n: int) -> None:
     entry.slug = f"{entry.slug.split('--')[0]}--{wiki.renamed}"
 
 
+def edit_heading(wiki: Wiki, n: int) -> None:
+    entry = _entry(wiki, n)
+    entry.heading = "Imaging" if entry.heading != "Imaging" else f"Imaging, stage {n}"
+
+
 def change_tags(wiki: Wiki, n: int) -> None:
     entry = _entry(wiki, n)
     choices = (["muscle"], ["Muscle", "calcified"], [], ["bone", f"tag {n}"], ["imaging"])
@@ -331,7 +337,7 @@ def fix_front_matter(wiki: Wiki, n: int) -> None:
 
 EDITS = [edit_body, change_title, change_summary, add_alias, remove_alias, add_differential, remove_differential,
          add_citation, remove_citation, add_link, edit_record, add_record, remove_record, add_entry, delete_entry,
-         rename_entry, change_tags, change_topic, break_front_matter, fix_front_matter]
+         rename_entry, edit_heading, change_tags, change_topic, break_front_matter, fix_front_matter]
 
 edit_lists = st.lists(st.tuples(st.sampled_from(EDITS), st.integers(0, 50)), min_size=1, max_size=8)
 

@@ -48,7 +48,7 @@ from ossref.site.markup import url_key
 from ossref.site.render import Renderer, docs_files
 from ossref.site.resolve import (ResolvedPage, Site, _tags, dates, differential_targets, link_targets, page_tags,
                                  published, resolve_lists, resolve_own, site_of)
-from ossref.site.world import World, card, fact, names_of, record_of
+from ossref.site.world import World, fact, names_of, record_of
 
 __all__ = ["Staged", "StagedSite"]
 
@@ -98,7 +98,10 @@ def _list_card(page: Page) -> tuple:
     entry = page.entry
     description = page.meta.get("description") if isinstance(page.meta, dict) else None
     cites = tuple(item.key for group in page.scan.citations for item in group.items)
-    return (card(page), published(page), page_tags(page), description if isinstance(description, str) else None,
+    # Not the headings: no list shows them (the home page's links to an
+    # anchor are the home page's own reads).
+    return (page.slug, page.title, entry.summary if entry else None, page_tags(page),
+            description if isinstance(description, str) else None,
             (entry.condition, tuple(entry.aliases), tuple(k for k, _ in entry.references)) if entry else None,
             cites)
 
