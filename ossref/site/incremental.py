@@ -37,7 +37,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -425,8 +425,3 @@ def _unlink(path: Path) -> None:
         os.unlink(path)
     except FileNotFoundError:
         pass
-
-
-def units_reading(state: _State, keys: Iterable[tuple]) -> set[str]:
-    """The units whose record holds one of ``keys`` (for tests)."""
-    return {u for k in keys for u in state.readers.get(k, ())}
