@@ -61,10 +61,15 @@ class World:
     ``linkers`` and ``listers`` (target path -> paths) are filled by
     resolve once every page's own links and differentials are known."""
 
-    def __init__(self, pages: list[Page], references: dict[str, Reference]) -> None:
+    def __init__(self, pages: list[Page], references: dict[str, Reference],
+                 index: NameIndex[str] | None = None) -> None:
         self.pages = pages
         self.by_path = {page.path: page for page in pages}
-        self.index: NameIndex[Page] = NameIndex(pages)
+        #: Names -> page paths; ``index``: an earlier world's, when the pages
+        #: and their names are the same (see :func:`names_of`).
+        self.index: NameIndex[str] = index if index is not None else NameIndex.of(
+            (page.slug, (page.entry.condition, *page.entry.aliases) if page.entry is not None else (), page.path)
+            for page in pages)
         self.references = references
         self.by_url = {url_key(page.slug): page for page in pages}
         self.linkers: dict[str, set[str]] = {}
@@ -89,10 +94,11 @@ class World:
         """The page a slug, condition or alias names (:meth:`NameIndex.lookup`)."""
         key = normalize(ref.removesuffix(".md"))
         self._read(("name", key))
-        found = self.index.by_slug.get(key) or self.index.by_name.get(key)
-        if found is not None:
-            self._read(("page", found.path))
-        return found
+        path = self.index.by_slug.get(key) or self.index.by_name.get(key)
+        if path is None:
+            return None
+        self._read(("page", path))
+        return self.by_path[path]
 
     def at_url(self, key: str) -> Page | None:
         """The page whose URL has the key ``key``, if any."""
@@ -141,8 +147,7 @@ def fact(world: World, key: tuple) -> object:
     if kind == "page":
         return card(world.by_path.get(key[1]))
     if kind == "name":
-        found = world.index.by_slug.get(key[1]) or world.index.by_name.get(key[1])
-        return None if found is None else found.path
+        return world.index.by_slug.get(key[1]) or world.index.by_name.get(key[1])
     if kind == "linkers":
         return tuple(sorted(world.linkers.get(key[1], ())))
     if kind == "listers":
