@@ -331,7 +331,6 @@ def audit_site(site: Path, theme: Theme, *, base_path: str = "/", memo: Memo | N
                 if page is not None:
                     pages[rel] = page
                 continue
-        read.add(rel)
         before = len(found)
         if suffix == ".html":
             page = _Page()
@@ -351,6 +350,7 @@ def audit_site(site: Path, theme: Theme, *, base_path: str = "/", memo: Memo | N
             found += _audit_download(site, rel)
         elif suffix not in PUBLISHED_TYPES:
             found.append(Violation(rel, "unsafe-output", f"{rel} is a file of a type the site never publishes", rel))
+        read.add(rel)  # not the theme's own files: what a link's verdict reads is whether they exist
         if len(found) == before:
             passed[rel] = pages.get(rel)
     only = None
