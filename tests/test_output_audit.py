@@ -384,3 +384,78 @@ def test_citation_downloads_hold_no_tag(hostile_site: Path) -> None:
 def test_the_audit_refuses_a_download_with_a_tag(tmp_path: Path, theme: Theme, name: str) -> None:
     site = site_with(tmp_path, "<p>x</p>", extra={name: "TI  - <script>alert(1)</script>\n"})
     assert codes(site, theme) == [(name, "unsafe-output")]
+
+
+def _linked_copy(site: Path, new: Path) -> None:
+    import os
+
+    for path in sorted(site.rglob("*")):
+        target = new / path.relative_to(site)
+        if path.is_dir():
+            target.mkdir(parents=True)
+        else:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.link(path, target)
+
+
+@pytest.mark.parametrize("change", ["target without the id", "target gone"])
+def test_a_memo_checks_again_the_links_of_unchanged_pages_to_changed_ones(tmp_path: Path, theme: Theme,
+                                                                           monkeypatch, change: str) -> None:
+    """ossref serve: a page that is not read again (the same file) still has
+    its links checked again when the page they point at changed or went."""
+    import ossref.site.audit as audit
+
+    target = '<!doctype html><html><head><title>B</title></head><body><h2 id="sec">S</h2></body></html>'
+    site = site_with(tmp_path, '<p><a href="../b/#sec">b</a></p>', extra={"b/index.html": target})
+    memo = audit.Memo()
+    assert audit_site(site, theme, memo=memo) == []
+    new = tmp_path / "new"
+    _linked_copy(site, new)
+    (new / "b" / "index.html").unlink()
+    if change == "target without the id":
+        (new / "b" / "index.html").write_text(target.replace(' id="sec"', ""))
+    read: list[str] = []
+    real = audit._audit_html
+    monkeypatch.setattr(audit, "_audit_html", lambda site, rel, *a: (read.append(rel), real(site, rel, *a))[1])
+    found = audit_site(new, theme, memo=memo)
+    assert [(v.file, v.code) for v in found] == [("a/index.html", "broken-link")]
+    assert "a/index.html" not in read
+
+
+def test_a_memo_skips_the_links_of_pages_whose_targets_did_not_change(tmp_path: Path, theme: Theme) -> None:
+    import ossref.site.audit as audit
+
+    site = site_with(tmp_path, '<p><a href="../">home</a></p>')
+    memo = audit.Memo()
+    assert audit_site(site, theme, memo=memo) == []
+    new = tmp_path / "new"
+    _linked_copy(site, new)
+    checked: list[set[str] | None] = []
+    real = audit._broken_links
+    audit_broken = lambda site, pages, base, only=None: (checked.append(only), real(site, pages, base, only))[1]
+    monkeypatch = pytest.MonkeyPatch()
+    try:
+        monkeypatch.setattr(audit, "_broken_links", audit_broken)
+        assert audit_site(new, theme, memo=memo) == []
+    finally:
+        monkeypatch.undo()
+    assert checked == [set()]
+
+
+def test_a_memo_checks_new_search_strings_and_skips_passed_ones(tmp_path: Path, theme: Theme) -> None:
+    import ossref.site.audit as audit
+
+    good = json.dumps({"docs": [{"location": "a/", "title": "A", "text": "<p>fine <code>x</code></p>"}]})
+    site = site_with(tmp_path, "<p>x</p>", extra={"search/search_index.json": good})
+    memo = audit.Memo()
+    assert audit_site(site, theme, memo=memo) == []
+    assert memo._strings  # the passed string is remembered
+    new = tmp_path / "new"
+    _linked_copy(site, new)
+    bad = json.loads(good)
+    bad["docs"].append({"location": "b/", "title": "B", "text": '<img src="x.png" onerror="alert(1)">'})
+    (new / "search" / "search_index.json").unlink()
+    (new / "search" / "search_index.json").write_text(json.dumps(bad))
+    assert codes(new, theme) == [("search/search_index.json", "unsafe-output")]
+    assert {(v.file, v.code) for v in audit_site(new, theme, memo=memo)} == {("search/search_index.json",
+                                                                             "unsafe-output")}

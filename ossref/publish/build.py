@@ -22,8 +22,10 @@ The order, and what each failure leaves behind:
    exchange on Linux, else by two renames within the same parent.
 
 ``ossref build`` is always a full, clean build. ``ossref serve`` passes a
-:class:`ossref.publish.preview.Preview`: steps 1 to 3 and 6 are the same, and in
-step 4 MkDocs renders only the pages whose staged Markdown changed since the
+:class:`ossref.publish.preview.Preview`: steps 1, 2 and 6 are the same; in step 3
+the staging folder is the preview's own, kept from one build to the next, and
+only the pages whose inputs changed are resolved and rendered again
+(:mod:`ossref.site.incremental`); in step 4 MkDocs renders only the pages whose staged Markdown changed since the
 site being served, the rest of the new folder being hard links to that site's
 files (:mod:`ossref.publish.preview`). With Pagefind, step 5 then carries the served
 site's search index over, and the server indexes the new site after the swap
@@ -314,24 +316,36 @@ def _build_site(config: Config, result: CheckResult, site: Path, strict: bool, o
     from ossref.site.audit import body_links
 
     staging = tmp = None
+    kept = preview.staging if preview is not None else None  # the preview's own, kept up to date
     try:
-        with _signals_held():  # so that the folder is never made but not yet known
-            staging = _staging_dir()
-        # Generated HTML skips Markdown: tokens now, sanitized HTML after MkDocs.
-        deferred = Deferred(preview.key if preview is not None else None)
-        resolved = resolve(result.project, config)
-        rendered = apply_rules(render_site(resolved, config, staging, deferred.token), config)
+        if kept is not None:
+            # Only the pages whose inputs changed are resolved and rendered again.
+            staging = kept
+            staged = preview.stage(result.project, config)  # type: ignore[union-attr]
+            deferred = preview.deferred  # type: ignore[union-attr]
+            rendered = apply_rules(staged.diagnostics, config)
+            lastmod = staged.lastmod
+        else:
+            with _signals_held():  # so that the folder is never made but not yet known
+                staging = _staging_dir()
+            # Generated HTML skips Markdown: tokens now, sanitized HTML after MkDocs.
+            deferred = Deferred(preview.key if preview is not None else None)
+            resolved = resolve(result.project, config)
+            rendered = apply_rules(render_site(resolved, config, staging, deferred.token), config)
+            lastmod = lastmod_dates(resolved)
         for d in rendered:
             out.write(text_line(d) + "\n")
         errors = sum(d.severity is Severity.ERROR for d in rendered)
         if errors or (strict and rendered):
             raise _Failed([], "rendering failed" if errors else "rendering warned (--strict)")
-        pages = sum(1 for _ in staging.rglob("*.md"))
+        pages = (sum(rel.endswith(".md") for rel in staged.digests) if kept is not None
+                 else sum(1 for _ in staging.rglob("*.md")))
         with _signals_held():
             tmp = _site_temp_dir(site)
         options: dict = {"search": config.search} if config.search != "material" else {}
         if preview is not None:
-            options["increment"] = preview.increment(config, staging, site)
+            options["increment"] = preview.increment(config, staging, site,
+                                                     staged.digests if kept is not None else None)
         observed: list[tuple[str, str, list[str]]] = []
         clean_generated = sanitize_html
         if config.search == "pagefind":
@@ -344,7 +358,7 @@ def _build_site(config: Config, result: CheckResult, site: Path, strict: bool, o
                 config.root, staging, tmp, lambda html: sanitize_html(html, keep_comments=True),
                 post_page=lambda page: deferred.expand(page, clean_generated), sources=config.docs_path,
                 observe=lambda src, dest, html: observed.append((src, dest, body_links(html))),
-                lastmod=lastmod_dates(resolved), **options)
+                lastmod=lastmod, **options)
         except mkdocs_adapter.BuildFailed as exc:
             raise _Failed(apply_rules(_render_errors(exc.problems, config), config),
                           "MkDocs failed") from None
@@ -372,7 +386,8 @@ def _build_site(config: Config, result: CheckResult, site: Path, strict: bool, o
     finally:
         with _signals_held():
             _remove(tmp)
-            _remove(staging)
+            if staging is not kept:
+                _remove(staging)
 
 
 def build(config: Config, site_dir: Path, strict: bool, out: TextIO, err: TextIO, *,

@@ -1,22 +1,26 @@
 """What ``ossref serve`` keeps between rebuilds, so that an edit rebuilds only what changed.
 
 A preview rebuild is an ordinary build (:func:`ossref.publish.build.build` with a
-:class:`Preview`): check, resolve and render every page into a fresh staging
-folder, then MkDocs into a fresh folder swapped in whole. What the preview
-adds is the comparison: a digest of every staged file (Markdown, and whether
-the page has a source to edit; images byte for byte) is compared with the
-digests of the build being served, and MkDocs renders only the files whose
-digest changed (:class:`ossref.mkdocs.adapter.Increment`). Generated HTML is
-staged as tokens that hash their fragment (:mod:`ossref.site.deferred`, with this
+:class:`Preview`): check every page, then bring the staging folder the
+preview keeps up to date, resolving and rendering again only the pages whose
+inputs changed (:meth:`Preview.stage`, :class:`ossref.site.incremental.StagedSite`,
+which records what each page read of the others), then MkDocs into a fresh
+folder swapped in whole. The comparison decides what MkDocs renders: a
+digest of every staged file (Markdown, and whether the page has a source to
+edit; images byte for byte) is compared with the digests of the build being
+served, and MkDocs renders only the files whose digest changed
+(:class:`ossref.mkdocs.adapter.Increment`). Generated HTML is staged as
+tokens that hash their fragment (:mod:`ossref.site.deferred`, with this
 preview's key), so a page whose backlinks, differentials, references or
-A-Z lines changed stages other Markdown: "changed" is what the staged output
-says, never a guess at which pages depend on which.
+A-Z lines changed stages other Markdown.
 
 Everything else that shapes the site must be as it was for the build being
-served, else the rebuild is a full one: ``mkdocs.yml``, every file of the
+served, else MkDocs' part is a full build: ``mkdocs.yml``, every file of the
 citations folder, ossref's own files and version, and the sanitizer's
 version; the adapter adds the theme, the MkDocs and Material versions, the
-nav and the plugins (:func:`ossref.mkdocs.adapter.build_html`).
+nav and the plugins (:func:`ossref.mkdocs.adapter.build_html`). The staged
+site renders every page again when ``mkdocs.yml``, ossref or the build date
+changed; it follows a changed BibTeX record to the pages that cite it.
 
 The state describes the site being served and nothing else: it is dropped
 before a new site is swapped in and recorded after, so a failed or
@@ -40,6 +44,10 @@ from pathlib import Path
 from ossref import __version__
 from ossref.config import CONFIG_FILE, Config
 from ossref.mkdocs.adapter import Built, Increment
+from ossref.model import Project
+from ossref.site.deferred import Deferred
+from ossref.site.incremental import Staged, StagedSite
+from ossref.site.markup import build_date
 
 __all__ = ["Preview", "error_overlay"]
 
@@ -60,10 +68,17 @@ class Preview:
     folder is rendered, :meth:`forget` just before the swap, :meth:`remember`
     just after."""
 
-    def __init__(self) -> None:
+    def __init__(self, staging: Path | None = None) -> None:
         #: Key of :class:`ossref.site.deferred.Deferred` for every build of the
         #: session, so an unchanged page stages the same tokens each time.
         self.key = secrets.token_bytes(16)
+        #: The staging folder kept from one build to the next (None: each
+        #: build renders every page into a fresh one), and the fragments its
+        #: tokens stand for: a page staged by an earlier build may be the one
+        #: MkDocs renders now (when that build failed after staging it).
+        self.staging = staging
+        self.deferred = Deferred(self.key)
+        self._staged = StagedSite(staging) if staging is not None else None
         self._served: _Served | None = None
         self._pending: tuple[str, dict[str, str]] | None = None
         self._search_stale = False  # the served site holds an older Pagefind index
@@ -73,12 +88,25 @@ class Preview:
         #: The output audit's memory of the served site's files.
         self.audited = Memo()
 
-    def increment(self, config: Config, staging: Path, site: Path) -> Increment | None:
+    def stage(self, project: Project, config: Config) -> Staged:
+        """Bring :attr:`staging` up to date with ``project`` (which passed the
+        check), resolving and rendering only the pages whose inputs changed
+        (:class:`ossref.site.incremental.StagedSite`)."""
+        assert self._staged is not None, "Preview(staging) first"
+        inputs = _inputs(config, citations=False) + build_date().isoformat()
+        if self._staged.full_next(inputs):
+            self.deferred.fragments.clear()  # every page stages its fragments again
+        return self._staged.update(project, config, self.deferred.token, inputs)
+
+    def increment(self, config: Config, staging: Path, site: Path,
+                  digests: dict[str, str] | None = None) -> Increment | None:
         """What the build of ``staging`` may reuse from the served ``site``;
         None when it must be a full build (nothing served yet, or an input
-        other than the pages changed)."""
+        other than the pages changed). ``digests`` are the staged files'
+        (:attr:`ossref.site.incremental.Staged.digests`) when known, else
+        every file of ``staging`` is read."""
         inputs = _inputs(config)
-        digests = _digests(staging, config.docs_path)
+        digests = dict(digests) if digests is not None else _digests(staging, config.docs_path)
         self._pending = (inputs, digests)
         self._deferred_search = False
         served = self._served
@@ -166,10 +194,12 @@ def _digests(staging: Path, sources: Path) -> dict[str, str]:
     return out
 
 
-def _inputs(config: Config) -> str:
+def _inputs(config: Config, citations: bool = True) -> str:
     """A digest of what shapes the pages besides the docs folder:
-    ``mkdocs.yml`` and the citations byte for byte, ossref's own files by
-    name, size and modification time, the versions of ossref and nh3."""
+    ``mkdocs.yml`` and (with ``citations``) the citations byte for byte,
+    ossref's own files by name, size and modification time, the versions of
+    ossref and nh3. The staged site leaves the citations out: it follows
+    each record to the pages that cite it."""
     h = hashlib.blake2b(digest_size=16)
 
     def add(*parts: object) -> None:
@@ -182,7 +212,7 @@ def _inputs(config: Config) -> str:
         add((config.root / CONFIG_FILE).read_bytes())
     except OSError as exc:
         add(f"unreadable: {exc}")
-    for folder, dirs, names in os.walk(config.citations_path):
+    for folder, dirs, names in os.walk(config.citations_path) if citations else ():
         dirs.sort()
         for name in sorted(names):
             path = Path(folder, name)

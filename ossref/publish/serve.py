@@ -6,9 +6,11 @@ rebuilds it when a file under the docs folder, the citations folder, the
 theme's ``custom_dir`` or ``mkdocs.yml`` changed (polling sizes and
 modification times: stdlib only). A rebuild is an ordinary
 :func:`ossref.publish.build.build` made incremental by the server's
-:class:`ossref.publish.preview.Preview`: every page is checked and rendered, but MkDocs
-renders only the pages whose staged output changed, and the site is a full
-one whenever anything but the pages changed. Diagnostics are printed, and the
+:class:`ossref.publish.preview.Preview`: every page is checked, but only the
+pages whose inputs changed are resolved and rendered again into the staging
+folder the preview keeps (:mod:`ossref.site.incremental`), MkDocs renders only
+the pages whose staged output changed, and the site is a full one whenever
+anything but the pages and the citations changed. Diagnostics are printed, and the
 new site is swapped in only when it built, so a failed rebuild keeps the last
 good site on screen and never stops the server. With ``search: pagefind`` a
 rebuild serves the new pages with the previous search index and then indexes
@@ -295,7 +297,7 @@ class Server:
                            "machine only (127.0.0.1); anyone who can reach this address can read it\n")
         from ossref.publish.preview import Preview
 
-        self._preview = Preview()
+        self._preview = Preview(self._workdir / "staging")
         self._state = _snapshot(self._watched())
         self._rebuild()
         self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.2},

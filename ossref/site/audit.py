@@ -262,6 +262,8 @@ class _Page:
     ids: set[str] = field(default_factory=set)
     #: (attribute value, the element's tag) of every internal URL.
     links: list[tuple[str, str]] = field(default_factory=list)
+    #: The files whose presence or ids its links' verdicts read (None: not checked yet).
+    targets: set[str] | None = None
 
 
 class Memo:
@@ -272,6 +274,11 @@ class Memo:
 
     def __init__(self) -> None:
         self._files: dict[str, tuple[tuple[int, int, int, int], _Page | None]] = {}
+        #: Every file the last passed audit listed, and the hash of each string
+        #: of a JSON file it passed: a page whose links and targets did not
+        #: change, and a string already passed, are not checked again.
+        self._listed: frozenset[str] = frozenset()
+        self._strings: set[int] = set()
 
     @staticmethod
     def _identity(path: Path) -> tuple[int, int, int, int] | None:
@@ -287,7 +294,10 @@ class Memo:
             return True, known[1]
         return False, None
 
-    def replace(self, site: Path, passed: dict[str, _Page | None]) -> None:
+    def replace(self, site: Path, passed: dict[str, _Page | None], listed: frozenset[str] = frozenset(),
+                strings: set[int] | None = None) -> None:
+        self._listed = listed
+        self._strings |= strings or set()
         self._files = {}
         for rel, page in passed.items():
             identity = self._identity(site / rel)
@@ -308,7 +318,11 @@ def audit_site(site: Path, theme: Theme, *, base_path: str = "/", memo: Memo | N
     pages: dict[str, _Page] = {}
     passed: dict[str, _Page | None] = {}
     verified_static: dict[str, bool] = {}
+    listed: list[str] = []
+    read: set[str] = set()
+    strings: set[int] = set()
     for rel in _files(site):
+        listed.append(rel)
         suffix = posixpath.splitext(rel)[1].lower()
         if memo is not None:
             known, page = memo.get(site, rel)
@@ -330,16 +344,26 @@ def audit_site(site: Path, theme: Theme, *, base_path: str = "/", memo: Memo | N
         elif theme.is_static(site, rel):
             continue
         elif suffix == ".json":
-            found += _audit_json(site, rel, html=theme.search_html)
+            found += _audit_json(site, rel, html=theme.search_html,
+                                 seen=(memo._strings, strings) if memo is not None else None)
         elif suffix in _DOWNLOAD_TYPES:
             found += _audit_download(site, rel)
         elif suffix not in PUBLISHED_TYPES:
             found.append(Violation(rel, "unsafe-output", f"{rel} is a file of a type the site never publishes", rel))
+        read.add(rel)  # not the theme's own files: what a link's verdict reads is whether they exist
         if len(found) == before:
             passed[rel] = pages.get(rel)
-    found += _broken_links(site, pages, base_path)
+    only = None
+    if memo is not None and memo._listed:
+        # A link's verdict reads only whether its target exists and the
+        # target's ids: pages read again, and those linking to a file read
+        # again, added or removed, are checked again.
+        changed = read | (memo._listed ^ set(listed))
+        only = {rel for rel, page in pages.items()
+                if rel in changed or page.targets is None or not page.targets.isdisjoint(changed)}
+    found += _broken_links(site, pages, base_path, only)
     if memo is not None and not found:
-        memo.replace(site, passed)
+        memo.replace(site, passed, frozenset(listed), strings)
     return found
 
 
@@ -460,18 +484,23 @@ def _audit_pagefind_fragment(site: Path, rel: str) -> list[Violation]:
     return _audit_json_bytes(rel, data.removeprefix(_PAGEFIND_SIGNATURE))
 
 
-def _audit_json(site: Path, rel: str, *, html: bool = True) -> list[Violation]:
+def _audit_json(site: Path, rel: str, *, html: bool = True,
+                seen: tuple[set[int], set[int]] | None = None) -> list[Violation]:
     try:
         data = (site / rel).read_bytes()
     except OSError as exc:
         return [Violation(rel, "unsafe-output", f"{rel} cannot be read: {exc}")]
-    return _audit_json_bytes(rel, data, html=html)
+    return _audit_json_bytes(rel, data, html=html, seen=seen)
 
 
-def _audit_json_bytes(rel: str, raw: bytes, *, html: bool = True) -> list[Violation]:
+def _audit_json_bytes(rel: str, raw: bytes, *, html: bool = True,
+                      seen: tuple[set[int], set[int]] | None = None) -> list[Violation]:
     """The JSON document parses, and with ``html`` every string, read as
     HTML, holds only what a page body may: Material's search shows them as
-    HTML. (Without, its strings are text that the theme escapes.)"""
+    HTML. (Without, its strings are text that the theme escapes.) ``seen``:
+    (hashes of strings an earlier audit passed, skipped; the set to add the
+    hashes of this one's to). Python's string hash is keyed per process, so
+    no string can be made to collide with a passed one on purpose."""
     try:
         data = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:
@@ -482,6 +511,11 @@ def _audit_json_bytes(rel: str, raw: bytes, *, html: bool = True) -> list[Violat
     for text in _strings(data):
         if "<" not in text:
             continue
+        if seen is not None:
+            key = hash(text)
+            if key in seen[0]:
+                continue
+            seen[1].add(key)
         for node in LexborHTMLParser(f"<body>{text}</body>").body.traverse(include_text=False):
             tag = node.tag
             if tag.startswith("-") or tag == "body":
@@ -540,19 +574,27 @@ def _internal_path(url: str, here: str, base_path: str = "/") -> str | None:
     return normal
 
 
-def _broken_links(site: Path, pages: dict[str, _Page], base_path: str) -> list[Violation]:
+def _broken_links(site: Path, pages: dict[str, _Page], base_path: str,
+                  only: set[str] | None = None) -> list[Violation]:
+    """Broken links and fragments of the pages (of those in ``only`` when given)."""
     out = []
     exists: dict[str, bool] = {}
     # The same URL from the same folder names the same file: the theme's
     # links repeat on every page of a folder.
     resolved: dict[tuple[str, str], tuple[str | None, str]] = {}
     for rel, page in pages.items():
+        if only is not None and rel not in only:
+            continue
         here = posixpath.dirname(rel)
+        page.targets = targets = set()
         for url, tag in page.links:
             key = (here, url)
             known = resolved.get(key)
             if known is None:
                 known = resolved[key] = _resolve(site, pages, exists, url, here, base_path)
+            raw = _internal_path(url, here, base_path) if url.strip() else None
+            if raw:
+                targets.update((raw, posixpath.join(raw, "index.html")))
             target, problem = known
             if problem:
                 out.append(Violation(rel, "broken-link", problem, url))

@@ -5,17 +5,8 @@ under the docs folder (so URLs and "Edit this page" links stay those of the
 real docs folder), plus the generated pages ``index.md`` (A-Z), ``references.md``
 and ``tags/``, and copies images. MkDocs then builds the staging folder.
 
-Escaping, the one rule: every string that comes from front matter or BibTeX
-goes through :func:`md_text` (or :func:`attr_text` inside a raw HTML
-attribute; front matter is built by :func:`ossref.site.pagemeta.staged_meta`, which
-HTML-escapes every string MkDocs' templates will write unescaped). It collapses white space
-and writes each character that Markdown, its common extensions or HTML give
-a meaning to as a numeric character reference (``[`` -> ``&#91;``), and the
-characters that only matter at the start of a line (``#``, ``-``, ``1.``...)
-when the string starts with them. Python-Markdown passes references through
-as text in paragraphs, table cells, link labels and raw HTML alike, so no such
-string can open a link, a tag, an attribute, a table cell or a block, whatever
-extensions are enabled. Formatted references (:mod:`ossref.site.vancouver`, already
+Every string from front matter or BibTeX is escaped as :mod:`ossref.site.markup`
+says, the one rule. Formatted references (:mod:`ossref.site.vancouver`, already
 HTML-escaped) are only ever placed inside raw HTML *blocks*, which
 Python-Markdown does not parse.
 
@@ -26,12 +17,15 @@ listings) is final HTML with final URLs, written where ``defer`` says: inline
 (the default), or as a token that :class:`~ossref.site.deferred.Deferred` expands
 after MkDocs rendered the page, so that Markdown and search never parse it.
 HTML fragments escape every string with ``html.escape``.
+
+Other pages are read only through the site's :class:`~ossref.site.world.World`,
+which records what each page read (:func:`render_page` and
+:func:`render_generated` render one page, or the generated ones, for the
+incremental build).
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
 import html
 import os
 import posixpath
@@ -39,74 +33,37 @@ import re
 import shutil
 import stat
 from collections import defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from collections.abc import Callable, Sequence
 from typing import Any
 
 import yaml
-from markdown.extensions.toc import slugify, slugify_unicode
 
-from ossref.config import Config
-from ossref.site.contents import contents_html, contents_items
-from ossref.site.deferred import inline
-from ossref.diagnostics import Diagnostic, diag
 from ossref.check.index import GENERATED_ANCHORS, normalize
+from ossref.check.sections import own_sections
+from ossref.config import Config
+from ossref.diagnostics import Diagnostic, diag
+from ossref.load.published import IMAGE_EXTENSIONS
 from ossref.model import CitationGroup, Link, Page, Reference
 from ossref.site import citemeta
-from ossref.load.published import IMAGE_EXTENSIONS
+from ossref.site.contents import contents_html, contents_items
+from ossref.site.deferred import inline
+from ossref.site.generated import GeneratedPages
+# Re-exported: these lived here before render was split.
+from ossref.site.markup import (_DUMPER, _a, _front_matter, _link, _names, _page_url, _relpath, _staged,  # noqa: F401
+                                attr_text, build_date, md_text, staged_path, tag_slugs, url_href, url_key)
 from ossref.site.pagemeta import staged_head, staged_meta
-from ossref.site.resolve import ResolvedPage, Site, first_author, relative_href, topics
+from ossref.site.resolve import ResolvedPage, Site, first_author, relative_href
 from ossref.site.search import META_KEY, SPELLINGS, search_meta
-from ossref.check.sections import own_sections
 from ossref.site.vancouver import Formatted, authors_and_title, format_reference
+from ossref.site.world import World
 
-__all__ = ["IMAGE_EXTENSIONS", "attr_text", "md_text", "render_site", "staged_path", "tag_slugs"]
-
-
-# Anywhere in a line: Python-Markdown's inline syntax, HTML's special
-# characters, and what common extensions use (tables "|", attr_list "{",
-# tilde/caret/mark "~^=", arithmatex "$").
-_ACTIVE = "\\`*_{}[]()<>!|&~^=$\"'"
-_ENTITIES = {ord(ch): f"&#{ord(ch)};" for ch in _ACTIVE}
-# Only at the start of a line: headings, lists, setext/hr lines, details
-# ("???"), blocks ("///"), definitions (":"), ordered lists ("1." / "1)").
-_LEADING = re.compile(r"[#+\-.=?/:]|\d+[.)]")
-# Inside a raw HTML attribute value the tag is stashed as a whole only after
-# Python-Markdown's code, escape and link patterns ran, and the tables
-# extension splits cells before that: those characters, and HTML's.
-_ATTR_ENTITIES = {ord(ch): f"&#{ord(ch)};" for ch in "&<>\"'\\`[]|{}"}
+__all__ = ["IMAGE_EXTENSIONS", "Renderer", "attr_text", "docs_files", "md_text", "render_site", "staged_path",
+           "tag_slugs"]
 
 #: Joins the ends of a range of citation numbers: "1–3".
 _RANGE_DASH = "\u2013"
-
-
-def md_text(value: object) -> str:
-    """``value`` as inert Markdown: one line, every active character an entity.
-
-    Safe as Markdown text anywhere in a line or at its start, in table cells,
-    link labels, and as raw HTML text or (double-quoted) attribute value."""
-    text = " ".join(str(value).split())
-    lead = _LEADING.match(text)
-    if lead is None:
-        return text.translate(_ENTITIES)
-    end = lead.end()
-    return text[: end - 1] + f"&#{ord(text[end - 1])};" + text[end:].translate(_ENTITIES)
-
-
-def attr_text(value: object) -> str:
-    """``value`` for a double-quoted attribute of raw inline HTML: one line,
-    HTML-escaped, and nothing Markdown would act on before the tag is kept."""
-    return " ".join(str(value).split()).translate(_ATTR_ENTITIES)
-
-
-def build_date() -> dt.date:
-    """The day of the build: from ``SOURCE_DATE_EPOCH`` when set (reproducible
-    builds; MkDocs reads it too), else today (UTC)."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if epoch.isdigit():
-        return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).date()
-    return dt.datetime.now(dt.timezone.utc).date()
 
 
 def render_site(site: Site, config: Config, staging: Path,
@@ -127,96 +84,6 @@ def render_site(site: Site, config: Config, staging: Path,
     that is not published. Reads the docs folder only to copy images.
     """
     return _Renderer(site, config, staging, defer).run()
-
-
-def tag_slugs(tags: list[str]) -> dict[str, str]:
-    """A distinct file slug for each tag: ASCII kebab-case when the tag has
-    ASCII letters, else its Unicode slug, else a short hash; "-2", "-3"...
-    when two tags would share one."""
-    out: dict[str, str] = {}
-    used: set[str] = set()
-    for tag in tags:
-        base = slugify(tag, "-") or slugify_unicode(tag, "-")
-        base = base or "tag-" + hashlib.sha1(tag.encode("utf-8")).hexdigest()[:8]
-        slug, n = base, 1
-        while slug in used or slug == "index":
-            n += 1
-            slug = f"{base}-{n}"
-        used.add(slug)
-        out[tag] = slug
-    return out
-
-
-# --------------------------------------------------------------------------- small pieces
-
-
-def _link(label_md: str, href: str) -> str:
-    return f"[{label_md}]({href})"
-
-
-# libyaml's emitter, when PyYAML has it, is ten times faster; both are safe dumpers.
-_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-
-
-def _front_matter(data: dict[str, Any]) -> str:
-    dumped = yaml.dump(data, Dumper=_DUMPER, allow_unicode=True, sort_keys=False,
-                       default_flow_style=False, width=1 << 30)
-    return f"---\n{dumped}---\n\n"
-
-
-def _page_url(slug: str, directory_urls: bool = True) -> str:
-    """The page's URL path under the site, as MkDocs makes it."""
-    if not directory_urls:
-        return slug + ".html"
-    if slug == "index":
-        return ""
-    return slug[: -len("index")] if slug.endswith("/index") else slug + "/"
-
-
-def url_href(from_slug: str, to_slug: str, directory_urls: bool = True, anchor: str = "") -> str:
-    """The relative URL from one page to another, as MkDocs would write it
-    for a Markdown link between their sources."""
-    here = posixpath.dirname(_page_url(from_slug, directory_urls).rstrip("/")) if not directory_urls \
-        else _page_url(from_slug).rstrip("/")
-    target = _page_url(to_slug, directory_urls)
-    rel = _relpath(target.rstrip("/") or ".", here or ".")
-    if directory_urls:
-        rel = "./" if rel == "." else rel + "/"
-    href = html.escape(rel, quote=True)
-    return f"{href}#{html.escape(anchor, quote=True)}" if anchor else href
-
-
-def _relpath(path: str, start: str) -> str:
-    """``posixpath.relpath(path, start)`` for two relative paths, without its
-    two ``abspath`` calls: a seventh of rendering a 1,000-entry wiki went there."""
-    to = [part for part in path.split("/") if part not in ("", ".")]
-    here = [part for part in start.split("/") if part not in ("", ".")]
-    if ".." in to or ".." in here or path.startswith("/") or start.startswith("/"):
-        return posixpath.relpath(path, start)
-    common = 0
-    for a, b in zip(to, here):
-        if a != b:
-            break
-        common += 1
-    return "/".join([".."] * (len(here) - common) + to[common:]) or "."
-
-
-def _a(label: str, href: str) -> str:
-    """An HTML link; ``label`` is plain text, ``href`` already escaped."""
-    return f'<a href="{href}">{html.escape(label, quote=False)}</a>'
-
-
-def _url_key(slug: str) -> str:
-    return _page_url(slug).rstrip("/")
-
-
-def _staged(page: Page) -> str:
-    return page.slug + ".md"
-
-
-def staged_path(page: Page) -> str:
-    """Where :func:`render_site` writes ``page``, relative to the staging folder."""
-    return _staged(page)
 
 
 class _References:
@@ -251,11 +118,6 @@ def short_citation(ref: Reference, formatted: Formatted) -> str:
 
 
 _YEAR = re.compile(r"\d{4}")
-
-
-def _names(names: Sequence[str]) -> str:
-    """"A", "A and B", "A, B and C"."""
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 # --------------------------------------------------------------------------- citations
@@ -332,19 +194,24 @@ class _Section:
     lines: list[str]
 
 
-class _Renderer:
-    def __init__(self, site: Site, config: Config, staging: Path, defer: Callable[[str], str]) -> None:
+class _Renderer(GeneratedPages):
+    """Stages the pages of ``site``. With ``sink``, files go into it (path
+    under the staging folder -> text) instead of the staging folder."""
+
+    def __init__(self, site: Site, config: Config, staging: Path, defer: Callable[[str], str],
+                 sink: dict[str, str] | None = None, unpublished: set[str] | None = None) -> None:
         self.site = site
+        self.world = site.world if site.world is not None else World([rp.page for rp in site.pages], site.references)
         self.defer = defer
         self.config = config
         self.staging = staging
+        self.sink = sink
         self.refs = _References(site.formatted)
         self.tag_slug = tag_slugs(list(site.tags))
         self.tag_of = {normalize(tag): tag for tag in site.tags}
         self.diagnostics: list[Diagnostic] = []
-        self.by_url = {_url_key(rp.page.slug): rp.page for rp in site.pages}
         self._made: set[Path] = set()
-        self.unpublished: set[str] = set()
+        self.unpublished: set[str] = set() if unpublished is None else unpublished
         self.spellings = SPELLINGS + self.config.search_synonyms
         # "Cited" in Citing Medicine is the day the reader read the page; the
         # build's day stands in where no script replaces it (and in downloads).
@@ -358,17 +225,29 @@ class _Renderer:
             if rp.page.slug == "index":
                 home = rp
                 continue
-            self._write(_staged(rp.page), self._page(rp))
+            self.page(rp)
+        self.generated(home)
+        return sorted(self.diagnostics)
+
+    def page(self, rp: ResolvedPage) -> None:
+        """Stage one page (not the home page: see :meth:`generated`)."""
+        self._write(_staged(rp.page), self._page(rp))
+
+    def generated(self, home: ResolvedPage | None) -> None:
+        """Stage the home page (``home``, the docs folder's ``index.md``, with
+        the topics and the A-Z) and the references and tag pages."""
         self._write("index.md", self._home(home))
         self._generated("references", self._references_page)
         self._generated("tags/index", self._tags_index)
         for tag, slug in self.tag_slug.items():
             self._generated(f"tags/{slug}", lambda tag=tag, slug=slug: self._tag_page(tag, slug))
-        return sorted(self.diagnostics)
 
     # ----------------------------------------------------------------- files
 
     def _write(self, rel: str, text: str) -> None:
+        if self.sink is not None:
+            self.sink[rel] = text
+            return
         path = self.staging / rel
         folder = path.parent
         if folder not in self._made:
@@ -378,33 +257,26 @@ class _Renderer:
 
     def _generated(self, slug: str, make) -> None:
         # The check reports the content page that has this URL (reserved-path).
-        if _url_key(slug) not in self.by_url:
+        if self.world.at_url(url_key(slug)) is None:
             self._write(slug + ".md", make())
 
     def _source(self, slug: str) -> str:
         """The staged file at the URL of the generated page ``slug``: its own,
         or that of the content page that has the URL (``reserved-path``, when
         a project lets that pass), so that links to it still resolve."""
-        owner = self.by_url.get(_url_key(slug))
+        owner = self.world.at_url(url_key(slug))
         return _staged(owner) if owner is not None else slug + ".md"
 
     def _copy_images(self) -> None:
-        docs = self.config.docs_path
-        for folder, dirs, files in os.walk(docs, followlinks=False):
-            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-            for name in files:
-                source = Path(folder) / name
-                rel = source.relative_to(docs).as_posix()
-                if name.startswith(".") or name.endswith(".md"):
-                    continue
-                if source.suffix.lower() not in IMAGE_EXTENSIONS or not stat.S_ISREG(source.lstat().st_mode):
-                    self.unpublished.add(rel)
-                    continue
-                target = self.staging / rel
-                if target.parent not in self._made:
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    self._made.add(target.parent)
-                shutil.copyfile(source, target)
+        for rel, source, published in docs_files(self.config.docs_path):
+            if not published:
+                self.unpublished.add(rel)
+                continue
+            target = self.staging / rel
+            if target.parent not in self._made:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                self._made.add(target.parent)
+            shutil.copyfile(source, target)
 
     # ----------------------------------------------------------------- pages
 
@@ -516,13 +388,14 @@ class _Renderer:
         return f'<p class="ossref-byline">{" ".join(parts)}</p>'
 
     def _notice(self, page: Page) -> str:
-        about = self.by_url.get("about")
+        about = self.world.at_url("about")
         more = f' See <a href="{self._href(page, about)}">About</a>.' if about is not None and about is not page else ""
         return ('<p class="ossref-notice"><strong>Not medical advice.</strong> This entry summarises published '
                 "literature for education and reference. It does not replace assessment by a qualified "
                 f"clinician, and it may be incomplete or out of date.{more}</p>")
 
     def _tag_link(self, page: Page, tag: str) -> str:
+        self.world.tag_list()  # the tag pages' file names depend on every tag
         canonical = self.tag_of.get(normalize(tag), tag)
         href = relative_href(_staged(page), self._source(f"tags/{self.tag_slug[canonical]}"))
         return _link(md_text(tag), href)
@@ -708,90 +581,19 @@ class _Renderer:
                  f'or <a href="{name}.ris">RIS</a> (for Zotero, EndNote, Mendeley).{licence}</p></div>')
         return _Section("cite-this-page", self._heading("cite-this-page") + [self._block(block)])
 
-    # ----------------------------------------------------------------- generated pages
 
-    def _home(self, home: ResolvedPage | None) -> str:
-        if home is not None:
-            text = self._page(home).rstrip("\n")
-            return text + "\n\n" + "\n".join(self._topics() + self._az(home.page)) + "\n"
-        entries = sum(1 for rp in self.site.pages if rp.page.entry is not None)
-        tags = relative_href("index.md", self._source("tags/index"))
-        references = relative_href("index.md", self._source("references"))
-        lines = [
-            f"# {md_text(self.config.site_name)}", "",
-            f"A reference wiki of {entries} condition{'' if entries == 1 else 's'}. "
-            f"Find one by name or synonym below, browse by [tag]({tags}), "
-            f"or see every [reference]({references}) cited.", "",
-        ]
-        return _front_matter({"title": "Home"}) + "\n".join(lines + self._topics() + self._az(None)) + "\n"
 
-    def _topics(self) -> list[str]:
-        """The "Topics" part of the home page's index: every page that is not
-        an entry (no ``condition``), by title; nothing when there is none."""
-        pages = topics([rp.page for rp in self.site.pages])
-        if not pages:
-            return []
-        items = "".join(f"<li>{_a(p.title, self._href('index', p))}</li>" for p in pages)
-        return ["## Topics", "", self._block(f'<ul class="ossref-topics">{items}</ul>'), ""]
-
-    def _az(self, home: Page | None) -> list[str]:
-        """The A-Z index: one heading per letter, one line per condition or alias."""
-        groups: dict[str, list[str]] = {}
-        for item in self.site.az:
-            link = _a(item.page.title, self._href("index", item.page))
-            line = f"<li>{html.escape(item.name, quote=False)} \u2192 {link}</li>" if item.alias else f"<li>{link}</li>"
-            groups.setdefault(item.letter, []).append(line)
-        taken = {h.anchor for h in home.scan.headings} if home is not None else set()
-        lines = ["## Conditions A\u2013Z", ""]
-        jump = []
-        for letter in groups:
-            anchor = slugify(letter, "-")
-            if anchor and anchor not in taken:
-                taken.add(anchor)
-                jump.append(_link(md_text(letter), "#" + anchor))
-        if jump:
-            lines += [" \u00b7 ".join(jump), ""]
-        for letter, rows in groups.items():
-            heading = "Other" if letter == "#" else letter
-            lines += [f"### {md_text(heading)}", "", self._block("<ul>" + "".join(rows) + "</ul>"), ""]
-        return lines
-
-    def _references_page(self) -> str:
-        total = len(self.site.references_index)
-        lines = ["# References", "", f"Every work cited in this wiki, {total} in all, by first author.", ""]
-        blocks = []
-        for n, (ref, pages) in enumerate(self.site.references_index, 1):
-            formatted, _ = self.refs.get(ref)
-            ident = html.escape("ref-" + ref.key, quote=True)
-            links = ", ".join(_a(p.title, self._href("references", p)) for p in pages)
-            blocks.append(f'<p class="ossref-reference" id="{ident}"><span class="ossref-number">{n}.</span> '
-                          f"{formatted.html}</p>\n<p>Cited in: {links}</p>")
-        lines += [self._block("\n".join(blocks)), ""]
-        return _front_matter({"title": "References"}) + "\n".join(lines)
-
-    def _tags_index(self) -> str:
-        lines = ["# Tags", ""]
-        for tag, pages in self.site.tags.items():
-            href = relative_href("tags/index.md", self._source(f"tags/{self.tag_slug[tag]}"))
-            lines.append(f"- {_link(md_text(tag), href)} ({len(pages)})")
-        return _front_matter({"title": "Tags"}) + "\n".join(lines) + "\n"
-
-    def _tag_page(self, tag: str, slug: str) -> str:
-        pages = self.site.tags[tag]
-        here = f"tags/{slug}.md"
-        count = f"{len(pages)} {'page' if len(pages) == 1 else 'pages'}"
-        index = relative_href(here, self._source("tags/index"))
-        lines = [f"# Tag: {md_text(tag)}", "", f"{count}. [All tags]({index})", ""]
-        items = []
-        for page in pages:
-            # A topic page has no summary; its description stands in.
-            description = page.meta.get("description") if isinstance(page.meta, dict) else None
-            summary = page.entry.summary if page.entry else " ".join(description.split()) if isinstance(
-                description, str) else ""
-            link = _a(page.title, self._href(here.removesuffix(".md"), page))
-            items.append(f"<li>{link}{': ' + html.escape(summary, quote=False) if summary else ''}</li>")
-        lines.append(self._block("<ul>" + "".join(items) + "</ul>"))
-        return _front_matter(staged_meta(f"Tag: {tag}")) + "\n".join(lines) + "\n"
+def docs_files(docs: Path):
+    """(path under ``docs``, path, published) of every file of the docs folder
+    that is not Markdown nor hidden: published when it is a regular image file."""
+    for folder, dirs, files in os.walk(docs, followlinks=False):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in files:
+            if name.startswith(".") or name.endswith(".md"):
+                continue
+            source = Path(folder) / name
+            rel = source.relative_to(docs).as_posix()
+            yield rel, source, source.suffix.lower() in IMAGE_EXTENSIONS and stat.S_ISREG(source.lstat().st_mode)
 
 
 def _fragment_span(body: str, link: Link) -> tuple[int, int] | None:
@@ -806,3 +608,10 @@ def _fragment_span(body: str, link: Link) -> tuple[int, int] | None:
             return at, at + len(needle)
         at = body.rfind(needle, link.start, at)
     return None
+
+
+#: The renderer, for the incremental build: ``Renderer(site, config, staging,
+#: defer, sink, unpublished)``, then :meth:`~_Renderer.page` per page and
+#: :meth:`~_Renderer.generated` (the files go to ``sink``; ``unpublished``, the
+#: docs files that are not published, comes from :func:`docs_files`).
+Renderer = _Renderer

@@ -8,6 +8,12 @@ result). It is pure apart from one ``git log`` (through
 a project that passed :func:`ossref.pipeline.check`: a name, key or anchor
 that does not resolve is skipped here, never reported (the check reports it).
 
+Each page is resolved on its own (:func:`resolve_own`, then
+:func:`resolve_lists` once every page's links are known), reading the other
+pages, names and records only through a :class:`~ossref.site.world.World`,
+which records what it read: :mod:`ossref.site.incremental` resolves again
+only the pages whose reads changed.
+
 All paths in a Site are ``Page.path``/``Page.slug`` values; hrefs are
 relative Markdown links to ``.md`` sources, which MkDocs turns into URLs and
 validates.
@@ -28,13 +34,14 @@ from markdown.extensions.toc import slugify
 from ossref.check.rules import url_scheme
 from ossref.config import Config
 from ossref.load.gitdates import last_commit_dates
-from ossref.check.index import GENERATED_ANCHORS, NameIndex, anchors, normalize
+from ossref.check.index import GENERATED_ANCHORS, anchors, normalize
 from ossref.model import Link, Page, Project, Reference
 from ossref.check.sections import UNPUBLISHED_FOLDER
 from ossref.site.vancouver import Formatted, format_reference
+from ossref.site.world import World
 
-__all__ = ["AzItem", "ResolvedLink", "ResolvedPage", "Site", "first_author", "page_tags", "real_anchor",
-           "relative_href", "resolve", "sort_key", "topics"]
+__all__ = ["AzItem", "ResolvedLink", "ResolvedPage", "Site", "cross_links", "dates", "first_author", "page_tags",
+           "real_anchor", "relative_href", "resolve", "resolve_lists", "resolve_own", "site_of", "sort_key", "topics"]
 
 
 @dataclass
@@ -109,53 +116,106 @@ class Site:
     az: list[AzItem]
     #: Every work of ``references_index``, formatted once (render reuses it).
     formatted: dict[str, Formatted] = field(default_factory=dict)
+    #: What pages read each other through (render reads through it too).
+    world: World | None = None
 
 
-def resolve(project: Project, config: Config) -> Site:
-    """Resolve ``project`` (which passed the check) into a :class:`Site`."""
-    index = NameIndex(project.pages)
-    by_path = {page.path: page for page in project.pages}
+def resolve(project: Project, config: Config, world: World | None = None) -> Site:
+    """Resolve ``project`` (which passed the check) into a :class:`Site`.
+
+    ``world`` (:class:`~ossref.site.world.World` of the project, made when not
+    given) is what each page reads the others through."""
+    world = world if world is not None else World(project.pages, project.references)
     resolved = [ResolvedPage(page) for page in project.pages]
-    linkers: dict[str, set[str]] = {}
-    known: dict[str, set[str]] = {}
     for rp in resolved:
-        _number_citations(rp, project.references)
-        rp.links = list(_resolve_links(rp.page, index, by_path, known))
-        for link in rp.links:
-            if link.target is not rp.page:
-                linkers.setdefault(link.target.path, set()).add(rp.page.path)
-    listed_by = _pair_differentials(resolved, index)
+        resolve_own(rp, world)
+    world.linkers, world.listers = cross_links(resolved)
     for rp in resolved:
-        rp.backlinks = _by_title(by_path[p] for p in linkers.get(rp.page.path, ()) if published(by_path[p]))
-        rp.differential_of = _by_title(p for p in listed_by.get(rp.page.path, ()) if published(p))
-    _dates(resolved, config)
-    formatted: dict[str, Formatted] = {}
+        resolve_lists(rp, world)
+    dates(resolved, config)
+    return site_of(resolved, project, world)
+
+
+def site_of(resolved: list[ResolvedPage], project: Project, world: World,
+            formatted: dict[str, Formatted] | None = None) -> Site:
+    """The :class:`Site` of ``resolved`` (every page of ``project``, resolved):
+    the site-wide lists made, and ``world.tags`` set. ``formatted`` keeps
+    formatted references from one build to the next (the incremental one
+    drops those whose record changed); a full build starts with none."""
+    formatted = {} if formatted is None else formatted
+    live = [p for p in project.pages if published(p)]
+    tags = _tags(live)
+    world.tags = tuple(tags)
     return Site(
         pages=resolved,
         references=project.references,
-        tags=_tags([p for p in project.pages if published(p)]),
+        tags=tags,
         references_index=_references_index(resolved, formatted, project.references),
-        az=_az([p for p in project.pages if published(p)]),
+        az=_az(live),
         formatted=formatted,
+        world=world,
     )
+
+
+def resolve_own(rp: ResolvedPage, world: World) -> None:
+    """What ``rp``'s page decides itself: citation numbers, links and
+    differentials (read through ``world``, which records the reads)."""
+    _number_citations(rp, world)
+    rp.links = list(_resolve_links(rp.page, world))
+    _own_differentials(rp, world)
+
+
+def cross_links(resolved: list[ResolvedPage]) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+    """(target path -> paths of the other pages linking to it, target path ->
+    paths of the entries listing it as a differential), for
+    :attr:`World.linkers <ossref.site.world.World>` and ``listers``."""
+    linkers: dict[str, set[str]] = {}
+    listers: dict[str, set[str]] = {}
+    for rp in resolved:
+        for target in link_targets(rp):
+            linkers.setdefault(target, set()).add(rp.page.path)
+        for target in differential_targets(rp):
+            listers.setdefault(target, set()).add(rp.page.path)
+    return linkers, listers
+
+
+def link_targets(rp: ResolvedPage) -> set[str]:
+    """Paths of the other pages ``rp``'s body links to."""
+    return {link.target.path for link in rp.links if link.target is not rp.page}
+
+
+def differential_targets(rp: ResolvedPage) -> set[str]:
+    """Paths of the entries ``rp`` lists as differentials."""
+    return {target.path for target, _ in rp.differentials}
+
+
+def resolve_lists(rp: ResolvedPage, world: World) -> None:
+    """``rp``'s backlinks and the entries listing it, once every page's own
+    links are known (:func:`cross_links`)."""
+    rp.backlinks = _by_title(p for p in world.linking(rp.page.path) if published(p))
+    rp.differential_of = _by_title(p for p in world.listing(rp.page.path) if published(p))
 
 
 # --------------------------------------------------------------------------- citations
 
 
-def _number_citations(rp: ResolvedPage, references: dict[str, Reference]) -> None:
+def _number_citations(rp: ResolvedPage, world: World) -> None:
     for group in rp.page.scan.citations:
         for item in group.items:
-            if item.key not in rp.numbers and item.key in references:
-                rp.numbers[item.key] = len(rp.numbers) + 1
-                rp.cited.append(references[item.key])
+            if item.key not in rp.numbers:
+                ref = world.reference(item.key)
+                if ref is not None:
+                    rp.numbers[item.key] = len(rp.numbers) + 1
+                    rp.cited.append(ref)
     if rp.page.entry is None:
         return
     seen = set(rp.numbers)
     for key, _ in rp.page.entry.references:
-        if key not in seen and key in references:
-            seen.add(key)
-            rp.further.append(references[key])
+        if key not in seen:
+            ref = world.reference(key)
+            if ref is not None:
+                seen.add(key)
+                rp.further.append(ref)
 
 
 # --------------------------------------------------------------------------- links
@@ -176,42 +236,35 @@ def relative_href(from_path: str, to_path: str) -> str:
     return quote("/".join(parts), safe="/-._~")
 
 
-def _resolve_links(page: Page, index: NameIndex, by_path: dict[str, Page], known: dict[str, set[str]]):
-    """``known`` caches each page's anchor set: building it per link was the
-    largest cost of resolving a 10,000-entry wiki."""
+def _resolve_links(page: Page, world: World):
     docs_root = page.path[: len(page.path) - len(page.slug) - len(".md")]
     for link in page.scan.links:
         if link.wiki:
-            target = index.lookup(link.target) if link.target else page
+            target = world.lookup(link.target) if link.target else page
             if target is not None:
-                yield _wiki_link(page, link, target, docs_root, known)
+                yield _wiki_link(page, link, target, docs_root, world)
         elif not link.image:
-            target = _markdown_target(page, link, by_path, docs_root)
+            target = _markdown_target(page, link, world, docs_root)
             if target is not None:
-                yield _markdown_link(page, link, target, docs_root, known)
+                yield _markdown_link(page, link, target, docs_root, world)
 
 
-def _markdown_target(page: Page, link: Link, by_path: dict[str, Page], docs_root: str) -> Page | None:
+def _markdown_target(page: Page, link: Link, world: World, docs_root: str) -> Page | None:
     if not link.target:
         return page if link.anchor else None
     # The same reading as checks._links, so a link resolves here iff it was checked.
     if url_scheme(link.target) is not None or link.target.startswith("/") or not link.target.endswith(".md"):
         return None
     resolved = posixpath.normpath(posixpath.join(posixpath.dirname(page.path), link.target))
-    return by_path.get(resolved) if resolved.startswith(docs_root) else None
+    return world.page(resolved) if resolved.startswith(docs_root) else None
 
 
-def _anchor(target: Page, anchor: str, known: dict[str, set[str]]) -> str:
-    if not anchor:
-        return ""
-    ids = known.get(target.path)
-    if ids is None:
-        ids = known[target.path] = anchors(target)
-    return real_anchor(target, anchor, ids)
+def _anchor(target: Page, anchor: str, world: World) -> str:
+    return real_anchor(target, anchor, world.anchors(target)) if anchor else ""
 
 
-def _wiki_link(page: Page, link: Link, target: Page, docs_root: str, known: dict[str, set[str]]) -> ResolvedLink:
-    anchor = _anchor(target, link.anchor, known)
+def _wiki_link(page: Page, link: Link, target: Page, docs_root: str, world: World) -> ResolvedLink:
+    anchor = _anchor(target, link.anchor, world)
     href = _href(page, target, anchor, docs_root)
     if not link.target:
         text = _heading_text(target, anchor) or link.anchor or target.title
@@ -222,9 +275,8 @@ def _wiki_link(page: Page, link: Link, target: Page, docs_root: str, known: dict
     return ResolvedLink(link, target, href, text, rewrite=True)
 
 
-def _markdown_link(page: Page, link: Link, target: Page, docs_root: str,
-                   known: dict[str, set[str]]) -> ResolvedLink:
-    anchor = _anchor(target, link.anchor, known)
+def _markdown_link(page: Page, link: Link, target: Page, docs_root: str, world: World) -> ResolvedLink:
+    anchor = _anchor(target, link.anchor, world)
     href = _href(page, target, anchor, docs_root) if link.target else "#" + anchor
     return ResolvedLink(link, target, href, link.label, rewrite=anchor != link.anchor)
 
@@ -258,22 +310,18 @@ def _heading_text(target: Page, anchor: str) -> str:
 # --------------------------------------------------------------------------- differentials
 
 
-def _pair_differentials(resolved: list[ResolvedPage], index: NameIndex) -> dict[str, list[Page]]:
-    """Fill each entry's ``differentials``; return who lists whom, by target path."""
-    listed_by: dict[str, list[Page]] = {}
-    for rp in resolved:
-        entry = rp.page.entry
-        if entry is None:
+def _own_differentials(rp: ResolvedPage, world: World) -> None:
+    """Fill an entry's ``differentials``, in front-matter order, once each."""
+    entry = rp.page.entry
+    if entry is None:
+        return
+    seen: set[str] = set()
+    for item in entry.differentials:
+        target = world.lookup(item.ref)
+        if target is None or target.entry is None or target is rp.page or target.path in seen:
             continue
-        seen: set[str] = set()
-        for item in entry.differentials:
-            target = index.lookup(item.ref)
-            if target is None or target.entry is None or target is rp.page or target.path in seen:
-                continue
-            seen.add(target.path)
-            rp.differentials.append((target, item.distinguishing))
-            listed_by.setdefault(target.path, []).append(rp.page)
-    return listed_by
+        seen.add(target.path)
+        rp.differentials.append((target, item.distinguishing))
 
 
 def _by_title(pages) -> list[Page]:
@@ -283,7 +331,8 @@ def _by_title(pages) -> list[Page]:
 # --------------------------------------------------------------------------- dates
 
 
-def _dates(resolved: list[ResolvedPage], config: Config) -> None:
+def dates(resolved: list[ResolvedPage], config: Config) -> None:
+    """Set each page's ``updated``: its front matter's, else its last commit's."""
     undated: list[ResolvedPage] = []
     for rp in resolved:
         rp.updated = _front_matter_date(rp.page)
@@ -394,7 +443,8 @@ def _references_index(resolved: list[ResolvedPage], formatted: dict[str, Formatt
         for ref in (*rp.cited, *rp.further):
             if ref.key not in refs:
                 refs[ref.key] = ref
-                formatted[ref.key] = format_reference(ref, records)
+                if ref.key not in formatted:
+                    formatted[ref.key] = format_reference(ref, records)
             users.setdefault(ref.key, []).append(rp.page)
     ordered = sorted(refs.values(), key=lambda ref: _reference_order(ref, formatted[ref.key]))
     return [(ref, _by_title(users[ref.key])) for ref in ordered]

@@ -1,0 +1,171 @@
+"""The incremental part of the MkDocs adapter (``ossref serve``).
+
+Incremental builds (``ossref serve``): given an :class:`Increment` (the
+previous complete site, its :class:`Built` record and the staged files that
+changed since), the build renders only the changed and new pages, through
+MkDocs' own dirty build with every file told exactly whether it changed
+(never by modification times), into the same fresh folder as always; every
+other file a full build would write is then hard-linked from the previous
+site, so files of pages that are no longer staged are simply not carried
+over. Material's search index is written whole: each page's records are kept
+from the build that last rendered it and merged in the order a full build
+writes them. Anything the increment cannot vouch for makes it a full build:
+another ``mkdocs.yml``, theme, MkDocs or Material version, nav, search engine,
+or a plugin other than Material's search (a plugin may read every page).
+
+Only :mod:`ossref.mkdocs.adapter` uses this module: it is the adapter's, split
+off to keep each file to one job, and like the adapter it may import MkDocs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import stat
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.structure.files import Files
+
+__all__ = ["Built", "Increment"]
+
+# Distributions whose code or templates shape every page: another version of
+# any of them makes an increment a full build.
+_DISTRIBUTIONS = ("mkdocs", "mkdocs-material", "Markdown", "pymdown-extensions", "Pygments", "Jinja2")
+
+
+@dataclass(frozen=True)
+class Built:
+    """What a build leaves for the next one to build incrementally.
+
+    ``signature`` stands for everything but the staged pages that shapes the
+    site (``mkdocs.yml``, theme, versions, nav, search engine); ``search`` holds
+    each page's records of Material's search index, by path under the staging
+    folder (empty without Material's search); ``rendered`` counts the pages
+    MkDocs rendered this time; ``incremental`` says whether an increment was used.
+    """
+
+    signature: str
+    search: Mapping[str, tuple[dict, ...]] = field(default_factory=dict)
+    rendered: int = 0
+    incremental: bool = False
+    #: The theme's folders, in MkDocs' order: what the output audit accepts
+    #: as the theme's own files and scripts.
+    theme_dirs: tuple[str, ...] = ()
+    #: The theme's name (``material``, ``mkdocs``...).
+    theme_name: str = ""
+
+
+@dataclass(frozen=True)
+class Increment:
+    """Leave to build only what changed since a previous build (see :func:`build_html`).
+
+    ``base`` is the complete site that build produced, ``previous`` its
+    :class:`Built`, ``changed`` the paths under the staging folder of every
+    staged file that is new or whose content changed since (the caller
+    compares the staged files, fragments included; a path that is not staged
+    any more needs no mention).
+    """
+
+    base: Path
+    previous: Built
+    changed: frozenset[str]
+
+
+def _regular_file(path: str) -> bool:
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
+def _only_changed(files: Files, increment: Increment, *, searching: bool) -> None:
+    """Tell MkDocs' dirty build, file by file, whether to build it: when it
+    changed, or the previous site lacks its output, or (a page) its search
+    records. Files made in memory by a plugin are always built."""
+    base = str(increment.base)
+    for file in files:
+        if file.abs_src_path is None:
+            continue
+        build = (file.src_uri in increment.changed
+                 or not _regular_file(os.path.join(base, file.dest_uri))
+                 or (searching and file.is_documentation_page() and file.src_uri not in increment.previous.search))
+        # MkDocs asks each file; an instance attribute answers for this build only.
+        file.is_modified = (lambda build=build: build)  # type: ignore[method-assign]
+
+
+def _carry_over(files: Files, base: Path, site_dir: Path) -> None:
+    """Hard-link (else copy) from ``base`` into ``site_dir`` every output of
+    ``files`` this build did not write. Outputs of files that are gone are not
+    in ``files``, so they stay behind."""
+    made: set[str] = set()
+    for file in files:
+        if not file.inclusion.is_included():
+            continue
+        target = os.path.join(site_dir, file.dest_uri)
+        source = os.path.join(base, file.dest_uri)
+        if os.path.lexists(target) or not _regular_file(source):
+            continue
+        folder = os.path.dirname(target)
+        if folder not in made:
+            os.makedirs(folder, exist_ok=True)
+            made.add(folder)
+        try:
+            os.link(source, target)
+        except OSError:  # a file system without hard links
+            shutil.copy2(source, target)
+
+
+def _version(distribution: str) -> str:
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return ""
+
+
+def _signature(config: MkDocsConfig, nav: list[dict[str, str]], search: str) -> str:
+    """A digest of what shapes every page besides its own staged file:
+    ``mkdocs.yml``, the nav, the search engine, the plugins, the versions of
+    MkDocs, Material and the Markdown libraries, and the theme's folders (the
+    files of any folder that is not part of an installed theme package)."""
+    h = hashlib.blake2b(digest_size=16)
+
+    def add(*parts: object) -> None:
+        for part in parts:
+            h.update(part if isinstance(part, bytes) else str(part).encode("utf-8", "surrogateescape"))
+            h.update(b"\0")
+
+    add(Path(config.config_file_path).read_bytes(), json.dumps(nav), search, config.theme.name,
+        *config.plugins.keys(), *(f"{d}={_version(d)}" for d in _DISTRIBUTIONS))
+    packaged = _theme_packages()
+    for folder in config.theme.dirs:
+        add(folder)
+        if any(folder == p or folder.startswith(p + os.sep) for p in packaged):
+            continue  # an installed theme: its version stands for its files
+        for parent, dirs, names in os.walk(folder):
+            dirs.sort()
+            for name in sorted(names):
+                path = os.path.join(parent, name)
+                try:
+                    st = os.stat(path)
+                except OSError:
+                    continue
+                add(os.path.relpath(path, folder), st.st_size, st.st_mtime_ns)
+    return h.hexdigest()
+
+
+def _theme_packages() -> list[str]:
+    """Folders of the installed theme packages that :data:`_DISTRIBUTIONS` version."""
+    import mkdocs
+
+    found = [os.path.dirname(os.path.abspath(mkdocs.__file__))]
+    try:
+        import material
+    except ImportError:
+        return found
+    return found + [os.path.dirname(os.path.abspath(material.__file__))]
