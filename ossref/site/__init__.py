@@ -4,7 +4,8 @@ Takes a checked :class:`~ossref.model.Project`. :mod:`.resolve` numbers the
 citations and resolves links, differentials and backlinks; :mod:`.render`
 writes each entry as resolved Markdown into the staging folder, with its
 head metadata (:mod:`.pagemeta`, :mod:`.citemeta`), its references in
-Vancouver style (:mod:`.vancouver`) and pre-rendered HTML fragments
+Vancouver style (:mod:`.vancouver`, which decodes LaTeX with :mod:`.latex` and
+reads BibTeX names with :mod:`.names`) and pre-rendered HTML fragments
 (:mod:`.deferred`, cleaned by :mod:`.sanitize`); :mod:`.search` shapes the
 search index. After MkDocs has run, :mod:`.audit` parses every published
 file and refuses anything the theme did not write.

@@ -77,7 +77,40 @@ def decode_rich(value: str) -> str:
     value = value.translate(_MARKS)
     if not any(t in value for t in _LATEX_TRIGGERS):
         return _one_line(value)
+    simple = _simple_latex(value)
+    if simple is not None:
+        return simple
     return _decode_cached(value)
+
+
+# What pylatexenc reads in a value without any of :data:`_NOT_SIMPLE`: only
+# brace groups (which it drops), "---"/"--" (em and en dash) and "~" (NBSP),
+# everything else literally. Reference managers write mostly such values
+# ("{{MRI}} of the {Achilles} tendon", "12--18"); each is unique, so the
+# cache rarely helps them, and pylatexenc takes 1-20 ms each.
+_NOT_SIMPLE = frozenset("\\$%&#^_`'\"!?<>@")
+_DASHES = re.compile(r"---?")
+
+
+def _simple_latex(value: str) -> str | None:
+    """:func:`_decode_cached` of ``value`` when it holds nothing but text,
+    balanced braces, dashes and ties; None when it needs pylatexenc.
+    ``tests/test_vancouver.py`` compares the two on generated values."""
+    if not _NOT_SIMPLE.isdisjoint(value):
+        return None
+    depth = 0
+    for ch in value:
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+            if depth < 0:
+                return None
+    if depth:
+        return None
+    out = _DASHES.sub(lambda m: "\u2014" if len(m.group()) == 3 else "\u2013", value)
+    out = out.replace("~", "\xa0").replace("{", "").replace("}", "")
+    return _one_line(unicodedata.normalize("NFC", out))
 
 
 def rich_html(value: str) -> str:
