@@ -172,3 +172,29 @@ def test_export_shape_raises_the_caps_a_library_of_this_size_needs(tmp_path: Pat
 def test_generate_cli_takes_the_shape(tmp_path: Path) -> None:
     assert generate.main(["4", str(tmp_path), "--shape", "export", "--bib-style", "jabref"]) == 0
     assert (tmp_path / "citations" / "library.bib").read_text().startswith("% Encoding: UTF-8")
+
+
+def test_bare_build_config_is_the_corpus_own_with_its_content_and_a_short_nav(tmp_path: Path) -> None:
+    """benchmarks/run.py's bare MkDocs build: the editors' content/ unstaged,
+    the corpus's mkdocs.yml, and the nav ossref's adapter sets (items that exist)."""
+    import sys
+
+    import yaml
+
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    try:
+        spec = importlib.util.spec_from_file_location("bench_run", REPO / "benchmarks" / "run.py")
+        bench_run = importlib.util.module_from_spec(spec)
+        sys.modules["bench_run"] = bench_run  # its dataclasses look their module up
+        spec.loader.exec_module(bench_run)
+    finally:
+        sys.path.remove(str(REPO / "benchmarks"))
+        sys.modules.pop("bench_run", None)
+    generate.generate_shape("export", 3, tmp_path / "wiki", seed=0)
+    config = bench_run.bare_config(tmp_path / "wiki", tmp_path / "bare")
+    loaded = yaml.safe_load(config.read_text())
+    original = yaml.safe_load((tmp_path / "wiki" / "mkdocs.yml").read_text())
+    assert loaded["docs_dir"] == str(tmp_path / "wiki" / "content")
+    assert loaded["nav"] == [{"Home": "index.md"}]
+    assert {k: v for k, v in loaded.items() if k not in ("docs_dir", "nav")} == \
+        {k: v for k, v in original.items() if k != "docs_dir"}
