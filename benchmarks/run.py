@@ -1,16 +1,17 @@
 """Benchmark ``ossref check`` and ``ossref build`` against a bare ``mkdocs build``.
 
-    python benchmarks/run.py [--sizes 100,1000,5000] [--check-sizes 100,1000,10000]
+    python benchmarks/run.py [--shapes wiki,export] [--sizes 1000,5000] [--check-sizes 1000,5000]
                              [--serve-sizes 1000] [--repeat 3] [--out benchmarks/out]
                              [--seed 0] [--section-bytes 1000-3000]
 
-For every size it generates (or reuses) a synthetic wiki with
-``benchmarks/generate.py`` under ``OUT/corpus-N-sSEED``, then runs each
-command as a fresh subprocess ``--repeat`` times and reports the median wall
-time, the median CPU time (user + system, workers included) and the largest
-peak RSS, read with ``os.wait4`` (on Linux a process's peak includes the
-peaks of the children it waited for as a maximum, not a sum: for a check
-that parses in worker processes it is the largest single process).
+For every shape (``generate.py``'s own "wiki" and issue #15's "export",
+side by side) and size it generates (or reuses) a synthetic wiki under
+``OUT/corpus-[SHAPE-]N-sSEED``, then runs each command as a fresh subprocess
+``--repeat`` times and reports the median wall time, the median CPU time
+(user + system, workers included) and the largest peak RSS, read with
+``os.wait4`` (on Linux a process's peak includes the peaks of the children it
+waited for as a maximum, not a sum: for a check that parses in worker
+processes it is the largest single process).
 
 Commands, for ``--check-sizes``:
 
@@ -19,17 +20,15 @@ Commands, for ``--check-sizes``:
   run (a sentence appended; a different one each repeat), so the cache
   serves every other file.
 
-and for ``--sizes``:
+and for ``--sizes``, alternately:
 
 * ``build``: ``ossref build`` with the cache folder removed first (as in CI,
-  which restores no cache), into a site folder under OUT; "n/a" when
-  ``ossref build --help`` does not exit 0;
-* ``bare``: ``mkdocs build`` of the SAME Markdown ossref stages (resolved
-  links, numbered citations, generated sections), produced once, outside the
-  timing, with ``ossref.site.resolve``/``ossref.site.render`` when they exist (else the
-  corpus's plain content, flagged), with the corpus's ``mkdocs.yml`` and the
-  same short ``nav`` ossref's MkDocs adapter sets; so ``build/bare`` is the
-  cost of everything ossref adds (check, resolve, render, sanitize).
+  which restores no cache), into a site folder under OUT, the output audit
+  included; "n/a" when ``ossref build --help`` does not exit 0;
+* ``bare``: ``mkdocs build`` of the editors' own ``content/``, not staged by
+  ossref, with the corpus's ``mkdocs.yml`` and ossref's short nav
+  (:func:`bare_config`): what a user has without ossref. ``build/bare`` is
+  the ratio of the CPU medians (issue #15's target: at most 1.15).
 
 and for ``--serve-sizes`` (none by default), one ``ossref serve`` process per
 size, the cache folder removed first:
@@ -44,12 +43,14 @@ size, the cache folder removed first:
   rebuild, read from ``/proc``; peak RSS is the server's high-water mark.
 
 It prints the machine, the exact command line and Markdown tables ready to
-paste into the README, with the growth factor between consecutive sizes
-(target: a 10x larger wiki costs at most 11x), and writes them with the raw
-numbers to ``OUT/results-<time>.md`` and ``.json``.
+paste into the README, with the growth factor between consecutive sizes,
+and writes them with the raw numbers to ``OUT/results-<time>.md`` and
+``.json``. Run one at a time per ``OUT``: runs share its corpora and sites.
 
 The machine's load average is printed before and after: other processes
-competing for the CPUs inflate wall times (CPU times much less).
+competing for the CPUs inflate wall times, and on a busy machine CPU times
+too (shared caches and cores: 2-2.5 times at a load average of 15 on 2
+cores), so compare figures from one run, as build/bare does.
 """
 
 from __future__ import annotations
