@@ -485,7 +485,7 @@ def test_a_folder_another_running_build_owns_is_never_removed(tmp_path: Path) ->
     from ossref.publish import build as build_mod
 
     owner = subprocess.Popen(
-        [sys.executable, "-c", "import sys, time\nfrom pathlib import Path\nfrom ossref import build\n"
+        [sys.executable, "-c", "import sys, time\nfrom pathlib import Path\nfrom ossref.publish import build\n"
          f"print(build._new_dir(Path({str(tmp_path)!r}), '.site.tmp-'), flush=True)\ntime.sleep(60)\n"],
         stdout=subprocess.PIPE, text=True, env=dict(os.environ))
     try:
