@@ -298,9 +298,9 @@ SCANNER_STRESS = {
 
 @pytest.mark.parametrize("name", list(SCANNER_STRESS))
 def test_scanner_stays_linear(name: str) -> None:
-    started = time.perf_counter()
+    started = time.process_time()
     scan_body(SCANNER_STRESS[name], 1)
-    assert time.perf_counter() - started < 5.0  # linear: well under a second
+    assert time.process_time() - started < 5.0  # linear: well under a second
 
 
 def test_citations_and_headings_inside_admonitions_are_read() -> None:
@@ -436,20 +436,20 @@ def test_real_entries_are_far_below_every_limit() -> None:
 
 
 def test_python_markdown_is_fast_just_below_the_nesting_limits() -> None:
-    started = time.perf_counter()
+    started = time.process_time()
     render("- " * MAX_NESTING + "x\n")
     render(_nested_lists(MAX_NESTING))
     render("*" * MAX_EMPHASIS + "x" + "*" * MAX_EMPHASIS)
     render("`" * 40 + "x" + "".join("`" * k + "y" for k in range(1, 40)))
-    assert time.perf_counter() - started < 2.0
+    assert time.process_time() - started < 2.0
 
 
 def test_the_complexity_check_is_linear_on_a_megabyte() -> None:
     for body in ("[" * 1_000_000, "*a " * 333_333, "`" * 500_000 + "x" * 500_000, "- " * 500_000,
                  "# x\n" * 250_000, "a  \n" * 250_000, "".join("`" * (k % 700 + 1) + "x" for k in range(2800))):
-        started = time.perf_counter()
+        started = time.process_time()
         found = complexity(body, 1)
-        assert found and time.perf_counter() - started < 2.0, body[:20]
+        assert found and time.process_time() - started < 2.0, body[:20]
 
 
 @pytest.mark.parametrize("text", ["[" * 60_000, "&" * 60_000, "<>" * 30_000])
@@ -699,9 +699,9 @@ def test_alias_bomb_is_refused_in_milliseconds(tmp_path: Path) -> None:
     lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x]"]
     lines += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]" for i in range(1, 10)]
     text = "---\ncondition: Bomb\n" + "\n".join(lines) + "\n---\n"
-    started = time.perf_counter()
+    started = time.process_time()
     fm = parse_frontmatter(text, "content/x.md", 64_000, 20)
-    assert time.perf_counter() - started < 0.1
+    assert time.process_time() - started < 0.1
     assert not fm.ok and {d.code for d in fm.diagnostics} == {"yaml-syntax"}
     root = project(tmp_path, {"bomb.md": text})
     started = time.perf_counter()
