@@ -1,7 +1,9 @@
 """Generate a realistic synthetic ossref wiki for benchmarks.
 
-    python benchmarks/generate.py N OUTDIR [--seed S]
+    python benchmarks/generate.py N OUTDIR [--seed S] [--shape wiki|export] [--bib-style betterbibtex|jabref]
 
+``--shape export`` writes the other shape, a wiki whose references are one
+reference manager's export (see ``export.py``). The default shape, "wiki",
 writes a project folder ``OUTDIR`` holding:
 
 * ``mkdocs.yml``: the wiki's own settings (Material theme, ``docs_dir: content``,
@@ -639,6 +641,32 @@ def parse_range(text: str) -> tuple[int, int]:
     return low, high
 
 
+def generate_shape(shape: str, n: int, outdir: Path, seed: int = 0, section_bytes: tuple[int, int] = SECTION_BYTES,
+                   style: str = "betterbibtex") -> dict[str, int]:
+    """The corpus of ``shape`` ("wiki": :func:`generate`; "export": a reference
+    manager's export in ``style``, ``export.generate_export``, which has its
+    own section sizes)."""
+    if shape == "wiki":
+        return generate(n, outdir, seed, section_bytes)
+    if shape == "export":
+        return _export_module().generate_export(n, outdir, seed, style)
+    raise ValueError(f"unknown shape {shape!r}: wiki or export")
+
+
+def _export_module():
+    # export.py builds on this module's vocabulary; imported late so that this
+    # file also loads on its own (tests load it by path).
+    here = str(Path(__file__).resolve().parent)
+    if here not in sys.path:
+        sys.path.insert(0, here)
+    import export
+
+    return export
+
+
+SHAPES = ("wiki", "export")
+
+
 def _write(path: Path, text: str) -> None:
     with open(path, "w", encoding="utf-8", newline="\n") as fh:
         fh.write(text)
@@ -650,11 +678,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("outdir", type=Path, metavar="OUTDIR", help="project folder to write")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     parser.add_argument("--section-bytes", type=parse_range, default=SECTION_BYTES, metavar="MIN-MAX",
-                        help="prose per body section, in bytes (default 1000-3000)")
+                        help="prose per body section, in bytes (default 1000-3000; shape wiki only)")
+    parser.add_argument("--shape", choices=SHAPES, default="wiki",
+                        help="wiki: this project's own shape, checks clean (default); export: ~6 KB entries, "
+                             "one reference manager's .bib of 2N records, one-way differentials, warnings")
+    parser.add_argument("--bib-style", choices=("betterbibtex", "jabref"), default="betterbibtex",
+                        help="shape export: whose .bib layout (default betterbibtex, Zotero's)")
     args = parser.parse_args(argv)
     if args.n < 1:
         parser.error("N must be at least 1")
-    counts = generate(args.n, args.outdir, args.seed, args.section_bytes)
+    counts = generate_shape(args.shape, args.n, args.outdir, args.seed, args.section_bytes, args.bib_style)
     print(f"{args.outdir}: {counts['entries']} entries ({counts['page_bytes'] / 1e6:.1f} MB), "
           f"{counts['references']} references in {counts['bib_files']} files ({counts['bib_bytes'] / 1e6:.1f} MB)",
           file=sys.stderr if os.environ.get("OSSREF_BENCH_QUIET") else sys.stdout)

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import SHARED, absent
-from ossref.site import vancouver
+from ossref.site import latex, vancouver
 from ossref.model import Reference
 from ossref.site.vancouver import Formatted, decode_latex, format_authors, format_reference
 
@@ -714,3 +714,32 @@ def test_crossref_cycle_ends_without_error():
     records = peer_records("crossref_cascading_cycle.bib")
     assert format_reference(records["circ1"], records).text == "1911."
     assert vancouver.inherit(records["circ1"], records).fields["date"] == "1911"
+
+
+# --------------------------------------------------------------------------- the fast path past pylatexenc
+
+_SIMPLE_ALPHABET = st.sampled_from(list("abcXYZ019 .,:;()/+=*[]|-~{}\n\t\u00e9\u0301\xa0\u2028\u03a9"))
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(_SIMPLE_ALPHABET, max_size=24))
+def test_simple_values_decode_as_pylatexenc_decodes_them(value: str) -> None:
+    """Values with only text, braces, dashes and ties skip pylatexenc: the
+    result must be what pylatexenc gives, for every such value."""
+    fast = latex._simple_latex(value)
+    if fast is not None:
+        assert fast == latex._decode_cached(value)
+
+
+@pytest.mark.parametrize("value", [r"{\"u}ber", "$^{99m}$Tc", "50% of {cases}", "Bone & {Joint}", "``quoted''",
+                                   "a_b {c}", "{unbalanced", "closed}{", "it's {MRI}", "#1 {x}", "{x} ?` y"])
+def test_values_pylatexenc_must_read_do_not_take_the_fast_path(value: str) -> None:
+    assert latex._simple_latex(value) is None
+
+
+def test_reference_manager_values_take_the_fast_path() -> None:
+    # What Zotero and JabRef write most: protected capitals, page ranges, ties.
+    assert latex._simple_latex("{{MRI}} of the {Achilles} tendon") == "MRI of the Achilles tendon"
+    assert latex._simple_latex("1243--1248") == "1243\u20131248"
+    assert latex._simple_latex("J.~R. {R}") == "J.\xa0R. R"
+    assert decode_latex("{{MRI}} of the {Achilles} tendon") == "MRI of the Achilles tendon"

@@ -5,7 +5,8 @@ citations and resolves links, differentials and backlinks; :mod:`.render`
 writes each entry as resolved Markdown into the staging folder (escaped by
 :mod:`.markup`; the home, references and tag pages by :mod:`.generated`), with its
 head metadata (:mod:`.pagemeta`, :mod:`.citemeta`), its references in
-Vancouver style (:mod:`.vancouver`) and pre-rendered HTML fragments
+Vancouver style (:mod:`.vancouver`, which decodes LaTeX with :mod:`.latex` and
+reads BibTeX names with :mod:`.names`) and pre-rendered HTML fragments
 (:mod:`.deferred`, cleaned by :mod:`.sanitize`); :mod:`.search` shapes the
 search index. Both read other pages only through :mod:`.world`, which records
 what each page read; :mod:`.incremental` uses the records to keep a staging
