@@ -68,6 +68,39 @@
     }
   }, true);
 
+  // The reference a citation jumped to is highlighted (readers.css). The
+  // browser's :target alone does not last: when instant navigation did not
+  // take the click (its sitemap names another address, as on a preview, in
+  // `ossref serve`, or before the sitemap loaded), Material answers the jump
+  // by fetching and re-rendering the same page, and the new reference is no
+  // :target; by then navigation.tracking may have put the section's anchor
+  // in the URL. So the id jumped to is remembered for its page and marked
+  // with a class, again on each re-render of that page.
+  var jumped = { path: "", id: "" };
+
+  function markJumped() {
+    document.querySelectorAll(".ossref-references li.ossref-target").forEach(function (li) {
+      if (li.id !== jumped.id) {
+        li.classList.remove("ossref-target");
+      }
+    });
+    var item = jumped.id ? document.getElementById(jumped.id) : null;
+    if (item && item.matches(".ossref-references li")) {
+      item.classList.add("ossref-target");
+    }
+  }
+
+  window.addEventListener("hashchange", function () {
+    var id = "";
+    try {
+      id = decodeURIComponent(location.hash.slice(1));
+    } catch (error) {
+      // A malformed escape names no element.
+    }
+    jumped = { path: location.pathname, id: id };
+    markJumped();
+  });
+
   // Previews. One popover at a time, next to what it describes: a citation
   // shows its full reference (copied from the page's own reference list, with
   // its links); a link to another entry shows that entry's title, other names
@@ -369,6 +402,10 @@
 
   function init() {
     hide();
+    if (jumped.path !== location.pathname) {
+      jumped = { path: "", id: "" };
+    }
+    markJumped();
     themeNames();
     citedToday(document);
     copyButtons(document);
