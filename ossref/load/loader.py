@@ -17,8 +17,9 @@ and every diagnostic found while loading. It never raises for bad content;
 only a missing docs folder is a :class:`~ossref.config.ConfigError`.
 
 Each file's result is kept in the store (:mod:`ossref.load.store`), the
-facts and the page side by side (:mod:`ossref.load.records`), so a check
-warms what the build reuses and the other way round; the merge of the
+facts in the part every run reads and the page in the part only
+``need="pages"`` reads (:mod:`ossref.load.records`), so a check warms what
+the build reuses and the other way round; the merge of the
 BibTeX files is kept too. A stored result is the result loading the same
 bytes again would give, so the store changes speed only.
 
