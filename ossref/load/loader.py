@@ -171,7 +171,7 @@ class _Run:
                     page_part = store.get_blob(address, PAGE)
                     if page_part is None:
                         raise LookupError("no page stored")
-                    page, frozen, facts = entry_page(blob, page_part, data)
+                    page, frozen, facts = entry_page(blob, data, page_part)
                     self.page_results.append((facts, page, frozen))
                 return
             except Exception:  # noqa: BLE001 - a malformed entry is a miss
@@ -194,7 +194,7 @@ class _Run:
             facts, frozen = entry_facts(blob)
             self.page_results[slot] = (facts, None, frozen)
         else:
-            page, frozen, facts = entry_page(blob, None, data)
+            page, frozen, facts = entry_page(blob, data)
             self.page_results[slot] = (facts, page, frozen)
 
     def _store_page(self, address: bytes, blob: bytes) -> None:

@@ -65,12 +65,12 @@ def split_entry(blob: bytes | memoryview) -> tuple[bytes | memoryview, bytes | m
     return blob[:_HEAD + size], blob[_HEAD + size:]
 
 
-def entry_page(blob: bytes | memoryview, page_part: bytes | memoryview | None,
-               data: bytes) -> tuple[Page | None, tuple, PageFacts]:
-    """(page or None, diagnostics as tuples, facts) of a page's entry (its
-    two parts, as :func:`split_entry` gives them, or one blob with
-    ``page_part`` None) and the file's bytes; raises on a malformed entry or
-    one without its page."""
+def entry_page(blob: bytes | memoryview, data: bytes,
+               page_part: bytes | memoryview | None = None) -> tuple[Page | None, tuple, PageFacts]:
+    """(page or None, diagnostics as tuples, facts) of a page's entry (one
+    blob, or its two parts as :func:`split_entry` gives them: ``blob`` and
+    ``page_part``) and the file's bytes; raises on a malformed entry or one
+    without its page."""
     facts, diagnostics = entry_facts(blob)
     if page_part is None:
         page_part = split_entry(blob)[1]
