@@ -166,14 +166,17 @@ def test_a_damaged_cache_is_ignored_and_rebuilt(wiki: Path, parses: list[str], m
     cold = checked(wiki, mode)
     store = wiki / FILES[mode]
     data = store.read_bytes()
+    # A check reads only the part of the store before _facts_end: damage
+    # there (the rest: test_a_damaged_page_part_is_a_miss_for_the_build_only).
+    span = _facts_end(data) if mode == "check" else len(data)
     if damage == "garbage":
         store.write_bytes(b"\x80\x04not a cache at all" * 100)
     elif damage == "truncated":
-        store.write_bytes(data[: len(data) * 2 // 3])
+        store.write_bytes(data[: span * 2 // 3])
     elif damage == "empty":
         store.write_bytes(b"")
     elif damage == "flipped":  # one byte inside: the store's record checksum fails, the snapshot's MAC
-        middle = len(data) // 2
+        middle = span // 2
         store.write_bytes(data[:middle] + bytes([data[middle] ^ 0xFF]) + data[middle + 1:])
     else:  # as if written by another cache format
         head = len(STORE_MAGIC)
@@ -386,23 +389,32 @@ def test_worker_processes_give_the_same_facts(wiki: Path, monkeypatch: pytest.Mo
 
 
 def _records(data: bytes) -> tuple[bytes, list[tuple[bytes, bytes, bytes]]]:
-    """A store file's header and its records: (address, MAC, value)."""
+    """A store file's header (what its MACs cover) and its records: (key,
+    MAC, value), the key being the part and the address."""
     head = len(store._MAGIC) + 4 + 16
-    out, pos = [], head
+    out, pos = [], head + store._PART.size
     while pos < len(data):
-        address = data[pos:pos + store._ADDRESS_SIZE]
-        pos += store._ADDRESS_SIZE
+        key = data[pos:pos + store._KEY_SIZE]
+        pos += store._KEY_SIZE
         mac = data[pos:pos + store._MAC_SIZE]
         pos += store._MAC_SIZE
         (length,) = store._RECORD.unpack_from(data, pos)
         pos += store._RECORD.size
-        out.append((address, mac, data[pos:pos + length]))
+        out.append((key, mac, data[pos:pos + length]))
         pos += length
     return data[:head], out
 
 
 def _file(header: bytes, entries: list[tuple[bytes, bytes, bytes]]) -> bytes:
-    return header + b"".join(a + m + store._RECORD.pack(len(v)) + v for a, m, v in entries)
+    entries = sorted(entries, key=lambda e: e[0][:1] != store.FACTS)
+    size = sum(len(k) + len(m) + store._RECORD.size + len(v) for k, m, v in entries if k[:1] == store.FACTS)
+    return header + store._PART.pack(size) + b"".join(k + m + store._RECORD.pack(len(v)) + v for k, m, v in entries)
+
+
+def _facts_end(data: bytes) -> int:
+    """Where a store file's FACTS part (all a check reads) ends."""
+    head = len(store._MAGIC) + 4 + 16
+    return head + store._PART.size + store._PART.unpack_from(data, head)[0]
 
 
 def test_a_snapshot_not_written_here_is_ignored(wiki: Path, parses: list[str], tmp_path: Path,
@@ -438,6 +450,27 @@ def test_a_snapshot_not_written_here_is_ignored(wiki: Path, parses: list[str], t
         assert checked(wiki, "check") == cold and len(parses) > 10
     finally:
         store.machine_key.cache_clear()
+
+
+@pytest.mark.parametrize("damage", ["flipped", "truncated"])
+def test_a_damaged_page_part_is_a_miss_for_the_build_only(wiki: Path, parses: list[str], damage: str) -> None:
+    """The pages a build reads sit after the facts a check reads: damage
+    there is never read by a check, and is a miss for the build."""
+    cold = {mode: checked(wiki, mode) for mode in MODES}
+    path = wiki / STORE
+    data = path.read_bytes()
+    end = _facts_end(data)
+    assert end < len(data)
+    if damage == "flipped":
+        middle = (end + len(data)) // 2
+        path.write_bytes(data[:middle] + bytes([data[middle] ^ 0xFF]) + data[middle + 1:])
+    else:
+        path.write_bytes(data[: (end + len(data)) // 2])
+    parses.clear()
+    assert checked(wiki, "check") == cold["check"] and parses == []
+    assert checked(wiki, "build") == cold["build"] and parses  # the damaged pages parsed again
+    parses.clear()
+    assert checked(wiki, "build") == cold["build"] and parses == []  # and the store works again
 
 
 def test_a_check_keeps_the_pages_that_build_cached(wiki: Path, parses: list[str]) -> None:

@@ -7,6 +7,7 @@ link?), so that both always agree.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Generic, TypeVar
 
 from ossref.model import Page
@@ -26,11 +27,19 @@ GENERATED_ANCHORS = {
 }
 
 
+@lru_cache(maxsize=1 << 16)
 def normalize(name: str) -> str:
     """Compare names case- and Unicode-insensitively: NFKC, case-folded,
     invisible and default-ignorable characters removed, inner white space
     collapsed (:func:`ossref.text.textsafety.name_key`).
-    "Myositis\u200b  Ossificans" == "myositis ossificans"."""
+    "Myositis\u200b  Ossificans" == "myositis ossificans".
+
+    Remembered: a check looks up the same few names (link targets,
+    differentials) tens of times each. For printable ASCII, which NFKC
+    leaves alone, which has no invisible character and whose case folding
+    is lower-casing, the same result is worked out without Unicode tables."""
+    if name.isascii() and name.isprintable():
+        return " ".join(name.lower().split())
     return name_key(name)
 
 
@@ -61,6 +70,9 @@ class NameIndex(Generic[T]):
 
     def _add(self, rows: Iterable[tuple[str, Iterable[str], T]]) -> None:
         self._suggester = None
+        # What each reference written named, as it was written: pages name
+        # the same few others over and over.
+        self._found: dict[str, T | None] = {}
         for slug, names, value in rows:
             self.by_slug.setdefault(normalize(slug), value)
             for name in names:
@@ -68,8 +80,13 @@ class NameIndex(Generic[T]):
                     self.by_name.setdefault(normalize(name), value)
 
     def lookup(self, ref: str) -> T | None:
+        try:
+            return self._found[ref]
+        except KeyError:
+            pass
         key = normalize(ref.removesuffix(".md"))
-        return self.by_slug.get(key) or self.by_name.get(key)
+        found = self._found[ref] = self.by_slug.get(key) or self.by_name.get(key)
+        return found
 
     def suggest(self, ref: str, exclude: T | None = None) -> str:
         """A did-you-mean hint for an unknown reference, or an empty string.

@@ -24,7 +24,7 @@ import posixpath
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import replace
-from functools import partial
+from functools import lru_cache, partial
 from urllib.parse import unquote
 
 from markdown.extensions.toc import slugify
@@ -115,7 +115,7 @@ def _generated_sections(pages: list[PageFacts], index: NameIndex[PageFacts], by_
             elif image or not target_ref.endswith(".md") or url_scheme(target_ref) is not None:
                 continue
             else:
-                resolved = posixpath.normpath(posixpath.join(posixpath.dirname(f.path), target_ref))
+                resolved = _resolve(posixpath.dirname(f.path), target_ref)
                 target = by_path.get(resolved) if resolved.startswith(docs_root) else None
             if target is not None and target is not f:
                 linked.add(target.path)
@@ -146,6 +146,13 @@ def _generated_sections(pages: list[PageFacts], index: NameIndex[PageFacts], by_
                 anchors.add("further-reading")
         out[f.path] = frozenset(anchors)
     return out
+
+
+@lru_cache(maxsize=1 << 16)
+def _resolve(here: str, target: str) -> str:
+    """The path ``target``, written in a page of folder ``here``, names.
+    Remembered: a wiki's pages link to the same few pages over and over."""
+    return posixpath.normpath(posixpath.join(here, target))
 
 
 def _published(f: PageFacts) -> bool:
@@ -219,8 +226,7 @@ def _links(page: PageFacts, index: NameIndex[PageFacts], by_path: dict[str, Page
             elif image:  # an image of a page: no file to check, no anchor to find
                 continue
             else:
-                here = posixpath.dirname(page.path)
-                resolved = posixpath.normpath(posixpath.join(here, target_ref))
+                resolved = _resolve(posixpath.dirname(page.path), target_ref)
                 target = by_path.get(resolved) if resolved.startswith(docs_root) else None
                 if target is None:
                     where = "leaves the docs folder" if not resolved.startswith(docs_root) else "names no page"
@@ -299,8 +305,9 @@ class _Anchors(set):
 
 
 def _citations(page: PageFacts, keys: _Keys, cited: set[str]) -> Iterable[Diagnostic | _Pending]:
+    known = keys.references
     for key, line, column in page.cites:
-        if key in keys:
+        if key in known:
             cited.add(key)
             continue
         yield _later(diag(page.path, line, column, "unknown-citation", f"citation key `{key}` is in no BibTeX file"),

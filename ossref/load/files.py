@@ -37,20 +37,39 @@ def read_bytes(path: Path, rel: str, max_bytes: int) -> tuple[bytes | None, list
         return None, [diag(rel, 1, 1, "read-error", f"cannot read file: {exc.strerror or exc}",
                            "check that the file exists, is readable and is not a link")]
     try:
-        with os.fdopen(fd, "rb") as fh:
-            info = os.fstat(fh.fileno())
-            if not stat.S_ISREG(info.st_mode):
-                return None, [diag(rel, 1, 1, "read-error", "not a regular file",
-                                   "replace it with a plain text file")]
-            if info.st_size > max_bytes:
-                return None, [_too_large(rel, info.st_size, max_bytes)]
-            data = fh.read(max_bytes + 1)
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            return None, [diag(rel, 1, 1, "read-error", "not a regular file",
+                               "replace it with a plain text file")]
+        if info.st_size > max_bytes:
+            return None, [_too_large(rel, info.st_size, max_bytes)]
+        data = _read_at_most(fd, max_bytes + 1, info.st_size + 1)
     except OSError as exc:
         return None, [diag(rel, 1, 1, "read-error", f"cannot read file: {exc.strerror or exc}",
                            "check that the file is readable")]
+    finally:
+        os.close(fd)
     if len(data) > max_bytes:  # it grew since fstat
         return None, [_too_large(rel, len(data), max_bytes)]
     return data, []
+
+
+def _read_at_most(fd: int, limit: int, expected: int) -> bytes:
+    """Up to ``limit`` bytes of ``fd``, asking first for the ``expected``
+    size (the file's size and one byte more, to see it grew): a buffered
+    ``read(limit)`` would set aside ``limit`` bytes for every small file,
+    which costs more than the read on a large wiki."""
+    chunks = []
+    left = limit
+    want = min(expected, limit)
+    while left > 0:
+        chunk = os.read(fd, want)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        left -= len(chunk)
+        want = min(left, 1 << 16)
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)

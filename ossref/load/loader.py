@@ -17,8 +17,9 @@ and every diagnostic found while loading. It never raises for bad content;
 only a missing docs folder is a :class:`~ossref.config.ConfigError`.
 
 Each file's result is kept in the store (:mod:`ossref.load.store`), the
-facts and the page side by side (:mod:`ossref.load.records`), so a check
-warms what the build reuses and the other way round; the merge of the
+facts in the part every run reads and the page in the part only
+``need="pages"`` reads (:mod:`ossref.load.records`), so a check warms what
+the build reuses and the other way round; the merge of the
 BibTeX files is kept too. A stored result is the result loading the same
 bytes again would give, so the store changes speed only.
 
@@ -44,10 +45,10 @@ from ossref.load.bibliography import load_bib, merge_bibliography
 from ossref.load.facts import page_facts
 from ossref.load.files import read_bytes  # noqa: F401 - importable from here too
 from ossref.load.parse import PageRules, load_page, parse_page, unsafe_text  # noqa: F401 - importable from here too
-from ossref.load.records import (entry_facts, entry_page, freeze_bib, freeze_diagnostics, page_entry, thaw_bib,
-                                 thaw_diagnostics)
+from ossref.load.records import (entry_facts, entry_page, freeze_bib, freeze_diagnostics, page_entry, split_entry,
+                                 thaw_bib, thaw_diagnostics)
 from ossref.load.recover import recover_names, unread_facts  # noqa: F401 - importable from here too
-from ossref.load.store import Store, loads, open_store, unwritable_note
+from ossref.load.store import PAGE, Store, loads, open_store, unwritable_note
 from ossref.load.walk import bib_files, docs_files, read_pages, read_within, slug_for, walk  # noqa: F401
 from ossref.model import Page, PageFacts, Project, ProjectFacts, Reference
 from ossref.text.textsafety import UNSAFE_TEXT  # noqa: F401 - importable from here too
@@ -72,7 +73,8 @@ def load(config: Config, *, need: Need = "facts", rules: PageRules | None = None
     if not config.docs_path.is_dir():
         raise ConfigError(f"docs folder {config.docs_dir}/ does not exist in {config.root}")
     with workers.gc_paused():
-        store = open_store(config, enabled=cache and rules is not None, salt=_rules_salt(rules))
+        store = open_store(config, enabled=cache and rules is not None, salt=_rules_salt(rules),
+                           with_pages=need == "pages")
         problems: list[Diagnostic] = []
         others: list[tuple[Path, bool]] = []
         md_files, found = walk(config.docs_path, config.root, ".md", others)
@@ -166,7 +168,10 @@ class _Run:
                     facts, frozen = entry_facts(blob)
                     self.page_results.append((facts, None, frozen))
                 else:
-                    page, frozen, facts = entry_page(blob, data)
+                    page_part = store.get_blob(address, PAGE)
+                    if page_part is None:
+                        raise LookupError("no page stored")
+                    page, frozen, facts = entry_page(blob, data, page_part)
                     self.page_results.append((facts, page, frozen))
                 return
             except Exception:  # noqa: BLE001 - a malformed entry is a miss
@@ -178,19 +183,26 @@ class _Run:
         """Store and take a page parsed here: (page, diagnostics, facts)."""
         page, problems, facts = result
         if self.store.enabled:
-            self.store.put_blob(address, page_entry(page, problems, facts))
+            self._store_page(address, page_entry(page, problems, facts))
         self.page_results[slot] = (facts, page if self.need == "pages" else None, problems)
 
     def _sent_page(self, slot: int, data: bytes, address: bytes, blob: bytes) -> None:
         """Store and take a page a worker parsed: its entry."""
         if self.store.enabled:
-            self.store.put_blob(address, blob)
+            self._store_page(address, blob)
         if self.need == "facts":
             facts, frozen = entry_facts(blob)
             self.page_results[slot] = (facts, None, frozen)
         else:
             page, frozen, facts = entry_page(blob, data)
             self.page_results[slot] = (facts, page, frozen)
+
+    def _store_page(self, address: bytes, blob: bytes) -> None:
+        """Keep a page's entry: its facts where every run reads them, its
+        page where only a build does."""
+        facts_part, page_part = split_entry(blob)
+        self.store.put_blob(address, bytes(facts_part))
+        self.store.put_blob(address, bytes(page_part), PAGE)
 
     # ------------------------------------------------------------------ BibTeX
 

@@ -4,8 +4,12 @@ A page's entry has two parts, each a :func:`~ossref.load.store.dumps`
 pickle: first its facts and diagnostics (plain tuples: what ``check`` reads,
 and all it reads), then the parsed page without its text (what ``build``
 reads; the text is the file's bytes, which the loader has in hand anyway,
-and the body almost always a suffix of it). The first part is preceded by
-its length, so a check loads it without touching the second. A BibTeX
+and the body almost always a suffix of it). A worker sends both in one
+blob, the first part preceded by its length (:func:`page_entry`); the store
+keeps them apart (:func:`split_entry`), the first in its
+:data:`~ossref.load.store.FACTS` part, the second in its
+:data:`~ossref.load.store.PAGE` part, so a check neither reads nor
+MAC-checks the pages. A BibTeX
 file's entry is its records and diagnostics; the merge of all BibTeX files
 is kept for the check as where each key is defined and the merged
 diagnostics.
@@ -54,15 +58,25 @@ def entry_facts(blob: bytes | memoryview) -> tuple[PageFacts, tuple]:
     return PageFacts._make(facts), diagnostics
 
 
-def entry_page(blob: bytes | memoryview, data: bytes) -> tuple[Page | None, tuple, PageFacts]:
-    """(page or None, diagnostics as tuples, facts) of a page's entry and the
-    file's bytes; raises on a malformed entry or one without its page."""
-    facts, diagnostics = entry_facts(blob)
+def split_entry(blob: bytes | memoryview) -> tuple[bytes | memoryview, bytes | memoryview]:
+    """A :func:`page_entry` as the store keeps it: (its facts part, which
+    :func:`entry_facts` reads, and its page part, empty without a page)."""
     size = int.from_bytes(blob[:_HEAD], "little")
-    rest = blob[_HEAD + size:]
-    if not len(rest):
+    return blob[:_HEAD + size], blob[_HEAD + size:]
+
+
+def entry_page(blob: bytes | memoryview, data: bytes,
+               page_part: bytes | memoryview | None = None) -> tuple[Page | None, tuple, PageFacts]:
+    """(page or None, diagnostics as tuples, facts) of a page's entry (one
+    blob, or its two parts as :func:`split_entry` gives them: ``blob`` and
+    ``page_part``) and the file's bytes; raises on a malformed entry or one
+    without its page."""
+    facts, diagnostics = entry_facts(blob)
+    if page_part is None:
+        page_part = split_entry(blob)[1]
+    if not len(page_part):
         raise ValueError("page entry without its page")
-    return thaw_page(loads(rest), data), diagnostics, facts
+    return thaw_page(loads(page_part), data), diagnostics, facts
 
 
 def freeze_page(page: Page | None) -> bytes:

@@ -23,11 +23,18 @@ A changed input gives another address, which simply misses. There is no
 invalidation to get wrong.
 
 One file, ``<cache_dir>/store.bin``: a header (magic, format, a hash of the
-code and options) and then records, each an address, a MAC, a length and
-the value. It is read once per run; a run that changed anything writes a
-new file next to it and ``os.replace``\\ s it over the old one at the end,
-keeping only the entries the run used (so results for deleted or edited
-files do not pile up); a run that changed nothing writes nothing.
+code and options, the length of the first part) and then records, each a
+key (which part, and an address), a MAC, a length and the value. Records
+come in two parts: first what a check reads (each page's facts and
+findings, the BibTeX results), then what only a build reads (each page's
+parsed page, :data:`PAGE`, kept under its facts' address). A check reads
+and MAC-checks the first part only and never reads the second, unless it
+writes the file: then it copies the second part's records that belong to a
+facts record it kept, as they are (their MACs are checked by whoever reads
+them). A run that changed anything writes a new file next to it and
+``os.replace``\\ s it over the old one at the end, keeping only the
+entries the run used (so results for deleted or edited files do not pile
+up); a run that changed nothing writes nothing.
 
 One serialisation: values are pickles (:func:`dumps`), read back by an
 unpickler that resolves only ossref's own data classes and a few standard
@@ -68,7 +75,7 @@ from ossref import __version__
 from ossref.config import Config, is_inside
 
 #: Bump when the file layout or what the loader stores changes shape.
-STORE_FORMAT = 1
+STORE_FORMAT = 2
 STORE_NAME = "store.bin"
 #: Environment variable that turns the store off when set to anything but "" or "0".
 NO_CACHE_ENV = "OSSREF_NO_CACHE"
@@ -77,6 +84,11 @@ _MAGIC = b"ossref-store\0"
 _ADDRESS_SIZE = 20
 _MAC_SIZE = 16
 _RECORD = struct.Struct("<Q")  # the value's length
+_PART = struct.Struct("<Q")  # the FACTS part's length in bytes
+#: The parts of the store: what every run reads, and what only a build reads.
+FACTS = b"f"
+PAGE = b"p"
+_KEY_SIZE = 1 + _ADDRESS_SIZE
 _TEMP_PREFIX = ".store-"
 _GITIGNORE = "# Created by ossref: the check cache; safe to delete.\n*\n"
 _CACHEDIR_TAG = (
@@ -223,20 +235,25 @@ def _dispatch_table() -> dict:
 
 
 class Store:
-    """Values by address. A disabled store (``path`` None) misses every
-    lookup and writes nothing.
+    """Values by address, in two parts: :data:`FACTS` (read by every run)
+    and :data:`PAGE` (read only by a store opened ``with_pages``). A
+    disabled store (``path`` None) misses every lookup and writes nothing.
 
     :meth:`get` and :meth:`put` work on values, :meth:`get_blob` and
     :meth:`put_blob` on their :func:`dumps` bytes (what a worker process
-    sends back). Every entry looked up or put is kept for the next run;
+    sends back). Every entry looked up or put is kept for the next run, and
+    so is the :data:`PAGE` record of every :data:`FACTS` address kept;
     :meth:`save` writes the file when that set or a value changed."""
 
-    def __init__(self, path: Path | None, secret: bytes = b"", context: bytes = b"") -> None:
+    def __init__(self, path: Path | None, secret: bytes = b"", context: bytes = b"",
+                 with_pages: bool = True) -> None:
         self.path = path
         self._secret = secret
         self._context = context
+        self._with_pages = with_pages
         self._header = _MAGIC + struct.pack("<I", STORE_FORMAT) + hashlib.blake2b(context, digest_size=16).digest()
-        self._old: dict[bytes, tuple[memoryview, memoryview]] = {}  # address -> (mac, value) as read
+        # Keyed by part (one byte) + address.
+        self._old: dict[bytes, tuple[memoryview, memoryview]] = {}  # (mac, value) as read
         self._kept: dict[bytes, tuple[bytes | memoryview, bytes | memoryview]] = {}  # for the next run
         self._changed = False
         #: Why the store could not be written this run (disk full, read-only
@@ -264,20 +281,22 @@ class Store:
             h.update(address)
         return h.digest()
 
-    def get_blob(self, address: bytes) -> bytes | memoryview | None:
-        """The stored bytes at ``address`` (kept for the next run), or None.
-        Bytes whose MAC does not match are a miss."""
-        found = self._kept.get(address)
+    def get_blob(self, address: bytes, part: bytes = FACTS) -> bytes | memoryview | None:
+        """The stored bytes at ``address`` in ``part`` (kept for the next
+        run), or None. Bytes whose MAC does not match are a miss, and so is
+        every :data:`PAGE` record of a store opened without them."""
+        key = part + address
+        found = self._kept.get(key)
         if found is not None:
             return found[1]
-        found = self._old.pop(address, None)
+        found = self._old.pop(key, None)
         if found is None:
             return None
         mac, blob = found
-        if not hmac.compare_digest(mac, self._mac(address, blob)):
+        if not hmac.compare_digest(mac, self._mac(key, blob)):
             self._changed = True
             return None
-        self._kept[address] = found
+        self._kept[key] = found
         return blob
 
     def get(self, address: bytes) -> Any | None:
@@ -298,69 +317,61 @@ class Store:
         return self.get_blob(address) is not None
 
     def drop(self, address: bytes) -> None:
-        """Forget ``address``: its value turned out unusable."""
-        self._old.pop(address, None)
-        self._kept.pop(address, None)
+        """Forget ``address`` in both parts: its value turned out unusable."""
+        for part in (FACTS, PAGE):
+            self._old.pop(part + address, None)
+            self._kept.pop(part + address, None)
         self._changed = True
 
-    def put_blob(self, address: bytes, blob: bytes) -> None:
+    def put_blob(self, address: bytes, blob: bytes, part: bytes = FACTS) -> None:
         """Store ``blob`` (a :func:`dumps` result, or bytes laid out by the
-        caller from such results) at ``address``."""
+        caller from such results) at ``address`` in ``part``."""
         if self.path is None:
             return
-        self._kept[address] = (self._mac(address, blob), blob)
+        key = part + address
+        self._kept[key] = (self._mac(key, blob), blob)
         self._changed = True
 
     def put(self, address: bytes, value: Any) -> None:
         if self.path is not None:
             self.put_blob(address, dumps(value))
 
-    def _mac(self, address: bytes, blob: bytes | memoryview) -> bytes:
+    def _mac(self, key: bytes, blob: bytes | memoryview) -> bytes:
         h = hashlib.blake2b(key=self._secret, digest_size=_MAC_SIZE)
         h.update(self._header)
-        h.update(address)
+        h.update(key)
         h.update(blob)
         return h.digest()
 
     # ------------------------------------------------------------------ file
     #
     # Layout: header (magic, format, hash of the code fingerprint and
-    # options), then one record per entry: address, MAC, value length,
-    # value. Values are read as slices of one buffer (no copies) and written
-    # back as they are.
+    # options), the first part's length in bytes, then one record per entry,
+    # the FACTS part's first: key (part, address), MAC, value length, value.
+    # Values are read as slices of one buffer (no copies) and written back
+    # as they are.
 
     def load(self) -> None:
-        """Read the store file; anything wrong with it means an empty store."""
+        """Read the store file (without its :data:`PAGE` part unless opened
+        ``with_pages``); anything wrong with it means an empty store."""
         if self.path is None:
             return
         try:
             with open(self.path, "rb") as fh:
-                data = fh.read()
+                first = fh.read(len(self._header) + _PART.size)
+                if len(first) < len(self._header) + _PART.size or not first.startswith(self._header):
+                    self._changed = True  # another format, code or options: rewrite it
+                    return
+                (size,) = _PART.unpack_from(first, len(self._header))
+                data = fh.read() if self._with_pages else fh.read(size)
         except FileNotFoundError:
             return
         except OSError:
             self._changed = True  # unreadable: replace it
             return
-        if not data.startswith(self._header):
-            self._changed = True  # another format, code or options: rewrite it
-            return
-        view = memoryview(data)
-        pos, end = len(self._header), len(data)
-        head = _ADDRESS_SIZE + _MAC_SIZE + _RECORD.size
-        unpack = _RECORD.unpack_from
-        while pos < end:
-            if pos + head > end:
-                self._changed = True
-                break
-            address = data[pos:pos + _ADDRESS_SIZE]
-            mac = view[pos + _ADDRESS_SIZE:pos + _ADDRESS_SIZE + _MAC_SIZE]
-            (length,) = unpack(data, pos + _ADDRESS_SIZE + _MAC_SIZE)
-            pos += head
-            if length > end - pos:  # truncated: what came before still counts
-                self._changed = True
-                break
-            self._old[address] = (mac, view[pos:pos + length])
-            pos += length
+        self._old, whole = _records(data)
+        if not whole or len(data) < size:
+            self._changed = True  # truncated: the records before the cut still count
 
     def save(self) -> None:
         """Write the entries kept this run, atomically, when anything changed
@@ -370,12 +381,18 @@ class Store:
             return
         tmp = None
         try:
+            pages = self._pages_to_carry()
+            facts = [(key, value) for key, value in self._kept.items() if key[:1] == FACTS]
+            pages += [(key, value) for key, value in self._kept.items() if key[:1] != FACTS]
+            head = _KEY_SIZE + _MAC_SIZE + _RECORD.size
+            size = sum(head + len(blob) for _, (_, blob) in facts)
             prepare_folder(self.path.parent)
             fd, tmp = tempfile.mkstemp(prefix=_TEMP_PREFIX, suffix=".tmp", dir=self.path.parent)
             with os.fdopen(fd, "wb", buffering=1 << 20) as out:
                 out.write(self._header)
-                for address, (mac, blob) in self._kept.items():
-                    out.write(address)
+                out.write(_PART.pack(size))
+                for key, (mac, blob) in (*facts, *pages):
+                    out.write(key)
                     out.write(mac)
                     out.write(_RECORD.pack(len(blob)))
                     out.write(blob)
@@ -394,6 +411,50 @@ class Store:
         self._old = {}
         self._changed = False
         _remove_stale_temporaries(self.path.parent)
+
+    def _pages_to_carry(self) -> list[tuple[bytes, tuple]]:
+        """For a store opened without its :data:`PAGE` part: that part's
+        records, as the file on disk has them, whose address is kept in the
+        :data:`FACTS` part and that this run did not replace. Not MAC-checked
+        here: whoever reads them does. Nothing for a store read whole (its
+        unused records are dropped) or a file of other code or options."""
+        if self._with_pages or self.path is None:
+            return []
+        try:
+            with open(self.path, "rb") as fh:
+                first = fh.read(len(self._header) + _PART.size)
+                if len(first) < len(self._header) + _PART.size or not first.startswith(self._header):
+                    return []
+                (size,) = _PART.unpack_from(first, len(self._header))
+                fh.seek(size, os.SEEK_CUR)
+                records, _ = _records(fh.read())
+        except OSError:
+            return []
+        kept = self._kept
+        return [(key, value) for key, value in records.items()
+                if key[:1] == PAGE and FACTS + key[1:] in kept and key not in kept]
+
+
+def _records(data: bytes) -> tuple[dict[bytes, tuple[memoryview, memoryview]], bool]:
+    """Key -> (MAC, value) of the records laid out in ``data``, up to the
+    first one cut short, and whether none was."""
+    out: dict[bytes, tuple[memoryview, memoryview]] = {}
+    view = memoryview(data)
+    pos, end = 0, len(data)
+    head = _KEY_SIZE + _MAC_SIZE + _RECORD.size
+    unpack = _RECORD.unpack_from
+    while pos < end:
+        if pos + head > end:
+            return out, False
+        key = data[pos:pos + _KEY_SIZE]
+        mac = view[pos + _KEY_SIZE:pos + _KEY_SIZE + _MAC_SIZE]
+        (length,) = unpack(data, pos + _KEY_SIZE + _MAC_SIZE)
+        pos += head
+        if length > end - pos:  # truncated: what came before still counts
+            return out, False
+        out[key] = (mac, view[pos:pos + length])
+        pos += length
+    return out, True
 
 
 def _remove_stale_temporaries(folder: Path, age: float = 3600.0) -> None:
@@ -450,11 +511,13 @@ def cache_folder(config: Config) -> Path | None:
     return folder
 
 
-def open_store(config: Config, enabled: bool = True, salt: bytes = b"") -> Store:
+def open_store(config: Config, enabled: bool = True, salt: bytes = b"", with_pages: bool = True) -> Store:
     """The project's store, read; a disabled one when ``enabled`` is false,
     ``OSSREF_NO_CACHE`` is set, there is no machine secret, or there is no
     usable :func:`cache_folder`. ``salt``: what else every value stored
-    depends on (the per-page rules handed to the loader)."""
+    depends on (the per-page rules handed to the loader). Without
+    ``with_pages`` the :data:`PAGE` part is neither read nor MAC-checked
+    (what a check needs)."""
     if not enabled or disabled_by_env():
         return Store(None)
     secret = machine_key()
@@ -462,6 +525,6 @@ def open_store(config: Config, enabled: bool = True, salt: bytes = b"") -> Store
     if secret is None or folder is None:
         return Store(None)
     context = code_fingerprint() + b"\0" + options_salt(config) + b"\0" + salt + b"\0"
-    store = Store(folder / STORE_NAME, secret, context)
+    store = Store(folder / STORE_NAME, secret, context, with_pages)
     store.load()
     return store
