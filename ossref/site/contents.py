@@ -1,7 +1,7 @@
 """The items of an entry's "On this page" list: each section heading's text as
 a reader sees it, and the id the built page gives that heading.
 
-The scan (:mod:`ossref.scan`) reads a heading as Python-Markdown's ``toc``
+The scan (:mod:`ossref.load.scan`) reads a heading as Python-Markdown's ``toc``
 extension does: its plain text (emphasis markers, link syntax, tags and
 entities resolved) and the id slugified from it. The staged page differs in
 two ways the list must follow. Its title heading (the entry's condition)

@@ -338,7 +338,7 @@ def _hidden_field(part: str, value: str) -> str:
 
 def mark_fragment(html: str) -> str:
     """Return sanitized HTML that ossref generated (the deferred fragments of
-    :mod:`ossref.deferred`) with every citation superscript, ``<sup
+    :mod:`ossref.site.deferred`) with every citation superscript, ``<sup
     class="ossref-cite">``, marked ``data-pagefind-ignore``: its numbers,
     locators and "reference" labels stay out of Pagefind's text and
     excerpts, and so does the anchor its ``id`` would make, which Pagefind

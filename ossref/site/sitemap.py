@@ -4,7 +4,7 @@ MkDocs writes the day of the build as every page's ``<lastmod>``, which tells
 search engines that every page changed at every build. ossref gives the
 adapter one mapping instead, made here from its own resolved model (which has
 every page, whether or not MkDocs renders it in this build): staged page path
--> the date :mod:`ossref.resolve` decided (front-matter ``updated``, else the
+-> the date :mod:`ossref.site.resolve` decided (front-matter ``updated``, else the
 page's last git commit), the one the page itself prints. The sitemap is a
 function of that mapping alone, so ``ossref serve``'s incremental rebuilds,
 which do not read the front matter of unchanged pages, write the same
