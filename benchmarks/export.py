@@ -255,12 +255,7 @@ class _ExportWriter(g._Writer):
 
 
 def _page(entry: g._Entry, entries: list[g._Entry], keys: list[str], rng: random.Random) -> str:
-    lines = ["---", f"condition: {entry.condition}"]
-    if entry.aliases:
-        lines.append(f"aliases: {g._yaml_list(entry.aliases)}")
-    lines.append(f"summary: {entry.summary}")
-    lines.append(f"tags: {g._yaml_list(entry.tags)}")
-    lines.append(f"updated: {entry.updated.isoformat()}")
+    lines = g._head(entry)
     if entry.differentials:
         lines.append("differentials:")
     for d in entry.differentials:

@@ -538,14 +538,20 @@ def _yaml_list(items: list[str]) -> str:
     return "[" + ", ".join(items) + "]"
 
 
-def _page(entry: _Entry, entries: list[_Entry], keys: list[str], rng: random.Random,
-          section_bytes: tuple[int, int] = SECTION_BYTES) -> str:
+def _head(entry: _Entry) -> list[str]:
+    """The front matter's opening lines, up to the differentials (both shapes share them)."""
     lines = ["---", f"condition: {entry.condition}"]
     if entry.aliases:
         lines.append(f"aliases: {_yaml_list(entry.aliases)}")
     lines.append(f"summary: {entry.summary}")
     lines.append(f"tags: {_yaml_list(entry.tags)}")
     lines.append(f"updated: {entry.updated.isoformat()}")
+    return lines
+
+
+def _page(entry: _Entry, entries: list[_Entry], keys: list[str], rng: random.Random,
+          section_bytes: tuple[int, int] = SECTION_BYTES) -> str:
+    lines = _head(entry)
     if entry.differentials:
         lines.append("differentials:")
     for d in entry.differentials:

@@ -81,3 +81,20 @@ class Links(HTMLParser):
             self.ids.add(attrs["id"])
         if tag == "a" and attrs.get("href"):
             self.hrefs.append(attrs["href"])
+
+
+@pytest.fixture
+def parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The pages actually parsed by the loader (store misses), by relative path."""
+    from ossref.load import loader
+
+    seen: list[str] = []
+    real = loader.parse_page
+
+    def counting(data, rel, slug, config, problems=None, rules=None):
+        if data is not None:
+            seen.append(rel)
+        return real(data, rel, slug, config, problems, rules)
+
+    monkeypatch.setattr(loader, "parse_page", counting)
+    return seen

@@ -64,21 +64,6 @@ def wiki(tmp_path: Path) -> Path:
     return root
 
 
-@pytest.fixture
-def parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The pages actually parsed (cache misses), by relative path."""
-    seen: list[str] = []
-    real = loader.parse_page
-
-    def counting(data, rel, slug, config, problems=None, rules=None):
-        if data is not None:
-            seen.append(rel)
-        return real(data, rel, slug, config, problems, rules)
-
-    monkeypatch.setattr(loader, "parse_page", counting)
-    return seen
-
-
 def _tree(folder: Path) -> dict[str, tuple[bytes, int]]:
     return {p.relative_to(folder).as_posix(): (p.read_bytes(), p.stat().st_mtime_ns)
             for p in sorted(folder.rglob("*")) if p.is_file() and not p.is_symlink()}
