@@ -324,21 +324,13 @@ def test_an_unsafe_theme_override_fails_the_build_and_keeps_the_site(project, tm
 def test_a_memo_spares_unchanged_hard_links_and_sees_new_files(tmp_path: Path, theme: Theme, monkeypatch) -> None:
     """ossref serve: the new site is the served one's hard links plus the pages
     rendered again; only those are read again, and they are audited."""
-    import os
-
     import ossref.site.audit as audit
 
     site = site_with(tmp_path, '<p><a href="#top">top</a></p>')
     memo = audit.Memo()
     assert audit_site(site, theme, memo=memo) == []
     new = tmp_path / "new"
-    for path in sorted(site.rglob("*")):
-        target = new / path.relative_to(site)
-        if path.is_dir():
-            target.mkdir(parents=True)
-        else:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.link(path, target)
+    _linked_copy(site, new)
     (new / "a" / "index.html").unlink()
     (new / "a" / "index.html").write_text((site / "a" / "index.html").read_text().replace(
         '<a href="#top">', '<a href="#top" onclick="alert(1)">'))
