@@ -14,7 +14,10 @@ from ossref.check.rules import check_facts, check_project
 from ossref.config import Config
 from ossref.diagnostics import Diagnostic, Severity
 from ossref.check.linked_files import missing_files
+from ossref.check.state import CheckState, context, read_state, remove_state, write_state
 from ossref.load.loader import load
+from ossref.load.memo import LoadMemo
+from ossref.load.store import disabled_by_env, unwritable_note
 from ossref.model import Page, Project, ProjectFacts
 from ossref.check.sections import url_clashes
 
@@ -34,6 +37,9 @@ class CheckResult:
     #: Lines about the run rather than the project (the cache could not be
     #: written), for the CLI to print on stderr; never a diagnostic.
     notes: list[str] = field(default_factory=list)
+    #: What the next check may start from (``check(..., state=result.state)``);
+    #: None from a check that keeps pages or uses no cache.
+    state: CheckState | None = None
 
     @property
     def errors(self) -> int:
@@ -64,7 +70,8 @@ def apply_rules(diagnostics: list[Diagnostic], config: Config) -> list[Diagnosti
     return sorted(cap_per_code(list(out.values()), MAX_PER_CODE))
 
 
-def check(config: Config, *, keep_pages: bool = True, cache: bool = True) -> CheckResult:
+def check(config: Config, *, keep_pages: bool = True, cache: bool = True,
+          state: CheckState | None = None) -> CheckResult:
     """Load and check the project at ``config.root``; raises only ConfigError.
 
     Both ways load through the one route, :func:`ossref.load.loader.load`,
@@ -73,7 +80,16 @@ def check(config: Config, *, keep_pages: bool = True, cache: bool = True) -> Che
     check``): the same diagnostics, from the pages' facts only
     (``need="facts"``), with ``project`` None. That needs a fraction of the
     memory and, on a repeat run, parses only the files that changed.
-    ``cache=False`` reads and writes no cache."""
+    ``cache=False`` reads and writes no cache.
+
+    A check alone also keeps a :class:`~ossref.check.state.CheckState`:
+    each file's stat and facts, and each page's cross-file findings with
+    what they read, so that the next check reads only the files whose stat
+    changed and re-runs the cross-file rules only for the pages a change
+    reaches. It is kept on disk in the cache folder and returned as
+    :attr:`CheckResult.state`; a long-running process hands it back as
+    ``state`` (see its contract there) and the disk is neither read nor
+    written. The findings never depend on it."""
     notes: list[str] = []
     if keep_pages:
         project, found = load(config, need="pages", rules=page_rules, cache=cache, notes=notes)
@@ -86,6 +102,8 @@ def check(config: Config, *, keep_pages: bool = True, cache: bool = True) -> Che
                            entries=sum(page.entry is not None for page in project.pages),
                            references=len(project.references), bib_files=len(project.bib_files),
                            suppressed=suppressed_count(reported), notes=notes)
+    if cache and not disabled_by_env():
+        return _check_with_state(config, notes, state)
     facts, found = load(config, need="facts", rules=page_rules, cache=cache, notes=notes)
     assert isinstance(facts, ProjectFacts)
     found += check_facts(facts.pages, facts.references, facts.files)
@@ -96,6 +114,43 @@ def check(config: Config, *, keep_pages: bool = True, cache: bool = True) -> Che
                        entries=sum(page.entry for page in facts.pages),
                        references=len(facts.references), bib_files=len(facts.bib_files),
                        suppressed=suppressed_count(reported), notes=notes)
+
+
+def _check_with_state(config: Config, notes: list[str], state: CheckState | None) -> CheckResult:
+    """:func:`check` with ``keep_pages=False`` from a state: the one in
+    memory, else the one on disk, else none."""
+    ctx = context(config, _RULES_SALT)
+    in_memory = state is not None and state.context == ctx
+    if not in_memory:
+        state = read_state(config, ctx) or CheckState(ctx)
+    assert state is not None
+    memo = LoadMemo()
+    facts, found = load(config, need="facts", rules=page_rules, cache=True, notes=notes, memo=state.memo,
+                        memo_out=memo)
+    assert isinstance(facts, ProjectFacts)
+    state.memo = memo
+    cross = state.cross
+    cross.update(facts.pages, facts.references, facts.files)
+    found += cross.findings()
+    found += missing_files(((f.path, f.slug, f.links) for f in facts.pages), config.docs_path)
+    found += url_clashes(((f.path, f.slug) for f in facts.pages), config.use_directory_urls)
+    reported = apply_rules(found, config)
+    if memo.problem is not None:
+        remove_state(config)  # no store, no state: the next check parses every file again, as it says
+    elif not in_memory and (memo.read or cross.rerun or state.dirty):
+        problem = write_state(config, state)
+        if problem is not None:
+            note = unwritable_note(config, problem)
+            if note not in notes:
+                notes.append(note)
+    return CheckResult(None, reported, pages=len(facts.pages),
+                       entries=sum(page.entry for page in facts.pages),
+                       references=len(facts.references), bib_files=len(facts.bib_files),
+                       suppressed=suppressed_count(reported), notes=notes, state=state)
+
+
+#: What the stored state's findings depend on besides code and configuration: the per-page rules.
+_RULES_SALT = f"{page_rules.__module__}.{page_rules.__qualname__}".encode()
 
 
 def _links(page: Page):

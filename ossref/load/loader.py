@@ -45,11 +45,12 @@ from ossref.load.bibliography import load_bib, merge_bibliography
 from ossref.load.facts import page_facts
 from ossref.load.files import read_bytes  # noqa: F401 - importable from here too
 from ossref.load.parse import PageRules, load_page, parse_page, unsafe_text  # noqa: F401 - importable from here too
+from ossref.load.memo import LoadMemo, stat_key
 from ossref.load.records import (entry_facts, entry_page, freeze_bib, freeze_diagnostics, page_entry, split_entry,
                                  thaw_bib, thaw_diagnostics)
 from ossref.load.recover import recover_names, unread_facts  # noqa: F401 - importable from here too
 from ossref.load.store import PAGE, Store, loads, open_store, unwritable_note
-from ossref.load.walk import bib_files, docs_files, read_pages, read_within, slug_for, walk  # noqa: F401
+from ossref.load.walk import bib_files, docs_files, page_names, read_pages, read_within, slug_for, walk  # noqa: F401
 from ossref.model import Page, PageFacts, Project, ProjectFacts, Reference
 from ossref.text.textsafety import UNSAFE_TEXT  # noqa: F401 - importable from here too
 
@@ -58,7 +59,8 @@ Need = Literal["facts", "pages"]
 
 
 def load(config: Config, *, need: Need = "facts", rules: PageRules | None = None, cache: bool = True,
-         notes: list[str] | None = None) -> tuple[Project | ProjectFacts, list[Diagnostic]]:
+         notes: list[str] | None = None, memo: LoadMemo | None = None,
+         memo_out: LoadMemo | None = None) -> tuple[Project | ProjectFacts, list[Diagnostic]]:
     """Load every page and BibTeX file of the project: a
     :class:`~ossref.model.ProjectFacts` for ``need="facts"``, a
     :class:`~ossref.model.Project` for ``need="pages"``, and the diagnostics
@@ -67,9 +69,20 @@ def load(config: Config, *, need: Need = "facts", rules: PageRules | None = None
     ``cache=False`` (or ``OSSREF_NO_CACHE=1``) neither reads nor writes the
     store. A store that cannot be written (read-only folder, full disk) is
     no store: a line saying so is appended to ``notes``, for the caller to
-    show (it is no diagnostic: nothing is wrong with the project)."""
+    show (it is no diagnostic: nothing is wrong with the project).
+
+    ``memo_out`` (``need="facts"`` only) receives, per file read, its stat
+    and what loading it gave (:class:`~ossref.load.memo.LoadMemo`); given the
+    previous run's ``memo``, a file whose stat it trusts is taken from it
+    without being read, and the files that are read are parsed without the
+    store (neither read nor written): the memo holds what the store would.
+    The result is the same as without a memo."""
     if need not in ("facts", "pages"):
         raise ValueError(f"need: {need!r}")
+    if memo_out is not None:
+        if need != "facts":
+            raise ValueError("a load memo is for need='facts'")
+        return _load_memo(config, rules, cache, notes, memo, memo_out)
     if not config.docs_path.is_dir():
         raise ConfigError(f"docs folder {config.docs_dir}/ does not exist in {config.root}")
     with workers.gc_paused():
@@ -109,6 +122,96 @@ def load(config: Config, *, need: Need = "facts", rules: PageRules | None = None
     if need == "facts":
         return ProjectFacts(pages=facts, references=references, bib_files=bib_rels, files=files), problems
     return Project(pages=pages, references=references, bib_files=bib_rels, files=files, unread=unread), problems
+
+
+def _load_memo(config: Config, rules: PageRules | None, cache: bool, notes: list[str] | None,
+               memo: LoadMemo | None, out: LoadMemo) -> tuple[ProjectFacts, list[Diagnostic]]:
+    """:func:`load` with ``need="facts"`` through a memo (see there)."""
+    import time
+
+    out.taken_ns = time.time_ns()  # before any stat: a file changed from now on is racy
+    warm = memo is not None and bool(memo.pages) and cache
+    enabled = cache and rules is not None
+    with workers.gc_paused():
+        problems: list[Diagnostic] = []
+        others: list[tuple[Path, bool]] = []
+        md_files, found = walk(config.docs_path, config.root, ".md", others)
+        problems += found
+        # First what the memo serves, so that the store is opened only for
+        # the files it does not (none, on a run where nothing changed).
+        slots: list[Any] = []
+        misses: list[tuple[int, Path, str, str, Any]] = []
+        for path, rel, slug in page_names(md_files, config):
+            key = stat_key(path)
+            hit = memo.page(rel, key) if warm and memo is not None else None
+            if hit is not None:
+                facts_tuple, frozen, address = hit
+                out.pages[rel] = (key, facts_tuple, frozen, address)
+                slots.append((PageFacts._make(facts_tuple), None, frozen))
+            else:
+                misses.append((len(slots), path, rel, slug, key))
+                slots.append(None)
+        pairs, bib_walk = bib_files(config)
+        bib_stats = tuple((rel, stat_key(path)) for path, rel in pairs)
+        merged = None
+        if (warm and memo is not None and memo.bibliography is not None and len(memo.bibs) == len(bib_stats)
+                and all(rel == old_rel and memo.trusts(key, old_key)
+                        for (rel, key), (old_rel, old_key) in zip(bib_stats, memo.bibs))):
+            merged = memo.bibliography
+        # Files gone since the memo: their entries are dropped from the store (a rewrite).
+        present = {rel for _, _, rel, _, _ in misses}
+        present.update(out.pages)
+        gone = warm and memo is not None and any(rel not in present for rel in memo.pages)
+        store = open_store(config, enabled=enabled and bool(misses or merged is None or gone),
+                           salt=_rules_salt(rules), with_pages=False)
+        run = _Run(config, store, "facts", rules)
+        read: list[tuple[int, str, Any, bytes]] = []  # (slot, rel, stat, address) of each page read
+        for slot, path, rel, slug, key in misses:
+            data, found = read_bytes(path, rel, config.max_file_bytes)
+            slots[slot] = len(run.page_results)
+            if data is not None and key is not None:
+                read.append((slot, rel, key, store.address("page", rel, data) if store.enabled else b""))
+            run.page(rel, slug, data, found)
+        out.read = len(misses)
+        if merged is None:
+            run.bibs(pairs)
+            out.read += len(pairs)
+        run.parse()
+        results = [run.page_results[slot] if isinstance(slot, int) else slot for slot in slots]
+        facts: list[PageFacts] = []
+        for one, _, found in results:
+            problems += thaw_diagnostics(found) if isinstance(found, tuple) else found
+            facts.append(one)
+        for slot, rel, key, address in read:
+            one, _, found = results[slot]
+            out.pages[rel] = (key, tuple(one), found if isinstance(found, tuple) else freeze_diagnostics(found),
+                              address)
+        problems += bib_walk
+        if merged is not None:
+            references, found = merged[0], thaw_diagnostics(merged[1])
+        else:
+            references, found = run.bibliography()
+        if all(key is not None for _, key in bib_stats):
+            out.bibs, out.bibliography = bib_stats, (references, freeze_diagnostics(found))
+            out.bib_addresses = tuple(run.bib_addresses) if merged is None else memo.bib_addresses  # type: ignore
+            if merged is None and run.bib_addresses:
+                out.bib_addresses += (run._merged_address(),)
+        problems += found
+        if not warm:
+            store.save()
+        elif gone:  # keep what the files still there need, and nothing else
+            store.keep_all({entry[3] for entry in out.pages.values()} | set(out.bib_addresses))
+            store.save()
+        else:
+            store.append()  # it looked up only what changed: everything else is kept
+    if store.problem is not None:
+        out.problem = store.problem
+        if notes is not None:
+            note = unwritable_note(config, store.problem)
+            if note not in notes:
+                notes.append(note)
+    files = docs_files(others, config)
+    return ProjectFacts(pages=facts, references=references, bib_files=[rel for _, rel in pairs], files=files), problems
 
 
 def load_project(config: Config, *, cache: bool = True, notes: list[str] | None = None,

@@ -34,7 +34,12 @@ facts record it kept, as they are (their MACs are checked by whoever reads
 them). A run that changed anything writes a new file next to it and
 ``os.replace``\\ s it over the old one at the end, keeping only the
 entries the run used (so results for deleted or edited files do not pile
-up); a run that changed nothing writes nothing.
+up); a run that changed nothing writes nothing. A warm check through a
+load memo (:mod:`ossref.load.memo`) looks up only the files that changed,
+so it keeps everything and appends what it parsed to ``store.journal``
+instead (:meth:`Store.append`): records laid out as the store's, after the
+same header, read after the store's and replacing them, folded into the
+store by the next full write (or when it grows past a quarter of the store).
 
 One serialisation: values are pickles (:func:`dumps`), read back by an
 unpickler that resolves only ossref's own data classes and a few standard
@@ -74,9 +79,13 @@ from typing import Any
 from ossref import __version__
 from ossref.config import Config, is_inside
 
+_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+
 #: Bump when the file layout or what the loader stores changes shape.
 STORE_FORMAT = 2
 STORE_NAME = "store.bin"
+#: Records a run added without rewriting the store (:meth:`Store.append`), laid out as the store's.
+JOURNAL_NAME = "store.journal"
 #: Environment variable that turns the store off when set to anything but "" or "0".
 NO_CACHE_ENV = "OSSREF_NO_CACHE"
 
@@ -256,6 +265,10 @@ class Store:
         self._old: dict[bytes, tuple[memoryview, memoryview]] = {}  # (mac, value) as read
         self._kept: dict[bytes, tuple[bytes | memoryview, bytes | memoryview]] = {}  # for the next run
         self._changed = False
+        self._new: set[bytes] = set()  # keys put this run
+        self._journal_pages: dict[bytes, tuple[memoryview, memoryview]] = {}  # PAGE records of the journal, unread
+        self._journal_size = 0
+        self._main_size = 0
         #: Why the store could not be written this run (disk full, read-only
         #: folder), or None; the run goes on without it.
         self.problem: OSError | None = None
@@ -311,6 +324,17 @@ class Store:
             self.drop(address)
             return None
 
+    def keep_all(self, addresses: set[bytes] | None = None) -> None:
+        """Keep for the next run every entry read from the file (of
+        ``addresses`` only, when given), as it is: its MAC is checked by
+        whoever reads it. For a run that looked up only what changed and
+        rewrites the store (:meth:`append`, deleted files)."""
+        for key, value in self._old.items():
+            if key not in self._kept and (addresses is None or key[1:] in addresses):
+                self._kept[key] = value
+        self._old = {}
+        self._changed = True
+
     def keep(self, address: bytes) -> bool:
         """Whether there is a good entry at ``address``, keeping it for the
         next run without loading it."""
@@ -330,6 +354,7 @@ class Store:
             return
         key = part + address
         self._kept[key] = (self._mac(key, blob), blob)
+        self._new.add(key)
         self._changed = True
 
     def put(self, address: bytes, value: Any) -> None:
@@ -370,8 +395,35 @@ class Store:
             self._changed = True  # unreadable: replace it
             return
         self._old, whole = _records(data)
+        self._main_size = len(data)
         if not whole or len(data) < size:
             self._changed = True  # truncated: the records before the cut still count
+        self._read_journal()
+
+    def _read_journal(self) -> None:
+        """Add the journal's records (:meth:`append`), which replace the
+        store's of the same key; a journal of other code or options, or
+        unreadable, means a rewrite that drops it."""
+        assert self.path is not None
+        try:
+            data = (self.path.parent / JOURNAL_NAME).read_bytes()
+        except FileNotFoundError:
+            return
+        except OSError:
+            self._changed = True
+            return
+        if not data.startswith(self._header):
+            self._changed = True
+            return
+        records, whole = _records(data[len(self._header):])
+        if not whole:
+            self._changed = True
+        self._journal_size = len(data)
+        for key, value in records.items():
+            if self._with_pages or key[:1] == FACTS:
+                self._old[key] = value
+            else:
+                self._journal_pages[key] = value
 
     def save(self) -> None:
         """Write the entries kept this run, atomically, when anything changed
@@ -408,9 +460,45 @@ class Store:
                     os.unlink(tmp)
                 except OSError:
                     pass
+        try:  # its records are in the file just written
+            os.unlink(self.path.parent / JOURNAL_NAME)
+        except OSError:
+            pass
         self._old = {}
+        self._journal_pages = {}
+        self._new = set()
         self._changed = False
         _remove_stale_temporaries(self.path.parent)
+
+    def append(self) -> None:
+        """Save what this run put, and only that, by appending it to the
+        journal: a write proportional to the change, for a run that looked
+        up only the files that changed (every entry it did not look up is
+        kept). When the journal has grown past a quarter of the store, the
+        store is rewritten with everything instead (:meth:`save`), the
+        journal folded in. Never raises, as :meth:`save`."""
+        if self.path is None or not self._new:
+            return
+        new = [(key, self._kept[key]) for key in self._new if key in self._kept]
+        size = sum(_KEY_SIZE + _MAC_SIZE + _RECORD.size + len(blob) for _, (_, blob) in new)
+        if self._journal_size + size > max(self._main_size // 4, 1 << 20):
+            self.keep_all()
+            self.save()
+            return
+        try:
+            prepare_folder(self.path.parent)
+            fd = os.open(self.path.parent / JOURNAL_NAME, os.O_WRONLY | os.O_CREAT | os.O_APPEND | _CLOEXEC, 0o600)
+            with os.fdopen(fd, "ab") as out:
+                if out.tell() == 0:
+                    out.write(self._header)
+                for key, (mac, blob) in new:
+                    out.write(key + bytes(mac) + _RECORD.pack(len(blob)) + bytes(blob))
+        except OSError as exc:
+            if self.problem is None:
+                self.problem = exc
+            return
+        self._journal_size += size
+        self._new = set()
 
     def _pages_to_carry(self) -> list[tuple[bytes, tuple]]:
         """For a store opened without its :data:`PAGE` part: that part's
@@ -430,6 +518,7 @@ class Store:
                 records, _ = _records(fh.read())
         except OSError:
             return []
+        records.update(self._journal_pages)
         kept = self._kept
         return [(key, value) for key, value in records.items()
                 if key[:1] == PAGE and FACTS + key[1:] in kept and key not in kept]

@@ -126,14 +126,20 @@ def slug_for(path: Path, docs: Path) -> str:
 
 def read_pages(paths: list[Path], config: Config) -> Iterator[tuple[str, str, bytes | None, list[Diagnostic]]]:
     """(rel, slug, bytes or None, diagnostics of reading) of each Markdown file."""
+    for path, rel, slug in page_names(paths, config):
+        data, problems = read_bytes(path, rel, config.max_file_bytes)
+        yield rel, slug, data, problems
+
+
+def page_names(paths: list[Path], config: Config) -> Iterator[tuple[Path, str, str]]:
+    """(path, rel, slug) of each Markdown file, without reading it."""
     rel_of = Relative(config.root)
     under_docs = Relative(config.docs_path)
     for path in paths:
         rel = rel_of(path) or relpath(path, config.root)
         slug = under_docs(path)
         slug = slug[: -len(".md")] if slug and slug.endswith(".md") else slug_for(path, config.docs_path)
-        data, problems = read_bytes(path, rel, config.max_file_bytes)
-        yield rel, slug, data, problems
+        yield path, rel, slug
 
 
 def bib_files(config: Config) -> tuple[list[tuple[Path, str]], list[Diagnostic]]:

@@ -1,0 +1,178 @@
+"""A check's state between runs: what lets a warm ``ossref check`` redo only what changed.
+
+:class:`CheckState` is what :func:`ossref.pipeline.check` (``keep_pages=False``)
+accepts as ``state=`` and returns in :attr:`~ossref.pipeline.CheckResult.state`:
+the load memo (each file's stat and facts, :mod:`ossref.load.memo`) and the
+cross-file checks' state (:mod:`ossref.check.crossfile`). A long-running
+process (``ossref serve``) keeps it in memory and hands it back for the
+next check; ``ossref check`` keeps it on disk, in ``check-state.bin`` in the
+cache folder, with the store's guarantees (:mod:`ossref.load.store`):
+
+* stale-proof: the state is for one :func:`context` (ossref's code
+  fingerprint, the options loading depends on, the per-page rules, and the
+  whole configuration); a state of another context is no state;
+* its MAC, keyed with this machine's secret (:func:`ossref.load.store.machine_key`),
+  covers the whole file: a planted, altered or truncated file is no state,
+  and is never unmarshalled;
+* an unwritable folder means no state (the check says so once, as for the store);
+* it goes with the store: it names the stat of ``store.bin`` and
+  ``store.journal`` as they were when it was written, and a state whose
+  store has been replaced, altered, truncated or removed since is no state
+  (the check then loads through the store, with all its checks).
+
+The value is :mod:`marshal` data (only plain types), read only after its MAC matched.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import marshal
+import os
+import tempfile
+from pathlib import Path
+
+from ossref.check.crossfile import CrossCheck
+from ossref.config import Config
+from ossref.load.memo import LoadMemo, stat_key
+from ossref.load import store
+from ossref.load.store import JOURNAL_NAME, STORE_NAME, cache_folder, prepare_folder
+
+__all__ = ["STATE_NAME", "CheckState", "context", "read_state", "store_stamp", "write_state"]
+
+STATE_NAME = "check-state.bin"
+_MAGIC = b"ossref-check-state\0\x01"
+_MAC_SIZE = 32
+_TEMP_PREFIX = ".state-"
+
+
+def context(config: Config, salt: bytes) -> bytes:
+    """What a state is a function of besides the files: code, options, rules (``salt``), configuration."""
+    h = hashlib.blake2b(digest_size=32)
+    # Looked up on the module, so that what the store is stale for, the state is too.
+    for part in (store.code_fingerprint(), store.options_salt(config), salt, repr(config).encode()):
+        h.update(len(part).to_bytes(8, "little") + part)
+    return h.digest()
+
+
+class CheckState:
+    """What one check leaves for the next: :attr:`memo` (each file's stat and
+    load results) and :attr:`cross` (the cross-file checks' per-page findings
+    and reads), for the configuration :attr:`context` names.
+
+    Contract: hand the state a check returned to the next check of the same
+    project (``check(config, keep_pages=False, state=previous)``), and only
+    to it; the check takes it over (it is updated in place and returned
+    again), so do not use it after handing it on, nor hand one state to two
+    checks at once. The findings are then exactly those of a check without
+    a state: a state of another configuration or code is ignored, and a
+    file's stat is trusted only as :mod:`ossref.load.memo` says. A check
+    that raises leaves the state unusable: start the next one without it."""
+
+    def __init__(self, context: bytes, memo: LoadMemo | None = None, cross: CrossCheck | None = None) -> None:
+        self.context = context
+        self.memo = memo if memo is not None else LoadMemo()
+        self.cross = cross if cross is not None else CrossCheck()
+        #: Whether the last check changed anything worth writing down.
+        self.dirty = True
+        #: Findings per path after the project's rules: (inputs, reported), see :mod:`ossref.pipeline`.
+        self.reported: dict[str, tuple] = {}
+        #: The store's files' stats when this state was written (:func:`store_stamp`).
+        self.stamp: tuple = ()
+
+
+def store_stamp(config: Config) -> tuple:
+    """The stats of the store's files (``store.bin``, ``store.journal``), None for a missing one."""
+    folder = cache_folder(config)
+    if folder is None:
+        return ()
+    return stat_key(folder / STORE_NAME), stat_key(folder / JOURNAL_NAME)
+
+
+def _path(config: Config) -> Path | None:
+    folder = cache_folder(config)
+    return folder / STATE_NAME if folder is not None else None
+
+
+def read_state(config: Config, ctx: bytes) -> CheckState | None:
+    """The state on disk for ``ctx``, or None (missing, other context, not
+    this machine's, altered, truncated, unusable)."""
+    if store.disabled_by_env():
+        return None
+    secret, path = store.machine_key(), _path(config)
+    if secret is None or path is None:
+        return None
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    head = len(_MAGIC) + len(ctx)
+    if len(data) < head + _MAC_SIZE or data[:len(_MAGIC)] != _MAGIC or data[len(_MAGIC):head] != ctx:
+        return None
+    mac, body = data[head:head + _MAC_SIZE], data[head + _MAC_SIZE:]
+    if not hmac.compare_digest(mac, _mac(secret, data[:head], body)):
+        return None
+    try:
+        stamp, memo, cross, reported = marshal.loads(body)
+        if stamp != store_stamp(config) or stamp[0] is None:
+            return None  # its store is gone or was changed by another hand
+        state = CheckState(ctx, LoadMemo.thaw(memo), CrossCheck.thaw(cross))
+        if not isinstance(reported, dict):
+            raise TypeError("not a state")
+        state.reported, state.stamp = reported, stamp
+    except Exception:  # noqa: BLE001 - an unusable state is no state
+        return None
+    state.dirty = False
+    return state
+
+
+def write_state(config: Config, state: CheckState) -> OSError | None:
+    """Write ``state`` atomically; the error when it could not be (then no
+    state is left behind: the old one is removed, as it is out of date)."""
+    secret, path = store.machine_key(), _path(config)
+    if secret is None or path is None or store.disabled_by_env():
+        return None
+    tmp = None
+    try:
+        stamp = store_stamp(config)
+        body = marshal.dumps((stamp, state.memo.freeze(), state.cross.freeze(), state.reported))
+        head = _MAGIC + state.context
+        prepare_folder(path.parent)
+        fd, tmp = tempfile.mkstemp(prefix=_TEMP_PREFIX, suffix=".tmp", dir=path.parent)
+        with os.fdopen(fd, "wb") as out:
+            out.write(head)
+            out.write(_mac(secret, head, body))
+            out.write(body)
+        os.replace(tmp, path)
+        tmp = None
+    except (OSError, ValueError) as exc:
+        try:
+            path.unlink()
+        except OSError:
+            pass
+        return exc if isinstance(exc, OSError) else OSError(str(exc))
+    finally:
+        if tmp is not None:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+    state.dirty = False
+    return None
+
+
+def _mac(secret: bytes, head: bytes, body: bytes) -> bytes:
+    h = hashlib.blake2b(key=secret, digest_size=_MAC_SIZE)
+    h.update(head)
+    h.update(body)
+    return h.digest()
+
+
+def remove_state(config: Config) -> None:
+    """Remove the state on disk, if any (its store could not be written)."""
+    path = _path(config)
+    if path is not None:
+        try:
+            path.unlink()
+        except OSError:
+            pass

@@ -1,0 +1,97 @@
+"""What a check's load found per file, by the file's stat: a warm check reads only what changed.
+
+:func:`ossref.load.loader.load` given a :class:`LoadMemo` (``need="facts"``)
+takes a file's facts and findings from it, without opening the file, when
+the file's stat (size, mtime, ctime, inode, device) is the one recorded when
+it was last read, and records each file it read into a new memo.
+
+What the memo trusts, and why that is safe: a file whose stat is unchanged
+is taken to have unchanged bytes, as git, make and rsync take it. Editors,
+``git checkout`` and ``cp`` all change mtime or size or ctime, and the
+ctime cannot be set back by anyone but the kernel. The one case a stat
+misses is a file written twice within the timestamps' granularity, the
+second time after it was read, with the same size: git's "racily clean"
+file. So an entry is trusted only when the file's mtime is older than the
+moment its stat was taken by :data:`RACY_NS` (git trusts an index entry only
+when it is older than the index file); a file modified in that window is
+read again on the next run, and on every run until it is old enough.
+
+The memo belongs to the machine that wrote it (the store's MAC guards it on
+disk, :mod:`ossref.check.state`); a fresh clone has no memo, so a stranger's
+pull request cannot make a CI check trust a stat: every file of a clone is
+read.
+"""
+
+from __future__ import annotations
+
+import os
+
+__all__ = ["RACY_NS", "LoadMemo", "stat_key"]
+
+#: How much older than the memo a file's mtime must be for its stat to be
+#: trusted: file systems with coarse timestamps (FAT: 2 s) included.
+RACY_NS = 2_000_000_000
+
+#: (size, mtime_ns, ctime_ns, inode, device) of a file.
+StatKey = tuple[int, int, int, int, int]
+
+
+def stat_key(path: str | os.PathLike) -> StatKey | None:
+    """The stat a memo entry is keyed by, without following a symlink; None
+    when the file cannot be stat-ed (then it is read, and the reader says why)."""
+    try:
+        st = os.stat(path, follow_symlinks=False)
+    except OSError:
+        return None
+    return st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev
+
+
+class LoadMemo:
+    """Per file, as last read: its stat and what loading it gave.
+
+    * ``pages``: rel -> (stat, facts as a tuple, diagnostics frozen as
+      :func:`ossref.load.records.freeze_diagnostics` has them, the store
+      address of its entry or b"");
+    * ``bibs``: ((rel, stat), ...) of every BibTeX file, in order, and
+      ``bibliography``: (where each key is defined, frozen diagnostics) of
+      their merge, or None.
+
+    ``taken_ns`` is when the stats were taken (before any was). Plain data
+    only, for :mod:`marshal`."""
+
+    def __init__(self, taken_ns: int = 0) -> None:
+        self.taken_ns = taken_ns
+        self.pages: dict[str, tuple] = {}
+        self.bibs: tuple = ()
+        self.bibliography: tuple | None = None
+        #: The store addresses of the BibTeX files' entries and their merge, as last read.
+        self.bib_addresses: tuple = ()
+        #: Files read this run (not served from the memo); for the caller and tests.
+        self.read: int = 0
+        #: Why the store could not be written this run, or None.
+        self.problem: OSError | None = None
+
+    def trusts(self, key: StatKey | None, recorded: StatKey | None) -> bool:
+        """Whether a file whose stat is ``key`` now, ``recorded`` when last
+        read, is unchanged: the same stat, and not racily clean."""
+        return key is not None and key == recorded and key[1] < self.taken_ns - RACY_NS
+
+    def page(self, rel: str, key: StatKey | None) -> tuple | None:
+        """(facts tuple, frozen diagnostics, store address) of the page at
+        ``rel`` if its stat is trusted."""
+        found = self.pages.get(rel)
+        if found is None or not self.trusts(key, found[0]):
+            return None
+        return found[1:]
+
+    def freeze(self) -> tuple:
+        return self.taken_ns, self.pages, self.bibs, self.bibliography, self.bib_addresses
+
+    @classmethod
+    def thaw(cls, value: tuple) -> LoadMemo:
+        taken_ns, pages, bibs, bibliography, bib_addresses = value
+        if not isinstance(taken_ns, int) or not isinstance(pages, dict) or not isinstance(bibs, tuple):
+            raise TypeError("not a load memo")
+        memo = cls(taken_ns)
+        memo.pages, memo.bibs, memo.bibliography, memo.bib_addresses = pages, bibs, bibliography, bib_addresses
+        return memo

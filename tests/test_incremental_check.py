@@ -1,0 +1,227 @@
+"""A warm check finds exactly what a check from nothing finds, whatever was edited.
+
+The cross-file rules re-run only for the pages an edit reaches
+(ossref/check/crossfile.py), and a file whose stat is trusted is not read
+(ossref/load/memo.py); both are speed only. Hypothesis applies sequences of
+edits of every kind to a small wiki and, after each, compares the findings
+and exit code of three checks: one handed the previous check's state in
+memory (as ``ossref serve`` does), one reading the state on disk (``ossref
+check``), and one with ``--no-cache``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import run
+from ossref.config import load_config
+from ossref.load import memo as memo_module
+from ossref.load.memo import LoadMemo, stat_key
+from ossref.pipeline import check
+
+NAMES = ["alpha", "beta", "gamma", "delta", "epsilon"]
+KEYS = ["k0", "k1", "k2"]
+
+
+def entry(name: str, *, aliases=(), differentials=(), cites=(), refs=(), headings=("Imaging",), links=(),
+          yaml_ok: bool = True) -> str:
+    lines = ["---", f"condition: {name.title()} lesion"]
+    if aliases:
+        lines.append("aliases: [" + ", ".join(aliases) + "]")
+    if differentials:
+        lines.append("differentials: [" + ", ".join(differentials) + "]")
+    if refs:
+        lines.append("references: [" + ", ".join(refs) + "]")
+    if not yaml_ok:
+        lines.append("summary: [unclosed")
+    lines.append("---")
+    body = [f"Text about {name}" + (" [" + "; ".join("@" + k for k in cites) + "]." if cites else ".")]
+    for heading in headings:
+        body += ["", f"## {heading}", "", "Words."]
+    for target in links:
+        body += ["", f"See [[{target}]]."]
+    return "\n".join(lines + body) + "\n"
+
+
+def bib(keys) -> str:
+    return "".join(f"@article{{{key},\n  author = {{Ann, A}},\n  title = {{{{T {key}}}}},\n  journal = {{J}},\n"
+                   f"  year = {{2020}},\n  doi = {{10.1000/{key}}},\n}}\n\n" for key in keys)
+
+
+def write(path: Path, text: str, stamp: list[int]) -> None:
+    """Write ``text`` and give the file an mtime of its own, in the past:
+    old enough to be trusted by the next check, and unlike any before."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    stamp[0] += 1
+    when = time.time_ns() - 3600 * 10**9 + stamp[0] * 10**6
+    os.utime(path, ns=(when, when))
+
+
+def make_wiki(root: Path, stamp: list[int]) -> None:
+    (root / "mkdocs.yml").write_text("site_name: T\ndocs_dir: content\n", encoding="utf-8")
+    write(root / "citations" / "refs.bib", bib(KEYS[:2]), stamp)
+    write(root / "content" / "alpha.md", entry("alpha", differentials=["beta"], cites=["k0"],
+                                               links=["beta#imaging"]), stamp)
+    write(root / "content" / "beta.md", entry("beta", differentials=["alpha", "gamma"], aliases=["b-lesion"]), stamp)
+    write(root / "content" / "gamma.md", entry("gamma", cites=["k1"], links=["alpha#references"]), stamp)
+    write(root / "content" / "topic.md", "# Topic\n\nSee [[gamma#imaging]] and [beta](beta.md#imaging).\n", stamp)
+
+
+edits = st.one_of(
+    st.tuples(st.just("add"), st.sampled_from(NAMES)),
+    st.tuples(st.just("remove"), st.sampled_from(NAMES)),
+    st.tuples(st.just("rename"), st.sampled_from(NAMES), st.sampled_from(NAMES)),
+    st.tuples(st.just("aliases"), st.sampled_from(NAMES), st.lists(st.sampled_from(["b-lesion", "g", "alpha"]),
+                                                                    max_size=2, unique=True)),
+    st.tuples(st.just("differentials"), st.sampled_from(NAMES),
+              st.lists(st.sampled_from([*NAMES, "b-lesion", "nobody"]), max_size=3, unique=True)),
+    st.tuples(st.just("cites"), st.sampled_from(NAMES), st.lists(st.sampled_from([*KEYS, "k9"]), max_size=2,
+                                                                 unique=True)),
+    st.tuples(st.just("refs"), st.sampled_from(NAMES), st.lists(st.sampled_from(KEYS), max_size=2, unique=True)),
+    st.tuples(st.just("headings"), st.sampled_from(NAMES), st.lists(st.sampled_from(["Imaging", "Course"]),
+                                                                    max_size=2, unique=True)),
+    st.tuples(st.just("links"), st.sampled_from(NAMES),
+              st.lists(st.sampled_from(["beta#imaging", "alpha#references", "gamma#course", "delta",
+                                        "beta#what-links-here", "alpha#listed-as-a-differential-of",
+                                        "gamma#differential-diagnosis", "alpha#further-reading"]),
+                       max_size=2, unique=True)),
+    st.tuples(st.just("bib"), st.lists(st.sampled_from(KEYS), max_size=3, unique=True)),
+    st.tuples(st.just("yaml"), st.sampled_from(NAMES), st.booleans()),
+    st.tuples(st.just("topic"), st.sampled_from(["", "[[alpha#imaging]]", "[g](gamma.md#course)", "[[epsilon]]"])),
+)
+
+
+def apply(root: Path, edit: tuple, specs: dict, stamp: list[int]) -> None:
+    """Apply ``edit`` to the wiki at ``root``; ``specs`` holds each entry's arguments to :func:`entry`."""
+    kind = edit[0]
+    content = root / "content"
+    if kind == "bib":
+        write(root / "citations" / "refs.bib", bib(edit[1]), stamp)
+        return
+    if kind == "topic":
+        write(content / "topic.md", f"# Topic\n\nSee {edit[1]}.\n", stamp)
+        return
+    name = edit[1]
+    if kind == "add":
+        specs.setdefault(name, {})
+    elif kind == "remove":
+        if specs.pop(name, None) is not None:
+            (content / f"{name}.md").unlink()
+        return
+    elif kind == "rename":
+        if name not in specs or edit[2] in specs:
+            return
+        specs[edit[2]] = specs.pop(name)
+        (content / f"{name}.md").unlink()
+        name = edit[2]
+    elif name not in specs:
+        return
+    else:
+        field = {"aliases": "aliases", "differentials": "differentials", "cites": "cites", "refs": "refs",
+                 "headings": "headings", "links": "links", "yaml": "yaml_ok"}[kind]
+        specs[name][field] = edit[2]
+    write(content / f"{name}.md", entry(name, **specs[name]), stamp)
+
+
+def findings(result) -> tuple[list, bool, bool]:
+    rows = [(d.path, d.line, d.column, d.code, d.message, d.severity) for d in result.diagnostics]
+    return rows, result.failed(False), result.failed(True)
+
+
+@pytest.fixture
+def cache_home(tmp_path_factory, monkeypatch):
+    monkeypatch.delenv("OSSREF_NO_CACHE", raising=False)
+
+
+@settings(max_examples=80, deadline=None, derandomize=True, database=None,
+          suppress_health_check=list(HealthCheck))
+@given(st.lists(edits, min_size=1, max_size=8))
+def test_warm_check_equals_no_cache_check_after_any_edits(tmp_path_factory, edit_list):
+    root = tmp_path_factory.mktemp("wiki")
+    stamp = [0]
+    make_wiki(root, stamp)
+    specs = {"alpha": {"differentials": ["beta"], "cites": ["k0"], "links": ["beta#imaging"]},
+             "beta": {"differentials": ["alpha", "gamma"], "aliases": ["b-lesion"]},
+             "gamma": {"cites": ["k1"], "links": ["alpha#references"]}}
+    config = load_config(root)
+    first = check(config, keep_pages=False)
+    assert findings(first) == findings(check(config, keep_pages=False, cache=False))
+    state = first.state
+    for edit in edit_list:
+        apply(root, edit, specs, stamp)
+        config = load_config(root)
+        expected = findings(check(config, keep_pages=False, cache=False))
+        from_disk = check(config, keep_pages=False)
+        assert findings(from_disk) == expected, edit
+        in_memory = check(config, keep_pages=False, state=state)
+        assert findings(in_memory) == expected, edit
+        state = in_memory.state
+    shutil.rmtree(root)
+
+
+def test_cli_warm_check_prints_what_no_cache_prints(tmp_path):
+    stamp = [0]
+    make_wiki(tmp_path, stamp)
+    root = ["--root", str(tmp_path), "--format", "json"]
+    assert run(["check", *root]) == run(["check", *root, "--no-cache"])
+    write(tmp_path / "content" / "beta.md", entry("beta", differentials=["alpha"]), stamp)
+    assert run(["check", *root]) == run(["check", *root, "--no-cache"])
+    assert run(["check", *root]) == run(["check", *root, "--no-cache"])
+
+
+def test_unchanged_files_are_not_read_on_a_warm_check(tmp_path, monkeypatch):
+    stamp = [0]
+    make_wiki(tmp_path, stamp)
+    config = load_config(tmp_path)
+    first = check(config, keep_pages=False)
+    assert first.state is not None and first.state.memo.read == 5  # 4 pages and 1 BibTeX file
+    again = check(config, keep_pages=False, state=first.state)
+    assert again.state.memo.read == 0 and again.state.cross.rerun == 0
+    write(tmp_path / "content" / "gamma.md", entry("gamma", cites=["k1"]), stamp)
+    third = check(config, keep_pages=False, state=again.state)
+    assert third.state.memo.read == 1
+    # gamma linked to alpha; alpha's "what links here" is gone, and only pages reading it re-ran.
+    assert 1 <= third.state.cross.rerun < 4
+
+
+def test_racily_clean_file_is_read_again_though_its_stat_is_restored(tmp_path):
+    """A file changed with its size and mtime put back is still read when its
+    mtime is within RACY_NS of when the memo took the stats (git's "racily
+    clean" rule): the stat cannot tell it from the file last read."""
+    stamp = [0]
+    make_wiki(tmp_path, stamp)
+    page = tmp_path / "content" / "gamma.md"
+    now = time.time_ns()
+    os.utime(page, ns=(now, now))  # written "now": racy for the memo taken next
+    config = load_config(tmp_path)
+    first = check(config, keep_pages=False)
+    assert not any(d.code == "unknown-citation" for d in first.diagnostics)
+    before = os.stat(page)
+    text = page.read_text(encoding="utf-8").replace("@k1", "@k7")  # same size
+    page.write_text(text, encoding="utf-8")
+    os.utime(page, ns=(before.st_atime_ns, before.st_mtime_ns))
+    again = check(config, keep_pages=False, state=first.state)
+    assert any(d.code == "unknown-citation" and "k7" in d.message for d in again.diagnostics)
+    from_disk = check(config, keep_pages=False)
+    assert any(d.code == "unknown-citation" and "k7" in d.message for d in from_disk.diagnostics)
+
+
+def test_memo_trusts_only_an_equal_stat_older_than_the_racy_window(tmp_path):
+    path = tmp_path / "f.md"
+    path.write_text("x", encoding="utf-8")
+    key = stat_key(path)
+    assert key is not None
+    memo = LoadMemo(taken_ns=key[1] + memo_module.RACY_NS + 1)
+    assert memo.trusts(key, key)
+    assert not LoadMemo(taken_ns=key[1] + memo_module.RACY_NS).trusts(key, key)  # racily clean
+    assert not memo.trusts(key, (key[0] + 1, *key[1:]))  # size
+    assert not memo.trusts(key, (key[0], key[1], key[2] + 1, *key[3:]))  # ctime
+    assert not memo.trusts(None, key)
