@@ -14,8 +14,9 @@ from ossref.check.rules import check_facts, check_project
 from ossref.config import Config
 from ossref.diagnostics import Diagnostic, Severity
 from ossref.check.linked_files import missing_files
-from ossref.check.state import CheckState, context, read_state, remove_state, write_state
-from ossref.load.loader import load
+from ossref.check.crossfile import freeze_row, thaw_rows
+from ossref.check.state import CheckState, StateUnusable, context, read_state, remove_state, write_state
+from ossref.load.loader import load, load_with_memo
 from ossref.load.memo import LoadMemo
 from ossref.load.store import disabled_by_env, unwritable_note
 from ossref.model import Page, Project, ProjectFacts
@@ -124,29 +125,75 @@ def _check_with_state(config: Config, notes: list[str], state: CheckState | None
     if not in_memory:
         state = read_state(config, ctx) or CheckState(ctx)
     assert state is not None
+    try:
+        return _check_from(config, notes, state, in_memory)
+    except StateUnusable:
+        return _check_from(config, notes, CheckState(ctx), False)
+
+
+def _check_from(config: Config, notes: list[str], state: CheckState, in_memory: bool) -> CheckResult:
     memo = LoadMemo()
-    facts, found = load(config, need="facts", rules=page_rules, cache=True, notes=notes, memo=state.memo,
-                        memo_out=memo)
-    assert isinstance(facts, ProjectFacts)
-    state.memo = memo
+    facts, found = load_with_memo(config, page_rules, True, notes, state.memo, memo, state.last is not None)
+    state.read, state.rerun = memo.read, 0
+    if facts is None:  # no file changed: the last result stands
+        assert state.last is not None
+        rows, pages, entries, references, bib_files, suppressed = state.last
+        return CheckResult(None, thaw_rows(rows), pages=pages, entries=entries, references=references,
+                           bib_files=bib_files, suppressed=suppressed, notes=notes, state=state)
     cross = state.cross
+    state.memo = memo
     cross.update(facts.pages, facts.references, facts.files)
-    found += cross.findings()
-    found += missing_files(((f.path, f.slug, f.links) for f in facts.pages), config.docs_path)
-    found += url_clashes(((f.path, f.slug) for f in facts.pages), config.use_directory_urls)
-    reported = apply_rules(found, config)
+    state.rerun = cross.rerun
+    before = found + cross.name_diagnostics()
+    after = cross.unused()
+    after += missing_files(((f.path, f.slug, f.links) for f in facts.pages), config.docs_path)
+    after += url_clashes(((f.path, f.slug) for f in facts.pages), config.use_directory_urls)
+    rows = _reported(config, state.by_path, _grouped(before), cross.page_findings(), _grouped(after))
+    reported = thaw_rows(rows)
+    suppressed = suppressed_count(reported)
+    state.last = (rows, len(facts.pages), sum(page.entry for page in facts.pages), len(facts.references),
+                  len(facts.bib_files), suppressed)
     if memo.problem is not None:
         remove_state(config)  # no store, no state: the next check parses every file again, as it says
-    elif not in_memory and (memo.read or cross.rerun or state.dirty):
+    elif not in_memory:
         problem = write_state(config, state)
         if problem is not None:
             note = unwritable_note(config, problem)
             if note not in notes:
                 notes.append(note)
-    return CheckResult(None, reported, pages=len(facts.pages),
-                       entries=sum(page.entry for page in facts.pages),
-                       references=len(facts.references), bib_files=len(facts.bib_files),
-                       suppressed=suppressed_count(reported), notes=notes, state=state)
+    return CheckResult(None, reported, pages=state.last[1], entries=state.last[2], references=state.last[3],
+                       bib_files=state.last[4], suppressed=suppressed, notes=notes, state=state)
+
+
+def _grouped(diagnostics: list[Diagnostic]) -> dict[str, list]:
+    out: dict[str, list] = {}
+    for d in diagnostics:
+        out.setdefault(d.path, []).append(freeze_row(d))
+    return out
+
+
+def _reported(config: Config, by_path: dict[str, tuple], before: dict[str, list], pages: dict[str, tuple],
+              after: dict[str, list]) -> list:
+    """:func:`apply_rules` file by file, each file's result kept in
+    ``by_path`` with what went in and reused while that is the same: the
+    rules grade, cap and sort each file's findings on their own (a cap is
+    per file and rule, and findings sort by path first), so the files'
+    results one after the other, in path order, are what one
+    :func:`apply_rules` over all of them gives. Each file's findings go in
+    in the order that gives them: from loading, the names', the page's,
+    the rest."""
+    paths = set(before) | set(pages) | set(after)
+    for path in [path for path in by_path if path not in paths]:
+        del by_path[path]
+    rows: list = []
+    for path in sorted(paths):
+        inputs = (tuple(before.get(path, ())), pages.get(path, ()), tuple(after.get(path, ())))
+        known = by_path.get(path)
+        if known is None or known[0] != inputs:
+            found = thaw_rows(inputs[0]) + thaw_rows(inputs[1]) + thaw_rows(inputs[2])
+            known = by_path[path] = (inputs, tuple(map(freeze_row, apply_rules(found, config))))
+        rows += known[1]
+    return rows
 
 
 #: What the stored state's findings depend on besides code and configuration: the per-page rules.

@@ -57,7 +57,7 @@ from ossref.load.scan import cite_syntax, url_scheme
 from ossref.model import PageFacts
 from ossref.text.suggest import Suggester
 
-__all__ = ["CrossCheck"]
+__all__ = ["CrossCheck", "freeze_row", "thaw_rows"]
 
 #: A finding as kept: (path, line, column, code, message, hint, severity value).
 Frozen = tuple
@@ -182,16 +182,28 @@ class CrossCheck:
         self.rerun = len(second)
 
     def findings(self) -> list[Diagnostic]:
-        """Every cross-file finding of the facts of the last :meth:`update`."""
-        out = [*_thaw(self.name_findings)]
-        for result in self.results.values():
-            if result[0]:
-                out += _thaw(result[0])
+        """Every cross-file finding of the facts of the last :meth:`update`:
+        the names' (:meth:`name_diagnostics`), each page's
+        (:meth:`page_findings`), then ``unused-reference`` (:meth:`unused`)."""
+        out = self.name_diagnostics()
+        for rows in self.page_findings().values():
+            out += _thaw(rows)
+        return out + self.unused()
+
+    def name_diagnostics(self) -> list[Diagnostic]:
+        """``duplicate-entry`` and ``confusable-name`` findings."""
+        return _thaw(self.name_findings)
+
+    def page_findings(self) -> dict[str, tuple]:
+        """Each page's own cross-file findings (as :func:`_freeze` rows), by path; none for a page without any."""
+        return {path: result[0] for path, result in self.results.items() if result[0]}
+
+    def unused(self) -> list[Diagnostic]:
+        """``unused-reference``: a BibTeX record no page cites."""
         count = self.cite_count
-        out += [diag(path, line, column, "unused-reference", f"reference `{key}` is cited by no page",
+        return [diag(path, line, column, "unused-reference", f"reference `{key}` is cited by no page",
                      f"cite it with {cite_syntax(key)} where it supports a statement, or remove it")
                 for key, (path, line, column) in self.references.items() if count[key] <= 0]
-        return out
 
     # ------------------------------------------------------------------ names
 
@@ -466,19 +478,23 @@ class CrossCheck:
 
     # ------------------------------------------------------------------ storing
 
-    def freeze(self) -> tuple:
-        """This state as plain data for :mod:`marshal`; :meth:`thaw` is its inverse."""
-        return (tuple(tuple(f) for f in self.facts.values()), self.references, self.files, self.slug_holders,
-                self.name_holders, self.results, self.gen, dict(self.link_in), dict(self.listed_in),
-                dict(self.cite_count), self.name_findings)
+    def freeze(self, known: Callable[[str], bool] = lambda path: False) -> tuple:
+        """This state as plain data for :mod:`marshal`, without the facts of
+        the pages for which ``known`` is true (the caller keeps those);
+        :meth:`thaw` is its inverse."""
+        return (tuple(tuple(f) for path, f in self.facts.items() if not known(path)), tuple(self.facts),
+                self.references, self.files, self.slug_holders, self.name_holders, self.results, self.gen,
+                dict(self.link_in), dict(self.listed_in), dict(self.cite_count), self.name_findings)
 
     @classmethod
-    def thaw(cls, value: tuple) -> CrossCheck:
-        """The state :meth:`freeze` gave ``value`` for; raises on anything else."""
-        (facts, references, files, slug_holders, name_holders, results, gen, link_in, listed_in, cite_count,
+    def thaw(cls, value: tuple, facts_of: Callable[[str], PageFacts]) -> CrossCheck:
+        """The state :meth:`freeze` gave ``value`` for, the facts it left out
+        given by ``facts_of(path)``; raises on anything else."""
+        (extra, paths, references, files, slug_holders, name_holders, results, gen, link_in, listed_in, cite_count,
          name_findings) = value
         state = cls()
-        state.facts = {f[0]: PageFacts._make(f) for f in facts}
+        given = {f[0]: PageFacts._make(f) for f in extra}
+        state.facts = {path: given[path] if path in given else facts_of(path) for path in paths}
         state.references, state.files = dict(references), files
         state.slug_holders, state.name_holders = slug_holders, name_holders
         state.results, state.gen = results, gen
@@ -561,13 +577,21 @@ class _Anchors(set):
 
 
 
-def _freeze(d: Diagnostic) -> Frozen:
+def freeze_row(d: Diagnostic) -> Frozen:
+    """``d`` as a plain tuple, for :mod:`marshal`: (path, line, column, code, message, hint, severity value)."""
     return (d.path, d.line, d.column, d.code, d.message, d.hint, d.severity.value)
 
 
-def _thaw(frozen: Iterable[Frozen]) -> list[Diagnostic]:
-    return [Diagnostic(path, line, column, code, message, hint, Severity(severity))
-            for path, line, column, code, message, hint, severity in frozen]
+_SEVERITY = {severity.value: severity for severity in Severity}
+
+
+def thaw_rows(rows: Iterable[Frozen]) -> list[Diagnostic]:
+    """The inverse of :func:`freeze_row`, for many rows."""
+    return [Diagnostic(path, line, column, code, message, hint, _SEVERITY[severity])
+            for path, line, column, code, message, hint, severity in rows]
+
+
+_freeze, _thaw = freeze_row, thaw_rows
 
 
 def _named(f: PageFacts) -> tuple:

@@ -11,9 +11,10 @@ cache folder, with the store's guarantees (:mod:`ossref.load.store`):
 * stale-proof: the state is for one :func:`context` (ossref's code
   fingerprint, the options loading depends on, the per-page rules, and the
   whole configuration); a state of another context is no state;
-* its MAC, keyed with this machine's secret (:func:`ossref.load.store.machine_key`),
-  covers the whole file: a planted, altered or truncated file is no state,
-  and is never unmarshalled;
+* two MACs, keyed with this machine's secret (:func:`ossref.load.store.machine_key`),
+  cover its two parts (what every warm run reads, and what only a run that
+  found a change reads, checked when first read): a planted, altered or
+  truncated file is no state, and no part is unmarshalled before its MAC matched;
 * an unwritable folder means no state (the check says so once, as for the store);
 * it goes with the store: it names the stat of ``store.bin`` and
   ``store.journal`` as they were when it was written, and a state whose
@@ -30,15 +31,18 @@ import hmac
 import marshal
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from ossref.check.crossfile import CrossCheck
 from ossref.config import Config
 from ossref.load.memo import LoadMemo, stat_key
+from ossref.model import PageFacts
 from ossref.load import store
 from ossref.load.store import JOURNAL_NAME, STORE_NAME, cache_folder, prepare_folder
 
-__all__ = ["STATE_NAME", "CheckState", "context", "read_state", "store_stamp", "write_state"]
+__all__ = ["STATE_NAME", "CheckState", "StateUnusable", "context", "read_state", "remove_state", "store_stamp",
+           "write_state"]
 
 STATE_NAME = "check-state.bin"
 _MAGIC = b"ossref-check-state\0\x01"
@@ -55,10 +59,16 @@ def context(config: Config, salt: bytes) -> bytes:
     return h.digest()
 
 
+class StateUnusable(Exception):
+    """The part of a state read only when something changed turned out unusable."""
+
+
 class CheckState:
     """What one check leaves for the next: :attr:`memo` (each file's stat and
-    load results) and :attr:`cross` (the cross-file checks' per-page findings
-    and reads), for the configuration :attr:`context` names.
+    load results), :attr:`cross` (the cross-file checks' per-page findings
+    and reads), :attr:`by_path` (each file's findings before and after the
+    project's rules) and :attr:`last` (the last result), for the
+    configuration :attr:`context` names.
 
     Contract: hand the state a check returned to the next check of the same
     project (``check(config, keep_pages=False, state=previous)``), and only
@@ -67,18 +77,51 @@ class CheckState:
     checks at once. The findings are then exactly those of a check without
     a state: a state of another configuration or code is ignored, and a
     file's stat is trusted only as :mod:`ossref.load.memo` says. A check
-    that raises leaves the state unusable: start the next one without it."""
+    that raises leaves the state unusable: start the next one without it.
 
-    def __init__(self, context: bytes, memo: LoadMemo | None = None, cross: CrossCheck | None = None) -> None:
+    What a run where nothing changed needs (the stats, the last result) is
+    read at once; the rest (:attr:`cross`, :attr:`by_path`, the memo's
+    entries) on first use, its MAC checked then; a failed check raises
+    :class:`StateUnusable`."""
+
+    def __init__(self, context: bytes, memo: LoadMemo | None = None) -> None:
         self.context = context
         self.memo = memo if memo is not None else LoadMemo()
-        self.cross = cross if cross is not None else CrossCheck()
-        #: Whether the last check changed anything worth writing down.
-        self.dirty = True
-        #: Findings per path after the project's rules: (inputs, reported), see :mod:`ossref.pipeline`.
-        self.reported: dict[str, tuple] = {}
         #: The store's files' stats when this state was written (:func:`store_stamp`).
         self.stamp: tuple = ()
+        #: (findings as rows, pages, entries, references, BibTeX files, suppressed) of the last check, or None.
+        self.last: tuple | None = None
+        self._cross: CrossCheck | None = CrossCheck()
+        self._by_path: dict[str, tuple] | None = {}
+        self._cold: Callable[[], tuple] | None = None
+        #: Files the last check read, and pages whose cross-file rules it ran (for tests and benchmarks).
+        self.read = 0
+        self.rerun = 0
+
+    @property
+    def cross(self) -> CrossCheck:
+        if self._cross is None:
+            entries = self.memo.entries  # the facts of the pages it read
+
+            def facts_of(path: str) -> PageFacts:
+                return PageFacts._make(entries[path][0])
+
+            self._cross = CrossCheck.thaw(self._cold_part()[1], facts_of)
+        return self._cross
+
+    @property
+    def by_path(self) -> dict[str, tuple]:
+        """path -> (findings going in, as rows; findings reported, as rows)."""
+        if self._by_path is None:
+            by_path = self._cold_part()[2]
+            if not isinstance(by_path, dict):
+                raise StateUnusable("not a state")
+            self._by_path = by_path
+        return self._by_path
+
+    def _cold_part(self) -> tuple:
+        assert self._cold is not None
+        return self._cold()
 
 
 def store_stamp(config: Config) -> tuple:
@@ -96,7 +139,7 @@ def _path(config: Config) -> Path | None:
 
 def read_state(config: Config, ctx: bytes) -> CheckState | None:
     """The state on disk for ``ctx``, or None (missing, other context, not
-    this machine's, altered, truncated, unusable)."""
+    this machine's, altered, truncated, unusable, or its store changed)."""
     if store.disabled_by_env():
         return None
     secret, path = store.machine_key(), _path(config)
@@ -107,22 +150,44 @@ def read_state(config: Config, ctx: bytes) -> CheckState | None:
     except OSError:
         return None
     head = len(_MAGIC) + len(ctx)
-    if len(data) < head + _MAC_SIZE or data[:len(_MAGIC)] != _MAGIC or data[len(_MAGIC):head] != ctx:
+    if len(data) < head + 8 + 2 * _MAC_SIZE or data[:len(_MAGIC)] != _MAGIC or data[len(_MAGIC):head] != ctx:
         return None
-    mac, body = data[head:head + _MAC_SIZE], data[head + _MAC_SIZE:]
-    if not hmac.compare_digest(mac, _mac(secret, data[:head], body)):
+    size = int.from_bytes(data[head:head + 8], "little")
+    hot_at = head + 8 + _MAC_SIZE
+    cold_at = hot_at + size + _MAC_SIZE
+    if cold_at > len(data):
+        return None
+    view = memoryview(data)
+    if not hmac.compare_digest(data[head + 8:hot_at], _mac(secret, data[:head], b"hot", view[hot_at:hot_at + size])):
         return None
     try:
-        stamp, memo, cross, reported = marshal.loads(body)
+        stamp, memo_hot, last = marshal.loads(view[hot_at:hot_at + size])
         if stamp != store_stamp(config) or stamp[0] is None:
             return None  # its store is gone or was changed by another hand
-        state = CheckState(ctx, LoadMemo.thaw(memo), CrossCheck.thaw(cross))
-        if not isinstance(reported, dict):
-            raise TypeError("not a state")
-        state.reported, state.stamp = reported, stamp
+        cold_blob = view[cold_at:]
+        cold_mac = data[cold_at - _MAC_SIZE:cold_at]
+        cache: list[tuple] = []
+
+        def cold() -> tuple:
+            if not cache:
+                if not hmac.compare_digest(cold_mac, _mac(secret, data[:head], b"cold", cold_blob)):
+                    raise StateUnusable("altered")
+                try:
+                    value = marshal.loads(cold_blob)
+                except Exception as exc:  # noqa: BLE001 - marshal raises several kinds
+                    raise StateUnusable(str(exc)) from exc
+                if not isinstance(value, tuple) or len(value) != 3:
+                    raise StateUnusable("not a state")
+                cache.append(value)
+            return cache[0]
+
+        state = CheckState(ctx, LoadMemo.thaw(memo_hot, lambda: cold()[0]))
+        state._cross, state._by_path, state._cold = None, None, cold
+        state.stamp, state.last = stamp, last
+    except StateUnusable:
+        raise
     except Exception:  # noqa: BLE001 - an unusable state is no state
         return None
-    state.dirty = False
     return state
 
 
@@ -134,15 +199,19 @@ def write_state(config: Config, state: CheckState) -> OSError | None:
         return None
     tmp = None
     try:
-        stamp = store_stamp(config)
-        body = marshal.dumps((stamp, state.memo.freeze(), state.cross.freeze(), state.reported))
+        entries = state.memo.entries
+        cold = marshal.dumps((state.memo.cold(), state.cross.freeze(entries.__contains__), state.by_path))
+        hot = marshal.dumps((store_stamp(config), state.memo.hot(), state.last))
         head = _MAGIC + state.context
         prepare_folder(path.parent)
         fd, tmp = tempfile.mkstemp(prefix=_TEMP_PREFIX, suffix=".tmp", dir=path.parent)
         with os.fdopen(fd, "wb") as out:
             out.write(head)
-            out.write(_mac(secret, head, body))
-            out.write(body)
+            out.write(len(hot).to_bytes(8, "little"))
+            out.write(_mac(secret, head, b"hot", hot))
+            out.write(hot)
+            out.write(_mac(secret, head, b"cold", cold))
+            out.write(cold)
         os.replace(tmp, path)
         tmp = None
     except (OSError, ValueError) as exc:
@@ -157,13 +226,13 @@ def write_state(config: Config, state: CheckState) -> OSError | None:
                 os.unlink(tmp)
             except OSError:
                 pass
-    state.dirty = False
     return None
 
 
-def _mac(secret: bytes, head: bytes, body: bytes) -> bytes:
+def _mac(secret: bytes, head: bytes, part: bytes, body: bytes | memoryview) -> bytes:
     h = hashlib.blake2b(key=secret, digest_size=_MAC_SIZE)
     h.update(head)
+    h.update(part)
     h.update(body)
     return h.digest()
 

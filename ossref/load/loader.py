@@ -82,7 +82,7 @@ def load(config: Config, *, need: Need = "facts", rules: PageRules | None = None
     if memo_out is not None:
         if need != "facts":
             raise ValueError("a load memo is for need='facts'")
-        return _load_memo(config, rules, cache, notes, memo, memo_out)
+        return load_with_memo(config, rules, cache, notes, memo, memo_out, False)  # type: ignore[return-value]
     if not config.docs_path.is_dir():
         raise ConfigError(f"docs folder {config.docs_dir}/ does not exist in {config.root}")
     with workers.gc_paused():
@@ -124,44 +124,52 @@ def load(config: Config, *, need: Need = "facts", rules: PageRules | None = None
     return Project(pages=pages, references=references, bib_files=bib_rels, files=files, unread=unread), problems
 
 
-def _load_memo(config: Config, rules: PageRules | None, cache: bool, notes: list[str] | None,
-               memo: LoadMemo | None, out: LoadMemo) -> tuple[ProjectFacts, list[Diagnostic]]:
-    """:func:`load` with ``need="facts"`` through a memo (see there)."""
+def load_with_memo(config: Config, rules: PageRules | None, cache: bool, notes: list[str] | None,
+                   memo: LoadMemo | None, out: LoadMemo, quick: bool) -> tuple[ProjectFacts | None, list[Diagnostic]]:
+    """:func:`load` with ``need="facts"`` through a memo (see there); with
+    ``quick``, (None, []) when every file's stat is trusted and the folders
+    hold the same files and give the same walk findings as for ``memo``:
+    nothing changed, and nothing but stats was looked at (``out`` is then
+    not filled in, and ``memo`` stays the one to use)."""
     import time
 
     out.taken_ns = time.time_ns()  # before any stat: a file changed from now on is racy
-    warm = memo is not None and bool(memo.pages) and cache
+    warm = memo is not None and bool(memo.stats) and cache
     enabled = cache and rules is not None
     with workers.gc_paused():
-        problems: list[Diagnostic] = []
         others: list[tuple[Path, bool]] = []
-        md_files, found = walk(config.docs_path, config.root, ".md", others)
-        problems += found
-        # First what the memo serves, so that the store is opened only for
-        # the files it does not (none, on a run where nothing changed).
+        md_files, walked = walk(config.docs_path, config.root, ".md", others)
+        pairs, bib_walk = bib_files(config)
+        files = docs_files(others, config)
+        # First the stats alone, so that a run where none changed reads
+        # nothing else, and the store is opened only for files the memo does
+        # not serve.
+        named = list(page_names(md_files, config))
+        keys = [stat_key(path) for path, _, _ in named]
+        hits = [warm and memo is not None and memo.trusts(key, memo.stats.get(rel))
+                for (_, rel, _), key in zip(named, keys)]
+        bib_stats = tuple((rel, stat_key(path)) for path, rel in pairs)
+        bibs_same = (warm and memo is not None and len(memo.bibs) == len(bib_stats)
+                     and all(rel == old_rel and memo.trusts(key, old_key)
+                             for (rel, key), (old_rel, old_key) in zip(bib_stats, memo.bibs)))
+        out.walked = (freeze_diagnostics(walked + bib_walk), files)
+        gone = warm and memo is not None and len(memo.stats) != sum(hits) + sum(
+            1 for hit, (_, rel, _) in zip(hits, named) if not hit and rel in memo.stats)
+        if quick and warm and memo is not None and all(hits) and bibs_same and not gone \
+                and out.walked == memo.walked:
+            return None, []  # nothing changed
+        entries = memo.entries if warm and memo is not None else {}
+        merged = memo.bibliography if bibs_same and memo is not None else None
         slots: list[Any] = []
         misses: list[tuple[int, Path, str, str, Any]] = []
-        for path, rel, slug in page_names(md_files, config):
-            key = stat_key(path)
-            hit = memo.page(rel, key) if warm and memo is not None else None
-            if hit is not None:
-                facts_tuple, frozen, address = hit
-                out.pages[rel] = (key, facts_tuple, frozen, address)
-                slots.append((PageFacts._make(facts_tuple), None, frozen))
+        for (path, rel, slug), key, hit in zip(named, keys, hits):
+            entry = entries.get(rel) if hit else None
+            if entry is not None:
+                out.add(rel, key, entry)  # type: ignore[arg-type]
+                slots.append((PageFacts._make(entry[0]), None, entry[1]))
             else:
                 misses.append((len(slots), path, rel, slug, key))
                 slots.append(None)
-        pairs, bib_walk = bib_files(config)
-        bib_stats = tuple((rel, stat_key(path)) for path, rel in pairs)
-        merged = None
-        if (warm and memo is not None and memo.bibliography is not None and len(memo.bibs) == len(bib_stats)
-                and all(rel == old_rel and memo.trusts(key, old_key)
-                        for (rel, key), (old_rel, old_key) in zip(bib_stats, memo.bibs))):
-            merged = memo.bibliography
-        # Files gone since the memo: their entries are dropped from the store (a rewrite).
-        present = {rel for _, _, rel, _, _ in misses}
-        present.update(out.pages)
-        gone = warm and memo is not None and any(rel not in present for rel in memo.pages)
         store = open_store(config, enabled=enabled and bool(misses or merged is None or gone),
                            salt=_rules_salt(rules), with_pages=False)
         run = _Run(config, store, "facts", rules)
@@ -178,14 +186,14 @@ def _load_memo(config: Config, rules: PageRules | None, cache: bool, notes: list
             out.read += len(pairs)
         run.parse()
         results = [run.page_results[slot] if isinstance(slot, int) else slot for slot in slots]
+        problems: list[Diagnostic] = list(walked)
         facts: list[PageFacts] = []
         for one, _, found in results:
             problems += thaw_diagnostics(found) if isinstance(found, tuple) else found
             facts.append(one)
         for slot, rel, key, address in read:
             one, _, found = results[slot]
-            out.pages[rel] = (key, tuple(one), found if isinstance(found, tuple) else freeze_diagnostics(found),
-                              address)
+            out.add(rel, key, (tuple(one), found if isinstance(found, tuple) else freeze_diagnostics(found), address))
         problems += bib_walk
         if merged is not None:
             references, found = merged[0], thaw_diagnostics(merged[1])
@@ -200,7 +208,7 @@ def _load_memo(config: Config, rules: PageRules | None, cache: bool, notes: list
         if not warm:
             store.save()
         elif gone:  # keep what the files still there need, and nothing else
-            store.keep_all({entry[3] for entry in out.pages.values()} | set(out.bib_addresses))
+            store.keep_all({entry[2] for entry in out.entries.values()} | set(out.bib_addresses))
             store.save()
         else:
             store.append()  # it looked up only what changed: everything else is kept
@@ -210,7 +218,6 @@ def _load_memo(config: Config, rules: PageRules | None, cache: bool, notes: list
             note = unwritable_note(config, store.problem)
             if note not in notes:
                 notes.append(note)
-    files = docs_files(others, config)
     return ProjectFacts(pages=facts, references=references, bib_files=[rel for _, rel in pairs], files=files), problems
 
 

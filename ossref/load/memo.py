@@ -25,6 +25,7 @@ read.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 
 __all__ = ["RACY_NS", "LoadMemo", "stat_key"]
 
@@ -49,49 +50,76 @@ def stat_key(path: str | os.PathLike) -> StatKey | None:
 class LoadMemo:
     """Per file, as last read: its stat and what loading it gave.
 
-    * ``pages``: rel -> (stat, facts as a tuple, diagnostics frozen as
+    * ``stats``: rel -> stat of each page read;
+    * ``entries``: rel -> (facts as a tuple, diagnostics frozen as
       :func:`ossref.load.records.freeze_diagnostics` has them, the store
-      address of its entry or b"");
+      address of its entry or b""), given by ``entries_source`` on first use
+      (a warm run where no stat changed never needs them);
     * ``bibs``: ((rel, stat), ...) of every BibTeX file, in order, and
       ``bibliography``: (where each key is defined, frozen diagnostics) of
-      their merge, or None.
+      their merge, or None; ``bib_addresses``: the store addresses of their
+      entries and of the merge;
+    * ``walked``: the diagnostics of walking the folders and the docs
+      folder's other files, as last seen (a run where these and every stat
+      are as they were changed nothing).
 
     ``taken_ns`` is when the stats were taken (before any was). Plain data
     only, for :mod:`marshal`."""
 
     def __init__(self, taken_ns: int = 0) -> None:
         self.taken_ns = taken_ns
-        self.pages: dict[str, tuple] = {}
+        self.stats: dict[str, StatKey] = {}
+        self._entries: dict[str, tuple] | None = {}
+        self.entries_source: Callable[[], dict[str, tuple]] | None = None
         self.bibs: tuple = ()
         self.bibliography: tuple | None = None
-        #: The store addresses of the BibTeX files' entries and their merge, as last read.
         self.bib_addresses: tuple = ()
+        self.walked: tuple = ()
         #: Files read this run (not served from the memo); for the caller and tests.
         self.read: int = 0
         #: Why the store could not be written this run, or None.
         self.problem: OSError | None = None
+
+    @property
+    def entries(self) -> dict[str, tuple]:
+        if self._entries is None:
+            assert self.entries_source is not None
+            self._entries = self.entries_source()
+        return self._entries
 
     def trusts(self, key: StatKey | None, recorded: StatKey | None) -> bool:
         """Whether a file whose stat is ``key`` now, ``recorded`` when last
         read, is unchanged: the same stat, and not racily clean."""
         return key is not None and key == recorded and key[1] < self.taken_ns - RACY_NS
 
-    def page(self, rel: str, key: StatKey | None) -> tuple | None:
-        """(facts tuple, frozen diagnostics, store address) of the page at
-        ``rel`` if its stat is trusted."""
-        found = self.pages.get(rel)
-        if found is None or not self.trusts(key, found[0]):
-            return None
-        return found[1:]
+    def add(self, rel: str, key: StatKey, entry: tuple) -> None:
+        self.stats[rel] = key
+        self.entries[rel] = entry
 
-    def freeze(self) -> tuple:
-        return self.taken_ns, self.pages, self.bibs, self.bibliography, self.bib_addresses
+    def hot(self) -> tuple:
+        """What every warm run reads: the stats and what was walked."""
+        return self.taken_ns, self.stats, self.bibs, self.bib_addresses, self.walked
+
+    def cold(self) -> tuple:
+        """What only a run that found a change reads."""
+        return self.entries, self.bibliography
 
     @classmethod
-    def thaw(cls, value: tuple) -> LoadMemo:
-        taken_ns, pages, bibs, bibliography, bib_addresses = value
-        if not isinstance(taken_ns, int) or not isinstance(pages, dict) or not isinstance(bibs, tuple):
+    def thaw(cls, hot: tuple, cold: Callable[[], tuple]) -> LoadMemo:
+        """The memo :meth:`hot` and :meth:`cold` gave; ``cold`` is called on
+        first use of :attr:`entries` or :attr:`bibliography` (see :meth:`warm_up`)."""
+        taken_ns, stats, bibs, bib_addresses, walked = hot
+        if not isinstance(taken_ns, int) or not isinstance(stats, dict) or not isinstance(bibs, tuple):
             raise TypeError("not a load memo")
         memo = cls(taken_ns)
-        memo.pages, memo.bibs, memo.bibliography, memo.bib_addresses = pages, bibs, bibliography, bib_addresses
+        memo.stats, memo.bibs, memo.bib_addresses, memo.walked = stats, bibs, bib_addresses, walked
+        memo._entries = None
+
+        def source() -> dict[str, tuple]:
+            entries, memo.bibliography = cold()
+            if not isinstance(entries, dict):
+                raise TypeError("not a load memo")
+            return entries
+
+        memo.entries_source = source
         return memo
