@@ -18,6 +18,7 @@ from ossref.check.crossfile import freeze_row, thaw_rows
 from ossref.check.state import CheckState, StateUnusable, context, read_state, remove_state, write_state
 from ossref.load.loader import load, load_with_memo
 from ossref.load.memo import LoadMemo
+from ossref.load.workers import gc_paused
 from ossref.load.store import disabled_by_env, unwritable_note
 from ossref.model import Page, Project, ProjectFacts
 from ossref.check.sections import url_clashes
@@ -122,13 +123,17 @@ def _check_with_state(config: Config, notes: list[str], state: CheckState | None
     memory, else the one on disk, else none."""
     ctx = context(config, _RULES_SALT)
     in_memory = state is not None and state.context == ctx
-    if not in_memory:
-        state = read_state(config, ctx) or CheckState(ctx)
-    assert state is not None
-    try:
-        return _check_from(config, notes, state, in_memory)
-    except StateUnusable:
-        return _check_from(config, notes, CheckState(ctx), False)
+    # The state is millions of small objects and no reference cycle: the
+    # cyclic GC would scan them over and over while they are made (it more
+    # than doubles the time to read a large wiki's state).
+    with gc_paused():
+        if not in_memory:
+            state = read_state(config, ctx) or CheckState(ctx)
+        assert state is not None
+        try:
+            return _check_from(config, notes, state, in_memory)
+        except StateUnusable:
+            return _check_from(config, notes, CheckState(ctx), False)
 
 
 def _check_from(config: Config, notes: list[str], state: CheckState, in_memory: bool) -> CheckResult:
@@ -137,8 +142,8 @@ def _check_from(config: Config, notes: list[str], state: CheckState, in_memory: 
     state.read, state.rerun = memo.read, 0
     if facts is None:  # no file changed: the last result stands
         assert state.last is not None
-        rows, pages, entries, references, bib_files, suppressed = state.last
-        return CheckResult(None, thaw_rows(rows), pages=pages, entries=entries, references=references,
+        pages, entries, references, bib_files, suppressed = state.last
+        return CheckResult(None, _reported_list(state.reported), pages=pages, entries=entries, references=references,
                            bib_files=bib_files, suppressed=suppressed, notes=notes, state=state)
     cross = state.cross
     state.memo = memo
@@ -148,10 +153,11 @@ def _check_from(config: Config, notes: list[str], state: CheckState, in_memory: 
     after = cross.unused()
     after += missing_files(((f.path, f.slug, f.links) for f in facts.pages), config.docs_path)
     after += url_clashes(((f.path, f.slug) for f in facts.pages), config.use_directory_urls)
-    rows = _reported(config, state.by_path, _grouped(before), cross.page_findings(), _grouped(after))
-    reported = thaw_rows(rows)
+    state.reported = _reported(config, state.by_path, _grouped(before), cross.page_findings(), cross.changed_rows,
+                               _grouped(after))
+    reported = _reported_list(state.reported)
     suppressed = suppressed_count(reported)
-    state.last = (rows, len(facts.pages), sum(page.entry for page in facts.pages), len(facts.references),
+    state.last = (len(facts.pages), sum(page.entry for page in facts.pages), len(facts.references),
                   len(facts.bib_files), suppressed)
     if memo.problem is not None:
         remove_state(config)  # no store, no state: the next check parses every file again, as it says
@@ -161,8 +167,13 @@ def _check_from(config: Config, notes: list[str], state: CheckState, in_memory: 
             note = unwritable_note(config, problem)
             if note not in notes:
                 notes.append(note)
-    return CheckResult(None, reported, pages=state.last[1], entries=state.last[2], references=state.last[3],
-                       bib_files=state.last[4], suppressed=suppressed, notes=notes, state=state)
+    return CheckResult(None, reported, pages=state.last[0], entries=state.last[1], references=state.last[2],
+                       bib_files=state.last[3], suppressed=suppressed, notes=notes, state=state)
+
+
+def _reported_list(reported: dict[str, tuple]) -> list[Diagnostic]:
+    """Every file's reported findings, in path order (``reported`` is built in that order)."""
+    return thaw_rows([row for rows in reported.values() for row in rows])
 
 
 def _grouped(diagnostics: list[Diagnostic]) -> dict[str, list]:
@@ -173,27 +184,30 @@ def _grouped(diagnostics: list[Diagnostic]) -> dict[str, list]:
 
 
 def _reported(config: Config, by_path: dict[str, tuple], before: dict[str, list], pages: dict[str, tuple],
-              after: dict[str, list]) -> list:
-    """:func:`apply_rules` file by file, each file's result kept in
-    ``by_path`` with what went in and reused while that is the same: the
-    rules grade, cap and sort each file's findings on their own (a cap is
-    per file and rule, and findings sort by path first), so the files'
-    results one after the other, in path order, are what one
-    :func:`apply_rules` over all of them gives. Each file's findings go in
-    in the order that gives them: from loading, the names', the page's,
-    the rest."""
+              changed: set[str], after: dict[str, list]) -> dict[str, tuple]:
+    """:func:`apply_rules` file by file, by path: the rules grade, cap and
+    sort each file's findings on their own (a cap is per file and rule, and
+    findings sort by path first), so the files' results one after the
+    other, in path order, are what one :func:`apply_rules` over all of them
+    gives. Each file's findings go in in the order that gives them: from
+    loading and the names' (``before``), the page's own cross-file findings
+    (``pages``), the rest (``after``). ``by_path`` keeps, per file, what came
+    in ``before`` and ``after`` and what was reported, and is reused while
+    those and the page's findings (unless its path is in ``changed``) are
+    the same."""
     paths = set(before) | set(pages) | set(after)
     for path in [path for path in by_path if path not in paths]:
         del by_path[path]
-    rows: list = []
+    out: dict[str, tuple] = {}
     for path in sorted(paths):
-        inputs = (tuple(before.get(path, ())), pages.get(path, ()), tuple(after.get(path, ())))
+        first, last = tuple(before.get(path, ())), tuple(after.get(path, ()))
         known = by_path.get(path)
-        if known is None or known[0] != inputs:
-            found = thaw_rows(inputs[0]) + thaw_rows(inputs[1]) + thaw_rows(inputs[2])
-            known = by_path[path] = (inputs, tuple(map(freeze_row, apply_rules(found, config))))
-        rows += known[1]
-    return rows
+        if known is None or path in changed or known[0] != first or known[1] != last:
+            found = thaw_rows(first) + thaw_rows(pages.get(path, ())) + thaw_rows(last)
+            known = by_path[path] = (first, last, tuple(map(freeze_row, apply_rules(found, config))))
+        if known[2]:
+            out[path] = known[2]
+    return out
 
 
 #: What the stored state's findings depend on besides code and configuration: the per-page rules.

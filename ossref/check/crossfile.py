@@ -89,8 +89,10 @@ class CrossCheck:
         self.listed_in: Counter[str] = Counter()
         self.cite_count: Counter[str] = Counter()
         self.name_findings: tuple = ()
-        #: Pages (by path) whose rules ran in the last :meth:`update`; for tests and benchmarks.
+        #: How many pages' rules ran in the last :meth:`update`; for tests and benchmarks.
         self.rerun: int = 0
+        #: Paths whose findings (:meth:`page_findings`) the last :meth:`update` changed, gone pages included.
+        self.changed_rows: set[str] = set()
         self._index: NameIndex[PageFacts] | None = None
         self._keys: _Keys | None = None
         self._anchors: dict[str, _Anchors] = {}
@@ -104,6 +106,7 @@ class CrossCheck:
         where what they read changed since the last update."""
         new = {f.path: f for f in pages}
         old = self.facts
+        self.changed_rows = set()
         changed = {path for path, f in new.items() if old.get(path) != f}
         removed = [path for path in old if path not in new]
         keys: set[str] = set()
@@ -147,6 +150,7 @@ class CrossCheck:
         first -= set(removed)
         touched: set[str] = set()
         for path in removed:
+            self.changed_rows.add(path)
             touched |= self._drop(path, old[path])
             keys |= {"g" + path, "l" + path}
         outputs: dict[str, tuple] = {}
@@ -349,6 +353,9 @@ class CrossCheck:
         found: list[Diagnostic | _Pending] = [*self._links(f, reads), *self._citations(f, reads),
                                               *self._differentials(f, reads)]
         frozen = tuple(_freeze(d) for d in _with_hints(found))
+        before = self.results.get(f.path)
+        if before is None or before[0] != frozen:
+            self.changed_rows.add(f.path)
         self.results[f.path] = (frozen, frozenset(reads), *computed)
 
     def _links(self, page: PageFacts, reads: set[str]) -> Iterable[Diagnostic | _Pending]:

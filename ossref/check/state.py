@@ -89,8 +89,10 @@ class CheckState:
         self.memo = memo if memo is not None else LoadMemo()
         #: The store's files' stats when this state was written (:func:`store_stamp`).
         self.stamp: tuple = ()
-        #: (findings as rows, pages, entries, references, BibTeX files, suppressed) of the last check, or None.
+        #: (pages, entries, references, BibTeX files, suppressed) of the last check, or None.
         self.last: tuple | None = None
+        #: The last check's findings, by path in path order, as rows (:func:`ossref.check.crossfile.freeze_row`).
+        self.reported: dict[str, tuple] = {}
         self._cross: CrossCheck | None = CrossCheck()
         self._by_path: dict[str, tuple] | None = {}
         self._cold: Callable[[], tuple] | None = None
@@ -111,7 +113,8 @@ class CheckState:
 
     @property
     def by_path(self) -> dict[str, tuple]:
-        """path -> (findings going in, as rows; findings reported, as rows)."""
+        """path -> (findings going in before the page's own, and after them;
+        findings reported), as rows: see :func:`ossref.pipeline._reported`."""
         if self._by_path is None:
             by_path = self._cold_part()[2]
             if not isinstance(by_path, dict):
@@ -161,7 +164,9 @@ def read_state(config: Config, ctx: bytes) -> CheckState | None:
     if not hmac.compare_digest(data[head + 8:hot_at], _mac(secret, data[:head], b"hot", view[hot_at:hot_at + size])):
         return None
     try:
-        stamp, memo_hot, last = marshal.loads(view[hot_at:hot_at + size])
+        stamp, memo_hot, last, reported = marshal.loads(view[hot_at:hot_at + size])
+        if not isinstance(reported, dict):
+            return None
         if stamp != store_stamp(config) or stamp[0] is None:
             return None  # its store is gone or was changed by another hand
         cold_blob = view[cold_at:]
@@ -183,7 +188,7 @@ def read_state(config: Config, ctx: bytes) -> CheckState | None:
 
         state = CheckState(ctx, LoadMemo.thaw(memo_hot, lambda: cold()[0]))
         state._cross, state._by_path, state._cold = None, None, cold
-        state.stamp, state.last = stamp, last
+        state.stamp, state.last, state.reported = stamp, last, reported
     except StateUnusable:
         raise
     except Exception:  # noqa: BLE001 - an unusable state is no state
@@ -201,7 +206,7 @@ def write_state(config: Config, state: CheckState) -> OSError | None:
     try:
         entries = state.memo.entries
         cold = marshal.dumps((state.memo.cold(), state.cross.freeze(entries.__contains__), state.by_path))
-        hot = marshal.dumps((store_stamp(config), state.memo.hot(), state.last))
+        hot = marshal.dumps((store_stamp(config), state.memo.hot(), state.last, state.reported))
         head = _MAGIC + state.context
         prepare_folder(path.parent)
         fd, tmp = tempfile.mkstemp(prefix=_TEMP_PREFIX, suffix=".tmp", dir=path.parent)

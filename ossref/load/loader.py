@@ -138,7 +138,7 @@ def load_with_memo(config: Config, rules: PageRules | None, cache: bool, notes: 
     enabled = cache and rules is not None
     with workers.gc_paused():
         others: list[tuple[Path, bool]] = []
-        md_files, walked = walk(config.docs_path, config.root, ".md", others)
+        md_files, walked = walk(config.docs_path, config.root, ".md", others, strings=True)
         pairs, bib_walk = bib_files(config)
         files = docs_files(others, config)
         # First the stats alone, so that a run where none changed reads

@@ -21,8 +21,8 @@ from ossref.load.files import read_bytes
 from ossref.load.published import is_published
 
 
-def walk(folder: Path, root: Path, suffix: str,
-         others: list[tuple[Path, bool]] | None = None) -> tuple[list[Path], list[Diagnostic]]:
+def walk(folder: Path, root: Path, suffix: str, others: list[tuple[Path, bool]] | None = None,
+         strings: bool = False) -> tuple[list[Path], list[Diagnostic]]:
     """Regular files ending in ``suffix`` below ``folder``, sorted, plus an
     ``unsafe-path`` diagnostic for every symlink ending in ``suffix`` or
     leading to a folder (never followed), every symlink that loops, and every
@@ -35,7 +35,9 @@ def walk(folder: Path, root: Path, suffix: str,
 
     Hidden files and folders (``.git``, editor swap files) are skipped.
     Folders are visited top-down, sub-folders in name order (as ``os.walk``
-    does); entry types come from ``os.scandir``, without a ``stat`` per file."""
+    does); entry types come from ``os.scandir``, without a ``stat`` per file.
+    With ``strings`` the files found are given as strings, in the same
+    order (a warm check of a large wiki need not make a Path of each)."""
     found: list[Path] = []
     problems: list[Diagnostic] = []
     if folder.is_symlink():
@@ -94,13 +96,18 @@ def walk(folder: Path, root: Path, suffix: str,
             if link:
                 problems.append(_unsafe(Path(here, name), root, "file is a symbolic link"))
             elif regular:
-                found.append(Path(here, name))
+                found.append(os.path.join(here, name))  # type: ignore[arg-type]
             else:
                 path = Path(here, name)
                 problems.append(_unsafe(path, root, f"{_kind(path)}, not a regular file",
                                         "replace it with a plain text file, or delete it"))
         stack.extend(reversed(subdirs))
-    return sorted(found), problems
+    found.sort(key=_parts)  # as Paths sort: by their parts
+    return (found if strings else [Path(path) for path in found]), problems
+
+
+def _parts(path: str) -> list[str]:
+    return path.split(os.sep)
 
 
 def _kind(path: Path) -> str:
@@ -132,13 +139,14 @@ def read_pages(paths: list[Path], config: Config) -> Iterator[tuple[str, str, by
 
 
 def page_names(paths: list[Path], config: Config) -> Iterator[tuple[Path, str, str]]:
-    """(path, rel, slug) of each Markdown file, without reading it."""
+    """(path, rel, slug) of each Markdown file (a Path, or a string from
+    :func:`walk` with ``strings``), without reading it."""
     rel_of = Relative(config.root)
     under_docs = Relative(config.docs_path)
     for path in paths:
-        rel = rel_of(path) or relpath(path, config.root)
+        rel = rel_of(path) or relpath(Path(path), config.root)
         slug = under_docs(path)
-        slug = slug[: -len(".md")] if slug and slug.endswith(".md") else slug_for(path, config.docs_path)
+        slug = slug[: -len(".md")] if slug and slug.endswith(".md") else slug_for(Path(path), config.docs_path)
         yield path, rel, slug
 
 
