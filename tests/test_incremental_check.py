@@ -227,3 +227,97 @@ def test_memo_trusts_only_an_equal_stat_older_than_the_racy_window(tmp_path):
     assert not memo.trusts(key, (key[0] + 1, *key[1:]))  # size
     assert not memo.trusts(key, (key[0], key[1], key[2] + 1, *key[3:]))  # ctime
     assert not memo.trusts(None, key)
+
+
+def _state_file(root: Path) -> Path:
+    from ossref.check.state import STATE_NAME
+
+    return root / ".ossref-cache" / STATE_NAME
+
+
+def _hot_and_cold(root: Path) -> tuple[int, int]:
+    """Where the state file's two parts start."""
+    from ossref.check import state as state_module
+
+    data = _state_file(root).read_bytes()
+    head = len(state_module._MAGIC) + 32
+    size = int.from_bytes(data[head:head + 8], "little")
+    hot = head + 8 + state_module._MAC_SIZE
+    return hot, hot + size + state_module._MAC_SIZE
+
+
+@pytest.mark.parametrize("damage", ["hot-flipped", "cold-flipped", "truncated", "garbage", "planted", "other-code"])
+def test_a_damaged_or_foreign_state_is_ignored(tmp_path, damage, monkeypatch):
+    """The state file has the store's guarantees: altered (either part),
+    truncated, planted (made with another machine's secret) or for other
+    code, it is no state: every file is read again and the findings are a
+    --no-cache check's."""
+    from ossref.check import state as state_module
+    from ossref.load import store
+
+    stamp = [0]
+    make_wiki(tmp_path, stamp)
+    config = load_config(tmp_path)
+    check(config, keep_pages=False)
+    path = _state_file(tmp_path)
+    data = bytearray(path.read_bytes())
+    hot, cold = _hot_and_cold(tmp_path)
+    if damage == "hot-flipped":
+        data[hot + 3] ^= 1
+    elif damage == "cold-flipped":
+        data[cold + 3] ^= 1
+    elif damage == "truncated":
+        data = data[: cold + 10]
+    elif damage == "garbage":
+        data = bytearray(b"x" * 100)
+    if damage != "planted":
+        path.write_bytes(bytes(data))
+    # An edit, so that a run trusting the state would need its second part too.
+    write(tmp_path / "content" / "gamma.md", entry("gamma", cites=["k9"]), stamp)
+    if damage == "planted":
+        # A good state for this project and code, but MAC'd with another machine's secret.
+        from ossref.pipeline import _RULES_SALT
+
+        good = state_module.read_state(config, state_module.context(config, _RULES_SALT))
+        assert good is not None
+        good.memo.entries, good.cross, good.by_path  # read its second part while the key is this machine's
+        with monkeypatch.context() as patch:
+            patch.setattr(store, "machine_key", lambda: b"s" * 32)
+            assert state_module.write_state(config, good) is None
+        assert path.read_bytes() != bytes(data)
+    if damage == "other-code":
+        monkeypatch.setattr(store, "code_fingerprint", lambda: b"another ossref")
+    expected = findings(check(config, keep_pages=False, cache=False))
+    result = check(config, keep_pages=False)
+    assert findings(result) == expected
+    assert any("k9" in d.message for d in result.diagnostics)
+    if damage in ("hot-flipped", "truncated", "garbage", "planted", "other-code"):
+        assert result.state.read == 5  # no state: every file read (the store still serves them)
+
+
+def test_a_state_whose_store_changed_is_ignored(tmp_path):
+    """The state goes with the store: a store replaced or removed since it
+    was written (by another hand, or a test planting records) makes it no
+    state, so that every file is loaded through the store and its checks."""
+    from ossref.load import store
+
+    stamp = [0]
+    make_wiki(tmp_path, stamp)
+    config = load_config(tmp_path)
+    check(config, keep_pages=False)
+    assert check(config, keep_pages=False).state.read == 0
+    (tmp_path / ".ossref-cache" / store.STORE_NAME).unlink()
+    assert check(config, keep_pages=False).state.read == 5
+
+
+def test_a_state_in_memory_for_another_configuration_is_not_used(tmp_path):
+    stamp = [0]
+    make_wiki(tmp_path, stamp)
+    config = load_config(tmp_path)
+    first = check(config, keep_pages=False, cache=True)
+    yml = tmp_path / "mkdocs.yml"
+    yml.write_text(yml.read_text() + "extra:\n  ossref:\n    rules:\n      one-way-differential: error\n")
+    other = load_config(tmp_path)
+    result = check(other, keep_pages=False, state=first.state)
+    assert findings(result) == findings(check(other, keep_pages=False, cache=False))
+    assert result.state is not first.state and result.state.read == 5
