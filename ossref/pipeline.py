@@ -149,12 +149,15 @@ def _check_from(config: Config, notes: list[str], state: CheckState, in_memory: 
     state.memo = memo
     cross.update(facts.pages, facts.references, facts.files)
     state.rerun = cross.rerun
+    state.changed(memo.changed | cross.touched)
     before = found + cross.name_diagnostics()
     after = cross.unused()
     after += missing_files(((f.path, f.slug, f.links) for f in facts.pages), config.docs_path)
     after += url_clashes(((f.path, f.slug) for f in facts.pages), config.use_directory_urls)
+    touched: set[str] = set()
     state.reported = _reported(config, state.by_path, _grouped(before), cross.page_findings(), cross.changed_rows,
-                               _grouped(after))
+                               _grouped(after), touched)
+    state.changed(touched)
     reported = _reported_list(state.reported)
     suppressed = suppressed_count(reported)
     state.last = (len(facts.pages), sum(page.entry for page in facts.pages), len(facts.references),
@@ -184,7 +187,7 @@ def _grouped(diagnostics: list[Diagnostic]) -> dict[str, list]:
 
 
 def _reported(config: Config, by_path: dict[str, tuple], before: dict[str, list], pages: dict[str, tuple],
-              changed: set[str], after: dict[str, list]) -> dict[str, tuple]:
+              changed: set[str], after: dict[str, list], touched: set[str]) -> dict[str, tuple]:
     """:func:`apply_rules` file by file, by path: the rules grade, cap and
     sort each file's findings on their own (a cap is per file and rule, and
     findings sort by path first), so the files' results one after the
@@ -194,10 +197,11 @@ def _reported(config: Config, by_path: dict[str, tuple], before: dict[str, list]
     (``pages``), the rest (``after``). ``by_path`` keeps, per file, what came
     in ``before`` and ``after`` and what was reported, and is reused while
     those and the page's findings (unless its path is in ``changed``) are
-    the same."""
+    the same. The paths whose entry in ``by_path`` it changed are added to ``touched``."""
     paths = set(before) | set(pages) | set(after)
     for path in [path for path in by_path if path not in paths]:
         del by_path[path]
+        touched.add(path)
     out: dict[str, tuple] = {}
     for path in sorted(paths):
         first, last = tuple(before.get(path, ())), tuple(after.get(path, ()))
@@ -205,6 +209,7 @@ def _reported(config: Config, by_path: dict[str, tuple], before: dict[str, list]
         if known is None or path in changed or known[0] != first or known[1] != last:
             found = thaw_rows(first) + thaw_rows(pages.get(path, ())) + thaw_rows(last)
             known = by_path[path] = (first, last, tuple(map(freeze_row, apply_rules(found, config))))
+            touched.add(path)
         if known[2]:
             out[path] = known[2]
     return out

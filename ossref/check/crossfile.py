@@ -93,6 +93,8 @@ class CrossCheck:
         self.rerun: int = 0
         #: Paths whose findings (:meth:`page_findings`) the last :meth:`update` changed, gone pages included.
         self.changed_rows: set[str] = set()
+        #: Paths whose entry in :attr:`results` the last :meth:`update` changed or removed.
+        self.touched: set[str] = set()
         self._index: NameIndex[PageFacts] | None = None
         self._keys: _Keys | None = None
         self._anchors: dict[str, _Anchors] = {}
@@ -184,6 +186,7 @@ class CrossCheck:
         if names_changed:
             self.name_findings = tuple(_freeze(d) for d in cap_per_code(list(duplicate_names(pages))))
         self.rerun = len(second)
+        self.touched = first | second | set(removed)
 
     def findings(self) -> list[Diagnostic]:
         """Every cross-file finding of the facts of the last :meth:`update`:

@@ -31,6 +31,7 @@ import hmac
 import marshal
 import os
 import tempfile
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -99,6 +100,10 @@ class CheckState:
         #: Files the last check read, and pages whose cross-file rules it ran (for tests and benchmarks).
         self.read = 0
         self.rerun = 0
+        #: The second part's buckets as read (:func:`write_state` writes again only the ones that changed),
+        #: and the paths whose records changed since (None: all may have).
+        self.chunks: list | None = None
+        self.dirty: set[str] | None = None
 
     @property
     def cross(self) -> CrossCheck:
@@ -125,6 +130,13 @@ class CheckState:
     def _cold_part(self) -> tuple:
         assert self._cold is not None
         return self._cold()
+
+    def changed(self, paths: set[str] | None) -> None:
+        """Note that what the state keeps for ``paths`` changed (None: anything may have)."""
+        if paths is None or self.dirty is None:
+            self.dirty = None
+        else:
+            self.dirty |= paths
 
 
 def store_stamp(config: Config) -> tuple:
@@ -178,17 +190,16 @@ def read_state(config: Config, ctx: bytes) -> CheckState | None:
                 if not hmac.compare_digest(cold_mac, _mac(secret, data[:head], b"cold", cold_blob)):
                     raise StateUnusable("altered")
                 try:
-                    value = marshal.loads(cold_blob)
+                    value = _unbucket(state, marshal.loads(cold_blob))
                 except Exception as exc:  # noqa: BLE001 - marshal raises several kinds
                     raise StateUnusable(str(exc)) from exc
-                if not isinstance(value, tuple) or len(value) != 3:
-                    raise StateUnusable("not a state")
                 cache.append(value)
             return cache[0]
 
         state = CheckState(ctx, LoadMemo.thaw(memo_hot, lambda: cold()[0]))
         state._cross, state._by_path, state._cold = None, None, cold
         state.stamp, state.last, state.reported = stamp, last, reported
+        state.dirty = set()
     except StateUnusable:
         raise
     except Exception:  # noqa: BLE001 - an unusable state is no state
@@ -204,8 +215,7 @@ def write_state(config: Config, state: CheckState) -> OSError | None:
         return None
     tmp = None
     try:
-        entries = state.memo.entries
-        cold = marshal.dumps((state.memo.cold(), state.cross.freeze(entries.__contains__), state.by_path))
+        cold = marshal.dumps(_bucket(state))
         hot = marshal.dumps((store_stamp(config), state.memo.hot(), state.last, state.reported))
         head = _MAGIC + state.context
         prepare_folder(path.parent)
@@ -232,6 +242,55 @@ def write_state(config: Config, state: CheckState) -> OSError | None:
             except OSError:
                 pass
     return None
+
+
+#: The second part's per-path records are kept in this many buckets, each
+#: marshalled on its own, so that a check that changed a few files marshals
+#: and writes again only their buckets' (the rest are copied as they were read).
+BUCKETS = 64
+
+
+def _bucket_of(path: str) -> int:
+    return zlib.crc32(path.encode("utf-8", "surrogateescape")) % BUCKETS
+
+
+def _bucket(state: CheckState) -> tuple:
+    """The second part: (the rest, marshalled; each bucket's per-path
+    records, marshalled): memo entries, cross-file results and reported
+    findings, by path."""
+    entries, bibliography = state.memo.cold()
+    cross = state.cross.freeze(entries.__contains__)
+    results, by_path = cross[6], state.by_path
+    rest = marshal.dumps((bibliography, cross[:6] + (None,) + cross[7:]))
+    old = state.chunks if state.dirty is not None and state.chunks is not None else None
+    todo = set(range(BUCKETS)) if old is None else {_bucket_of(path) for path in state.dirty or ()}
+    parts: list[tuple[dict, dict, dict]] = [({}, {}, {}) for _ in range(BUCKETS)]
+    for i, table in enumerate((entries, results, by_path)):
+        for path, value in table.items():
+            b = _bucket_of(path)
+            if b in todo:
+                parts[b][i][path] = value
+    chunks = [marshal.dumps(parts[b]) if b in todo or old is None else old[b] for b in range(BUCKETS)]
+    state.chunks, state.dirty = chunks, set()
+    return rest, chunks
+
+
+def _unbucket(state: CheckState, value: tuple) -> tuple:
+    """The inverse of :func:`_bucket`: (memo cold part, cross-file state, by_path)."""
+    rest, chunks = value
+    if not isinstance(chunks, list) or len(chunks) != BUCKETS:
+        raise StateUnusable("not a state")
+    bibliography, cross = marshal.loads(rest)
+    entries: dict = {}
+    results: dict = {}
+    by_path: dict = {}
+    for chunk in chunks:
+        a, b, c = marshal.loads(chunk)
+        entries.update(a)
+        results.update(b)
+        by_path.update(c)
+    state.chunks = chunks
+    return (entries, bibliography), cross[:6] + (results,) + cross[7:], by_path
 
 
 def _mac(secret: bytes, head: bytes, part: bytes, body: bytes | memoryview) -> bytes:

@@ -8,7 +8,9 @@ matter with positions in :mod:`.frontmatter`, the entry schema in
 through :mod:`.files` and finding files only through :mod:`.walk`. One
 route, :func:`.loader.load`, serves check, build and serve; one store
 (:mod:`.store`, entries laid out by :mod:`.records`) keeps each file's
-results; :mod:`.workers` spreads parsing over processes. Each file's own
+results; :mod:`.memo` lets a warm check take the files whose stat has not
+changed from the last check without reading them; :mod:`.workers` spreads
+parsing over processes. Each file's own
 findings are worked out here, once per file, by the per-page rules the check
 stage hands in as a function, so they are stored with the file's results;
 nothing here imports :mod:`ossref.check`.

@@ -153,6 +153,7 @@ def load_with_memo(config: Config, rules: PageRules | None, cache: bool, notes: 
                      and all(rel == old_rel and memo.trusts(key, old_key)
                              for (rel, key), (old_rel, old_key) in zip(bib_stats, memo.bibs)))
         out.walked = (freeze_diagnostics(walked + bib_walk), files)
+        present = {rel for _, rel, _ in named}
         gone = warm and memo is not None and len(memo.stats) != sum(hits) + sum(
             1 for hit, (_, rel, _) in zip(hits, named) if not hit and rel in memo.stats)
         if quick and warm and memo is not None and all(hits) and bibs_same and not gone \
@@ -181,6 +182,9 @@ def load_with_memo(config: Config, rules: PageRules | None, cache: bool, notes: 
                 read.append((slot, rel, key, store.address("page", rel, data) if store.enabled else b""))
             run.page(rel, slug, data, found)
         out.read = len(misses)
+        out.changed = {rel for _, _, rel, _, _ in misses}
+        if gone and memo is not None:
+            out.changed |= memo.stats.keys() - present
         if merged is None:
             run.bibs(pairs)
             out.read += len(pairs)

@@ -79,6 +79,8 @@ class LoadMemo:
         self.read: int = 0
         #: Why the store could not be written this run, or None.
         self.problem: OSError | None = None
+        #: Pages whose entry this run changed: read again, or gone.
+        self.changed: set[str] = set()
 
     @property
     def entries(self) -> dict[str, tuple]:
