@@ -143,8 +143,10 @@ class Config:
     #: more is a ``bib-syntax`` error and is not parsed. Option ``max_bib_fields``.
     max_bib_fields: int = 1_000_000
     #: Where the store of per-file results lives (:mod:`ossref.load.store`:
-    #: page facts for check, parsed pages for build and serve), relative to
-    #: ``root``; never inside the docs or citations folders. Option ``cache_dir``.
+    #: page facts for check, parsed pages for build and serve, and its
+    #: journal of a warm check's additions) and the last check's state
+    #: (:mod:`ossref.check.state`), relative to ``root``; never inside the
+    #: docs or citations folders. Option ``cache_dir``.
     cache_dir: str = ".ossref-cache"
     #: Search engine of the built site: "material" (MkDocs Material's built-in
     #: search, simplest for small wikis) or "pagefind" (chunked indexes that keep
