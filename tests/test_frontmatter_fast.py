@@ -85,3 +85,12 @@ def test_fast_walk_agrees_with_the_plain_one_on_generated_yaml(text: str, depth:
 @given(st.text(st.sampled_from(list("ab:-[]{}#&*!?|>'\"\\ \n\t,.0123456789\u200b\x85")), max_size=60))
 def test_fast_walk_agrees_with_the_plain_one_on_random_text(text: str) -> None:
     assert _outcome(_read_events, text, 20) == _outcome(read_events_reference, text, 20)
+
+
+def test_positions_past_the_shared_ones_are_made_fresh_and_agree() -> None:
+    # Lines and columns past those whose positions are shared between pages.
+    text = "".join(f"k{i}: {'x' * (i * 3)} [v]\n" for i in range(120)) + "wide: " + " " * 200 + "[a, b]\n"
+    fast = _read_events(text, "content/x.md", 20)
+    assert repr(fast) == repr(read_events_reference(text, "content/x.md", 20))
+    positions = fast[1]
+    assert positions[("k100",)].line == 102 and positions[("wide", 1)].column == 211

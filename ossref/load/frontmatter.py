@@ -181,7 +181,13 @@ def _read_events(text: str, path: str,
         if index.__class__ is not int or not 0 <= index <= size:
             return Position(mark.line + 2, mark.column + 1)
         k = bisect_right(newlines, index - 1)  # newlines before index
-        return Position(k + 2, index - (newlines[k - 1] + 1 if k else 0) + 1)
+        column = index - (newlines[k - 1] + 1 if k else 0) + 1
+        if k < _SHARED_LINES and column <= _SHARED_COLUMNS:
+            shared = _SHARED.get(k * _SHARED_COLUMNS + column)
+            if shared is None:
+                shared = _SHARED[k * _SHARED_COLUMNS + column] = Position(k + 2, column)
+            return shared
+        return Position(k + 2, column)
 
     def refuse(mark: Any, message: str, hint: str = "") -> None:
         p = pos(mark)
@@ -305,6 +311,13 @@ _SEQUENCE_START, _SEQUENCE_END = yaml.SequenceStartEvent, yaml.SequenceEndEvent
 _MAPPING_START, _MAPPING_END = yaml.MappingStartEvent, yaml.MappingEndEvent
 _DOCUMENT_START = yaml.DocumentStartEvent
 _NEWLINE = re.compile("\n")
+
+# Front matter puts its values on few lines and columns, the same ones on
+# every page: a Position (frozen, so safe to share) is made once for each of
+# those, when first met, and shared. Building ~45 a page cost a third of the
+# walk above. At most 64 x 96 of them are kept.
+_SHARED_LINES, _SHARED_COLUMNS = 64, 96
+_SHARED: dict[int, Position] = {}
 
 
 class _Lines:
