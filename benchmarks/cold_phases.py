@@ -30,7 +30,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--passes", action="store_true", help="time the body scan's passes one by one")
     args = parser.parse_args(argv)
 
-    from ossref.caps import cap_per_code
     from ossref.check import page as page_check
     from ossref.check.linked_files import missing_files
     from ossref.check.rules import check_facts
@@ -41,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     from ossref.load.files import decode_text
     from ossref.load.frontmatter import parse_frontmatter
     from ossref.load.parse import unsafe_text
-    from ossref.load.records import page_entry
+    from ossref.load.records import freeze_page, page_entry
     from ossref.load.scan import scan_body
     from ossref.load.schema import read_entry
     from ossref.load.theme_fields import check_page_meta
@@ -71,17 +70,23 @@ def main(argv: list[str] | None = None) -> int:
         item = timed("read files", next, reading, None)
         if item is None:
             break
-        rel, slug, data, found = item
+        rel, slug, data, mine = item  # mine: this file's diagnostics
         markdown_bytes += len(data or b"")
         text, found = timed("decode", decode_text, data, rel)
-        problems += timed("unsafe_text (loader)", unsafe_text, text, rel)
+        mine += found
+        if text is None:
+            problems += mine
+            continue
+        mine += timed("unsafe_text (loader)", unsafe_text, text, rel)
         fm = timed("front matter", parse_frontmatter, text, rel, config.max_frontmatter_bytes,
                    config.max_yaml_depth)
+        mine += fm.diagnostics
         page = Page(path=rel, slug=slug, source=text, meta=fm.data, meta_pos=fm.positions,
                     body=fm.body, body_line=fm.body_line, meta_ok=fm.ok)
         if fm.ok:
             page.entry, found = timed("entry schema", read_entry, fm.data, fm.positions, rel)
-            problems += timed("theme fields", check_page_meta, fm.data, fm.positions, rel, config.statuses)
+            mine += found
+            mine += timed("theme fields", check_page_meta, fm.data, fm.positions, rel, config.statuses)
         if args.passes:
             page.scan = _scan_by_pass(page.body, page.body_line, spent, clock)
         else:
@@ -89,13 +94,12 @@ def main(argv: list[str] | None = None) -> int:
         for name in ("_too_complex", "_body_rules", "_citations_in_headings", "_malformed_citations",
                      "_invisible_text", "page_findings"):
             fn = getattr(page_check, name)
-            problems += timed(f"rule {name.strip('_')}", lambda p, fn=fn: list(fn(p)), page)
+            mine += timed(f"rule {name.strip('_')}", lambda p, fn=fn: list(fn(p)), page)
         one = timed("page_facts", page_facts, page)
-        timed("store: facts pickle", page_entry, None, problems[-3:], one, False)
-        timed("store: page pickle", _freeze_page, page)
+        timed("store: facts pickle", page_entry, None, mine, one, False)
+        timed("store: page pickle", freeze_page, page)
+        problems += mine
         facts.append(one)
-    bib_problems = []
-    references = {}
     results = []
     for path, rel in bib_files(config)[0]:
         results.append(timed("bib load", load_bib, path, rel, None, config))
@@ -117,14 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'phase':32} {'CPU s':>7} {'share':>6} {'s/MB':>7}")
     for name, seconds in sorted(spent.items(), key=lambda kv: -kv[1]):
         print(f"{name:32} {seconds:7.2f} {seconds / total:6.1%} {seconds / mb:7.3f}")
-    del cap_per_code
     return 0
-
-
-def _freeze_page(page):
-    from ossref.load.records import freeze_page
-
-    return freeze_page(page)
 
 
 def _scan_by_pass(body, body_line, spent, clock):
