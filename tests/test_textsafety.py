@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 import sys
 import unicodedata
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from ossref.text.textsafety import invisible_chars, is_invisible, name_key, skeleton
+from ossref.text.textsafety import INVISIBLE, UNSAFE_TEXT, invisible_chars, is_invisible, name_key, skeleton
 
 HANGUL_FILLERS = {0x115F, 0x1160, 0x3164, 0xFFA0}
 
@@ -52,3 +55,35 @@ def test_name_key_keeps_other_scripts_apart_and_skeleton_joins_look_alikes() -> 
     assert skeleton(latin) == skeleton(cyrillic) == skeleton(greek) == "myositis ossificans"
     assert skeleton("\u0421\u0422") == skeleton("ct")  # Cyrillic capitals С, Т
     assert skeleton("Fibrous dysplasia") != skeleton("Fibrous dysplasla")
+
+
+# ---------------------------------------------------------------- the screen before the regular expression
+
+_INTERESTING = st.sampled_from(
+    ["\t", "\n", "\r", " ", "a", "~", "\x00", "\x1b", "\x7f", "\x85", "\u00ad", "é", "\u200b", "\u202e",
+     "\u2066", "\u3164", "\ufeff", "\U000e0041", "\U0001f600", "\ud800", "\u2028", "о"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(_INTERESTING, st.characters()), max_size=40), st.integers(0, 700))
+def test_screened_patterns_give_what_the_plain_regular_expressions_give(chars: list[str], pad: int) -> None:
+    # Padded past the length from which the screen is used, at both ends.
+    text = "x" * pad + "".join(chars) + "y" * (pad // 2)
+    for screened in (INVISIBLE, UNSAFE_TEXT):
+        plain = re.compile(screened.pattern)
+        assert [m.span() for m in screened.finditer(text)] == [m.span() for m in plain.finditer(text)]
+        found, expected = screened.search(text), plain.search(text)
+        assert (found and found.span()) == (expected and expected.span())
+        assert screened.sub("?", text) == plain.sub("?", text)
+        assert screened.absent(text) == (expected is None)
+
+
+def test_screen_clears_a_long_plain_page_and_finds_one_character_in_it() -> None:
+    page = "# Title\n\nSome *plain* text, with [links](x.md) and `code`.\r\n\t- a list\n" * 200
+    assert INVISIBLE.absent(page) and UNSAFE_TEXT.absent(page)
+    assert list(INVISIBLE.finditer(page)) == []
+    hidden = page[:5000] + "\u200b" + page[5000:]
+    assert [m.start() for m in INVISIBLE.finditer(hidden)] == [5000]
+    assert not INVISIBLE.absent(hidden) and UNSAFE_TEXT.absent(hidden)
+    control = page + "\x1b"
+    assert [m.start() for m in UNSAFE_TEXT.finditer(control)] == [len(page)]

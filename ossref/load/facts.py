@@ -19,13 +19,15 @@ def page_facts(page: Page) -> PageFacts:
     entry = page.entry
     names: tuple = ()
     differentials: tuple = ()
-    cites = [
+    cites: list[tuple] = []
+    for group in page.scan.citations:
         # The first key of a group is reported at its "[" (the `[@key]` token
         # an editor sees); later keys at their own "@", so each is findable.
-        (item.key, *_at(group.pos if i == 0 else item.pos))
-        for group in page.scan.citations
-        for i, item in enumerate(group.items)
-    ]
+        first = True
+        for item in group.items:
+            at = group.pos if first else item.pos
+            cites.append((item.key, at.line, at.column))
+            first = False
     body_cites = len(cites)
     if entry is not None:
         names = ((entry.condition, *_at(entry.condition_pos)),
@@ -48,7 +50,8 @@ def page_facts(page: Page) -> PageFacts:
 
 
 def _link_facts(page: Page) -> tuple:
-    return tuple((link.target, link.anchor, link.wiki, link.image, *_at(link.pos)) for link in page.scan.links)
+    return tuple([(link.target, link.anchor, link.wiki, link.image, link.pos.line, link.pos.column)
+                  for link in page.scan.links])
 
 
 def _at(pos: Position) -> tuple[int, int]:

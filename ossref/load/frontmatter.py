@@ -148,21 +148,46 @@ def _read_events(text: str, path: str,
     The last list holds ``unsafe-text`` for invisible characters that a
     double-quoted escape (``"\\u200b"``, ``"\\a"``) put into a value: the
     page's text scan cannot see those. They do not make the values unusable.
+
+    This loop runs once per event of every page (a fifth of a cold check), so
+    it dispatches on the event's class and resolves a plain scalar that no
+    implicit resolver could claim (its first character starts none) as text
+    without asking the resolver; ``tests/frontmatter_reference.py`` keeps the
+    plain version it must agree with, and a Hypothesis test compares them.
     """
     loader = _Loader(text)
-    lines = _Lines(text)
+    newlines = [m.start() for m in _NEWLINE.finditer(text)]
+    size = len(text)
     constructor = yaml.constructor.SafeConstructor()
     resolver = yaml.resolver.Resolver()
+    implicit_resolvers = resolver.yaml_implicit_resolvers
+    # Without wildcard or path resolvers, a plain scalar whose first character
+    # keys no implicit resolver, and every quoted one, is a string.
+    plain_is_text = None not in implicit_resolvers and not resolver.yaml_path_resolvers \
+        and resolver.DEFAULT_SCALAR_TAG == _STR
+    # Only a backslash escape can put a character into a value that is not
+    # in its text.
+    escapes = "\\" in text
     positions: dict[tuple, Position] = {}
     problems: list[Diagnostic] = []
     escaped: list[Diagnostic] = []
-    # Each frame: [container, path, pending_key, key_positions]
+    # Each frame: [container, path, pending_key, key_positions, is a list]
     stack: list[list[Any]] = []
     root: Any = None
     documents = 0
 
     def pos(mark: Any) -> Position:
-        return Position(*lines.position(mark))
+        index = getattr(mark, "index", None)
+        if index.__class__ is not int or not 0 <= index <= size:
+            return Position(mark.line + 2, mark.column + 1)
+        k = bisect_right(newlines, index - 1)  # newlines before index
+        column = index - (newlines[k - 1] + 1 if k else 0) + 1
+        if k < _SHARED_LINES and column <= _SHARED_COLUMNS:
+            shared = _SHARED.get(k * _SHARED_COLUMNS + column)
+            if shared is None:
+                shared = _SHARED[k * _SHARED_COLUMNS + column] = Position(k + 2, column)
+            return shared
+        return Position(k + 2, column)
 
     def refuse(mark: Any, message: str, hint: str = "") -> None:
         p = pos(mark)
@@ -176,12 +201,13 @@ def _read_events(text: str, path: str,
             return ()
         frame = stack[-1]
         container, cpath = frame[0], frame[1]
-        if isinstance(container, list):
+        if frame[4]:
             vpath = cpath + (len(container),)
             container.append(value)
             positions[vpath] = pos(mark)
             return vpath
-        if frame[2] is _NO_KEY:
+        key = frame[2]
+        if key is _NO_KEY:
             if not is_scalar:
                 refuse(mark, "a mapping key must be plain text", "write `field: value`")
                 frame[2] = _BAD_KEY
@@ -198,11 +224,11 @@ def _read_events(text: str, path: str,
                 )
                 frame[2] = _BAD_KEY
                 return None
-            frame[3][value] = pos(mark)
-            positions[cpath + (value, KEY)] = pos(mark)
+            p = pos(mark)
+            frame[3][value] = p
+            positions[cpath + (value, KEY)] = p
             frame[2] = value
             return None
-        key = frame[2]
         frame[2] = _NO_KEY
         if key is _BAD_KEY:
             return None
@@ -213,42 +239,33 @@ def _read_events(text: str, path: str,
 
     try:
         for event in loader.parse_events() if hasattr(loader, "parse_events") else _events(loader):
-            if isinstance(event, yaml.DocumentStartEvent):
-                documents += 1
-                if documents > 1:
-                    refuse(event.start_mark, "front matter holds more than one YAML document")
-                    break
-                continue
-            anchor = getattr(event, "anchor", None)
-            if isinstance(event, yaml.AliasEvent):
-                refuse(event.start_mark, f"YAML alias *{event.anchor} is not allowed",
-                       "write the value out in full; anchors and aliases are refused")
-                attach(None, event.start_mark, True)  # keeps the mapping's key/value pairing
-                continue
-            if anchor is not None:
-                # Still walked, so the structure stays balanced; the result is refused anyway.
-                refuse(event.start_mark, f"YAML anchor &{anchor} is not allowed",
-                       "write the value out in full; anchors and aliases are refused")
-            tag = getattr(event, "tag", None)
-            if tag is not None and tag not in _STANDARD_TAGS and tag != "!":
-                refuse(event.start_mark, f"YAML tag {tag} is not allowed", "remove the tag")
-                tag = None
-            if isinstance(event, yaml.ScalarEvent):
-                hidden = INVISIBLE.search(event.value)
-                if hidden and not INVISIBLE.search(text, event.start_mark.index, event.end_mark.index):
-                    p = pos(event.start_mark)
-                    escaped.append(diag(path, p.line, p.column, "unsafe-text",
-                                        f"front-matter text holds invisible character U+{ord(hidden.group()):04X},"
-                                        " written as an escape", "delete the escape"))
+            kind = event.__class__
+            if kind is _SCALAR:
+                if event.anchor is not None:
+                    refuse(event.start_mark, f"YAML anchor &{event.anchor} is not allowed",
+                           "write the value out in full; anchors and aliases are refused")
+                tag = event.tag
+                if tag is not None and tag not in _STANDARD_TAGS and tag != "!":
+                    refuse(event.start_mark, f"YAML tag {tag} is not allowed", "remove the tag")
+                    tag = None
+                value = event.value
+                if escapes:
+                    hidden = INVISIBLE.search(value)
+                    if hidden and not INVISIBLE.search(text, event.start_mark.index, event.end_mark.index):
+                        p = pos(event.start_mark)
+                        escaped.append(diag(path, p.line, p.column, "unsafe-text",
+                                            f"front-matter text holds invisible character U+{ord(hidden.group()):04X},"
+                                            " written as an escape", "delete the escape"))
                 if tag is None:
                     implicit = event.implicit
-                    tag = resolver.resolve(yaml.ScalarNode, event.value, implicit)
+                    if plain_is_text and (not implicit[0] or (value and value[0] not in implicit_resolvers)):
+                        tag = _STR
+                    else:
+                        tag = resolver.resolve(yaml.ScalarNode, value, implicit)
                 elif tag == "!":
                     tag = _STR
-                if tag == _STR:  # what SafeConstructor gives for it, without building a node
-                    value = event.value
-                else:
-                    node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
+                if tag != _STR:  # else what SafeConstructor gives for it, without building a node
+                    node = yaml.ScalarNode(tag, value, event.start_mark, event.end_mark, event.style)
                     try:
                         value = constructor.construct_object(node)
                     except (yaml.constructor.ConstructorError, ValueError, OverflowError) as exc:
@@ -256,25 +273,51 @@ def _read_events(text: str, path: str,
                                "quote the value to keep it as text")
                         value = event.value
                 attach(value, event.start_mark, True)
-            elif isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)) and len(stack) >= max_depth:
-                refuse(event.start_mark, f"front matter is nested more than {max_depth} levels deep",
-                       "front matter needs at most a list of mappings")
-                break
-            elif isinstance(event, yaml.SequenceStartEvent):
-                value: Any = []
+            elif kind is _SEQUENCE_START or kind is _MAPPING_START:
+                if event.anchor is not None:
+                    refuse(event.start_mark, f"YAML anchor &{event.anchor} is not allowed",
+                           "write the value out in full; anchors and aliases are refused")
+                tag = event.tag
+                if tag is not None and tag not in _STANDARD_TAGS and tag != "!":
+                    refuse(event.start_mark, f"YAML tag {tag} is not allowed", "remove the tag")
+                if len(stack) >= max_depth:
+                    refuse(event.start_mark, f"front matter is nested more than {max_depth} levels deep",
+                           "front matter needs at most a list of mappings")
+                    break
+                is_list = kind is _SEQUENCE_START
+                value = [] if is_list else {}
                 vpath = attach(value, event.start_mark, False)
-                stack.append([value, vpath if vpath is not None else (_BAD_KEY,), _NO_KEY, {}])
-            elif isinstance(event, yaml.MappingStartEvent):
-                value = {}
-                vpath = attach(value, event.start_mark, False)
-                stack.append([value, vpath if vpath is not None else (_BAD_KEY,), _NO_KEY, {}])
-            elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+                stack.append([value, vpath if vpath is not None else (_BAD_KEY,), _NO_KEY, {}, is_list])
+            elif kind is _SEQUENCE_END or kind is _MAPPING_END:
                 stack.pop()
+            elif kind is _ALIAS:
+                refuse(event.start_mark, f"YAML alias *{event.anchor} is not allowed",
+                       "write the value out in full; anchors and aliases are refused")
+                attach(None, event.start_mark, True)  # keeps the mapping's key/value pairing
+            elif kind is _DOCUMENT_START:
+                documents += 1
+                if documents > 1:
+                    refuse(event.start_mark, "front matter holds more than one YAML document")
+                    break
     finally:
         loader.dispose()
     # Positions under a refused key point into values that were dropped.
     positions = {k: v for k, v in positions.items() if _BAD_KEY not in k}
     return root, positions, problems, escaped
+
+
+_SCALAR, _ALIAS = yaml.ScalarEvent, yaml.AliasEvent
+_SEQUENCE_START, _SEQUENCE_END = yaml.SequenceStartEvent, yaml.SequenceEndEvent
+_MAPPING_START, _MAPPING_END = yaml.MappingStartEvent, yaml.MappingEndEvent
+_DOCUMENT_START = yaml.DocumentStartEvent
+_NEWLINE = re.compile("\n")
+
+# Front matter puts its values on few lines and columns, the same ones on
+# every page: a Position (frozen, so safe to share) is made once for each of
+# those, when first met, and shared. Building ~45 a page cost a third of the
+# walk above. At most 64 x 96 of them are kept.
+_SHARED_LINES, _SHARED_COLUMNS = 64, 96
+_SHARED: dict[int, Position] = {}
 
 
 class _Lines:

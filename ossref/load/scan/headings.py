@@ -315,6 +315,15 @@ def _make_unique() -> Callable[[str, set[str], dict[str, int]], str]:
 _unique = _make_unique()
 
 
+# Section headings recur from page to page ("Imaging", "Differential
+# diagnosis"): their (text, slug) is kept across pages. Only for a heading
+# without "[": its text then depends on nothing but itself (not on the
+# page's reference definitions or footnotes). Short ones only, and at most
+# _COMMON_SIZE of them, so the memory it holds stays small.
+_COMMON: dict[str, tuple[str, str]] = {}
+_COMMON_LENGTH, _COMMON_SIZE = 120, 2048
+
+
 def headings(found: list[tuple[int, int, str]], ma: str, refs: set[str],
              pos: Callable[[int], Position], out: list[Heading]) -> None:
     """Append to ``out`` the headings ``found`` by the line pass, as (level,
@@ -329,7 +338,14 @@ def headings(found: list[tuple[int, int, str]], ma: str, refs: set[str],
     for level, marker, raw in found:
         done = seen.get(raw)
         if done is None:
-            text = _plain(raw, refs, footnotes=footnotes)
-            done = seen[raw] = (text, _toc_slugify(text, "-"))
+            done = _COMMON.get(raw)
+            if done is None:
+                text = _plain(raw, refs, footnotes=footnotes)
+                done = (text, _toc_slugify(text, "-"))
+                if "[" not in raw and len(raw) <= _COMMON_LENGTH:
+                    if len(_COMMON) >= _COMMON_SIZE:
+                        _COMMON.clear()
+                    _COMMON[raw] = done
+            seen[raw] = done
         text, slug = done
         out.append(Heading(level, text, _unique(slug, ids, counters), pos(marker)))
