@@ -380,6 +380,64 @@ class _Standin:
         return getattr(self._target, name)
 
 
+#: Markdown extensions (as ``mkdocs.yml`` names them) that keep no state
+#: from one document to the next, or whose ``reset()`` clears all of it: with
+#: only these, one Markdown object serves every page (:class:`_ReusedMarkdown`).
+_RESETTABLE_EXTENSIONS = frozenset({
+    "toc", "tables", "fenced_code", "admonition", "footnotes", "def_list", "attr_list", "md_in_html", "abbr",
+    "sane_lists", "pymdownx.details", "pymdownx.superfences", "pymdownx.highlight",
+})
+
+
+class _ReusedMarkdown:
+    """Stands in for the ``markdown`` module in MkDocs' page module during one
+    build: ``Markdown(...)`` gives the same object, reset, to every page.
+
+    MkDocs makes a new Markdown object per page, and making one (loading
+    and configuring every extension) cost about a tenth of a bare build of
+    a 1,000-entry wiki. Python-Markdown documents ``reset()`` as preparing
+    an object for new input; MkDocs' own per-page processors replace the
+    previous page's under the same names. Only with extensions known to
+    reset all their state (:data:`_RESETTABLE_EXTENSIONS`) and the same
+    arguments on every call; otherwise a new object, as MkDocs makes."""
+
+    def __init__(self, module: object) -> None:
+        self._module = module
+        self._made: object | None = None
+        self._args: tuple[object, object] | None = None
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._module, name)
+
+    def Markdown(self, *, extensions: list, extension_configs: dict) -> object:  # noqa: N802 - as markdown's
+        make = self._module.Markdown  # type: ignore[attr-defined]
+        if not all(isinstance(e, str) and e in _RESETTABLE_EXTENSIONS for e in extensions):
+            return make(extensions=extensions, extension_configs=extension_configs)
+        if self._made is not None and self._args is not None and self._args[0] is extensions \
+                and self._args[1] == extension_configs:
+            return self._made.reset()  # type: ignore[attr-defined]
+        self._made = make(extensions=extensions, extension_configs=extension_configs)
+        self._args = (extensions, dict(extension_configs))
+        return self._made
+
+
+@contextmanager
+def _one_markdown() -> Iterator[None]:
+    """While inside, MkDocs renders every page with one reset Markdown
+    object (:class:`_ReusedMarkdown`)."""
+    from mkdocs.structure import pages
+
+    module = getattr(pages, "markdown", None)
+    if module is None or not hasattr(module, "Markdown"):  # another MkDocs: as it is
+        yield
+        return
+    pages.markdown = _ReusedMarkdown(module)  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        pages.markdown = module  # type: ignore[attr-defined]
+
+
 def _nav(staging: Path) -> list[dict[str, str]]:
     return [{title: path} for title, path in NAV if (staging / path).is_file()]
 
@@ -512,7 +570,8 @@ def build_html(project_root: Path, staging: Path, site_dir: Path, sanitize: Call
         # merges it itself, page by page.
         config.plugins.on_startup(command="build", dirty=False)
         try:
-            _mkdocs_build(config, dirty=increment is not None)
+            with _one_markdown():
+                _mkdocs_build(config, dirty=increment is not None)
             if increment is not None and not capture.problems:
                 _carry_over(hooks.files, increment.base, site_dir)
         except Exception as exc:  # noqa: BLE001 - MkDocs, themes and plugins raise anything

@@ -302,6 +302,19 @@ def _link_position(src: str, site_file: str, text: str, url: str, config: Config
     return (pos.line, pos.column) if pos is not None else None  # type: ignore[attr-defined]
 
 
+def _write_downloads(site: Path, downloads: dict[str, str]) -> None:
+    """Write the citation downloads (path under the site -> text) into the
+    new ``site``, as MkDocs would have copied them from the staging folder;
+    the output audit reads them like every other file."""
+    made: set[Path] = set()
+    for rel, text in downloads.items():
+        path = site / rel
+        if path.parent not in made:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            made.add(path.parent)
+        path.write_text(text, encoding="utf-8")
+
+
 def _build_site(config: Config, result: CheckResult, site: Path, strict: bool, out: TextIO,
                 preview: Preview | None = None) -> tuple[int, Built | None]:
     """Steps 3 to 6; returns the number of pages built and what MkDocs
@@ -316,6 +329,7 @@ def _build_site(config: Config, result: CheckResult, site: Path, strict: bool, o
     from ossref.site.audit import body_links
 
     staging = tmp = None
+    downloads: dict[str, str] = {}  # written into the new site after MkDocs (see render_site)
     kept = preview.staging if preview is not None else None  # the preview's own, kept up to date
     try:
         if kept is not None:
@@ -331,7 +345,7 @@ def _build_site(config: Config, result: CheckResult, site: Path, strict: bool, o
             # Generated HTML skips Markdown: tokens now, sanitized HTML after MkDocs.
             deferred = Deferred(preview.key if preview is not None else None)
             resolved = resolve(result.project, config)
-            rendered = apply_rules(render_site(resolved, config, staging, deferred.token), config)
+            rendered = apply_rules(render_site(resolved, config, staging, deferred.token, downloads), config)
             lastmod = lastmod_dates(resolved)
         for d in rendered:
             out.write(text_line(d) + "\n")
@@ -362,6 +376,7 @@ def _build_site(config: Config, result: CheckResult, site: Path, strict: bool, o
         except mkdocs_adapter.BuildFailed as exc:
             raise _Failed(apply_rules(_render_errors(exc.problems, config), config),
                           "MkDocs failed") from None
+        _write_downloads(tmp, downloads)
         if config.search == "pagefind" and not (preview is not None and preview.defer_search(site, tmp)):
             from ossref.site.search import SearchFailed, index_site
 

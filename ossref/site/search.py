@@ -159,25 +159,56 @@ _WORD = re.compile(r"[^\W_]+(?:['\u2019][^\W_]+)*")
 def words(text: str) -> list[str]:
     """The words of ``text``, lower-cased, in order, each once. Only letters
     and digits: nothing that means anything to HTML, YAML or a query."""
-    return list(dict.fromkeys(w.lower().replace("\u2019", "'").replace("'", "") for w in _WORD.findall(text or "")))
+    text = text or ""
+    if text.isascii():
+        # The same words, lower-cased and apostrophes dropped once for the
+        # whole text rather than word by word (a page's body is thousands of
+        # words). Only for ASCII: lower-casing elsewhere can change how the
+        # text splits into words ("\u0130" becomes "i" and a combining dot).
+        return list(dict.fromkeys(_WORD.findall(text.lower()))) if "'" not in text else \
+            list(dict.fromkeys(w.replace("'", "") for w in _WORD.findall(text.lower())))
+    return list(dict.fromkeys(w.lower().replace("\u2019", "'").replace("'", "") for w in _WORD.findall(text)))
 
 
 def spelling_variants(found: list[str], groups: tuple[tuple[str, ...], ...] = SPELLINGS) -> list[str]:
     """The other spellings of the words ``found`` (lower case) by ``groups``
     (see :data:`SPELLINGS`), not counting words already ``found``."""
-    starts, lengths = _starts(groups)
+    known = _variants_of(groups)
     have = set(found)
     out: dict[str, None] = {}
     for word in found:
-        for n in lengths:
-            others = starts.get(word[:n]) if len(word) >= n else None
-            if others:
-                rest = word[n:]
-                for other in others:
-                    variant = other + rest
-                    if variant not in have:
-                        out[variant] = None
+        variants = known.get(word)
+        if variants is None:
+            if len(known) >= _MAX_KNOWN:  # a long ``ossref serve`` session: bounded memory
+                known.clear()
+            variants = known[word] = _variants(word, groups)
+        for variant in variants:
+            if variant not in have:
+                out[variant] = None
     return list(out)
+
+
+_MAX_KNOWN = 1 << 18
+
+
+@functools.lru_cache(maxsize=8)
+def _variants_of(groups: tuple[tuple[str, ...], ...]) -> dict[str, tuple[str, ...]]:
+    # Word -> its other spellings, filled as words are met: a wiki's pages
+    # share most of their words, so each is looked up once per process.
+    return {}
+
+
+def _variants(word: str, groups: tuple[tuple[str, ...], ...]) -> tuple[str, ...]:
+    """Every other spelling of ``word`` by ``groups``, in the order
+    :func:`spelling_variants` lists them."""
+    starts, lengths = _starts(groups)
+    out: list[str] = []
+    for n in lengths:
+        others = starts.get(word[:n]) if len(word) >= n else None
+        if others:
+            rest = word[n:]
+            out += [other + rest for other in others]
+    return tuple(out)
 
 
 @functools.lru_cache(maxsize=8)
