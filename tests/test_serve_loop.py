@@ -70,3 +70,34 @@ def test_the_replaced_site_is_removed_after_the_new_one_is_served(server: Server
     assert [name for name in left if name.startswith(".site.")] == []
     assert left == ["site", "staging"]
     assert "Zonal2" in page(server, "myositis-ossificans/")
+
+
+def test_the_collector_waits_while_an_incremental_rebuild_runs(server: Server,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """No full collection in the middle of a rebuild (seconds at 10,000
+    entries); the collector is on again afterwards, even when the build raised."""
+    import gc
+
+    import ossref.publish.build as build_module
+
+    real = build_module.build
+    seen: list[bool] = []
+
+    def recording(*args, **kwargs):
+        seen.append(gc.isenabled())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(build_module, "build", recording)
+    assert gc.isenabled()
+    edit(server.root / "content" / "myositis-ossificans.md", "Zonal", "Zonal (collected)")
+    assert server.rebuild_if_changed() == 0
+    assert seen == [False] and gc.isenabled()
+
+    def raising(*args, **kwargs):
+        seen.append(gc.isenabled())
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(build_module, "build", raising)
+    edit(server.root / "content" / "myositis-ossificans.md", "Zonal (collected)", "Zonal")
+    assert server.rebuild_if_changed() == 3
+    assert seen == [False, False] and gc.isenabled()

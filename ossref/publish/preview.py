@@ -197,6 +197,12 @@ class Preview:
             thread.join()
         self._removals = []
 
+    @property
+    def serving(self) -> bool:
+        """Whether a site built by this preview is served: the next build is
+        then incremental unless something but the pages changed."""
+        return self._served is not None
+
     def forget(self) -> None:
         """The served site is about to be replaced."""
         self._served = None
