@@ -135,3 +135,19 @@ def test_a_watched_folder_that_does_not_exist_yet_is_seen_when_made(watcher: Wat
             assert str(project / "no-such-theme" / "main.html") in w.state
     finally:
         w.close()
+
+
+def test_an_event_for_a_change_already_seen_is_not_pending(project: Path) -> None:
+    """The event of an edit can arrive after a whole look saw the edit (the
+    preview's Pagefind run must not stop for it)."""
+    w = Watcher(watched(project))
+    try:
+        later(project / "content" / "a.md", "a, edited\n")
+        assert w.changed()  # a whole look, before or after the event arrived
+        time.sleep(0.3)  # the event has arrived by now, if the system reports events
+        assert not w.pending()
+        later(project / "content" / "a.md", "a, edited again\n")
+        assert w.pending()  # whether or not its event has arrived yet
+        assert w.pending()  # looking does not count
+    finally:
+        w.close()

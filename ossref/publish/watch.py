@@ -107,10 +107,16 @@ class Watcher:
         return True
 
     def pending(self) -> bool:
-        """Whether a watched file changed since the last look (a reported
-        event, else a whole snapshot, which does not count as a look: an
-        event may still be on its way): for work that an edit should stop."""
-        return self._event.is_set() or snapshot(self.paths) != self.state
+        """Whether a watched file changed since the last look, which this
+        does not count as one: for work that an edit should stop. The paths
+        events named are looked at first (an event can also arrive after a
+        whole look saw its change), then every file (an event may still be
+        on its way)."""
+        with self._lock:
+            dirty = set(self._dirty)
+        if dirty and self._updated(dirty) != self.state:
+            return True
+        return snapshot(self.paths) != self.state
 
     def wait(self, timeout: float) -> bool:
         """Wait up to ``timeout`` seconds for a change; True when one was
@@ -135,6 +141,14 @@ class Watcher:
     def _update(self, dirty: set[str]) -> bool:
         """Look again at the paths the events named (and below them); True
         when the snapshot changed."""
+        state = self._updated(dirty)
+        if state == self.state:
+            return False
+        self.state = state
+        return True
+
+    def _updated(self, dirty: set[str]) -> dict[str, Stat]:
+        """The snapshot with the paths in ``dirty`` (and below them) looked at again."""
         roots = [str(p) for p in self.paths]
         state = dict(self.state)
         for path in sorted(dirty):
@@ -151,10 +165,7 @@ class Watcher:
                     state[parent] = (st.st_mtime_ns, st.st_size, st.st_ino)
                 except OSError:
                     pass
-        if state == self.state:
-            return False
-        self.state = state
-        return True
+        return state
 
     def close(self) -> None:
         if self._observer is not None:
