@@ -74,6 +74,7 @@ from mkdocs.structure.pages import Page
 from mkdocs.utils import normalize_url
 
 from ossref.mkdocs.incremental import Built, Increment, _carry_over, _only_changed, _signature
+from ossref.mkdocs.incremental import outputs as _outputs
 from ossref.site.search import MATERIAL_FIELDS, META_KEY, material_records
 from ossref.site.sitemap import gzip_mtime, write_gzip
 
@@ -585,4 +586,5 @@ def build_html(project_root: Path, staging: Path, site_dir: Path, sanitize: Call
         if capture.problems:
             raise BuildFailed(capture.problems)
         return Built(signature, hooks.search(), hooks.rendered, increment is not None,
-                     tuple(str(d) for d in config.theme.dirs), str(config.theme.name))
+                     tuple(str(d) for d in config.theme.dirs), str(config.theme.name),
+                     _outputs(hooks.files) if hooks.files is not None else None)

@@ -32,7 +32,7 @@ from pathlib import Path
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.structure.files import Files
 
-__all__ = ["Built", "Increment"]
+__all__ = ["Built", "Increment", "outputs"]
 
 # Distributions whose code or templates shape every page: another version of
 # any of them makes an increment a full build.
@@ -59,6 +59,10 @@ class Built:
     theme_dirs: tuple[str, ...] = ()
     #: The theme's name (``material``, ``mkdocs``...).
     theme_name: str = ""
+    #: Every file the build wrote or carried over, by path under the site
+    #: folder (None: not known, look at the folder): what the next increment
+    #: may take from it without asking the file system about each.
+    outputs: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -84,16 +88,24 @@ def _regular_file(path: str) -> bool:
         return False
 
 
+def outputs(files: Files) -> frozenset[str]:
+    """What a successful build of ``files`` leaves in its site folder (see :attr:`Built.outputs`)."""
+    return frozenset(file.dest_uri for file in files if file.inclusion.is_included())
+
+
 def _only_changed(files: Files, increment: Increment, *, searching: bool) -> None:
     """Tell MkDocs' dirty build, file by file, whether to build it: when it
     changed, or the previous site lacks its output, or (a page) its search
     records. Files made in memory by a plugin are always built."""
     base = str(increment.base)
+    known = increment.previous.outputs
+    has = (lambda dest: dest in known) if known is not None else (
+        lambda dest: _regular_file(os.path.join(base, dest)))
     for file in files:
         if file.abs_src_path is None:
             continue
         build = (file.src_uri in increment.changed
-                 or not _regular_file(os.path.join(base, file.dest_uri))
+                 or not has(file.dest_uri)
                  or (searching and file.is_documentation_page() and file.src_uri not in increment.previous.search))
         # MkDocs asks each file; an instance attribute answers for this build only.
         file.is_modified = (lambda build=build: build)  # type: ignore[method-assign]
@@ -102,23 +114,39 @@ def _only_changed(files: Files, increment: Increment, *, searching: bool) -> Non
 def _carry_over(files: Files, base: Path, site_dir: Path) -> None:
     """Hard-link (else copy) from ``base`` into ``site_dir`` every output of
     ``files`` this build did not write. Outputs of files that are gone are not
-    in ``files``, so they stay behind."""
+    in ``files``, so they stay behind.
+
+    At 10,000 entries this is a folder and three files a page, so the file
+    system is asked as little as it can be: only the files this build was
+    told to write are looked for in ``site_dir`` (a file built in memory by
+    a plugin counts as one), and a missing ``base`` file is found by the
+    link failing rather than by a look first."""
     made: set[str] = set()
+    site, source_root = str(site_dir), str(base)
     for file in files:
         if not file.inclusion.is_included():
             continue
-        target = os.path.join(site_dir, file.dest_uri)
-        source = os.path.join(base, file.dest_uri)
-        if os.path.lexists(target) or not _regular_file(source):
+        target = os.path.join(site, file.dest_uri)
+        if (file.abs_src_path is None or file.is_modified()) and os.path.lexists(target):
             continue
+        source = os.path.join(source_root, file.dest_uri)
         folder = os.path.dirname(target)
         if folder not in made:
-            os.makedirs(folder, exist_ok=True)
+            try:
+                os.mkdir(folder)
+            except FileExistsError:
+                pass
+            except FileNotFoundError:
+                os.makedirs(folder, exist_ok=True)
             made.add(folder)
         try:
             os.link(source, target)
-        except OSError:  # a file system without hard links
-            shutil.copy2(source, target)
+        except FileExistsError:
+            continue  # written by this build after all
+        except OSError:
+            if not _regular_file(source):
+                continue  # the previous site lacks it: this build wrote it, or nobody does
+            shutil.copy2(source, target)  # a file system without hard links
 
 
 def _version(distribution: str) -> str:

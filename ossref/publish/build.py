@@ -393,7 +393,7 @@ def _build_site(config: Config, result: CheckResult, site: Path, strict: bool, o
         with _signals_held():
             if preview is not None:
                 preview.forget()
-            swap_in(tmp, site)
+            swap_in(tmp, site, preview.discard if preview is not None else None)
             tmp = None
             if preview is not None:
                 preview.remember(built)
@@ -431,7 +431,8 @@ def build(config: Config, site_dir: Path, strict: bool, out: TextIO, err: TextIO
         err.write(f"ossref: {exc}\n")
         return EXIT_USAGE
     with _terminate_raises():
-        result = check(config)
+        # The preview's check may start from what its last one kept.
+        result = preview.check(config) if preview is not None else check(config)
         for note in result.notes:
             err.write(f"ossref: {note}\n")
         report(result, "text", out)

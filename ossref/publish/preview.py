@@ -36,10 +36,12 @@ import os
 import re
 import secrets
 import shutil
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ossref import __version__
 from ossref.config import CONFIG_FILE, Config
@@ -48,6 +50,9 @@ from ossref.model import Project
 from ossref.site.deferred import Deferred
 from ossref.site.incremental import Staged, StagedSite
 from ossref.site.markup import build_date
+
+if TYPE_CHECKING:
+    from ossref.pipeline import CheckResult
 
 __all__ = ["Preview", "error_overlay"]
 
@@ -87,6 +92,22 @@ class Preview:
 
         #: The output audit's memory of the served site's files.
         self.audited = Memo()
+        self._removals: list[threading.Thread] = []
+        #: What the last check kept for the next one (see :meth:`check`).
+        self.check_state: object | None = None
+
+    def check(self, config: Config) -> CheckResult:
+        """The check step of a rebuild, and the only one: what
+        :func:`ossref.publish.build.build` calls instead of a plain
+        :func:`ossref.pipeline.check`. It hands the check what the last one
+        of this session kept (:attr:`check_state`, when the check keeps one:
+        ``CheckResult.state``), so a check that can start from memory need
+        not read the store again; the findings never depend on it."""
+        from ossref.pipeline import check
+
+        result = check(config, state=self.check_state) if self.check_state is not None else check(config)
+        self.check_state = getattr(result, "state", None)
+        return result
 
     def stage(self, project: Project, config: Config) -> Staged:
         """Bring :attr:`staging` up to date with ``project`` (which passed the
@@ -157,6 +178,30 @@ class Preview:
                 _remove(site / name)
         self._search_stale = False
         return True
+
+    def discard(self, folder: Path) -> None:
+        """Remove ``folder``, a site this session served, in a background
+        thread: the new site is served as soon as it is swapped in, and at
+        10,000 entries removing the old one (a folder a page) takes seconds
+        of wall time. :meth:`close` waits for every removal."""
+        from ossref.publish.swap import _remove
+
+        self._removals = [t for t in self._removals if t.is_alive()]
+        thread = threading.Thread(target=_remove, args=(folder,), name="ossref-serve-discard", daemon=True)
+        thread.start()
+        self._removals.append(thread)
+
+    def close(self) -> None:
+        """Wait for the folders being removed (:meth:`discard`)."""
+        for thread in self._removals:
+            thread.join()
+        self._removals = []
+
+    @property
+    def serving(self) -> bool:
+        """Whether a site built by this preview is served: the next build is
+        then incremental unless something but the pages changed."""
+        return self._served is not None
 
     def forget(self) -> None:
         """The served site is about to be replaced."""

@@ -3,8 +3,10 @@
 :class:`Server` builds the site once into a private temporary folder, serves
 it over HTTP from a background thread, and on :meth:`Server.rebuild_if_changed`
 rebuilds it when a file under the docs folder, the citations folder, the
-theme's ``custom_dir`` or ``mkdocs.yml`` changed (polling sizes and
-modification times: stdlib only). A rebuild is an ordinary
+theme's ``custom_dir`` or ``mkdocs.yml`` changed (sizes, modification
+times and inodes; the CLI's loop, :meth:`Server.wait_and_rebuild`, learns
+of an edit from the operating system where it can, else polls:
+:mod:`ossref.publish.watch`). A rebuild is an ordinary
 :func:`ossref.publish.build.build` made incremental by the server's
 :class:`ossref.publish.preview.Preview`: every page is checked, but only the
 pages whose inputs changed are resolved and rendered again into the staging
@@ -35,6 +37,7 @@ loopback prints a warning (see SECURITY.md).
 
 from __future__ import annotations
 
+import gc
 import ipaddress
 import os
 import shutil
@@ -51,13 +54,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from ossref.config import CONFIG_FILE, Config, ConfigError, is_inside, load_config, read_mkdocs_yml
+from ossref.publish.watch import POLL_SECONDS, Watcher
 
 if TYPE_CHECKING:
     from ossref.publish.preview import Preview
 
 __all__ = ["Server", "serve", "POLL_SECONDS", "VERSION_PATH"]
 
-POLL_SECONDS = 0.5
 VERSION_PATH = "/__ossref_version"
 
 _NO_BUILD_PAGE = (b"<!doctype html><html><head><meta charset=\"utf-8\"><title>No build yet</title></head>"
@@ -199,40 +202,15 @@ class _HTTP6Server(_HTTPServer):
     address_family = socket.AF_INET6
 
 
-def _snapshot(paths: list[Path]) -> dict[str, tuple[int, int, int]]:
-    """(mtime, size, inode) of every file below ``paths``, symlinks not followed.
-
-    The inode catches editors that save by renaming a new file into place
-    within the same mtime tick."""
-    found: dict[str, tuple[int, int, int]] = {}
-
-    def visit(path: str) -> None:
-        try:
-            st = os.lstat(path)
-        except OSError:
-            return
-        found[path] = (st.st_mtime_ns, st.st_size, st.st_ino)
-        if os.path.isdir(path) and not os.path.islink(path):
-            try:
-                names = os.listdir(path)
-            except OSError:
-                return
-            for name in names:
-                visit(os.path.join(path, name))
-
-    for path in paths:
-        visit(str(path))
-    return found
-
-
 class Server:
     """A live preview of one project.
 
     ``start()`` binds (port 0 picks a free one; see :attr:`port`), builds once
     and serves from a background thread; a failed first build still serves
-    (a 503 page until a build succeeds). ``rebuild_if_changed()`` polls the
-    watched files once and rebuilds when they changed; the CLI calls it every
-    :data:`POLL_SECONDS`, tests call it directly. ``stop()`` shuts the server
+    (a 503 page until a build succeeds). ``rebuild_if_changed()`` looks at every
+    watched file once and rebuilds when one changed (tests call it right
+    after an edit); ``wait_and_rebuild()`` waits for a change first (the
+    CLI's loop). ``stop()`` shuts the server
     down and deletes the preview's folder. Diagnostics and build summaries go
     to ``out``, reasons for not building to ``err``.
     """
@@ -248,7 +226,7 @@ class Server:
         self._workdir: Path | None = None
         self._httpd: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
-        self._state: dict[str, tuple[int, int, int]] = {}
+        self._watcher: Watcher | None = None  # made by start()
         self._preview: Preview | None = None  # made by start()
         # The theme's custom_dir, read again from mkdocs.yml with every rebuild
         # rather than on every poll.
@@ -298,7 +276,7 @@ class Server:
         from ossref.publish.preview import Preview
 
         self._preview = Preview(self._workdir / "staging")
-        self._state = _snapshot(self._watched())
+        self._watcher = Watcher(self._watched())
         self._rebuild()
         self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.2},
                                         name="ossref-serve", daemon=True)
@@ -313,6 +291,11 @@ class Server:
             self._httpd.server_close()
             self._httpd = None
             self._thread = None
+        if self._preview is not None:
+            self._preview.close()
+        if self._watcher is not None:
+            self._watcher.close()
+            self._watcher = None
         if self._workdir is not None:
             shutil.rmtree(self._workdir, ignore_errors=True)
             self._workdir = None
@@ -321,13 +304,36 @@ class Server:
         """Rebuild when a watched file changed since the last look. Returns
         None when nothing changed, else the build's exit status (0: the new
         site is being served; otherwise the previous one still is)."""
-        state = _snapshot(self._watched())
-        if state == self._state:
+        assert self._watcher is not None, "start() first"
+        if not self._watcher.changed():
             return None
-        self._state = state
+        return self._rebuild()
+
+    def wait_and_rebuild(self, timeout: float = POLL_SECONDS) -> int | None:
+        """Wait up to ``timeout`` seconds for a watched file to change, and
+        rebuild when one did; returns as :meth:`rebuild_if_changed`. Learns
+        of changes from the operating system where it can, else polls
+        (:class:`ossref.publish.watch.Watcher`): what the CLI calls in a loop."""
+        assert self._watcher is not None, "start() first"
+        if not self._watcher.wait(timeout):
+            return None
         return self._rebuild()
 
     def _rebuild(self) -> int:
+        # An incremental rebuild allocates a project's worth of objects while
+        # the heap holds the served one: a full collection in the middle of
+        # it (seconds at 10,000 entries) is left until the new site is
+        # served, when the collector runs on the first allocation.
+        paused = gc.isenabled() and self._preview is not None and self._preview.serving
+        if paused:
+            gc.disable()
+        try:
+            return self._rebuild_now()
+        finally:
+            if paused:
+                gc.enable()
+
+    def _rebuild_now(self) -> int:
         from ossref.publish.build import build
 
         stamp = time.strftime("%H:%M:%S")
@@ -340,6 +346,9 @@ class Server:
             # mkdocs.yml may have changed: options, rule severities, folders.
             self.config = load_config(self.config.root)
             self._theme_dirs = _custom_dir(self.config)
+            if self._watcher is not None and self._watcher.paths != self._watched():
+                self._watcher.close()  # another docs, citations or theme folder
+                self._watcher = Watcher(self._watched())
             status = build(self.config, self.site_dir, False, out, err, preview=self._preview)
         except ConfigError as exc:
             err.write(f"ossref: {exc}\n")
@@ -374,7 +383,8 @@ class Server:
         assert self._preview is not None
         try:
             # Another edit stops it: that rebuild first, this index after it.
-            if self._preview.refresh_search(self.site_dir, lambda: _snapshot(self._watched()) != self._state):
+            assert self._watcher is not None
+            if self._preview.refresh_search(self.site_dir, self._watcher.pending):
                 self.out.write("search index updated\n")
         except SearchStopped:
             self.out.write("search index postponed: files changed\n")
@@ -445,8 +455,7 @@ def serve(config: Config, host: str, port: int, out: TextIO, err: TextIO) -> int
         out.write(f"serving {server.url} (Ctrl-C to stop)\n")
         out.flush()
         while True:
-            time.sleep(POLL_SECONDS)
-            server.rebuild_if_changed()
+            server.wait_and_rebuild()
     except KeyboardInterrupt:
         out.write("stopped\n")
         return 0

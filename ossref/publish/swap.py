@@ -20,6 +20,7 @@ import shutil
 import stat
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from ossref.config import ConfigError
@@ -232,7 +233,7 @@ def _exchange(a: Path, b: Path) -> bool:
 _SWAP_TRIES = 50
 
 
-def swap_in(new: Path, target: Path) -> None:
+def swap_in(new: Path, target: Path, discard: Callable[[Path], None] | None = None) -> None:
     """Make the complete folder ``new`` appear at ``target`` (same parent
     folder), removing the previous ``target``. Readers of ``target`` see the
     old folder or the new one: with RENAME_EXCHANGE never neither; with the
@@ -241,7 +242,10 @@ def swap_in(new: Path, target: Path) -> None:
     Race-free between builds: nothing is checked before it is renamed. An
     exchange that finds no ``target`` becomes a rename, and a rename that
     finds one (another build got there first) becomes an exchange, so two
-    builds swapping at once both succeed, and the later one's site stays."""
+    builds swapping at once both succeed, and the later one's site stays.
+    ``discard`` removes the previous site's folder (default: at once; the
+    preview removes it after serving the new one)."""
+    discard = discard or _remove
     for _ in range(_SWAP_TRIES):
         try:
             exchanged = _exchange(new, target)
@@ -251,9 +255,9 @@ def swap_in(new: Path, target: Path) -> None:
                 return
             continue
         if exchanged:
-            _remove(new)  # now the previous site
+            discard(new)  # now the previous site
             return
-        if _swap_by_renames(new, target):
+        if _swap_by_renames(new, target, discard):
             _release(new)
             return
     raise OSError(errno.EBUSY, f"{target} kept changing while this build swapped its site in")
@@ -270,7 +274,7 @@ def _rename_into_place(new: Path, target: Path) -> bool:
     return True
 
 
-def _swap_by_renames(new: Path, target: Path) -> bool:
+def _swap_by_renames(new: Path, target: Path, discard: Callable[[Path], None] = _remove) -> bool:
     """The swap without RENAME_EXCHANGE: the previous ``target`` is renamed
     aside, ``new`` into its place, and the aside folder removed. False when
     another build changed ``target`` in between (the caller tries again)."""
@@ -292,5 +296,5 @@ def _swap_by_renames(new: Path, target: Path) -> bool:
             pass  # another build's site is there now
         _remove(aside)
         raise
-    _remove(aside)
+    discard(aside)
     return placed
