@@ -235,21 +235,25 @@ def _state_file(root: Path) -> Path:
     return root / ".ossref-cache" / STATE_NAME
 
 
-def _hot_and_cold(root: Path) -> tuple[int, int]:
-    """Where the state file's two parts start."""
+def _hot(root: Path) -> int:
+    """Where the state file's first part starts."""
     from ossref.check import state as state_module
 
-    data = _state_file(root).read_bytes()
-    head = len(state_module._MAGIC) + 32
-    size = int.from_bytes(data[head:head + 8], "little")
-    hot = head + 8 + state_module._MAC_SIZE
-    return hot, hot + size + state_module._MAC_SIZE
+    return len(state_module._MAGIC) + 32 + 8 + state_module._MAC_SIZE
 
 
-@pytest.mark.parametrize("damage", ["hot-flipped", "cold-flipped", "truncated", "garbage", "planted", "other-code"])
+def _parts(root: Path) -> list[Path]:
+    """The files of the state's second part."""
+    from ossref.check.state import PARTS_NAME
+
+    return sorted((root / ".ossref-cache" / PARTS_NAME).iterdir())
+
+
+@pytest.mark.parametrize("damage", ["hot-flipped", "cold-flipped", "cold-missing", "cold-swapped", "truncated",
+                                    "cold-truncated", "garbage", "planted", "other-code"])
 def test_a_damaged_or_foreign_state_is_ignored(tmp_path, damage, monkeypatch):
-    """The state file has the store's guarantees: altered (either part),
-    truncated, planted (made with another machine's secret) or for other
+    """The state file has the store's guarantees: altered (either part, a
+    part file removed or swapped for another's), truncated, planted (made with another machine's secret) or for other
     code, it is no state: every file is read again and the findings are a
     --no-cache check's."""
     from ossref.check import state as state_module
@@ -261,13 +265,23 @@ def test_a_damaged_or_foreign_state_is_ignored(tmp_path, damage, monkeypatch):
     check(config, keep_pages=False)
     path = _state_file(tmp_path)
     data = bytearray(path.read_bytes())
-    hot, cold = _hot_and_cold(tmp_path)
+    hot = _hot(tmp_path)
+    parts = _parts(tmp_path)
+    assert len(parts) > 2  # buckets with the same records (the empty ones) share a file
     if damage == "hot-flipped":
         data[hot + 3] ^= 1
     elif damage == "cold-flipped":
-        data[cold + 3] ^= 1
+        part = bytearray(parts[0].read_bytes())
+        part[3] ^= 1
+        parts[0].write_bytes(bytes(part))
+    elif damage == "cold-missing":
+        parts[0].unlink()
+    elif damage == "cold-swapped":
+        parts[0].write_bytes(parts[1].read_bytes())
+    elif damage == "cold-truncated":
+        parts[0].write_bytes(parts[0].read_bytes()[:-1])
     elif damage == "truncated":
-        data = data[: cold + 10]
+        data = data[: hot + 10]
     elif damage == "garbage":
         data = bytearray(b"x" * 100)
     if damage != "planted":
