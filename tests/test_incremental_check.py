@@ -25,6 +25,7 @@ from ossref.config import load_config
 from ossref.load import memo as memo_module
 from ossref.load.memo import LoadMemo, stat_key
 from ossref.pipeline import check
+from ossref.report.formats import json_items, json_text
 
 NAMES = ["alpha", "beta", "gamma", "delta", "epsilon"]
 KEYS = ["k0", "k1", "k2"]
@@ -152,17 +153,23 @@ def test_warm_check_equals_no_cache_check_after_any_edits(tmp_path_factory, edit
              "beta": {"differentials": ["alpha", "gamma"], "aliases": ["b-lesion"]},
              "gamma": {"cites": ["k1"], "links": ["alpha#references"]}}
     config = load_config(root)
-    first = check(config, keep_pages=False)
+    first = check(config, keep_pages=False, render=json_items)
     assert findings(first) == findings(check(config, keep_pages=False, cache=False))
     state = first.state
-    for edit in edit_list:
+    for i, edit in enumerate(edit_list):
         apply(root, edit, specs, stamp)
         config = load_config(root)
-        expected = findings(check(config, keep_pages=False, cache=False))
-        from_disk = check(config, keep_pages=False)
+        cold = check(config, keep_pages=False, cache=False)
+        expected = findings(cold)
+        from_disk = check(config, keep_pages=False, render=json_items)
         assert findings(from_disk) == expected, edit
-        in_memory = check(config, keep_pages=False, state=state)
+        # The json report from each file's kept part is the one rendered from nothing.
+        assert from_disk.rendered is not None and from_disk.rendered[2] is from_disk.diagnostics
+        assert json_text(from_disk) == json_text(cold), edit
+        # In memory, the renderer comes and goes: its kept parts are dropped or made again.
+        in_memory = check(config, keep_pages=False, state=state, render=json_items if i % 2 else None)
         assert findings(in_memory) == expected, edit
+        assert json_text(in_memory) == json_text(cold), edit
         state = in_memory.state
     shutil.rmtree(root)
 
@@ -335,3 +342,22 @@ def test_a_state_in_memory_for_another_configuration_is_not_used(tmp_path):
     result = check(other, keep_pages=False, state=first.state)
     assert findings(result) == findings(check(other, keep_pages=False, cache=False))
     assert result.state is not first.state and result.state.read == 5
+
+
+def test_kept_report_parts_are_not_used_for_other_diagnostics(tmp_path):
+    """A result whose diagnostics were replaced (a scoped or online check
+    does so) is reported from its diagnostics, not from the parts the check
+    rendered for the ones it found."""
+    import dataclasses
+
+    stamp = [0]
+    make_wiki(tmp_path, stamp)
+    config = load_config(tmp_path)
+    result = check(config, keep_pages=False, render=json_items)
+    from ossref.diagnostics import diag
+
+    assert result.rendered is not None and result.diagnostics
+    more = dataclasses.replace(result, diagnostics=[*result.diagnostics, diag("content/zeta.md", 1, 1,
+                                                                              "one-way-differential", "m", "h")])
+    assert json_text(more) == json_text(dataclasses.replace(more, rendered=None))
+    assert "content/zeta.md" in json_text(more)

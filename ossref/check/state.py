@@ -47,8 +47,8 @@ from ossref.model import PageFacts
 from ossref.load import store
 from ossref.load.store import JOURNAL_NAME, STORE_NAME, cache_folder, prepare_folder
 
-__all__ = ["PARTS_NAME", "STATE_NAME", "CheckState", "StateUnusable", "context", "read_state", "remove_state", "store_stamp",
-           "write_state"]
+__all__ = ["PARTS_NAME", "STATE_NAME", "CheckState", "StateUnusable", "context", "read_state", "remove_state",
+           "store_stamp", "write_state"]
 
 STATE_NAME = "check-state.bin"
 _MAGIC = b"ossref-check-state\0\x02"
@@ -101,6 +101,10 @@ class CheckState:
         self.last: tuple | None = None
         #: The last check's findings, by path in path order, as rows (:func:`ossref.check.crossfile.freeze_row`).
         self.reported: dict[str, tuple] = {}
+        #: Each path's :attr:`reported` findings as the renderer :attr:`render_key` names wrote them
+        #: (see :func:`ossref.pipeline.check`'s ``render``), for the paths in :attr:`reported`.
+        self.render_key: str = ""
+        self.rendered: dict[str, str] = {}
         self._cross: CrossCheck | None = CrossCheck()
         self._by_path: dict[str, tuple] | None = {}
         self._cold: Callable[[], tuple] | None = None
@@ -182,8 +186,9 @@ def read_state(config: Config, ctx: bytes) -> CheckState | None:
     if not hmac.compare_digest(data[head + 8:hot_at], _mac(secret, data[:head], b"hot", view[hot_at:])):
         return None
     try:
-        stamp, memo_hot, last, reported, digests = marshal.loads(view[hot_at:])
-        if not isinstance(reported, dict) or not isinstance(digests, list) or len(digests) != BUCKETS + 1 \
+        stamp, memo_hot, last, reported, (render_key, rendered), digests = marshal.loads(view[hot_at:])
+        if not isinstance(reported, dict) or not isinstance(rendered, dict) or not isinstance(render_key, str) \
+                or not isinstance(digests, list) or len(digests) != BUCKETS + 1 \
                 or not all(isinstance(d, bytes) and len(d) == _MAC_SIZE for d in digests):
             return None
         if stamp != store_stamp(config) or stamp[0] is None:
@@ -207,6 +212,7 @@ def read_state(config: Config, ctx: bytes) -> CheckState | None:
         state = CheckState(ctx, LoadMemo.thaw(memo_hot, lambda: cold()[0]))
         state._cross, state._by_path, state._cold = None, None, cold
         state.stamp, state.last, state.reported = stamp, last, reported
+        state.render_key, state.rendered = render_key, rendered
         state.dirty = set()
     except StateUnusable:
         raise
@@ -251,7 +257,8 @@ def write_state(config: Config, state: CheckState) -> OSError | None:
                 _write_atomic(parts, parts / (written.hex() + ".bin"), (blob,))
             digests.append(written)
         state.digests = digests[1:]
-        hot = marshal.dumps((store_stamp(config), state.memo.hot(), state.last, state.reported, digests))
+        hot = marshal.dumps((store_stamp(config), state.memo.hot(), state.last, state.reported,
+                             (state.render_key, state.rendered), digests))
         _write_atomic(path.parent, path, (head, len(hot).to_bytes(8, "little"), _mac(secret, head, b"hot", hot), hot))
         keep = {digest.hex() + ".bin" for digest in digests}
         for name in os.listdir(parts):
