@@ -200,6 +200,8 @@ def _render(state: CheckState, render: Callable[[list[Diagnostic]], str] | None,
     rendered again, and every path's when ``render`` is another function."""
     key = _render_key(render)
     old = state.rendered if key == state.render_key else {}
+    if touched or key != state.render_key:
+        state.report_dirty = True  # else what was reported, and its text, are as they were
     state.render_key = key
     if render is None:
         state.rendered = {}

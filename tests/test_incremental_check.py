@@ -257,7 +257,8 @@ def _parts(root: Path) -> list[Path]:
 
 
 @pytest.mark.parametrize("damage", ["hot-flipped", "cold-flipped", "cold-missing", "cold-swapped", "truncated",
-                                    "cold-truncated", "garbage", "planted", "other-code"])
+                                    "cold-truncated", "report-flipped", "report-missing", "garbage", "planted",
+                                    "other-code"])
 def test_a_damaged_or_foreign_state_is_ignored(tmp_path, damage, monkeypatch):
     """The state file has the store's guarantees: altered (either part, a
     part file removed or swapped for another's), truncated, planted (made with another machine's secret) or for other
@@ -287,6 +288,17 @@ def test_a_damaged_or_foreign_state_is_ignored(tmp_path, damage, monkeypatch):
         parts[0].write_bytes(parts[1].read_bytes())
     elif damage == "cold-truncated":
         parts[0].write_bytes(parts[0].read_bytes()[:-1])
+    elif damage in ("report-flipped", "report-missing"):
+        # The part holding the last result, which every warm run reads: the first part names it.
+        import marshal
+
+        report = parts[0].parent / (marshal.loads(bytes(data[hot:]))[3].hex() + ".bin")
+        if damage == "report-missing":
+            report.unlink()
+        else:
+            blob = bytearray(report.read_bytes())
+            blob[-3] ^= 1
+            report.write_bytes(bytes(blob))
     elif damage == "truncated":
         data = data[: hot + 10]
     elif damage == "garbage":
@@ -312,7 +324,7 @@ def test_a_damaged_or_foreign_state_is_ignored(tmp_path, damage, monkeypatch):
     result = check(config, keep_pages=False)
     assert findings(result) == expected
     assert any("k9" in d.message for d in result.diagnostics)
-    if damage in ("hot-flipped", "truncated", "garbage", "planted", "other-code"):
+    if damage in ("hot-flipped", "truncated", "garbage", "planted", "other-code", "report-flipped", "report-missing"):
         assert result.state.read == 5  # no state: every file read (the store still serves them)
 
 

@@ -105,6 +105,10 @@ class CheckState:
         #: (see :func:`ossref.pipeline.check`'s ``render``), for the paths in :attr:`reported`.
         self.render_key: str = ""
         self.rendered: dict[str, str] = {}
+        #: The digest of the part holding :attr:`reported` and :attr:`rendered` as read or last written,
+        #: and whether they changed since (then :func:`write_state` writes that part again).
+        self.report_digest: bytes | None = None
+        self.report_dirty = True
         self._cross: CrossCheck | None = CrossCheck()
         self._by_path: dict[str, tuple] | None = {}
         self._cold: Callable[[], tuple] | None = None
@@ -186,14 +190,20 @@ def read_state(config: Config, ctx: bytes) -> CheckState | None:
     if not hmac.compare_digest(data[head + 8:hot_at], _mac(secret, data[:head], b"hot", view[hot_at:])):
         return None
     try:
-        stamp, memo_hot, last, reported, (render_key, rendered), digests = marshal.loads(view[hot_at:])
-        if not isinstance(reported, dict) or not isinstance(rendered, dict) or not isinstance(render_key, str) \
-                or not isinstance(digests, list) or len(digests) != BUCKETS + 1 \
-                or not all(isinstance(d, bytes) and len(d) == _MAC_SIZE for d in digests):
+        stamp, memo_hot, last, report_digest, digests = marshal.loads(view[hot_at:])
+        if not isinstance(digests, list) or len(digests) != BUCKETS + 1 \
+                or not all(isinstance(d, bytes) and len(d) == _MAC_SIZE for d in [report_digest, *digests]):
             return None
         if stamp != store_stamp(config) or stamp[0] is None:
             return None  # its store is gone or was changed by another hand
         parts = path.parent / PARTS_NAME
+        # The last result, which a run where nothing changed reports as it is.
+        try:
+            reported, render_key, rendered = marshal.loads(_read_part(parts, secret, data[:head], report_digest))
+        except StateUnusable:
+            return None
+        if not isinstance(reported, dict) or not isinstance(rendered, dict) or not isinstance(render_key, str):
+            return None
         cache: list[tuple] = []
 
         def cold() -> tuple:
@@ -213,6 +223,7 @@ def read_state(config: Config, ctx: bytes) -> CheckState | None:
         state._cross, state._by_path, state._cold = None, None, cold
         state.stamp, state.last, state.reported = stamp, last, reported
         state.render_key, state.rendered = render_key, rendered
+        state.report_digest, state.report_dirty = report_digest, False
         state.dirty = set()
     except StateUnusable:
         raise
@@ -257,10 +268,15 @@ def write_state(config: Config, state: CheckState) -> OSError | None:
                 _write_atomic(parts, parts / (written.hex() + ".bin"), (blob,))
             digests.append(written)
         state.digests = digests[1:]
-        hot = marshal.dumps((store_stamp(config), state.memo.hot(), state.last, state.reported,
-                             (state.render_key, state.rendered), digests))
+        report = state.report_digest
+        if report is None or state.report_dirty:
+            blob = marshal.dumps((state.reported, state.render_key, state.rendered))
+            report = _mac(secret, head, b"part", blob)
+            _write_atomic(parts, parts / (report.hex() + ".bin"), (blob,))
+            state.report_digest, state.report_dirty = report, False
+        hot = marshal.dumps((store_stamp(config), state.memo.hot(), state.last, report, digests))
         _write_atomic(path.parent, path, (head, len(hot).to_bytes(8, "little"), _mac(secret, head, b"hot", hot), hot))
-        keep = {digest.hex() + ".bin" for digest in digests}
+        keep = {digest.hex() + ".bin" for digest in [report, *digests]}
         for name in os.listdir(parts):
             if name not in keep:
                 try:
