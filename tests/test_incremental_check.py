@@ -373,3 +373,26 @@ def test_kept_report_parts_are_not_used_for_other_diagnostics(tmp_path):
                                                                               "one-way-differential", "m", "h")])
     assert json_text(more) == json_text(dataclasses.replace(more, rendered=None))
     assert "content/zeta.md" in json_text(more)
+
+
+def test_a_state_read_from_disk_is_freed_without_the_cyclic_gc(tmp_path):
+    """No reference cycle holds a state read from disk (its memo, its lazily
+    read second part): at 10,000 entries the cyclic GC would otherwise walk
+    its millions of objects, at the latest when the process exits."""
+    import gc
+    import weakref
+
+    stamp = [0]
+    make_wiki(tmp_path, stamp)
+    config = load_config(tmp_path)
+    check(config, keep_pages=False)
+    write(tmp_path / "content" / "gamma.md", entry("gamma", cites=["k9"]), stamp)
+    gc.disable()
+    try:
+        result = check(config, keep_pages=False, render=json_items)
+        assert result.state.read == 1
+        refs = [weakref.ref(result.state), weakref.ref(result.state.cross)]
+        del result
+        assert [ref() for ref in refs] == [None, None]
+    finally:
+        gc.enable()

@@ -206,6 +206,9 @@ def read_state(config: Config, ctx: bytes) -> CheckState | None:
             return None
         cache: list[tuple] = []
 
+        # cold() refers to nothing that refers to the state: a cycle would keep
+        # the state's millions of objects for the cyclic GC to traverse, at
+        # the latest when the interpreter exits (0.3-0.5 s at 10,000 entries).
         def cold() -> tuple:
             if not cache:
                 blobs = [_read_part(parts, secret, data[:head], digest) for digest in digests]
@@ -215,7 +218,6 @@ def read_state(config: Config, ctx: bytes) -> CheckState | None:
                     raise
                 except Exception as exc:  # noqa: BLE001 - marshal raises several kinds
                     raise StateUnusable(str(exc)) from exc
-                state.digests = list(digests[1:])
                 cache.append(value)
             return cache[0]
 
@@ -224,6 +226,8 @@ def read_state(config: Config, ctx: bytes) -> CheckState | None:
         state.stamp, state.last, state.reported = stamp, last, reported
         state.render_key, state.rendered = render_key, rendered
         state.report_digest, state.report_dirty = report_digest, False
+        # Reused by write_state only after cold() checked every part (it reads them all first).
+        state.digests = list(digests[1:])
         state.dirty = set()
     except StateUnusable:
         raise
