@@ -20,7 +20,7 @@ from typing import TextIO
 
 from ossref import __version__
 from ossref.config import Config, ConfigError, find_root, load_config
-from ossref.report.formats import FORMATS, report, text_line
+from ossref.report.formats import FORMATS, json_items, report, text_line
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -168,7 +168,9 @@ def _check(config: Config, args: argparse.Namespace, out: TextIO, err: TextIO) -
         except ScopeError as exc:
             err.write(f"ossref: {exc}\n")
             return EXIT_USAGE
-    result = check(config, keep_pages=False, cache=not args.no_cache)
+    # A warm check keeps each file's part of the json report, to render only what changed.
+    result = check(config, keep_pages=False, cache=not args.no_cache,
+                   render=json_items if args.format == "json" else None)
     for note in result.notes:
         err.write(f"ossref: {note}\n")
     if args.online:

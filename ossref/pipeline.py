@@ -6,6 +6,7 @@ configured rule severities. It returns values and prints nothing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from ossref.caps import MAX_PER_CODE, cap_per_code, suppressed_count
@@ -42,6 +43,12 @@ class CheckResult:
     #: What the next check may start from (``check(..., state=result.state)``);
     #: None from a check that keeps pages or uses no cache.
     state: CheckState | None = None
+    #: (the ``render`` function's name, each file's findings as it wrote them,
+    #: in path order, the :attr:`diagnostics` list they are of) from a check
+    #: given ``render``, else None. A reporter uses it only when its third
+    #: item *is* :attr:`diagnostics` (``dataclasses.replace`` with other
+    #: diagnostics makes it stale).
+    rendered: tuple[str, list[str], list[Diagnostic]] | None = None
 
     @property
     def errors(self) -> int:
@@ -73,7 +80,7 @@ def apply_rules(diagnostics: list[Diagnostic], config: Config) -> list[Diagnosti
 
 
 def check(config: Config, *, keep_pages: bool = True, cache: bool = True,
-          state: CheckState | None = None) -> CheckResult:
+          state: CheckState | None = None, render: Callable[[list[Diagnostic]], str] | None = None) -> CheckResult:
     """Load and check the project at ``config.root``; raises only ConfigError.
 
     Both ways load through the one route, :func:`ossref.load.loader.load`,
@@ -91,7 +98,13 @@ def check(config: Config, *, keep_pages: bool = True, cache: bool = True,
     reaches. It is kept on disk in the cache folder and returned as
     :attr:`CheckResult.state`; a long-running process hands it back as
     ``state`` (see its contract there) and the disk is neither read nor
-    written. The findings never depend on it."""
+    written. The findings never depend on it.
+
+    ``render`` (a check alone with a cache): a function of one file's
+    findings, in their order, to text (a report's part for that file); the
+    state keeps each file's text, by the function's qualified name, and
+    renders again only the files whose findings changed; the result's
+    :attr:`CheckResult.rendered` holds them."""
     notes: list[str] = []
     if keep_pages:
         project, found = load(config, need="pages", rules=page_rules, cache=cache, notes=notes)
@@ -105,7 +118,7 @@ def check(config: Config, *, keep_pages: bool = True, cache: bool = True,
                            references=len(project.references), bib_files=len(project.bib_files),
                            suppressed=suppressed_count(reported), notes=notes)
     if cache and not disabled_by_env():
-        return _check_with_state(config, notes, state)
+        return _rendered(_check_with_state(config, notes, state, render), render)
     facts, found = load(config, need="facts", rules=page_rules, cache=cache, notes=notes)
     assert isinstance(facts, ProjectFacts)
     found += check_facts(facts.pages, facts.references, facts.files)
@@ -118,7 +131,8 @@ def check(config: Config, *, keep_pages: bool = True, cache: bool = True,
                        suppressed=suppressed_count(reported), notes=notes)
 
 
-def _check_with_state(config: Config, notes: list[str], state: CheckState | None) -> CheckResult:
+def _check_with_state(config: Config, notes: list[str], state: CheckState | None,
+                      render: Callable[[list[Diagnostic]], str] | None) -> CheckResult:
     """:func:`check` with ``keep_pages=False`` from a state: the one in
     memory, else the one on disk, else none."""
     ctx = context(config, _RULES_SALT)
@@ -131,12 +145,13 @@ def _check_with_state(config: Config, notes: list[str], state: CheckState | None
             state = read_state(config, ctx) or CheckState(ctx)
         assert state is not None
         try:
-            return _check_from(config, notes, state, in_memory)
+            return _check_from(config, notes, state, in_memory, render)
         except StateUnusable:
-            return _check_from(config, notes, CheckState(ctx), False)
+            return _check_from(config, notes, CheckState(ctx), False, render)
 
 
-def _check_from(config: Config, notes: list[str], state: CheckState, in_memory: bool) -> CheckResult:
+def _check_from(config: Config, notes: list[str], state: CheckState, in_memory: bool,
+                render: Callable[[list[Diagnostic]], str] | None) -> CheckResult:
     memo = LoadMemo()
     facts, found = load_with_memo(config, page_rules, True, notes, state.memo, memo, state.last is not None)
     state.read, state.rerun = memo.read, 0
@@ -158,6 +173,7 @@ def _check_from(config: Config, notes: list[str], state: CheckState, in_memory: 
     state.reported = _reported(config, state.by_path, _grouped(before), cross.page_findings(), cross.changed_rows,
                                _grouped(after), touched)
     state.changed(touched)
+    _render(state, render, touched)
     reported = _reported_list(state.reported)
     suppressed = suppressed_count(reported)
     state.last = (len(facts.pages), sum(page.entry for page in facts.pages), len(facts.references),
@@ -172,6 +188,34 @@ def _check_from(config: Config, notes: list[str], state: CheckState, in_memory: 
                 notes.append(note)
     return CheckResult(None, reported, pages=state.last[0], entries=state.last[1], references=state.last[2],
                        bib_files=state.last[3], suppressed=suppressed, notes=notes, state=state)
+
+
+def _render_key(render: Callable | None) -> str:
+    return "" if render is None else f"{render.__module__}.{render.__qualname__}"
+
+
+def _render(state: CheckState, render: Callable[[list[Diagnostic]], str] | None, touched: set[str]) -> None:
+    """Bring :attr:`CheckState.rendered` to :attr:`CheckState.reported`: the
+    text of each path in ``touched`` (whose findings may have changed) is
+    rendered again, and every path's when ``render`` is another function."""
+    key = _render_key(render)
+    old = state.rendered if key == state.render_key else {}
+    if touched or key != state.render_key:
+        state.report_dirty = True  # else what was reported, and its text, are as they were
+    state.render_key = key
+    if render is None:
+        state.rendered = {}
+        return
+    state.rendered = {path: text if (text := old.get(path)) is not None and path not in touched
+                      else render(thaw_rows(rows)) for path, rows in state.reported.items()}
+
+
+def _rendered(result: CheckResult, render: Callable[[list[Diagnostic]], str] | None) -> CheckResult:
+    """``result`` with :attr:`CheckResult.rendered` from its state, when rendered by ``render``."""
+    state = result.state
+    if render is not None and state is not None and state.render_key == _render_key(render):
+        result.rendered = (state.render_key, list(state.rendered.values()), result.diagnostics)
+    return result
 
 
 def _reported_list(reported: dict[str, tuple]) -> list[Diagnostic]:

@@ -205,8 +205,8 @@ def test_the_cache_lives_in_cache_dir_and_nothing_is_written_to_content_or_citat
     assert sorted(p.name for p in wiki.iterdir()) == sorted([*outside, ".ossref-cache"])
     # Both keep every file's results in the one store; a check alone also
     # keeps its state, and appends what a warm run parsed to the store's journal.
-    from ossref.check.state import STATE_NAME
-    files = [store.STORE_NAME] if mode == "build" else [store.STORE_NAME, store.JOURNAL_NAME, STATE_NAME]
+    from ossref.check.state import PARTS_NAME, STATE_NAME
+    files = [store.STORE_NAME] if mode == "build" else [store.STORE_NAME, store.JOURNAL_NAME, STATE_NAME, PARTS_NAME]
     assert sorted(os.listdir(wiki / ".ossref-cache")) == sorted([".gitignore", "CACHEDIR.TAG", *files])
     assert (wiki / ".ossref-cache" / ".gitignore").read_text().strip().endswith("*")
 

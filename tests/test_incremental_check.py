@@ -25,6 +25,7 @@ from ossref.config import load_config
 from ossref.load import memo as memo_module
 from ossref.load.memo import LoadMemo, stat_key
 from ossref.pipeline import check
+from ossref.report.formats import json_items, json_text
 
 NAMES = ["alpha", "beta", "gamma", "delta", "epsilon"]
 KEYS = ["k0", "k1", "k2"]
@@ -152,17 +153,23 @@ def test_warm_check_equals_no_cache_check_after_any_edits(tmp_path_factory, edit
              "beta": {"differentials": ["alpha", "gamma"], "aliases": ["b-lesion"]},
              "gamma": {"cites": ["k1"], "links": ["alpha#references"]}}
     config = load_config(root)
-    first = check(config, keep_pages=False)
+    first = check(config, keep_pages=False, render=json_items)
     assert findings(first) == findings(check(config, keep_pages=False, cache=False))
     state = first.state
-    for edit in edit_list:
+    for i, edit in enumerate(edit_list):
         apply(root, edit, specs, stamp)
         config = load_config(root)
-        expected = findings(check(config, keep_pages=False, cache=False))
-        from_disk = check(config, keep_pages=False)
+        cold = check(config, keep_pages=False, cache=False)
+        expected = findings(cold)
+        from_disk = check(config, keep_pages=False, render=json_items)
         assert findings(from_disk) == expected, edit
-        in_memory = check(config, keep_pages=False, state=state)
+        # The json report from each file's kept part is the one rendered from nothing.
+        assert from_disk.rendered is not None and from_disk.rendered[2] is from_disk.diagnostics
+        assert json_text(from_disk) == json_text(cold), edit
+        # In memory, the renderer comes and goes: its kept parts are dropped or made again.
+        in_memory = check(config, keep_pages=False, state=state, render=json_items if i % 2 else None)
         assert findings(in_memory) == expected, edit
+        assert json_text(in_memory) == json_text(cold), edit
         state = in_memory.state
     shutil.rmtree(root)
 
@@ -235,21 +242,26 @@ def _state_file(root: Path) -> Path:
     return root / ".ossref-cache" / STATE_NAME
 
 
-def _hot_and_cold(root: Path) -> tuple[int, int]:
-    """Where the state file's two parts start."""
+def _hot(root: Path) -> int:
+    """Where the state file's first part starts."""
     from ossref.check import state as state_module
 
-    data = _state_file(root).read_bytes()
-    head = len(state_module._MAGIC) + 32
-    size = int.from_bytes(data[head:head + 8], "little")
-    hot = head + 8 + state_module._MAC_SIZE
-    return hot, hot + size + state_module._MAC_SIZE
+    return len(state_module._MAGIC) + 32 + 8 + state_module._MAC_SIZE
 
 
-@pytest.mark.parametrize("damage", ["hot-flipped", "cold-flipped", "truncated", "garbage", "planted", "other-code"])
+def _parts(root: Path) -> list[Path]:
+    """The files of the state's second part."""
+    from ossref.check.state import PARTS_NAME
+
+    return sorted((root / ".ossref-cache" / PARTS_NAME).iterdir())
+
+
+@pytest.mark.parametrize("damage", ["hot-flipped", "cold-flipped", "cold-missing", "cold-swapped", "truncated",
+                                    "cold-truncated", "report-flipped", "report-missing", "garbage", "planted",
+                                    "other-code"])
 def test_a_damaged_or_foreign_state_is_ignored(tmp_path, damage, monkeypatch):
-    """The state file has the store's guarantees: altered (either part),
-    truncated, planted (made with another machine's secret) or for other
+    """The state file has the store's guarantees: altered (either part, a
+    part file removed or swapped for another's), truncated, planted (made with another machine's secret) or for other
     code, it is no state: every file is read again and the findings are a
     --no-cache check's."""
     from ossref.check import state as state_module
@@ -261,13 +273,34 @@ def test_a_damaged_or_foreign_state_is_ignored(tmp_path, damage, monkeypatch):
     check(config, keep_pages=False)
     path = _state_file(tmp_path)
     data = bytearray(path.read_bytes())
-    hot, cold = _hot_and_cold(tmp_path)
+    hot = _hot(tmp_path)
+    parts = _parts(tmp_path)
+    assert len(parts) > 2  # buckets with the same records (the empty ones) share a file
     if damage == "hot-flipped":
         data[hot + 3] ^= 1
     elif damage == "cold-flipped":
-        data[cold + 3] ^= 1
+        part = bytearray(parts[0].read_bytes())
+        part[3] ^= 1
+        parts[0].write_bytes(bytes(part))
+    elif damage == "cold-missing":
+        parts[0].unlink()
+    elif damage == "cold-swapped":
+        parts[0].write_bytes(parts[1].read_bytes())
+    elif damage == "cold-truncated":
+        parts[0].write_bytes(parts[0].read_bytes()[:-1])
+    elif damage in ("report-flipped", "report-missing"):
+        # The part holding the last result, which every warm run reads: the first part names it.
+        import marshal
+
+        report = parts[0].parent / (marshal.loads(bytes(data[hot:]))[3].hex() + ".bin")
+        if damage == "report-missing":
+            report.unlink()
+        else:
+            blob = bytearray(report.read_bytes())
+            blob[-3] ^= 1
+            report.write_bytes(bytes(blob))
     elif damage == "truncated":
-        data = data[: cold + 10]
+        data = data[: hot + 10]
     elif damage == "garbage":
         data = bytearray(b"x" * 100)
     if damage != "planted":
@@ -291,7 +324,7 @@ def test_a_damaged_or_foreign_state_is_ignored(tmp_path, damage, monkeypatch):
     result = check(config, keep_pages=False)
     assert findings(result) == expected
     assert any("k9" in d.message for d in result.diagnostics)
-    if damage in ("hot-flipped", "truncated", "garbage", "planted", "other-code"):
+    if damage in ("hot-flipped", "truncated", "garbage", "planted", "other-code", "report-flipped", "report-missing"):
         assert result.state.read == 5  # no state: every file read (the store still serves them)
 
 
@@ -321,3 +354,45 @@ def test_a_state_in_memory_for_another_configuration_is_not_used(tmp_path):
     result = check(other, keep_pages=False, state=first.state)
     assert findings(result) == findings(check(other, keep_pages=False, cache=False))
     assert result.state is not first.state and result.state.read == 5
+
+
+def test_kept_report_parts_are_not_used_for_other_diagnostics(tmp_path):
+    """A result whose diagnostics were replaced (a scoped or online check
+    does so) is reported from its diagnostics, not from the parts the check
+    rendered for the ones it found."""
+    import dataclasses
+
+    stamp = [0]
+    make_wiki(tmp_path, stamp)
+    config = load_config(tmp_path)
+    result = check(config, keep_pages=False, render=json_items)
+    from ossref.diagnostics import diag
+
+    assert result.rendered is not None and result.diagnostics
+    more = dataclasses.replace(result, diagnostics=[*result.diagnostics, diag("content/zeta.md", 1, 1,
+                                                                              "one-way-differential", "m", "h")])
+    assert json_text(more) == json_text(dataclasses.replace(more, rendered=None))
+    assert "content/zeta.md" in json_text(more)
+
+
+def test_a_state_read_from_disk_is_freed_without_the_cyclic_gc(tmp_path):
+    """No reference cycle holds a state read from disk (its memo, its lazily
+    read second part): at 10,000 entries the cyclic GC would otherwise walk
+    its millions of objects, at the latest when the process exits."""
+    import gc
+    import weakref
+
+    stamp = [0]
+    make_wiki(tmp_path, stamp)
+    config = load_config(tmp_path)
+    check(config, keep_pages=False)
+    write(tmp_path / "content" / "gamma.md", entry("gamma", cites=["k9"]), stamp)
+    gc.disable()
+    try:
+        result = check(config, keep_pages=False, render=json_items)
+        assert result.state.read == 1
+        refs = [weakref.ref(result.state), weakref.ref(result.state.cross)]
+        del result
+        assert [ref() for ref in refs] == [None, None]
+    finally:
+        gc.enable()

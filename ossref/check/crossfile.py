@@ -83,7 +83,7 @@ class CrossCheck:
         self.slug_holders: dict[str, list[str]] = {}
         self.name_holders: dict[str, list[str]] = {}
         #: path -> (findings, keys read, pages linked to, entries listed, entries listed that parsed)
-        self.results: dict[str, tuple[tuple, frozenset, frozenset, frozenset, frozenset]] = {}
+        self.results: dict[str, tuple[tuple, tuple, frozenset, frozenset, frozenset]] = {}
         self.gen: dict[str, frozenset[str]] = {}
         self.link_in: Counter[str] = Counter()
         self.listed_in: Counter[str] = Counter()
@@ -302,7 +302,7 @@ class CrossCheck:
         self.listed_in.subtract(old_listed)
         self.listed_in.update(new_listed)
         # Until the page is run again its previous findings stand, with its new outputs.
-        self.results[path] = (*before[:2], *outputs) if before is not None else ((), frozenset(), *outputs)
+        self.results[path] = (*before[:2], *outputs) if before is not None else ((), (), *outputs)
         return set(old_links ^ new_links) | set(old_listed ^ new_listed)
 
     def _drop(self, path: str, f: PageFacts) -> set[str]:
@@ -359,7 +359,9 @@ class CrossCheck:
         before = self.results.get(f.path)
         if before is None or before[0] != frozen:
             self.changed_rows.add(f.path)
-        self.results[f.path] = (frozen, frozenset(reads), *computed)
+        # The keys read as a tuple: only ever tested against the keys that changed
+        # (``isdisjoint``), and a tuple unmarshals in half the time of a set.
+        self.results[f.path] = (frozen, tuple(sorted(reads)), *computed)
 
     def _links(self, page: PageFacts, reads: set[str]) -> Iterable[Diagnostic | _Pending]:
         docs_root = page.path[: len(page.path) - len(page.slug) - len(".md")]  # "content/"

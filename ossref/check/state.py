@@ -11,10 +11,13 @@ cache folder, with the store's guarantees (:mod:`ossref.load.store`):
 * stale-proof: the state is for one :func:`context` (ossref's code
   fingerprint, the options loading depends on, the per-page rules, and the
   whole configuration); a state of another context is no state;
-* two MACs, keyed with this machine's secret (:func:`ossref.load.store.machine_key`),
-  cover its two parts (what every warm run reads, and what only a run that
-  found a change reads, checked when first read): a planted, altered or
-  truncated file is no state, and no part is unmarshalled before its MAC matched;
+* MACs keyed with this machine's secret (:func:`ossref.load.store.machine_key`)
+  cover its two parts: the first (what every warm run reads) in
+  ``check-state.bin``, which also lists the MACs of the second's files (what
+  only a run that found a change reads, in ``check-state.parts/``, one per
+  bucket of paths, each named by its MAC and checked when first read): a
+  planted, altered, truncated, missing or swapped file is no state, and no
+  part is unmarshalled before its MAC matched;
 * an unwritable folder means no state (the check says so once, as for the store);
 * it goes with the store: it names the stat of ``store.bin`` and
   ``store.journal`` as they were when it was written, and a state whose
@@ -30,9 +33,11 @@ import hashlib
 import hmac
 import marshal
 import os
+import shutil
 import tempfile
 import zlib
 from collections.abc import Callable
+from functools import lru_cache
 from pathlib import Path
 
 from ossref.check.crossfile import CrossCheck
@@ -42,11 +47,13 @@ from ossref.model import PageFacts
 from ossref.load import store
 from ossref.load.store import JOURNAL_NAME, STORE_NAME, cache_folder, prepare_folder
 
-__all__ = ["STATE_NAME", "CheckState", "StateUnusable", "context", "read_state", "remove_state", "store_stamp",
-           "write_state"]
+__all__ = ["PARTS_NAME", "STATE_NAME", "CheckState", "StateUnusable", "context", "read_state", "remove_state",
+           "store_stamp", "write_state"]
 
 STATE_NAME = "check-state.bin"
-_MAGIC = b"ossref-check-state\0\x01"
+_MAGIC = b"ossref-check-state\0\x02"
+#: The folder, next to the state, of its second part's files (see :func:`write_state`).
+PARTS_NAME = "check-state.parts"
 _MAC_SIZE = 32
 _TEMP_PREFIX = ".state-"
 
@@ -94,15 +101,23 @@ class CheckState:
         self.last: tuple | None = None
         #: The last check's findings, by path in path order, as rows (:func:`ossref.check.crossfile.freeze_row`).
         self.reported: dict[str, tuple] = {}
+        #: Each path's :attr:`reported` findings as the renderer :attr:`render_key` names wrote them
+        #: (see :func:`ossref.pipeline.check`'s ``render``), for the paths in :attr:`reported`.
+        self.render_key: str = ""
+        self.rendered: dict[str, str] = {}
+        #: The digest of the part holding :attr:`reported` and :attr:`rendered` as read or last written,
+        #: and whether they changed since (then :func:`write_state` writes that part again).
+        self.report_digest: bytes | None = None
+        self.report_dirty = True
         self._cross: CrossCheck | None = CrossCheck()
         self._by_path: dict[str, tuple] | None = {}
         self._cold: Callable[[], tuple] | None = None
         #: Files the last check read, and pages whose cross-file rules it ran (for tests and benchmarks).
         self.read = 0
         self.rerun = 0
-        #: The second part's buckets as read (:func:`write_state` writes again only the ones that changed),
-        #: and the paths whose records changed since (None: all may have).
-        self.chunks: list | None = None
+        #: The digests of the second part's buckets as read or last written (:func:`write_state` writes again
+        #: only the ones that changed), and the paths whose records changed since (None: all may have).
+        self.digests: list[bytes] | None = None
         self.dirty: set[str] | None = None
 
     @property
@@ -165,32 +180,42 @@ def read_state(config: Config, ctx: bytes) -> CheckState | None:
     except OSError:
         return None
     head = len(_MAGIC) + len(ctx)
-    if len(data) < head + 8 + 2 * _MAC_SIZE or data[:len(_MAGIC)] != _MAGIC or data[len(_MAGIC):head] != ctx:
+    if len(data) < head + 8 + _MAC_SIZE or data[:len(_MAGIC)] != _MAGIC or data[len(_MAGIC):head] != ctx:
         return None
     size = int.from_bytes(data[head:head + 8], "little")
     hot_at = head + 8 + _MAC_SIZE
-    cold_at = hot_at + size + _MAC_SIZE
-    if cold_at > len(data):
+    if hot_at + size != len(data):
         return None
     view = memoryview(data)
-    if not hmac.compare_digest(data[head + 8:hot_at], _mac(secret, data[:head], b"hot", view[hot_at:hot_at + size])):
+    if not hmac.compare_digest(data[head + 8:hot_at], _mac(secret, data[:head], b"hot", view[hot_at:])):
         return None
     try:
-        stamp, memo_hot, last, reported = marshal.loads(view[hot_at:hot_at + size])
-        if not isinstance(reported, dict):
+        stamp, memo_hot, last, report_digest, digests = marshal.loads(view[hot_at:])
+        if not isinstance(digests, list) or len(digests) != BUCKETS + 1 \
+                or not all(isinstance(d, bytes) and len(d) == _MAC_SIZE for d in [report_digest, *digests]):
             return None
         if stamp != store_stamp(config) or stamp[0] is None:
             return None  # its store is gone or was changed by another hand
-        cold_blob = view[cold_at:]
-        cold_mac = data[cold_at - _MAC_SIZE:cold_at]
+        parts = path.parent / PARTS_NAME
+        # The last result, which a run where nothing changed reports as it is.
+        try:
+            reported, render_key, rendered = marshal.loads(_read_part(parts, secret, data[:head], report_digest))
+        except StateUnusable:
+            return None
+        if not isinstance(reported, dict) or not isinstance(rendered, dict) or not isinstance(render_key, str):
+            return None
         cache: list[tuple] = []
 
+        # cold() refers to nothing that refers to the state: a cycle would keep
+        # the state's millions of objects for the cyclic GC to traverse, at
+        # the latest when the interpreter exits (0.3-0.5 s at 10,000 entries).
         def cold() -> tuple:
             if not cache:
-                if not hmac.compare_digest(cold_mac, _mac(secret, data[:head], b"cold", cold_blob)):
-                    raise StateUnusable("altered")
+                blobs = [_read_part(parts, secret, data[:head], digest) for digest in digests]
                 try:
-                    value = _unbucket(state, marshal.loads(cold_blob))
+                    value = _unbucket(blobs[0], blobs[1:])
+                except StateUnusable:
+                    raise
                 except Exception as exc:  # noqa: BLE001 - marshal raises several kinds
                     raise StateUnusable(str(exc)) from exc
                 cache.append(value)
@@ -199,6 +224,10 @@ def read_state(config: Config, ctx: bytes) -> CheckState | None:
         state = CheckState(ctx, LoadMemo.thaw(memo_hot, lambda: cold()[0]))
         state._cross, state._by_path, state._cold = None, None, cold
         state.stamp, state.last, state.reported = stamp, last, reported
+        state.render_key, state.rendered = render_key, rendered
+        state.report_digest, state.report_dirty = report_digest, False
+        # Reused by write_state only after cold() checked every part (it reads them all first).
+        state.digests = list(digests[1:])
         state.dirty = set()
     except StateUnusable:
         raise
@@ -207,41 +236,77 @@ def read_state(config: Config, ctx: bytes) -> CheckState | None:
     return state
 
 
+def _read_part(parts: Path, secret: bytes, head: bytes, digest: bytes) -> bytes:
+    """The part file named by ``digest`` when its keyed digest is that; else :class:`StateUnusable`."""
+    try:
+        blob = (parts / (digest.hex() + ".bin")).read_bytes()
+    except OSError as exc:
+        raise StateUnusable("a part is missing") from exc
+    if not hmac.compare_digest(digest, _mac(secret, head, b"part", blob)):
+        raise StateUnusable("altered")
+    return blob
+
+
 def write_state(config: Config, state: CheckState) -> OSError | None:
     """Write ``state`` atomically; the error when it could not be (then no
-    state is left behind: the old one is removed, as it is out of date)."""
+    state is left behind: the old one is removed, as it is out of date).
+
+    The second part is files in :data:`PARTS_NAME`, each named by its keyed
+    digest, which the first part lists (a check that reads an older first
+    part finds its own parts, or a part that fails its digest: no state): a
+    bucket no path of which changed is not written again, the first part is
+    replaced last, and the parts it no longer lists are removed after it."""
     secret, path = store.machine_key(), _path(config)
     if secret is None or path is None or store.disabled_by_env():
         return None
-    tmp = None
     try:
-        cold = marshal.dumps(_bucket(state))
-        hot = marshal.dumps((store_stamp(config), state.memo.hot(), state.last, state.reported))
         head = _MAGIC + state.context
         prepare_folder(path.parent)
-        fd, tmp = tempfile.mkstemp(prefix=_TEMP_PREFIX, suffix=".tmp", dir=path.parent)
-        with os.fdopen(fd, "wb") as out:
-            out.write(head)
-            out.write(len(hot).to_bytes(8, "little"))
-            out.write(_mac(secret, head, b"hot", hot))
-            out.write(hot)
-            out.write(_mac(secret, head, b"cold", cold))
-            out.write(cold)
-        os.replace(tmp, path)
-        tmp = None
+        parts = path.parent / PARTS_NAME
+        parts.mkdir(exist_ok=True)
+        digests: list[bytes] = []
+        for blob, written in _bucket(state):
+            if written is None:
+                written = _mac(secret, head, b"part", blob)
+                # Written even when a file of that name is there: it may be a damaged one.
+                _write_atomic(parts, parts / (written.hex() + ".bin"), (blob,))
+            digests.append(written)
+        state.digests = digests[1:]
+        report = state.report_digest
+        if report is None or state.report_dirty:
+            blob = marshal.dumps((state.reported, state.render_key, state.rendered))
+            report = _mac(secret, head, b"part", blob)
+            _write_atomic(parts, parts / (report.hex() + ".bin"), (blob,))
+            state.report_digest, state.report_dirty = report, False
+        hot = marshal.dumps((store_stamp(config), state.memo.hot(), state.last, report, digests))
+        _write_atomic(path.parent, path, (head, len(hot).to_bytes(8, "little"), _mac(secret, head, b"hot", hot), hot))
+        keep = {digest.hex() + ".bin" for digest in [report, *digests]}
+        for name in os.listdir(parts):
+            if name not in keep:
+                try:
+                    os.unlink(parts / name)
+                except OSError:
+                    pass
     except (OSError, ValueError) as exc:
-        try:
-            path.unlink()
-        except OSError:
-            pass
+        remove_state(config)
         return exc if isinstance(exc, OSError) else OSError(str(exc))
+    return None
+
+
+def _write_atomic(folder: Path, target: Path, blobs: tuple) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=_TEMP_PREFIX, suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            for blob in blobs:
+                out.write(blob)
+        os.replace(tmp, target)
+        tmp = None
     finally:
         if tmp is not None:
             try:
                 os.unlink(tmp)
             except OSError:
                 pass
-    return None
 
 
 #: The second part's per-path records are kept in this many buckets, each
@@ -250,46 +315,49 @@ def write_state(config: Config, state: CheckState) -> OSError | None:
 BUCKETS = 64
 
 
+@lru_cache(maxsize=None)
 def _bucket_of(path: str) -> int:
     return zlib.crc32(path.encode("utf-8", "surrogateescape")) % BUCKETS
 
 
-def _bucket(state: CheckState) -> tuple:
-    """The second part: (the rest, marshalled; each bucket's per-path
-    records, marshalled): memo entries, cross-file results and reported
-    findings, by path."""
+def _bucket(state: CheckState) -> list[tuple[bytes, bytes | None]]:
+    """The second part as (bytes, None) to write, or (b"", digest) of a
+    part as read or last written when no path of its bucket changed: the
+    rest (bibliography and the cross-file state but its per-path results),
+    then each bucket's per-path records (memo entries, cross-file results
+    and reported findings, by path), each marshalled on its own."""
     entries, bibliography = state.memo.cold()
     cross = state.cross.freeze(entries.__contains__)
     results, by_path = cross[6], state.by_path
     rest = marshal.dumps((bibliography, cross[:6] + (None,) + cross[7:]))
-    old = state.chunks if state.dirty is not None and state.chunks is not None else None
+    old = state.digests if state.dirty is not None and state.digests is not None else None
     todo = set(range(BUCKETS)) if old is None else {_bucket_of(path) for path in state.dirty or ()}
     parts: list[tuple[dict, dict, dict]] = [({}, {}, {}) for _ in range(BUCKETS)]
-    for i, table in enumerate((entries, results, by_path)):
-        for path, value in table.items():
-            b = _bucket_of(path)
-            if b in todo:
-                parts[b][i][path] = value
-    chunks = [marshal.dumps(parts[b]) if b in todo or old is None else old[b] for b in range(BUCKETS)]
-    state.chunks, state.dirty = chunks, set()
-    return rest, chunks
+    if todo:
+        for i, table in enumerate((entries, results, by_path)):
+            for path, value in table.items():
+                b = _bucket_of(path)
+                if b in todo:
+                    parts[b][i][path] = value
+    out: list[tuple[bytes, bytes | None]] = [(rest, None)]
+    out += [(marshal.dumps(parts[b]), None) if old is None or b in todo else (b"", old[b]) for b in range(BUCKETS)]
+    state.dirty = set()
+    return out
 
 
-def _unbucket(state: CheckState, value: tuple) -> tuple:
+def _unbucket(rest: bytes, chunks: list[bytes]) -> tuple:
     """The inverse of :func:`_bucket`: (memo cold part, cross-file state, by_path)."""
-    rest, chunks = value
-    if not isinstance(chunks, list) or len(chunks) != BUCKETS:
-        raise StateUnusable("not a state")
     bibliography, cross = marshal.loads(rest)
     entries: dict = {}
     results: dict = {}
     by_path: dict = {}
     for chunk in chunks:
         a, b, c = marshal.loads(chunk)
+        if not (isinstance(a, dict) and isinstance(b, dict) and isinstance(c, dict)):
+            raise StateUnusable("not a state")
         entries.update(a)
         results.update(b)
         by_path.update(c)
-    state.chunks = chunks
     return (entries, bibliography), cross[:6] + (results,) + cross[7:], by_path
 
 
@@ -309,3 +377,4 @@ def remove_state(config: Config) -> None:
             path.unlink()
         except OSError:
             pass
+        shutil.rmtree(path.parent / PARTS_NAME, ignore_errors=True)

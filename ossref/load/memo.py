@@ -53,7 +53,7 @@ class LoadMemo:
     * ``stats``: rel -> stat of each page read;
     * ``entries``: rel -> (facts as a tuple, diagnostics frozen as
       :func:`ossref.load.records.freeze_diagnostics` has them, the store
-      address of its entry or b""), given by ``entries_source`` on first use
+      address of its entry or b""), given with ``bibliography`` by ``entries_source`` on first use
       (a warm run where no stat changed never needs them);
     * ``bibs``: ((rel, stat), ...) of every BibTeX file, in order, and
       ``bibliography``: (where each key is defined, frozen diagnostics) of
@@ -70,7 +70,7 @@ class LoadMemo:
         self.taken_ns = taken_ns
         self.stats: dict[str, StatKey] = {}
         self._entries: dict[str, tuple] | None = {}
-        self.entries_source: Callable[[], dict[str, tuple]] | None = None
+        self.entries_source: Callable[[], tuple[dict[str, tuple], tuple | None]] | None = None
         self.bibs: tuple = ()
         self.bibliography: tuple | None = None
         self.bib_addresses: tuple = ()
@@ -86,7 +86,8 @@ class LoadMemo:
     def entries(self) -> dict[str, tuple]:
         if self._entries is None:
             assert self.entries_source is not None
-            self._entries = self.entries_source()
+            self._entries, self.bibliography = self.entries_source()
+            self.entries_source = None
         return self._entries
 
     def trusts(self, key: StatKey | None, recorded: StatKey | None) -> bool:
@@ -117,11 +118,12 @@ class LoadMemo:
         memo.stats, memo.bibs, memo.bib_addresses, memo.walked = stats, bibs, bib_addresses, walked
         memo._entries = None
 
-        def source() -> dict[str, tuple]:
-            entries, memo.bibliography = cold()
+        # Not a closure over the memo: a cycle would leave its entries to the cyclic GC.
+        def source() -> tuple[dict[str, tuple], tuple | None]:
+            entries, bibliography = cold()
             if not isinstance(entries, dict):
                 raise TypeError("not a load memo")
-            return entries
+            return entries, bibliography
 
         memo.entries_source = source
         return memo
