@@ -34,7 +34,6 @@ import hmac
 import marshal
 import os
 import shutil
-import tempfile
 import zlib
 from collections.abc import Callable
 from functools import lru_cache
@@ -45,7 +44,7 @@ from ossref.config import Config
 from ossref.load.memo import LoadMemo, stat_key
 from ossref.model import PageFacts
 from ossref.load import store
-from ossref.load.store import JOURNAL_NAME, STORE_NAME, cache_folder, prepare_folder
+from ossref.load.store import JOURNAL_NAME, STORE_NAME, cache_folder, prepare_folder, write_atomic
 
 __all__ = ["PARTS_NAME", "STATE_NAME", "CheckState", "StateUnusable", "context", "read_state", "remove_state",
            "store_stamp", "write_state"]
@@ -55,7 +54,6 @@ _MAGIC = b"ossref-check-state\0\x02"
 #: The folder, next to the state, of its second part's files (see :func:`write_state`).
 PARTS_NAME = "check-state.parts"
 _MAC_SIZE = 32
-_TEMP_PREFIX = ".state-"
 
 
 def context(config: Config, salt: bytes) -> bytes:
@@ -269,17 +267,17 @@ def write_state(config: Config, state: CheckState) -> OSError | None:
             if written is None:
                 written = _mac(secret, head, b"part", blob)
                 # Written even when a file of that name is there: it may be a damaged one.
-                _write_atomic(parts, parts / (written.hex() + ".bin"), (blob,))
+                write_atomic(parts / (written.hex() + ".bin"), lambda out: out.write(blob))
             digests.append(written)
         state.digests = digests[1:]
         report = state.report_digest
         if report is None or state.report_dirty:
             blob = marshal.dumps((state.reported, state.render_key, state.rendered))
             report = _mac(secret, head, b"part", blob)
-            _write_atomic(parts, parts / (report.hex() + ".bin"), (blob,))
+            write_atomic(parts / (report.hex() + ".bin"), lambda out: out.write(blob))
             state.report_digest, state.report_dirty = report, False
         hot = marshal.dumps((store_stamp(config), state.memo.hot(), state.last, report, digests))
-        _write_atomic(path.parent, path, (head, len(hot).to_bytes(8, "little"), _mac(secret, head, b"hot", hot), hot))
+        write_atomic(path, lambda out: out.writelines((head, len(hot).to_bytes(8, "little"), _mac(secret, head, b"hot", hot), hot)))
         keep = {digest.hex() + ".bin" for digest in [report, *digests]}
         for name in os.listdir(parts):
             if name not in keep:
@@ -291,22 +289,6 @@ def write_state(config: Config, state: CheckState) -> OSError | None:
         remove_state(config)
         return exc if isinstance(exc, OSError) else OSError(str(exc))
     return None
-
-
-def _write_atomic(folder: Path, target: Path, blobs: tuple) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=_TEMP_PREFIX, suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            for blob in blobs:
-                out.write(blob)
-        os.replace(tmp, target)
-        tmp = None
-    finally:
-        if tmp is not None:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
 
 
 #: The second part's per-path records are kept in this many buckets, each

@@ -72,9 +72,10 @@ import struct
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from ossref import __version__
 from ossref.config import Config, is_inside
@@ -431,7 +432,6 @@ class Store:
         raises: a store that cannot be written is no store."""
         if self.path is None or (not self._changed and not self._old):
             return
-        tmp = None
         try:
             pages = self._pages_to_carry()
             facts = [(key, value) for key, value in self._kept.items() if key[:1] == FACTS]
@@ -439,8 +439,8 @@ class Store:
             head = _KEY_SIZE + _MAC_SIZE + _RECORD.size
             size = sum(head + len(blob) for _, (_, blob) in facts)
             prepare_folder(self.path.parent)
-            fd, tmp = tempfile.mkstemp(prefix=_TEMP_PREFIX, suffix=".tmp", dir=self.path.parent)
-            with os.fdopen(fd, "wb", buffering=1 << 20) as out:
+
+            def write(out: BinaryIO) -> None:
                 out.write(self._header)
                 out.write(_PART.pack(size))
                 for key, (mac, blob) in (*facts, *pages):
@@ -448,18 +448,12 @@ class Store:
                     out.write(mac)
                     out.write(_RECORD.pack(len(blob)))
                     out.write(blob)
-            os.replace(tmp, self.path)
-            tmp = None
+
+            write_atomic(self.path, write)
         except (OSError, ValueError) as exc:
             if self.problem is None:
                 self.problem = exc if isinstance(exc, OSError) else OSError(str(exc))
             return
-        finally:
-            if tmp is not None:
-                try:
-                    os.unlink(tmp)
-                except OSError:
-                    pass
         try:  # its records are in the file just written
             os.unlink(self.path.parent / JOURNAL_NAME)
         except OSError:
@@ -544,6 +538,25 @@ def _records(data: bytes) -> tuple[dict[bytes, tuple[memoryview, memoryview]], b
         out[key] = (mac, view[pos:pos + length])
         pos += length
     return out, True
+
+
+def write_atomic(target: Path, write: Callable[[BinaryIO], None]) -> None:
+    """Make ``target`` hold what ``write`` writes, whole or not at all:
+    ``write`` fills a temporary file beside it, which then replaces it.
+    Raises what writing raises, and leaves no temporary file behind (one a
+    killed run left in the cache folder is removed by a later :meth:`save`)."""
+    fd, tmp = tempfile.mkstemp(prefix=_TEMP_PREFIX, suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb", buffering=1 << 20) as out:
+            write(out)
+        os.replace(tmp, target)
+        tmp = None
+    finally:
+        if tmp is not None:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
 
 
 def _remove_stale_temporaries(folder: Path, age: float = 3600.0) -> None:
