@@ -151,3 +151,19 @@ def test_an_event_for_a_change_already_seen_is_not_pending(project: Path) -> Non
         assert w.pending()  # looking does not count
     finally:
         w.close()
+
+
+def test_a_folder_tree_deeper_than_the_recursion_limit_is_snapshotted(tmp_path: Path) -> None:
+    import sys
+
+    depth = sys.getrecursionlimit() + 200
+    deepest = tmp_path
+    for _ in range(depth):  # one at a time: pathlib's own mkdir(parents=True) recurses
+        deepest = deepest / "d"
+        deepest.mkdir()
+    (deepest / "x.md").write_text("x\n", encoding="utf-8")
+    (tmp_path / "link").symlink_to(tmp_path / "d")  # a link to a folder is not followed
+    found = watch.snapshot([tmp_path])
+    assert str(deepest / "x.md") in found
+    assert str(tmp_path / "link") in found and not any(p.startswith(str(tmp_path / "link") + os.sep) for p in found)
+    assert len(found) == depth + 3  # the root, every folder, the file and the link

@@ -21,6 +21,7 @@ is trusted beyond that.
 from __future__ import annotations
 
 import os
+import stat
 import threading
 import time
 from collections.abc import Iterable
@@ -42,18 +43,22 @@ Stat = tuple[int, int, int]
 
 
 def _visit(path: str, found: dict[str, Stat]) -> None:
-    try:
-        st = os.lstat(path)
-    except OSError:
-        return
-    found[path] = (st.st_mtime_ns, st.st_size, st.st_ino)
-    if os.path.isdir(path) and not os.path.islink(path):
+    # A stack, not recursion: a folder tree deeper than Python's recursion
+    # limit (a checkout can hold one) must not end the server.
+    todo = [path]
+    while todo:
+        path = todo.pop()
         try:
-            names = os.listdir(path)
+            st = os.lstat(path)
         except OSError:
-            return
-        for name in names:
-            _visit(os.path.join(path, name), found)
+            continue
+        found[path] = (st.st_mtime_ns, st.st_size, st.st_ino)
+        if stat.S_ISDIR(st.st_mode):  # lstat: a link to a folder is not one
+            try:
+                names = os.listdir(path)
+            except OSError:
+                continue
+            todo.extend(os.path.join(path, name) for name in names)
 
 
 def snapshot(paths: Iterable[Path]) -> dict[str, Stat]:
