@@ -163,7 +163,14 @@ def test_a_folder_tree_deeper_than_the_recursion_limit_is_snapshotted(tmp_path: 
         deepest.mkdir()
     (deepest / "x.md").write_text("x\n", encoding="utf-8")
     (tmp_path / "link").symlink_to(tmp_path / "d")  # a link to a folder is not followed
-    found = watch.snapshot([tmp_path])
-    assert str(deepest / "x.md") in found
-    assert str(tmp_path / "link") in found and not any(p.startswith(str(tmp_path / "link") + os.sep) for p in found)
-    assert len(found) == depth + 3  # the root, every folder, the file and the link
+    try:
+        found = watch.snapshot([tmp_path])
+        assert str(deepest / "x.md") in found
+        assert str(tmp_path / "link") in found and not any(p.startswith(str(tmp_path / "link") + os.sep)
+                                                           for p in found)
+        assert len(found) == depth + 3  # the root, every folder, the file and the link
+    finally:  # deepest first: pytest's own clean-up (shutil.rmtree) recurses, and would fail at exit
+        (deepest / "x.md").unlink()
+        while deepest != tmp_path:
+            deepest.rmdir()
+            deepest = deepest.parent
