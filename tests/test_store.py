@@ -110,6 +110,16 @@ def test_a_check_warms_the_build_and_a_build_warms_the_check(wiki: Path, parses:
     assert parses == [PAGES[0]]
 
 
+def test_a_full_write_removes_the_files_earlier_versions_kept(wiki: Path) -> None:
+    folder = wiki / ".ossref-cache"
+    folder.mkdir(exist_ok=True)
+    for name in ("check-cache.bin", "check-facts.bin"):
+        (folder / name).write_bytes(b"an earlier version's cache")
+    _check(wiki)
+    assert (folder / store.STORE_NAME).is_file()
+    assert not (folder / "check-cache.bin").exists() and not (folder / "check-facts.bin").exists()
+
+
 def test_an_altered_entry_is_a_miss(wiki: Path, parses: list[str]) -> None:
     cold = _check(wiki)
     path = wiki / ".ossref-cache" / store.STORE_NAME

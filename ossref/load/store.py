@@ -87,6 +87,9 @@ STORE_FORMAT = 2
 STORE_NAME = "store.bin"
 #: Records a run added without rewriting the store (:meth:`Store.append`), laid out as the store's.
 JOURNAL_NAME = "store.journal"
+#: What earlier versions kept in the cache folder (two caches, two formats):
+#: nothing reads them now, so a full write removes them.
+_RETIRED_NAMES = ("check-cache.bin", "check-facts.bin")
 #: Environment variable that turns the store off when set to anything but "" or "0".
 NO_CACHE_ENV = "OSSREF_NO_CACHE"
 
@@ -463,6 +466,11 @@ class Store:
         self._new = set()
         self._changed = False
         _remove_stale_temporaries(self.path.parent)
+        for name in _RETIRED_NAMES:
+            try:
+                os.unlink(self.path.parent / name)
+            except OSError:
+                pass
 
     def append(self) -> None:
         """Save what this run put, and only that, by appending it to the
