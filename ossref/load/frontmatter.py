@@ -193,6 +193,18 @@ def _read_events(text: str, path: str,
         p = pos(mark)
         problems.append(diag(path, p.line, p.column, "yaml-syntax", message, hint))
 
+    def refuse_properties(event: Any) -> bool:
+        """Refuse a node's anchor and a tag YAML's safe schema lacks; True
+        when its tag was refused. Called only for a node that has either."""
+        if event.anchor is not None:
+            refuse(event.start_mark, f"YAML anchor &{event.anchor} is not allowed",
+                   "write the value out in full; anchors and aliases are refused")
+        tag = event.tag
+        if tag is not None and tag not in _STANDARD_TAGS and tag != "!":
+            refuse(event.start_mark, f"YAML tag {tag} is not allowed", "remove the tag")
+            return True
+        return False
+
     def attach(value: Any, mark: Any, is_scalar: bool) -> tuple | None:
         nonlocal root
         if not stack:
@@ -241,12 +253,8 @@ def _read_events(text: str, path: str,
         for event in loader.parse_events() if hasattr(loader, "parse_events") else _events(loader):
             kind = event.__class__
             if kind is _SCALAR:
-                if event.anchor is not None:
-                    refuse(event.start_mark, f"YAML anchor &{event.anchor} is not allowed",
-                           "write the value out in full; anchors and aliases are refused")
                 tag = event.tag
-                if tag is not None and tag not in _STANDARD_TAGS and tag != "!":
-                    refuse(event.start_mark, f"YAML tag {tag} is not allowed", "remove the tag")
+                if (tag is not None or event.anchor is not None) and refuse_properties(event):
                     tag = None
                 value = event.value
                 if escapes:
@@ -274,12 +282,8 @@ def _read_events(text: str, path: str,
                         value = event.value
                 attach(value, event.start_mark, True)
             elif kind is _SEQUENCE_START or kind is _MAPPING_START:
-                if event.anchor is not None:
-                    refuse(event.start_mark, f"YAML anchor &{event.anchor} is not allowed",
-                           "write the value out in full; anchors and aliases are refused")
-                tag = event.tag
-                if tag is not None and tag not in _STANDARD_TAGS and tag != "!":
-                    refuse(event.start_mark, f"YAML tag {tag} is not allowed", "remove the tag")
+                if event.tag is not None or event.anchor is not None:
+                    refuse_properties(event)
                 if len(stack) >= max_depth:
                     refuse(event.start_mark, f"front matter is nested more than {max_depth} levels deep",
                            "front matter needs at most a list of mappings")
