@@ -163,9 +163,10 @@ def base_findings(config: Config, rev: str, *, cache: bool = True) -> set[Findin
     """The finding keys of the project as it is at ``rev``, checked in a
     temporary copy with the current configuration; empty when the project
     did not exist there yet. With ``cache``, the copy starts from a copy of
-    the project's store, so only files that differ are parsed; the
-    project's own store is never written."""
-    from ossref.load.store import STORE_NAME, cache_folder
+    the project's store and its journal (what warm checks appended since the
+    store was last written whole), so only files that differ from both are
+    parsed; the project's own cache is never written."""
+    from ossref.load.store import JOURNAL_NAME, STORE_NAME, cache_folder
     from ossref.pipeline import check
 
     commit = _verify(config.root, rev)
@@ -181,6 +182,8 @@ def base_findings(config: Config, rev: str, *, cache: bool = True) -> set[Findin
         if cache and mine is not None and theirs is not None and (mine / STORE_NAME).is_file():
             theirs.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(mine / STORE_NAME, theirs / STORE_NAME)
+            if (mine / JOURNAL_NAME).is_file():
+                shutil.copyfile(mine / JOURNAL_NAME, theirs / JOURNAL_NAME)
         try:
             result = check(base, keep_pages=False, cache=cache)
         except ConfigError:

@@ -181,3 +181,23 @@ def test_changed_since_leaves_the_project_cache_alone(repo: Path) -> None:
     code, data = check_json(repo, "--changed-since", "HEAD")
     assert code == 1 and {path for path, _ in rows(data)} == {MO, "content/oh.md"}
     assert (repo / ".ossref-cache" / "store.bin").read_bytes() == snapshot
+
+
+def test_changed_since_base_check_reuses_what_warm_checks_appended(repo: Path, parses: list[str]) -> None:
+    import shutil
+
+    shutil.rmtree(repo / ".ossref-cache", ignore_errors=True)  # copied with the fixture
+    check_json(repo)  # writes the store whole
+    mo = repo / MO
+    mo.write_text(mo.read_text(encoding="utf-8") + "\nA sentence added in a later commit.\n", encoding="utf-8")
+    git(repo, "commit", "-q", "-am", "edit")
+    check_json(repo)  # warm: appends the edited page to the journal
+    assert (repo / ".ossref-cache" / "store.journal").is_file()
+    unrelated_findings(repo)  # an uncommitted change elsewhere
+    (repo / PARA).write_text((repo / PARA).read_text(encoding="utf-8") + "\nMore.\n", encoding="utf-8")
+    parses.clear()
+    code, data = check_json(repo, "--changed-since", "HEAD")
+    assert code == 1 and {path for path, _ in rows(data)} == {PARA}
+    # Only the changed file is parsed: the base checkout's pages, the edited one
+    # included, all come from the copied store and journal.
+    assert parses == [PARA]
