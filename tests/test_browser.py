@@ -829,3 +829,47 @@ def test_axe_finds_no_violation_with_a_citation_popover_open(reader, deployed: s
     assert reader.locator("#ossref-popover").is_visible()
     violations = axe.Axe().run(reader).response["violations"]
     assert [(v["id"], [n["target"] for n in v["nodes"]][:3]) for v in violations] == []
+
+
+def test_instant_navigation_keeps_readers_features_on_the_page_it_swaps_in(reader, deployed: str) -> None:
+    """Material's navigation.instant swaps a followed link's page into the
+    document without loading it: readers.js must set up the new page (its
+    cited date, one copy button, previews of its own references) and leave
+    none of the old page's behind, however often the reader goes back and forth.
+
+    Material takes a click only for an address its sitemap lists, with the
+    sitemap's scheme and host but not its port, so the site is browsed at its
+    own address (site_url), answered from the local server."""
+    site = "https://ossref.github.io/ossref/"
+    reader.route(site + "**", lambda route: route.fulfill(
+        response=route.fetch(url=deployed + route.request.url[len(site):])))
+    reader.goto(site + MO)
+    reader.evaluate("window.ossrefNoReload = true")
+    months = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+    today = _dt.date.today()
+    cited = f"cited {today.year} {months[today.month - 1]} {today.day}]"
+    popover = reader.locator("#ossref-popover")
+    for _ in range(2):
+        link = reader.locator("table").get_by_role("link", name="Ossified intramuscular hematoma").first
+        link.click()
+        on_entry(reader, site + OIH, "Ossified intramuscular hematoma")
+        # Swapped in, not loaded: the old window's state is still there.
+        assert reader.evaluate("window.ossrefNoReload") is True
+        assert cited in reader.locator(".ossref-citation").inner_text()
+        expect(reader.get_by_role("button", name="Copy citation")).to_have_count(1)
+        reader.mouse.move(0, 0)
+        reader.locator("sup.ossref-cite a").first.hover()
+        popover.wait_for(state="visible")
+        assert "Zelmanovich R" in popover.inner_text()  # this page's reference 1, not the last page's
+        reader.keyboard.press("Escape")
+        popover.wait_for(state="hidden")
+        reader.go_back()
+        on_entry(reader, site + MO, "Myositis ossificans")
+        assert reader.evaluate("window.ossrefNoReload") is True
+        expect(reader.get_by_role("button", name="Copy citation")).to_have_count(1)
+        reader.mouse.move(0, 0)
+        reader.get_by_role("link", name="reference 1", exact=True).first.hover()
+        popover.wait_for(state="visible")
+        assert "Walczak BE" in popover.inner_text()
+        reader.keyboard.press("Escape")
+        popover.wait_for(state="hidden")
