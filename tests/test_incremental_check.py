@@ -396,3 +396,20 @@ def test_a_state_read_from_disk_is_freed_without_the_cyclic_gc(tmp_path):
         assert [ref() for ref in refs] == [None, None]
     finally:
         gc.enable()
+
+
+def test_console_check_prints_and_exits_as_main_does(tmp_path):
+    """``python -m ossref check`` ends without the interpreter's teardown
+    (the kept result is not freed object by object): its output is flushed
+    whole first and its exit code is ``main``'s, cold and warm."""
+    import subprocess
+    import sys
+
+    stamp = [0]
+    make_wiki(tmp_path, stamp)
+    argv = ["check", "--root", str(tmp_path), "--format", "json", "--strict"]
+    code, out, err = run([*argv, "--no-cache"])
+    assert code == 1 and err == ""  # the wiki has warnings: a failing strict check
+    for _ in range(2):  # cold, then warm
+        done = subprocess.run([sys.executable, "-m", "ossref", *argv], capture_output=True, text=True, timeout=120)
+        assert (done.returncode, done.stdout, done.stderr) == (code, out, err)
