@@ -211,7 +211,7 @@ def read_state(config: Config, ctx: bytes) -> CheckState | None:
             if not cache:
                 blobs = [_read_part(parts, secret, data[:head], digest) for digest in digests]
                 try:
-                    value = _unbucket(blobs[0], blobs[1:])
+                    value = _unbucket(blobs[0], blobs[1:], reported)
                 except StateUnusable:
                     raise
                 except Exception as exc:  # noqa: BLE001 - marshal raises several kinds
@@ -316,19 +316,33 @@ def _bucket(state: CheckState) -> list[tuple[bytes, bytes | None]]:
     todo = set(range(BUCKETS)) if old is None else {_bucket_of(path) for path in state.dirty or ()}
     parts: list[tuple[dict, dict, dict]] = [({}, {}, {}) for _ in range(BUCKETS)]
     if todo:
-        for i, table in enumerate((entries, results, by_path)):
-            for path, value in table.items():
-                b = _bucket_of(path)
-                if b in todo:
-                    parts[b][i][path] = value
+        reported = state.reported
+        for path, value in entries.items():
+            b = _bucket_of(path)
+            if b in todo:
+                parts[b][0][path] = value
+        # A file's findings as reported, and most often its cross-file
+        # findings too, are the rows the report part holds (which every warm
+        # run reads): kept there only, None standing for them here.
+        for path, value in by_path.items():
+            b = _bucket_of(path)
+            if b in todo:
+                rows = reported.get(path, ())
+                parts[b][2][path] = value if value[2] != rows else (value[0], value[1], None)
+        for path, value in results.items():
+            b = _bucket_of(path)
+            if b in todo:
+                rows = reported.get(path, ())
+                parts[b][1][path] = value if value[0] != rows else (None, *value[1:])
     out: list[tuple[bytes, bytes | None]] = [(rest, None)]
     out += [(marshal.dumps(parts[b]), None) if old is None or b in todo else (b"", old[b]) for b in range(BUCKETS)]
     state.dirty = set()
     return out
 
 
-def _unbucket(rest: bytes, chunks: list[bytes]) -> tuple:
-    """The inverse of :func:`_bucket`: (memo cold part, cross-file state, by_path)."""
+def _unbucket(rest: bytes, chunks: list[bytes], reported: dict[str, tuple]) -> tuple:
+    """The inverse of :func:`_bucket`, given the reported findings written
+    with it: (memo cold part, cross-file state, by_path)."""
     bibliography, cross = marshal.loads(rest)
     entries: dict = {}
     results: dict = {}
@@ -338,8 +352,10 @@ def _unbucket(rest: bytes, chunks: list[bytes]) -> tuple:
         if not (isinstance(a, dict) and isinstance(b, dict) and isinstance(c, dict)):
             raise StateUnusable("not a state")
         entries.update(a)
-        results.update(b)
-        by_path.update(c)
+        for path, value in b.items():
+            results[path] = value if value[0] is not None else (reported.get(path, ()), *value[1:])
+        for path, value in c.items():
+            by_path[path] = value if value[2] is not None else (value[0], value[1], reported.get(path, ()))
     return (entries, bibliography), cross[:6] + (results,) + cross[7:], by_path
 
 
