@@ -20,7 +20,7 @@ from typing import TextIO
 
 from ossref import __version__
 from ossref.config import Config, ConfigError, find_root, load_config
-from ossref.report.formats import FORMATS, json_items, report, text_line
+from ossref.report.formats import FORMATS, json_items, report, text_items, text_line
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -174,9 +174,11 @@ def _check(config: Config, args: argparse.Namespace, out: TextIO, err: TextIO) -
         except ScopeError as exc:
             err.write(f"ossref: {exc}\n")
             return EXIT_USAGE
-    # A warm check keeps each file's part of the json report, to render only what changed.
-    result = check(config, keep_pages=False, cache=not args.no_cache,
-                   render=json_items if args.format == "json" else None)
+    # A warm check keeps each file's part of the json or text report, to render only what changed.
+    colour = _use_colour(out)
+    render = json_items if args.format == "json" else \
+        text_items if args.format == "text" and not args.quiet and not colour else None
+    result = check(config, keep_pages=False, cache=not args.no_cache, render=render)
     for note in result.notes:
         err.write(f"ossref: {note}\n")
     if args.online:
@@ -195,7 +197,7 @@ def _check(config: Config, args: argparse.Namespace, out: TextIO, err: TextIO) -
             return EXIT_USAGE
     if _KEPT is not None:
         _KEPT.append(result)
-    report(result, args.format, out, quiet=args.quiet, colour=_use_colour(out), hidden=hidden,
+    report(result, args.format, out, quiet=args.quiet, colour=colour, hidden=hidden,
            uri_prefix=_git_prefix(config) if args.format == "sarif" else "")
     return EXIT_FAIL if result.failed(args.strict) else EXIT_OK
 
