@@ -50,7 +50,7 @@ __all__ = ["PARTS_NAME", "STATE_NAME", "CheckState", "StateUnusable", "context",
            "store_stamp", "write_state"]
 
 STATE_NAME = "check-state.bin"
-_MAGIC = b"ossref-check-state\0\x02"
+_MAGIC = b"ossref-check-state\0\x03"
 #: The folder, next to the state, of its second part's files (see :func:`write_state`).
 PARTS_NAME = "check-state.parts"
 _MAC_SIZE = 32
@@ -360,8 +360,10 @@ def _unbucket(rest: bytes, chunks: list[bytes], reported: dict[str, tuple]) -> t
 
 
 def _mac(secret: bytes, head: bytes, part: bytes, body: bytes | memoryview) -> bytes:
-    h = hashlib.blake2b(key=secret, digest_size=_MAC_SIZE)
-    h.update(head)
+    # HMAC-SHA256: with the CPU's SHA instructions (OpenSSL uses them) it
+    # takes half the time of keyed BLAKE2b, and a warm check at 10,000
+    # entries checks some 70 MB.
+    h = hmac.new(secret, head, hashlib.sha256)
     h.update(part)
     h.update(body)
     return h.digest()
