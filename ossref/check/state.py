@@ -35,7 +35,7 @@ import marshal
 import os
 import shutil
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from pathlib import Path
 
@@ -120,11 +120,23 @@ class CheckState:
 
     @property
     def cross(self) -> CrossCheck:
+        return self.cross_sharing(None, ())
+
+    def cross_sharing(self, memo: LoadMemo | None, pages: Iterable[PageFacts]) -> CrossCheck:
+        """:attr:`cross`; when it is read now, the facts of each page that
+        ``memo`` (the next check's) took as it was from this state's memo
+        are those of ``pages`` (that check's facts) rather than a copy:
+        one object less per page, and compared by identity."""
         if self._cross is None:
             entries = self.memo.entries  # the facts of the pages it read
+            taken = memo.entries if memo is not None else {}
+            fresh = {f.path: f for f in pages}
 
             def facts_of(path: str) -> PageFacts:
-                return PageFacts._make(entries[path][0])
+                entry = entries[path]
+                if taken.get(path) is entry and path in fresh:
+                    return fresh[path]
+                return PageFacts._make(entry[0])
 
             self._cross = CrossCheck.thaw(self._cold_part()[1], facts_of)
         return self._cross
