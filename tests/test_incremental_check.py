@@ -433,3 +433,25 @@ def test_console_check_prints_and_exits_as_main_does(tmp_path):
     for _ in range(2):  # cold, then warm
         done = subprocess.run([sys.executable, "-m", "ossref", *argv], capture_output=True, text=True, timeout=120)
         assert (done.returncode, done.stdout, done.stderr) == (code, out, err)
+
+
+def test_a_state_read_back_holds_the_findings_it_kept_once(tmp_path):
+    """The buckets leave out each file's reported findings, and its cross-file
+    findings when they are the same rows, which the report part holds: read
+    back, the state has them all again, equal to the one that was written."""
+    from ossref.check import state as state_module
+    from ossref.pipeline import _RULES_SALT
+
+    stamp = [0]
+    make_wiki(tmp_path, stamp)
+    write(tmp_path / "content" / "gamma.md", entry("gamma", cites=["k9"], links=["alpha#nowhere"]), stamp)
+    config = load_config(tmp_path)
+    written = check(config, keep_pages=False).state
+    assert any(rows for rows in written.reported.values())
+    read = state_module.read_state(config, state_module.context(config, _RULES_SALT))
+    assert read is not None
+    assert read.by_path == written.by_path and read.reported == written.reported
+    assert read.cross.results == written.cross.results and any(r[0] for r in read.cross.results.values())
+    # Each one-way-differential message is in the part files once: in the report part.
+    once = sum(str(rows).count("does not list") for rows in written.reported.values())
+    assert once > 0 and b"".join(p.read_bytes() for p in _parts(tmp_path)).count(b"does not list") == once
