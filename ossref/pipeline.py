@@ -160,7 +160,7 @@ def _check_from(config: Config, notes: list[str], state: CheckState, in_memory: 
         pages, entries, references, bib_files, suppressed = state.last
         return CheckResult(None, _reported_list(state.reported), pages=pages, entries=entries, references=references,
                            bib_files=bib_files, suppressed=suppressed, notes=notes, state=state)
-    cross = state.cross
+    cross = state.cross_sharing(memo, facts.pages)
     state.memo = memo
     cross.update(facts.pages, facts.references, facts.files)
     state.rerun = cross.rerun

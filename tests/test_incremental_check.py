@@ -11,6 +11,7 @@ check``), and one with ``--no-cache``.
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import time
@@ -25,7 +26,7 @@ from ossref.config import load_config
 from ossref.load import memo as memo_module
 from ossref.load.memo import LoadMemo, stat_key
 from ossref.pipeline import check
-from ossref.report.formats import json_items, json_text
+from ossref.report.formats import json_items, json_text, report, text_items
 
 NAMES = ["alpha", "beta", "gamma", "delta", "epsilon"]
 KEYS = ["k0", "k1", "k2"]
@@ -132,6 +133,12 @@ def apply(root: Path, edit: tuple, specs: dict, stamp: list[int]) -> None:
     write(content / f"{name}.md", entry(name, **specs[name]), stamp)
 
 
+def text_report(result) -> str:
+    out = io.StringIO()
+    report(result, "text", out)
+    return out.getvalue()
+
+
 def findings(result) -> tuple[list, bool, bool]:
     rows = [(d.path, d.line, d.column, d.code, d.message, d.severity) for d in result.diagnostics]
     return rows, result.failed(False), result.failed(True)
@@ -155,21 +162,30 @@ def test_warm_check_equals_no_cache_check_after_any_edits(tmp_path_factory, edit
     config = load_config(root)
     first = check(config, keep_pages=False, render=json_items)
     assert findings(first) == findings(check(config, keep_pages=False, cache=False))
-    state = first.state
+    state, last_render = first.state, json_items
     for i, edit in enumerate(edit_list):
         apply(root, edit, specs, stamp)
         config = load_config(root)
         cold = check(config, keep_pages=False, cache=False)
         expected = findings(cold)
-        from_disk = check(config, keep_pages=False, render=json_items)
+        # The json and the text report, one or the other from each file's kept part (the
+        # renderer changes now and then, as between `ossref check` and `ossref check --format json`).
+        render = json_items if i % 3 else text_items
+        from_disk = check(config, keep_pages=False, render=render)
         assert findings(from_disk) == expected, edit
-        # The json report from each file's kept part is the one rendered from nothing.
-        assert from_disk.rendered is not None and from_disk.rendered[2] is from_disk.diagnostics
+        # Each report from each file's kept part is the one rendered from nothing. (When
+        # nothing changed, the last result stands with its parts: rendered by the last renderer.)
+        if render is last_render:
+            assert from_disk.rendered is not None and from_disk.rendered[2] is from_disk.diagnostics
+        if from_disk.rendered is not None:
+            last_render = render
         assert json_text(from_disk) == json_text(cold), edit
+        assert text_report(from_disk) == text_report(cold), edit
         # In memory, the renderer comes and goes: its kept parts are dropped or made again.
-        in_memory = check(config, keep_pages=False, state=state, render=json_items if i % 2 else None)
+        in_memory = check(config, keep_pages=False, state=state, render=(None, json_items, text_items)[i % 3])
         assert findings(in_memory) == expected, edit
         assert json_text(in_memory) == json_text(cold), edit
+        assert text_report(in_memory) == text_report(cold), edit
         state = in_memory.state
     shutil.rmtree(root)
 
@@ -182,6 +198,10 @@ def test_cli_warm_check_prints_what_no_cache_prints(tmp_path):
     write(tmp_path / "content" / "beta.md", entry("beta", differentials=["alpha"]), stamp)
     assert run(["check", *root]) == run(["check", *root, "--no-cache"])
     assert run(["check", *root]) == run(["check", *root, "--no-cache"])
+    for text in (["--root", str(tmp_path)], ["--root", str(tmp_path), "-q"]):  # the text report, kept or not
+        assert run(["check", *text]) == run(["check", *text, "--no-cache"])
+        write(tmp_path / "content" / "beta.md", entry("beta", differentials=["alpha", "gamma"]), stamp)
+        assert run(["check", *text]) == run(["check", *text, "--no-cache"])
 
 
 def test_unchanged_files_are_not_read_on_a_warm_check(tmp_path, monkeypatch):
@@ -396,3 +416,42 @@ def test_a_state_read_from_disk_is_freed_without_the_cyclic_gc(tmp_path):
         assert [ref() for ref in refs] == [None, None]
     finally:
         gc.enable()
+
+
+def test_console_check_prints_and_exits_as_main_does(tmp_path):
+    """``python -m ossref check`` ends without the interpreter's teardown
+    (the kept result is not freed object by object): its output is flushed
+    whole first and its exit code is ``main``'s, cold and warm."""
+    import subprocess
+    import sys
+
+    stamp = [0]
+    make_wiki(tmp_path, stamp)
+    argv = ["check", "--root", str(tmp_path), "--format", "json", "--strict"]
+    code, out, err = run([*argv, "--no-cache"])
+    assert code == 1 and err == ""  # the wiki has warnings: a failing strict check
+    for _ in range(2):  # cold, then warm
+        done = subprocess.run([sys.executable, "-m", "ossref", *argv], capture_output=True, text=True, timeout=120)
+        assert (done.returncode, done.stdout, done.stderr) == (code, out, err)
+
+
+def test_a_state_read_back_holds_the_findings_it_kept_once(tmp_path):
+    """The buckets leave out each file's reported findings, and its cross-file
+    findings when they are the same rows, which the report part holds: read
+    back, the state has them all again, equal to the one that was written."""
+    from ossref.check import state as state_module
+    from ossref.pipeline import _RULES_SALT
+
+    stamp = [0]
+    make_wiki(tmp_path, stamp)
+    write(tmp_path / "content" / "gamma.md", entry("gamma", cites=["k9"], links=["alpha#nowhere"]), stamp)
+    config = load_config(tmp_path)
+    written = check(config, keep_pages=False).state
+    assert any(rows for rows in written.reported.values())
+    read = state_module.read_state(config, state_module.context(config, _RULES_SALT))
+    assert read is not None
+    assert read.by_path == written.by_path and read.reported == written.reported
+    assert read.cross.results == written.cross.results and any(r[0] for r in read.cross.results.values())
+    # Each one-way-differential message is in the part files once: in the report part.
+    once = sum(str(rows).count("does not list") for rows in written.reported.values())
+    assert once > 0 and b"".join(p.read_bytes() for p in _parts(tmp_path)).count(b"does not list") == once

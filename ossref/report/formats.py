@@ -113,12 +113,29 @@ def report(result: CheckResult, fmt: str, out: TextIO, *, quiet: bool = False, c
         return
     lines = []
     if not quiet:
-        lines = [github_line(d) for d in result.diagnostics] if fmt == "github" else [
-            text_line(d, colour) for d in result.diagnostics]
+        rendered = result.rendered
+        if fmt == "text" and not colour and result.diagnostics and rendered is not None \
+                and rendered[0] == _TEXT_ITEMS and rendered[2] is result.diagnostics:
+            lines = ["\n".join(rendered[1])]
+        else:
+            lines = [github_line(d) for d in result.diagnostics] if fmt == "github" else [
+                text_line(d, colour) for d in result.diagnostics]
     lines.append(summary_line(result))
     if hidden and fmt == "text":
         lines.append(f"scoped check: {hidden} finding{'' if hidden == 1 else 's'} in other files not shown")
     out.write("\n".join(lines) + "\n")
+
+
+def text_items(diagnostics: list[Diagnostic]) -> str:
+    """``diagnostics`` as the ``text`` report lists them without colour, one
+    line each; the report's list is the files' parts joined by line ends.
+    A check given it as ``render`` keeps each file's part (see
+    :attr:`~ossref.pipeline.CheckResult.rendered`), so that a warm check
+    formats again only the files whose findings changed."""
+    return "\n".join([text_line(d) for d in diagnostics])
+
+
+_TEXT_ITEMS = f"{text_items.__module__}.{text_items.__qualname__}"
 
 
 def json_text(result: CheckResult) -> str:
