@@ -250,9 +250,7 @@ def _read_events(text: str, path: str,
         return vpath
 
     try:
-        # get_event gives None after the stream's end, in both parsers: a
-        # loop over it runs no Python frame per event, as _events does.
-        for event in iter(loader.get_event, None):
+        for event in loader.parse_events() if hasattr(loader, "parse_events") else _events(loader):
             kind = event.__class__
             if kind is _SCALAR:
                 tag = event.tag
@@ -347,7 +345,6 @@ class _Lines:
 
 
 def _events(loader: Any):
-    """The loader's events, one Python step each (the reference walk's loop)."""
     while loader.check_event():
         yield loader.get_event()
 
