@@ -1,6 +1,7 @@
 """Where a cold ``ossref check`` spends its CPU, phase by phase, in one process.
 
     PYTHONPATH=. python benchmarks/cold_phases.py PROJECT [--passes]
+    PYTHONPATH=. python benchmarks/cold_phases.py PROJECT --route [--jobs N]
 
 Runs, in this one process and without the store, the steps a cold check
 runs for every page (read, decode, front matter, entry schema, theme
@@ -11,6 +12,15 @@ of Markdown. ``--passes`` splits the body scan into its passes. The phases
 call the same functions the loader calls, in the same order, so the sum is
 close to a one-process ``ossref check`` minus start-up; the figures say
 where to look, ``/usr/bin/time`` says what the user waits.
+
+``--route`` instead runs the real cold check (``ossref check --format json``
+after removing the cache folder, ``OSSREF_JOBS`` set to ``--jobs``, 1 by
+default) and prints the CPU seconds of its main parts as the check's own
+route spends them, the store's and the check state's writing included,
+which the phases above leave out, and the CPU of this process and of its
+worker processes. Parts nest (the load holds the parsing), so they do not
+add up. On a shared machine CPU figures vary by a quarter from run to run:
+compare runs made one after the other.
 """
 
 from __future__ import annotations
@@ -28,7 +38,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("project", type=Path)
     parser.add_argument("--passes", action="store_true", help="time the body scan's passes one by one")
+    parser.add_argument("--route", action="store_true", help="time the parts of a real cold `ossref check`")
+    parser.add_argument("--jobs", type=int, default=1, help="worker processes for --route (OSSREF_JOBS)")
     args = parser.parse_args(argv)
+    if args.route:
+        return _route(args.project, args.jobs)
 
     from ossref.check import page as page_check
     from ossref.check.linked_files import missing_files
@@ -121,6 +135,63 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'phase':32} {'CPU s':>7} {'share':>6} {'s/MB':>7}")
     for name, seconds in sorted(spent.items(), key=lambda kv: -kv[1]):
         print(f"{name:32} {seconds:7.2f} {seconds / total:6.1%} {seconds / mb:7.3f}")
+    return 0
+
+
+def _route(project: Path, jobs: int) -> int:
+    """Time the parts of a cold ``ossref check`` of ``project`` (see the module's docstring)."""
+    import os
+    import shutil
+
+    from ossref import cli, pipeline
+    from ossref.check import crossfile
+    from ossref.config import load_config
+    from ossref.load import loader, store
+
+    spent: dict[str, float] = defaultdict(float)
+    clock = time.process_time
+
+    def wrap(owner, name: str, label: str) -> None:
+        real = getattr(owner, name)
+
+        def timed(*a, **k):
+            start = clock()
+            try:
+                return real(*a, **k)
+            finally:
+                spent[label] += clock() - start
+
+        setattr(owner, name, timed)
+
+    parts = [(pipeline, "load_with_memo", "load (walk, read, parse, store)"),
+             (loader._Run, "parse", "  parsing, workers' results taken"),
+             (loader, "_parse", "    pages parsed here"),
+             (loader, "_load_bib", "    BibTeX files parsed here"),
+             (loader, "page_entry", "    store: entries of pages parsed here"),
+             (store.Store, "save", "  store: written"),
+             (crossfile.CrossCheck, "update", "cross-file rules (with their state)"),
+             (pipeline, "_reported", "rules applied, by file"),
+             (pipeline, "write_state", "check state: written")]
+    for owner, name, label in parts:
+        wrap(owner, name, label)
+    folder = store.cache_folder(load_config(project))  # None when it would be outside the project
+    if folder is not None:
+        shutil.rmtree(folder, ignore_errors=True)  # a cold run
+    os.environ["OSSREF_JOBS"] = str(jobs)
+    out = sys.stdout
+    sys.stdout = io.StringIO()
+    start = clock()
+    try:
+        cli.main(["check", "--root", str(project), "--format", "json"])
+    finally:
+        sys.stdout = out
+    total = clock() - start
+    times = os.times()
+    print(f"cold `ossref check` of {project}, OSSREF_JOBS={jobs}: CPU s of the check {total:.2f}; "
+          f"this process in all {times.user + times.system:.2f}, "
+          f"worker processes {times.children_user + times.children_system:.2f}")
+    for _, _, label in parts:
+        print(f"{label:40} {spent[label]:7.2f}")
     return 0
 
 

@@ -27,7 +27,11 @@ The per-page rules are the check stage's (:func:`ossref.check.page.page_rules`);
 the pipeline hands them in as ``rules``, so loading never imports checking.
 A load without them neither reads nor writes the store (its results would
 lack those findings). When many files miss the store, they are parsed in
-worker processes (:mod:`ossref.load.workers`).
+worker processes (:mod:`ossref.load.workers`). When the store holds nothing
+to look up (a cold run, or no cache), this process does not read the pages:
+the workers read their own files (only paths cross the pipe), the results
+are taken as each task completes, and this process parses the BibTeX files
+meanwhile.
 
 :func:`load_project` and :func:`load_facts` are :func:`load` with one
 ``need`` each, under their former names.
@@ -49,7 +53,7 @@ from ossref.load.memo import LoadMemo, stat_key
 from ossref.load.records import (entry_facts, entry_page, freeze_bib, freeze_diagnostics, page_entry, split_entry,
                                  thaw_bib, thaw_diagnostics)
 from ossref.load.recover import recover_names, unread_facts  # noqa: F401 - importable from here too
-from ossref.load.store import PAGE, Store, loads, open_store, unwritable_note
+from ossref.load.store import PAGE, Store, content_address, open_store, unwritable_note
 from ossref.load.walk import bib_files, docs_files, page_names, read_pages, read_within, slug_for, walk  # noqa: F401
 from ossref.model import Page, PageFacts, Project, ProjectFacts, Reference
 from ossref.text.textsafety import UNSAFE_TEXT  # noqa: F401 - importable from here too
@@ -93,8 +97,12 @@ def load(config: Config, *, need: Need = "facts", rules: PageRules | None = None
         md_files, found = walk(config.docs_path, config.root, ".md", others)
         problems += found
         run = _Run(config, store, need, rules)
-        for rel, slug, data, found in read_pages(md_files, config):
-            run.page(rel, slug, data, found)
+        if store.empty:  # nothing to look up: whoever parses a page reads it
+            for path, rel, slug in page_names(md_files, config):
+                run.page_unread(path, rel, slug, _size(path))
+        else:
+            for rel, slug, data, found in read_pages(md_files, config):
+                run.page(rel, slug, data, found)
         pairs, bib_walk = bib_files(config)
         run.bibs(pairs)
         run.parse()
@@ -175,9 +183,17 @@ def load_with_memo(config: Config, rules: PageRules | None, cache: bool, notes: 
                            salt=_rules_salt(rules), with_pages=False)
         run = _Run(config, store, "facts", rules)
         read: list[tuple[int, str, Any, bytes]] = []  # (slot, rel, stat, address) of each page read
+        # A store with nothing in it (a cold run) can only miss: then there
+        # is nothing to look up, and whoever parses a page reads it.
+        unread = store.empty
+        later: list[tuple[int, str, Any]] = []  # (slot, rel, stat) of each page left to read
         for slot, path, rel, slug, key in misses:
-            data, found = read_bytes(path, rel, config.max_file_bytes)
             slots[slot] = len(run.page_results)
+            if unread:
+                later.append((slot, rel, key))
+                run.page_unread(path, rel, slug, key[0] if key is not None else 0)
+                continue
+            data, found = read_bytes(path, rel, config.max_file_bytes)
             if data is not None and key is not None:
                 read.append((slot, rel, key, store.address("page", rel, data) if store.enabled else b""))
             run.page(rel, slug, data, found)
@@ -189,6 +205,11 @@ def load_with_memo(config: Config, rules: PageRules | None, cache: bool, notes: 
             run.bibs(pairs)
             out.read += len(pairs)
         run.parse()
+        for slot, rel, key in later:
+            address = run.read_addresses.get(slots[slot])
+            if address is not None and key is not None:
+                read.append((slot, rel, key, address))
+        read.sort(key=lambda item: item[0])
         results = [run.page_results[slot] if isinstance(slot, int) else slot for slot in slots]
         problems: list[Diagnostic] = list(walked)
         facts: list[PageFacts] = []
@@ -259,6 +280,11 @@ class _Run:
         #: Per page, in path order: (facts, page or None, diagnostics as a list or frozen tuple).
         self.page_results: list[Any] = []
         self.page_misses: list[tuple[int, bytes, str, str, bytes]] = []  # (slot, data, rel, slug, address)
+        #: Misses not read yet (:meth:`page_unread`): (slot, path, rel, slug, size as stat-ed).
+        self.page_later: list[tuple[int, str, str, str, int]] = []
+        #: slot -> address of each page of :attr:`page_later` once read (b"" without a store); none
+        #: for a file that could not be read.
+        self.read_addresses: dict[int, bytes] = {}
         #: Per BibTeX file, in order: (records, diagnostics), or None until parsed.
         self.bib_results: list[Any] = []
         self.bib_misses: list[tuple[int, Path, str, bytes | None, bytes]] = []  # (slot, path, rel, data, address)
@@ -293,12 +319,40 @@ class _Run:
         self.page_misses.append((len(self.page_results), data, rel, slug, address))
         self.page_results.append(None)
 
+    def page_unread(self, path: str | Path, rel: str, slug: str, size: int) -> None:
+        """Note one page as a miss without reading it (the store holds
+        nothing to look up): whoever parses it reads it, a worker process
+        included, so that only its path crosses the pipe."""
+        self.page_later.append((len(self.page_results), str(path), rel, slug, size))
+        self.page_results.append(None)
+
+    def _read_later(self, slot: int, path: str, rel: str, slug: str) -> None:
+        """Read, parse and take one page of :attr:`page_later` here."""
+        data, found = read_bytes(Path(path), rel, self.config.max_file_bytes)
+        if data is None:
+            _, problems = parse_page(None, rel, slug, self.config, found, self.rules)
+            self.page_results[slot] = (unread_facts(rel, slug, None), None, problems)
+            return
+        address = self.store.address("page", rel, data) if self.store.enabled else b""
+        self.read_addresses[slot] = address
+        self._parsed_page(slot, data, address, _parse(data, rel, slug, self.config, self.rules))
+
     def _parsed_page(self, slot: int, data: bytes, address: bytes, result: Any) -> None:
         """Store and take a page parsed here: (page, diagnostics, facts)."""
         page, problems, facts = result
         if self.store.enabled:
             self._store_page(address, page_entry(page, problems, facts))
         self.page_results[slot] = (facts, page if self.need == "pages" else None, problems)
+
+    def _sent_later(self, slot: int, address: bytes | None, blob: bytes, data: bytes | None) -> None:
+        """Take a page of :attr:`page_later` a worker read and parsed
+        (:func:`_work_paths`)."""
+        if address is None:  # it could not be read: nothing to store
+            facts, frozen = entry_facts(blob)
+            self.page_results[slot] = (facts, None, frozen)
+            return
+        self.read_addresses[slot] = address
+        self._sent_page(slot, data if data is not None else b"", address, blob)
 
     def _sent_page(self, slot: int, data: bytes, address: bytes, blob: bytes) -> None:
         """Store and take a page a worker parsed: its entry."""
@@ -388,33 +442,39 @@ class _Run:
             self.store.put_blob(address, freeze_bib(result))
         self.bib_results[slot] = result
 
-    def _sent_bib(self, slot: int, address: bytes, blob: bytes) -> None:
-        if address:
-            self.store.put_blob(address, blob)
-        self.bib_results[slot] = thaw_bib(loads(blob))
-
     # ------------------------------------------------------------------ parsing
 
     def parse(self) -> None:
         """Parse every miss, in worker processes when there is much to parse."""
-        todo = sum(len(m[1]) for m in self.page_misses) + sum(
+        todo = sum(len(m[1]) for m in self.page_misses) + sum(m[4] for m in self.page_later) + sum(
             len(m[3]) if m[3] is not None else _size(m[1]) for m in self.bib_misses)
-        count = workers.worth_workers(todo, len(self.page_misses) + len(self.bib_misses))
+        count = workers.worth_workers(todo, len(self.page_misses) + len(self.page_later) + len(self.bib_misses))
         if count > 1:
             try:
                 _parse_parallel(self, count)
                 return
             except workers.POOL_ERRORS:
-                pass  # the platform cannot run workers: parse them here
+                # The platform cannot run workers, or a worker died: what
+                # they did not give back is parsed here.
+                results = self.page_results
+                self.page_misses = [m for m in self.page_misses if results[m[0]] is None]
+                self.page_later = [m for m in self.page_later if results[m[0]] is None]
         config, rules = self.config, self.rules
+        later, self.page_later = self.page_later, []
+        for slot, path, rel, slug, _ in later:
+            self._read_later(slot, path, rel, slug)
         misses, self.page_misses = self.page_misses, []
         misses.reverse()
         while misses:  # popped, so that each file's bytes go once parsed
             slot, data, rel, slug, address = misses.pop()
             self._parsed_page(slot, data, address, _parse(data, rel, slug, config, rules))
-        for slot, path, rel, data, address in self.bib_misses:
-            self._parsed_bib(slot, address, _load_bib(path, rel, data, config))
-        self.bib_misses = []
+        self._parse_bibs()
+
+    def _parse_bibs(self) -> None:
+        """Parse the BibTeX misses here."""
+        misses, self.bib_misses = self.bib_misses, []
+        for slot, path, rel, data, address in misses:
+            self._parsed_bib(slot, address, _load_bib(path, rel, data, self.config))
 
 
 def _parse(data: bytes, rel: str, slug: str, config: Config,
@@ -435,7 +495,8 @@ def _load_bib(path: Path, rel: str, data: bytes | None, config: Config) -> tuple
 #
 # A worker sends back entries as the store keeps them (it has to serialise
 # its results anyway), which the parent stores as they are and decodes as
-# far as the caller needs: for a check, the facts part only.
+# far as the caller needs: for a check, the facts part only. A worker given
+# paths (a cold run) reads the files and sends each one's address too.
 
 
 def _work_pages(items: list[tuple[bytes, str, str]], config: Config, rules: PageRules | None,
@@ -449,32 +510,53 @@ def _work_pages(items: list[tuple[bytes, str, str]], config: Config, rules: Page
     return out
 
 
-def _work_bib(path: str, rel: str, data: bytes | None, config: Config) -> bytes:
-    """Worker: load one BibTeX file; its entry."""
+def _work_paths(items: list[tuple[str, str, str]], config: Config, rules: PageRules | None, with_page: bool,
+                context: bytes | None, with_data: bool) -> list[tuple[bytes | None, bytes, bytes | None]]:
+    """Worker: read and parse pages; per page, in order, (its store address,
+    b"" without a store (``context`` None), or None when it could not be
+    read; its entry; its bytes when ``with_data``)."""
     workers.in_worker()
-    return freeze_bib(_load_bib(Path(path), rel, data, config))
+    out: list[tuple[bytes | None, bytes, bytes | None]] = []
+    for path, rel, slug in items:
+        data, found = read_bytes(Path(path), rel, config.max_file_bytes)
+        if data is None:
+            _, problems = parse_page(None, rel, slug, config, found, rules)
+            out.append((None, page_entry(None, problems, unread_facts(rel, slug, None), False), None))
+            continue
+        address = content_address(context, "page", rel, data) if context is not None else b""
+        page, problems, facts = _parse(data, rel, slug, config, rules)
+        out.append((address, page_entry(page, problems, facts, with_page), data if with_data else None))
+    return out
 
 
 def _parse_parallel(run: _Run, count: int) -> None:
-    """Parse ``run``'s misses in ``count`` worker processes. Every result is
-    collected before any is taken, so a pool that fails leaves the misses
-    for the caller to parse in-process, never half of them twice."""
+    """Parse ``run``'s misses in ``count`` worker processes, taking each
+    task's results as it completes, while this process parses the BibTeX
+    files. A pool that fails raises, and leaves the pages whose results
+    were not taken as misses (each page is taken once)."""
     with_page = run.store.enabled or run.need == "pages"
+    context = run.store.context if run.store.enabled else None
+    pages = run.need == "pages"
     with workers.executor(count) as pool:
-        # BibTeX files first: each is one big task.
-        bib_futures = [pool.submit(_work_bib, str(path), rel, data, run.config)
-                       for _, path, rel, data, _ in run.bib_misses]
-        chunks = workers.chunks(run.page_misses, lambda miss: len(miss[1]))
-        page_futures = [pool.submit(_work_pages, [(m[1], m[2], m[3]) for m in chunk], run.config, run.rules,
-                                    with_page) for chunk in chunks]
-        page_blobs = [future.result() for future in page_futures]
-        bib_blobs = [future.result() for future in bib_futures]
-    for chunk, blobs in zip(chunks, page_blobs):
-        for (slot, data, _, _, address), blob in zip(chunk, blobs):
-            run._sent_page(slot, data, address, blob)
-    for (slot, _, _, _, address), blob in zip(run.bib_misses, bib_blobs):
-        run._sent_bib(slot, address, blob)
-    run.page_misses, run.bib_misses = [], []
+        tasks: dict[Any, tuple[bool, list]] = {}
+        for chunk in workers.chunks(run.page_later, lambda miss: miss[4]):
+            future = pool.submit(_work_paths, [(m[1], m[2], m[3]) for m in chunk], run.config, run.rules,
+                                 with_page, context, pages)
+            tasks[future] = (True, chunk)
+        for chunk in workers.chunks(run.page_misses, lambda miss: len(miss[1])):
+            future = pool.submit(_work_pages, [(m[1], m[2], m[3]) for m in chunk], run.config, run.rules,
+                                 with_page)
+            tasks[future] = (False, chunk)
+        run._parse_bibs()  # meanwhile, here
+        for future in workers.as_completed(tasks):
+            later, chunk = tasks.pop(future)
+            if later:
+                for (slot, *_), (address, blob, data) in zip(chunk, future.result()):
+                    run._sent_later(slot, address, blob, data)
+            else:
+                for (slot, data, _, _, address), blob in zip(chunk, future.result()):
+                    run._sent_page(slot, data, address, blob)
+    run.page_misses, run.page_later = [], []
 
 
 def _size(path: Path) -> int:

@@ -247,6 +247,17 @@ def _dispatch_table() -> dict:
 # --------------------------------------------------------------------------- the store
 
 
+def content_address(context: bytes, kind: str, rel: str, data: bytes) -> bytes:
+    """:meth:`Store.address` of a store whose :attr:`Store.context` is
+    ``context``: a function of its arguments only, so that a worker process
+    that read the file computes the very address the store would."""
+    h = hashlib.blake2b(context, digest_size=_ADDRESS_SIZE)
+    h.update(kind.encode() + b"\0" + rel.encode("utf-8", "surrogateescape") + b"\0")
+    h.update(len(data).to_bytes(8, "little"))
+    h.update(data)
+    return h.digest()
+
+
 class Store:
     """Values by address, in two parts: :data:`FACTS` (read by every run)
     and :data:`PAGE` (read only by a store opened ``with_pages``). A
@@ -281,13 +292,22 @@ class Store:
     def enabled(self) -> bool:
         return self.path is not None
 
+    @property
+    def context(self) -> bytes:
+        """What every address here is salted with (:func:`content_address`):
+        for a worker process that reads files itself. It is no secret: it
+        hashes the code, the options and the rules."""
+        return self._context
+
+    @property
+    def empty(self) -> bool:
+        """Whether a lookup can only miss: no record read from the file, and
+        none put or kept yet (a cold run, or a disabled store)."""
+        return not self._old and not self._kept
+
     def address(self, kind: str, rel: str, data: bytes) -> bytes:
         """The address of the ``kind`` result of ``data``, read from ``rel``."""
-        h = hashlib.blake2b(self._context, digest_size=_ADDRESS_SIZE)
-        h.update(kind.encode() + b"\0" + rel.encode("utf-8", "surrogateescape") + b"\0")
-        h.update(len(data).to_bytes(8, "little"))
-        h.update(data)
-        return h.digest()
+        return content_address(self._context, kind, rel, data)
 
     def combine(self, kind: str, addresses: list[bytes]) -> bytes:
         """The address of a result that depends on exactly these entries'

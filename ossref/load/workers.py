@@ -15,9 +15,10 @@ import gc
 import os
 import pickle
 import threading
+from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
-from typing import Callable, Iterator, TypeVar
+from typing import Callable, Iterable, Iterator, TypeVar
 
 T = TypeVar("T")
 
@@ -77,6 +78,14 @@ def executor(count: int):
     methods = multiprocessing.get_all_start_methods()
     method = "fork" if "fork" in methods and threading.active_count() == 1 else "spawn"
     return concurrent.futures.ProcessPoolExecutor(max_workers=count, mp_context=multiprocessing.get_context(method))
+
+
+def as_completed(futures: Iterable[Future[T]]) -> Iterator[Future[T]]:
+    """``futures`` as each completes (what the loader takes results by, so
+    that it merges them while the workers go on)."""
+    import concurrent.futures
+
+    return concurrent.futures.as_completed(futures)
 
 
 def chunks(items: list[T], size_of: Callable[[T], int]) -> list[list[T]]:
