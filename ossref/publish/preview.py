@@ -41,17 +41,21 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 from ossref import __version__
+from ossref.check.page import page_rules
 from ossref.config import CONFIG_FILE, Config
+from ossref.diagnostics import Severity
 from ossref.mkdocs.adapter import Built, Increment
 from ossref.model import Project
+from ossref.publish.kept import KeptPages
 from ossref.site.deferred import Deferred
 from ossref.site.incremental import Staged, StagedSite
 from ossref.site.markup import build_date
 
 if TYPE_CHECKING:
+    from ossref.check.state import CheckState
     from ossref.pipeline import CheckResult
 
 __all__ = ["Preview", "error_overlay"]
@@ -94,20 +98,72 @@ class Preview:
         self.audited = Memo()
         self._removals: list[threading.Thread] = []
         #: What the last check kept for the next one (see :meth:`check`).
-        self.check_state: object | None = None
+        self.check_state: CheckState | None = None
+        #: The pages kept between rebuilds (with a staging folder), and the
+        #: project last made of them.
+        self._kept = KeptPages(page_rules) if staging is not None else None
+        self._project: Project | None = None
+        #: The findings of the last check, as reported (see :meth:`report`).
+        self._reported: set[tuple] | None = None
 
     def check(self, config: Config) -> CheckResult:
         """The check step of a rebuild, and the only one: what
         :func:`ossref.publish.build.build` calls instead of a plain
-        :func:`ossref.pipeline.check`. It hands the check what the last one
-        of this session kept (:attr:`check_state`, when the check keeps one:
-        ``CheckResult.state``), so a check that can start from memory need
-        not read the store again; the findings never depend on it."""
+        :func:`ossref.pipeline.check`. With a staging folder kept, the check
+        starts from what the last one of this session kept in memory
+        (:attr:`check_state`: each file's stat and facts, the cross-file
+        findings and what they read), and the project the build renders is
+        made of the pages kept in memory, only the files that changed read
+        and parsed again (:class:`ossref.publish.kept.KeptPages`, which
+        makes sure it is the project the check saw; when a file changed in
+        between, the check runs again, and after a second such miss a check
+        that loads every page itself gives both). The findings never depend
+        on what was kept."""
+        from ossref.load.store import disabled_by_env
         from ossref.pipeline import check
 
-        result = check(config, state=self.check_state) if self.check_state is not None else check(config)
-        self.check_state = getattr(result, "state", None)
-        return result
+        if self._kept is None or disabled_by_env():
+            return check(config)
+        for _ in range(2):
+            result = check(config, keep_pages=False, state=self.check_state)
+            self.check_state = state = result.state
+            if state is None:
+                break
+            project = self._kept.project(config, state.memo, result.pages, result.notes)
+            if project is not None:
+                result.project = self._project = project
+                return result
+        self._kept.clear()
+        self._project = None
+        return check(config)
+
+    def report(self, result: CheckResult, out: TextIO) -> None:
+        """Print the check's findings: every one on the first build of the
+        session; on later ones the errors (what stops the build, and what the
+        error overlay shows) and the warnings that were not found by the
+        previous check, then how many are as before or gone, and the summary
+        line. At 10,000 entries a wiki may hold 35,000 warnings: printing
+        them all after every edit buries what the edit changed."""
+        from ossref.report.formats import report, summary_line, text_line
+
+        keys = [(d.path, d.line, d.column, d.code, d.message, d.hint, d.severity) for d in result.diagnostics]
+        last, self._reported = self._reported, set(keys)
+        if last is None:
+            report(result, "text", out)
+            return
+        lines = []
+        quiet = 0
+        for d, key in zip(result.diagnostics, keys):
+            if d.severity is Severity.ERROR or key not in last:
+                lines.append(text_line(d))
+            else:
+                quiet += 1
+        gone = len(last - self._reported)
+        if quiet or gone:
+            lines.append(f"{quiet} finding{'' if quiet == 1 else 's'} as in the last check, not repeated; "
+                         f"{gone} gone since")
+        lines.append(summary_line(result))
+        out.write("\n".join(lines) + "\n")
 
     def stage(self, project: Project, config: Config) -> Staged:
         """Bring :attr:`staging` up to date with ``project`` (which passed the
@@ -117,7 +173,8 @@ class Preview:
         inputs = _inputs(config, citations=False) + build_date().isoformat()
         if self._staged.full_next(inputs):
             self.deferred.fragments.clear()  # every page stages its fragments again
-        return self._staged.update(project, config, self.deferred.token, inputs)
+        changed = self._kept.take_changed() if self._kept is not None and project is self._project else None
+        return self._staged.update(project, config, self.deferred.token, inputs, changed)
 
     def increment(self, config: Config, staging: Path, site: Path,
                   digests: dict[str, str] | None = None) -> Increment | None:

@@ -121,15 +121,20 @@ class StagedSite:
         """Whether :meth:`update` with ``inputs`` will render every page."""
         return self._state is None or self._state.inputs != inputs
 
-    def update(self, project: Project, config: Config, defer: Callable[[str], str], inputs: str) -> Staged:
+    def update(self, project: Project, config: Config, defer: Callable[[str], str], inputs: str,
+               changed: set[str] | None = None) -> Staged:
         """Stage ``project`` (which passed the check); ``inputs`` is a digest of
         what shapes every page and no fact names (a change: a full render).
-        On an exception the folder's state is unknown: the next update is full."""
+        ``changed``, when known, names every page added, removed or given
+        as another :class:`~ossref.model.Page` object since the last update
+        (a page object is never changed in place); every other page is then
+        not compared with its last version. On an exception the folder's
+        state is unknown: the next update is full."""
         state, self._state = self._state, None
         if state is None or state.inputs != inputs:
             self._state, staged = self._full(project, config, defer, inputs)
         else:
-            staged = self._increment(state, project, config, defer)
+            staged = self._increment(state, project, config, defer, changed)
             self._state = state if staged is not None else None
             if staged is None:  # which files are published changed
                 self._state, staged = self._full(project, config, defer, inputs)
@@ -165,7 +170,7 @@ class StagedSite:
     # ----------------------------------------------------------------- increment
 
     def _increment(self, state: _State, project: Project, config: Config,
-                   defer: Callable[[str], str]) -> Staged | None:
+                   defer: Callable[[str], str], hint: set[str] | None) -> Staged | None:
         docs = _docs(config)
         if {k for k, v in docs.items() if not v[0]} != {k for k, v in state.docs.items() if not v[0]}:
             return None  # links to unpublished files are reported on every page
@@ -173,7 +178,8 @@ class StagedSite:
         state.docs = docs
         new = {page.path: page for page in project.pages}
         old = state.pages
-        changed = {p for p in new.keys() | old.keys() if p not in old or p not in new or new[p].source != old[p].source}
+        candidates = new.keys() | old.keys() if hint is None else hint
+        changed = {p for p in candidates if (p in old) != (p in new) or (p in new and new[p].source != old[p].source)}
         refs = _changed_refs(state.references, project.references)
         old_world = state.world
         # The name index is the last one while no page came or went and no
