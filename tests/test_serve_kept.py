@@ -18,7 +18,8 @@ import pytest
 
 import ossref.load.parse
 import ossref.pipeline
-from conftest import FIXTURES, REPO
+import ossref.publish.kept
+from conftest import FIXTURES, REPO, run
 from ossref.config import load_config
 from ossref.publish.serve import Server
 from test_serve_incremental import assert_same_as_full_build, edit, rebuild
@@ -51,7 +52,7 @@ def server(tmp_path: Path):
 
 
 @pytest.fixture
-def parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+def parsed_paths(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The path of every Markdown file parsed, once per parse."""
     calls: list[str] = []
     real = ossref.load.parse.parse_frontmatter
@@ -65,15 +66,19 @@ def parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 def kept_parsed(server: Server) -> list[str]:
-    assert server._preview is not None and server._preview._kept is not None
-    return server._preview._kept.parsed
+    """The pages the preview parsed for its last build; asserts that the
+    build's project was made of the kept pages (not by a check loading every page)."""
+    preview = server._preview
+    assert preview is not None and preview._kept is not None and preview._project is not None
+    return preview._kept.parsed
 
 
-def test_a_rebuild_after_one_edit_parses_only_that_file(server: Server, parses: list[str], tmp_path: Path) -> None:
+def test_a_rebuild_after_one_edit_parses_only_that_file(server: Server, parsed_paths: list[str],
+                                                        tmp_path: Path) -> None:
     edit(server.root / "content" / "beta-lesion.md", "Beta shows no bone", "Beta shows no bone at all")
     rebuild(server)
     # Once by the check (its facts) and once for the page the build renders; no other file.
-    assert parses == ["content/beta-lesion.md", "content/beta-lesion.md"]
+    assert parsed_paths == ["content/beta-lesion.md", "content/beta-lesion.md"]
     assert kept_parsed(server) == ["content/beta-lesion.md"]
     assert "no bone at all" in (server.site_dir / "beta-lesion" / "index.html").read_text()
     assert_same_as_full_build(server, server.root, tmp_path)
@@ -82,28 +87,28 @@ def test_a_rebuild_after_one_edit_parses_only_that_file(server: Server, parses: 
     past = time.time_ns() - 60 * 10**9
     os.utime(server.root / "content" / "beta-lesion.md", ns=(past, past))
     server._rebuild()
-    parses.clear()
+    parsed_paths.clear()
     server._rebuild()
-    assert parses == [] and kept_parsed(server) == []
+    assert parsed_paths == [] and kept_parsed(server) == []
 
 
-def test_a_bib_record_edit_reaches_the_pages_that_cite_it(server: Server, parses: list[str],
+def test_a_bib_record_edit_reaches_the_pages_that_cite_it(server: Server, parsed_paths: list[str],
                                                           tmp_path: Path) -> None:
     edit(server.root / "citations" / "refs.bib", "{{One study of lesions}}", "{{One careful study of lesions}}")
     rebuild(server)
-    assert parses == []  # no page read again
+    assert parsed_paths == []  # no page read again
     for page in ("alpha-lesion", "beta-lesion"):  # both cite one2020
         assert "One careful study of lesions" in (server.site_dir / page / "index.html").read_text(), page
     assert "One careful study" not in (server.site_dir / "deep" / "gamma-lesion" / "index.html").read_text()
     assert_same_as_full_build(server, server.root, tmp_path)
 
 
-def test_a_name_edit_reaches_the_pages_that_read_it(server: Server, parses: list[str], tmp_path: Path) -> None:
+def test_a_name_edit_reaches_the_pages_that_read_it(server: Server, parsed_paths: list[str], tmp_path: Path) -> None:
     # The old name stays an alias, so the links written with it still resolve.
     edit(server.root / "content" / "alpha-lesion.md", "condition: Alpha lesion\naliases: [AL, Alpha body]",
          "condition: Alpha tumour\naliases: [AL, Alpha body, Alpha lesion]")
     rebuild(server)
-    assert set(parses) == {"content/alpha-lesion.md"}
+    assert set(parsed_paths) == {"content/alpha-lesion.md"}
     # Beta lists it as a differential, gamma links to it by slug, the home page's A-Z lists it.
     for page in ("beta-lesion/index.html", "deep/gamma-lesion/index.html", "index.html"):
         assert "Alpha tumour" in (server.site_dir / page).read_text(), page
@@ -158,3 +163,30 @@ def rebuild_output(server: Server) -> str:
     server.out_buffer.truncate()
     assert server.rebuild_if_changed() == 0, server.out_buffer.getvalue() + server.err_buffer.getvalue()
     return server.out_buffer.getvalue()
+
+
+def test_the_first_build_after_a_check_starts_from_its_state_on_disk(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """``ossref check`` leaves its state and store; the preview's first
+    build takes the facts from the state and (as for a wiki of more than
+    ``kept.BULK`` pages) the pages from the store, and still equals a full build."""
+    monkeypatch.setattr(ossref.publish.kept, "BULK", 0)
+    root = tmp_path / "wiki"
+    shutil.copytree(FIXTURES / "site-basic", root)
+    shutil.copy(REPO / "mkdocs.yml", root / "mkdocs.yml")
+    past = time.time_ns() - 60 * 10**9
+    for path in root.rglob("*"):
+        os.utime(path, ns=(past, past))
+    assert run(["check", "--root", str(root)])[0] == 0
+    srv = Server(load_config(root), port=0, out=io.StringIO(), err=io.StringIO())
+    srv.start()
+    try:
+        assert srv.last_status == 0
+        assert kept_parsed(srv) == []  # every page from the store
+        edit(root / "content" / "beta-lesion.md", "Beta shows no bone", "Beta shows no bone at all")
+        srv.out_buffer, srv.err_buffer = srv.out, srv.err
+        assert srv.rebuild_if_changed() == 0
+        assert kept_parsed(srv) == ["content/beta-lesion.md"]
+        assert_same_as_full_build(srv, root, tmp_path)
+    finally:
+        srv.stop()

@@ -71,9 +71,12 @@ class KeptPages:
         then a check that loads the pages itself is the way)."""
         self.parsed = []
         stats = memo.stats
+        try:
+            entries = memo.entries  # with the bibliography: read on first use when the state came from disk
+        except Exception:  # noqa: BLE001 - a state that turns out unusable: the caller checks without it
+            return None
         if len(stats) != pages or memo.bibliography is None:
             return None  # an unreadable page, a file without a stat: not in the memo
-        entries = memo.entries
         kept = self._pages
         stale = [rel for rel, key in stats.items() if not _trusted(kept.get(rel), key)]
         fresh: dict[str, tuple[StatKey, int, Page]] = {}

@@ -1,7 +1,11 @@
 """What ``ossref serve`` keeps between rebuilds, so that an edit rebuilds only what changed.
 
 A preview rebuild is an ordinary build (:func:`ossref.publish.build.build` with a
-:class:`Preview`): check every page, then bring the staging folder the
+:class:`Preview`): check every page from the check state kept in memory
+(:meth:`Preview.check`: only the files whose stat changed are read, and the
+cross-file rules run again only where a change reaches), take the parsed
+pages kept in memory, parsing again only those files
+(:class:`ossref.publish.kept.KeptPages`), then bring the staging folder the
 preview keeps up to date, resolving and rendering again only the pages whose
 inputs changed (:meth:`Preview.stage`, :class:`ossref.site.incremental.StagedSite`,
 which records what each page read of the others), then MkDocs into a fresh
@@ -73,9 +77,9 @@ class _Served:
 class Preview:
     """The state of one preview session: its token key and its last good build.
 
-    Used by the build in this order: :meth:`increment` once the staging
-    folder is rendered, :meth:`forget` just before the swap, :meth:`remember`
-    just after."""
+    Used by the build in this order: :meth:`check`, :meth:`report`,
+    :meth:`stage`, :meth:`increment` once the staging folder is rendered,
+    :meth:`forget` just before the swap, :meth:`remember` just after."""
 
     def __init__(self, staging: Path | None = None) -> None:
         #: Key of :class:`ossref.site.deferred.Deferred` for every build of the
