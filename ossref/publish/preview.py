@@ -107,8 +107,8 @@ class Preview:
         #: project last made of them.
         self._kept = KeptPages(page_rules) if staging is not None else None
         self._project: Project | None = None
-        #: The findings of the last check, as reported (see :meth:`report`).
-        self._reported: set[tuple] | None = None
+        #: The findings of the last check, as rows by path (see :meth:`report`).
+        self._reported: dict[str, tuple] | None = None
 
     def check(self, config: Config) -> CheckResult:
         """The check step of a rebuild, and the only one: what
@@ -148,21 +148,45 @@ class Preview:
         previous check, then how many are as before or gone, and the summary
         line. At 10,000 entries a wiki may hold 35,000 warnings: printing
         them all after every edit buries what the edit changed."""
+        from ossref.check.crossfile import freeze_row, thaw_rows
         from ossref.report.formats import report, summary_line, text_line
 
-        keys = [(d.path, d.line, d.column, d.code, d.message, d.hint, d.severity) for d in result.diagnostics]
-        last, self._reported = self._reported, set(keys)
+        state = result.state
+        if state is not None:
+            # The check's own rows by path, in path order; a file whose findings did not change keeps its tuple.
+            now: dict[str, tuple] = state.reported
+        else:  # a check that kept no state: the same rows, made here
+            grouped: dict[str, list[tuple]] = {}
+            for d in result.diagnostics:
+                grouped.setdefault(d.path, []).append(freeze_row(d))
+            now = {path: tuple(rows) for path, rows in grouped.items()}
+        last, self._reported = self._reported, now
         if last is None:
             report(result, "text", out)
             return
-        lines = []
-        quiet = 0
-        for d, key in zip(result.diagnostics, keys):
-            if d.severity is Severity.ERROR or key not in last:
-                lines.append(text_line(d))
-            else:
-                quiet += 1
-        gone = len(last - self._reported)
+        shown: list[tuple] = []
+        quiet = gone = 0
+        error = Severity.ERROR.value
+        for path, rows in now.items():
+            before = last.get(path)
+            if before is rows:
+                for row in rows:
+                    if row[6] == error:
+                        shown.append(row)
+                    else:
+                        quiet += 1
+                continue
+            seen = set(before or ())
+            for row in rows:
+                if row[6] == error or row not in seen:
+                    shown.append(row)
+                else:
+                    quiet += 1
+        for path, rows in last.items():
+            after = now.get(path)
+            if after is not rows:
+                gone += len(set(rows).difference(after or ()))
+        lines = [text_line(d) for d in thaw_rows(shown)]
         if quiet or gone:
             lines.append(f"{quiet} finding{'' if quiet == 1 else 's'} as in the last check, not repeated; "
                          f"{gone} gone since")
