@@ -59,10 +59,14 @@ class KeptPages:
     def clear(self) -> None:
         self._pages, self._order, self._bibs, self.changed = {}, [], None, None
 
-    def take_changed(self) -> set[str] | None:
-        """The pages added, removed or read again since the last call (None: unknown)."""
+    def take_changed(self) -> dict[str, Page | None] | None:
+        """The pages added or read again since the last call, by path, and
+        those removed (None); None when not known (see
+        :meth:`ossref.site.incremental.StagedSite.update`)."""
         changed, self.changed = self.changed, set()
-        return changed
+        if changed is None:
+            return None
+        return {rel: one[2] if (one := self._pages.get(rel)) is not None else None for rel in changed}
 
     def project(self, config: Config, memo: LoadMemo, pages: int, notes: list[str]) -> Project | None:
         """The project whose facts the check that left ``memo`` (and counted
