@@ -43,6 +43,7 @@ from ossref.site.deferred import Deferred
 from ossref.site.incremental import StagedSite
 from ossref.site.render import render_site
 from ossref.site.resolve import resolve
+from ossref.site.sitemap import lastmod_dates
 
 EPOCH = "1767225600"  # 2026-01-01
 
@@ -404,6 +405,50 @@ def test_staged_markdown_equals_full_render(edits) -> None:
             compare_trees(tree(staging), expected, when)
             assert apply_rules(staged.diagnostics, config) == diagnostics, when
             assert set(staged.digests) == set(expected), when
+
+
+@settings(max_examples=15, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(edits=edit_lists)
+def test_staged_markdown_equals_full_render_given_what_changed(edits) -> None:
+    """As ``ossref serve`` updates it: the pages whose file did not change
+    are the same objects as last time, and ``update`` is told which pages
+    were added, removed or changed (``ossref.publish.kept.KeptPages``)."""
+    from dataclasses import replace
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root, staging, full = Path(tmp, "wiki"), Path(tmp, "staging"), Path(tmp, "full")
+        wiki = start()
+        write(root, files_of_model(wiki))
+        key = b"k" * 16
+        site = StagedSite(staging)
+        done = []
+        last: dict | None = None
+        for edit, n in [(None, 0), *edits]:
+            if edit is not None:
+                edit(wiki, n)
+                write(root, files_of_model(wiki))
+                done.append(f"{edit.__name__}({n})")
+            config = load_config(root)
+            result = check(config, cache=False)
+            if result.failed(False):
+                continue
+            pages = {page.path: page for page in result.project.pages}
+            hint = None
+            if last is not None:
+                hint = {path: page for path, page in pages.items()
+                        if path not in last or last[path].source != page.source}
+                hint.update({path: None for path in last.keys() - pages.keys()})
+                pages = {path: page if path in hint else last[path] for path, page in pages.items()}
+            project = replace(result.project, pages=list(pages.values()))
+            staged = site.update(project, config, Deferred(key).token, "inputs", hint)
+            last = pages
+            expected, diagnostics = full_render(root, key, full)
+            when = when_of(done)
+            compare_trees(tree(staging), expected, when)
+            assert apply_rules(staged.diagnostics, config) == diagnostics, when
+            assert set(staged.digests) == set(expected), when
+            assert staged.lastmod == lastmod_dates(resolve(check(config, cache=False).project, config)), when
 
 
 def test_a_body_edit_renders_one_page(tmp_path: Path) -> None:

@@ -34,7 +34,8 @@ are taken as each task completes, and this process parses the BibTeX files
 meanwhile.
 
 :func:`load_project` and :func:`load_facts` are :func:`load` with one
-``need`` each, under their former names.
+``need`` each, under their former names; :func:`load_references` loads
+the BibTeX files alone.
 """
 
 from __future__ import annotations
@@ -260,6 +261,30 @@ def load_facts(config: Config, *, cache: bool = True, notes: list[str] | None = 
     facts, problems = load(config, need="facts", rules=rules, cache=cache, notes=notes)
     assert isinstance(facts, ProjectFacts)
     return facts, problems
+
+
+def load_references(config: Config, *, rules: PageRules | None = None, cache: bool = True,
+                    notes: list[str] | None = None) -> tuple[dict[str, Reference], list[Diagnostic], tuple]:
+    """The BibTeX files alone, as :func:`load` with ``need="pages"`` gives
+    them: the references and the BibTeX findings (the walk's excepted), and
+    ((rel, stat), ...) of each file as it was before it was read (see
+    :class:`~ossref.load.memo.LoadMemo`'s ``bibs``). Through the store, to
+    which it adds only what it parsed: for ``ossref serve`` after an edit
+    of a BibTeX file, while its pages are in memory."""
+    with workers.gc_paused():
+        pairs, _ = bib_files(config)
+        stats = tuple((rel, stat_key(path)) for path, rel in pairs)
+        store = open_store(config, enabled=cache and rules is not None, salt=_rules_salt(rules), with_pages=False)
+        run = _Run(config, store, "pages", rules)
+        run.bibs(pairs)
+        run.parse()
+        references, found = run.bibliography()
+        store.append()
+    if notes is not None and store.problem is not None:
+        note = unwritable_note(config, store.problem)
+        if note not in notes:
+            notes.append(note)
+    return references, found, stats
 
 
 def _rules_salt(rules: PageRules | None) -> bytes:

@@ -435,7 +435,10 @@ def build(config: Config, site_dir: Path, strict: bool, out: TextIO, err: TextIO
         result = preview.check(config) if preview is not None else check(config)
         for note in result.notes:
             err.write(f"ossref: {note}\n")
-        report(result, "text", out)
+        if preview is not None:
+            preview.report(result, out)  # after the first build: what changed, and the summary
+        else:
+            report(result, "text", out)
         if result.failed(strict):
             why = "errors" if result.errors else "warnings (--strict)"
             err.write(f"ossref: not built: the check found {why}; {_shown(site)} left as it was\n")

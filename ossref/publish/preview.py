@@ -1,7 +1,11 @@
 """What ``ossref serve`` keeps between rebuilds, so that an edit rebuilds only what changed.
 
 A preview rebuild is an ordinary build (:func:`ossref.publish.build.build` with a
-:class:`Preview`): check every page, then bring the staging folder the
+:class:`Preview`): check every page from the check state kept in memory
+(:meth:`Preview.check`: only the files whose stat changed are read, and the
+cross-file rules run again only where a change reaches), take the parsed
+pages kept in memory, parsing again only those files
+(:class:`ossref.publish.kept.KeptPages`), then bring the staging folder the
 preview keeps up to date, resolving and rendering again only the pages whose
 inputs changed (:meth:`Preview.stage`, :class:`ossref.site.incremental.StagedSite`,
 which records what each page read of the others), then MkDocs into a fresh
@@ -41,17 +45,21 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 from ossref import __version__
+from ossref.check.page import page_rules
 from ossref.config import CONFIG_FILE, Config
+from ossref.diagnostics import Severity
 from ossref.mkdocs.adapter import Built, Increment
 from ossref.model import Project
+from ossref.publish.kept import KeptPages
 from ossref.site.deferred import Deferred
 from ossref.site.incremental import Staged, StagedSite
 from ossref.site.markup import build_date
 
 if TYPE_CHECKING:
+    from ossref.check.state import CheckState
     from ossref.pipeline import CheckResult
 
 __all__ = ["Preview", "error_overlay"]
@@ -69,9 +77,9 @@ class _Served:
 class Preview:
     """The state of one preview session: its token key and its last good build.
 
-    Used by the build in this order: :meth:`increment` once the staging
-    folder is rendered, :meth:`forget` just before the swap, :meth:`remember`
-    just after."""
+    Used by the build in this order: :meth:`check`, :meth:`report`,
+    :meth:`stage`, :meth:`increment` once the staging folder is rendered,
+    :meth:`forget` just before the swap, :meth:`remember` just after."""
 
     def __init__(self, staging: Path | None = None) -> None:
         #: Key of :class:`ossref.site.deferred.Deferred` for every build of the
@@ -94,20 +102,96 @@ class Preview:
         self.audited = Memo()
         self._removals: list[threading.Thread] = []
         #: What the last check kept for the next one (see :meth:`check`).
-        self.check_state: object | None = None
+        self.check_state: CheckState | None = None
+        #: The pages kept between rebuilds (with a staging folder), and the
+        #: project last made of them.
+        self._kept = KeptPages(page_rules) if staging is not None else None
+        self._project: Project | None = None
+        #: The findings of the last check, as rows by path (see :meth:`report`).
+        self._reported: dict[str, tuple] | None = None
 
     def check(self, config: Config) -> CheckResult:
         """The check step of a rebuild, and the only one: what
         :func:`ossref.publish.build.build` calls instead of a plain
-        :func:`ossref.pipeline.check`. It hands the check what the last one
-        of this session kept (:attr:`check_state`, when the check keeps one:
-        ``CheckResult.state``), so a check that can start from memory need
-        not read the store again; the findings never depend on it."""
+        :func:`ossref.pipeline.check`. With a staging folder kept, the check
+        starts from what the last one of this session kept in memory
+        (:attr:`check_state`: each file's stat and facts, the cross-file
+        findings and what they read), and the project the build renders is
+        made of the pages kept in memory, only the files that changed read
+        and parsed again (:class:`ossref.publish.kept.KeptPages`, which
+        makes sure it is the project the check saw; when a file changed in
+        between, the check runs again, and after a second such miss a check
+        that loads every page itself gives both). The findings never depend
+        on what was kept."""
+        from ossref.load.store import disabled_by_env
         from ossref.pipeline import check
 
-        result = check(config, state=self.check_state) if self.check_state is not None else check(config)
-        self.check_state = getattr(result, "state", None)
-        return result
+        if self._kept is None or disabled_by_env():
+            return check(config)
+        for _ in range(2):
+            result = check(config, keep_pages=False, state=self.check_state)
+            self.check_state = state = result.state
+            if state is None:
+                break
+            project = self._kept.project(config, state.memo, result.pages, result.notes)
+            if project is not None:
+                result.project = self._project = project
+                return result
+        self._kept.clear()
+        self._project = None
+        return check(config)
+
+    def report(self, result: CheckResult, out: TextIO) -> None:
+        """Print the check's findings: every one on the first build of the
+        session; on later ones the errors (what stops the build, and what the
+        error overlay shows) and the warnings that were not found by the
+        previous check, then how many are as before or gone, and the summary
+        line. At 10,000 entries a wiki may hold 35,000 warnings: printing
+        them all after every edit buries what the edit changed."""
+        from ossref.check.crossfile import freeze_row, thaw_rows
+        from ossref.report.formats import report, summary_line, text_line
+
+        state = result.state
+        if state is not None:
+            # The check's own rows by path, in path order; a file whose findings did not change keeps its tuple.
+            now: dict[str, tuple] = state.reported
+        else:  # a check that kept no state: the same rows, made here
+            grouped: dict[str, list[tuple]] = {}
+            for d in result.diagnostics:
+                grouped.setdefault(d.path, []).append(freeze_row(d))
+            now = {path: tuple(rows) for path, rows in grouped.items()}
+        last, self._reported = self._reported, now
+        if last is None:
+            report(result, "text", out)
+            return
+        shown: list[tuple] = []
+        quiet = gone = 0
+        error = Severity.ERROR.value
+        for path, rows in now.items():
+            before = last.get(path)
+            if before is rows:
+                for row in rows:
+                    if row[6] == error:
+                        shown.append(row)
+                    else:
+                        quiet += 1
+                continue
+            seen = set(before or ())
+            for row in rows:
+                if row[6] == error or row not in seen:
+                    shown.append(row)
+                else:
+                    quiet += 1
+        for path, rows in last.items():
+            after = now.get(path)
+            if after is not rows:
+                gone += len(set(rows).difference(after or ()))
+        lines = [text_line(d) for d in thaw_rows(shown)]
+        if quiet or gone:
+            lines.append(f"{quiet} finding{'' if quiet == 1 else 's'} as in the last check, not repeated; "
+                         f"{gone} gone since")
+        lines.append(summary_line(result))
+        out.write("\n".join(lines) + "\n")
 
     def stage(self, project: Project, config: Config) -> Staged:
         """Bring :attr:`staging` up to date with ``project`` (which passed the
@@ -117,7 +201,8 @@ class Preview:
         inputs = _inputs(config, citations=False) + build_date().isoformat()
         if self._staged.full_next(inputs):
             self.deferred.fragments.clear()  # every page stages its fragments again
-        return self._staged.update(project, config, self.deferred.token, inputs)
+        changed = self._kept.take_changed() if self._kept is not None and project is self._project else None
+        return self._staged.update(project, config, self.deferred.token, inputs, changed)
 
     def increment(self, config: Config, staging: Path, site: Path,
                   digests: dict[str, str] | None = None) -> Increment | None:

@@ -8,11 +8,15 @@ times and inodes; the CLI's loop, :meth:`Server.wait_and_rebuild`, learns
 of an edit from the operating system where it can, else polls:
 :mod:`ossref.publish.watch`). A rebuild is an ordinary
 :func:`ossref.publish.build.build` made incremental by the server's
-:class:`ossref.publish.preview.Preview`: every page is checked, but only the
+:class:`ossref.publish.preview.Preview`: every page is checked, from the
+check's state and the parsed pages it keeps in memory (only the files that
+changed are read and parsed again), but only the
 pages whose inputs changed are resolved and rendered again into the staging
 folder the preview keeps (:mod:`ossref.site.incremental`), MkDocs renders only
 the pages whose staged output changed, and the site is a full one whenever
-anything but the pages and the citations changed. Diagnostics are printed, and the
+anything but the pages and the citations changed. Diagnostics are printed
+(all of them on the first build; then every error and the findings that
+are new, :meth:`ossref.publish.preview.Preview.report`), and the
 new site is swapped in only when it built, so a failed rebuild keeps the last
 good site on screen and never stops the server. With ``search: pagefind`` a
 rebuild serves the new pages with the previous search index and then indexes

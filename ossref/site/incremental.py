@@ -90,6 +90,12 @@ class _State:
     outgoing: dict[str, tuple[set[str], set[str]]]  # page -> (link targets, differential targets)
     docs: dict[str, tuple]  # docs file -> (published, size, mtime, inode)
     digests: dict[str, str] = field(default_factory=dict)
+    lastmod: dict = field(default_factory=dict)  # staged page -> its date (see Staged.lastmod)
+    home: str | None = None  # the home page's path
+    #: Whether the last increment's pages were the same paths as before (no
+    #: page came or went; then the site's list of pages is patched).
+    same_pages: bool = False
+    position: dict[str, int] = field(default_factory=dict)  # page -> its place in the site's list of pages
 
 
 def _unit(page: Page) -> str:
@@ -121,20 +127,26 @@ class StagedSite:
         """Whether :meth:`update` with ``inputs`` will render every page."""
         return self._state is None or self._state.inputs != inputs
 
-    def update(self, project: Project, config: Config, defer: Callable[[str], str], inputs: str) -> Staged:
+    def update(self, project: Project, config: Config, defer: Callable[[str], str], inputs: str,
+               changed: dict[str, Page | None] | None = None) -> Staged:
         """Stage ``project`` (which passed the check); ``inputs`` is a digest of
         what shapes every page and no fact names (a change: a full render).
-        On an exception the folder's state is unknown: the next update is full."""
+        ``changed``, when known, maps every page added, removed (None) or
+        given as another :class:`~ossref.model.Page` object since the last
+        update to its page (a page object is never changed in place): the
+        other pages are then not compared with their last version, and when
+        no page came or went, the lookups by path and URL and the site's list
+        of pages are the last ones patched. On an exception the folder's
+        state is unknown: the next update is full."""
         state, self._state = self._state, None
         if state is None or state.inputs != inputs:
             self._state, staged = self._full(project, config, defer, inputs)
         else:
-            staged = self._increment(state, project, config, defer)
+            staged = self._increment(state, project, config, defer, changed)
             self._state = state if staged is not None else None
             if staged is None:  # which files are published changed
                 self._state, staged = self._full(project, config, defer, inputs)
-        staged.lastmod = {staged_path(rp.page): rp.updated for rp in self._state.resolved.values()
-                          if rp.updated is not None}
+        staged.lastmod = dict(self._state.lastmod)
         return staged
 
     # ----------------------------------------------------------------- full
@@ -152,6 +164,7 @@ class StagedSite:
         world.reads = None
         state = _State(inputs, {p.path: p for p in project.pages}, project.references, world,
                        None, resolved, reads, {}, {}, {}, {}, {}, {})  # type: ignore[arg-type]
+        state.home = next((p for p in state.pages if _unit(state.pages[p]) == GENERATED), None)
         for rp in resolved.values():
             state.outgoing[rp.page.path] = (link_targets(rp), differential_targets(rp))
         world.linkers, world.listers = _reverse(state.outgoing)
@@ -165,22 +178,40 @@ class StagedSite:
     # ----------------------------------------------------------------- increment
 
     def _increment(self, state: _State, project: Project, config: Config,
-                   defer: Callable[[str], str]) -> Staged | None:
+                   defer: Callable[[str], str], hint: dict[str, Page | None] | None) -> Staged | None:
         docs = _docs(config)
         if {k for k, v in docs.items() if not v[0]} != {k for k, v in state.docs.items() if not v[0]}:
             return None  # links to unpublished files are reported on every page
         written = self._copy_docs(state, config, state.docs, docs)
         state.docs = docs
-        new = {page.path: page for page in project.pages}
         old = state.pages
-        changed = {p for p in new.keys() | old.keys() if p not in old or p not in new or new[p].source != old[p].source}
-        refs = _changed_refs(state.references, project.references)
         old_world = state.world
+        # With a hint that no page came or went, the last lookups are patched
+        # where pages changed (a page's slug and URL follow from its path),
+        # instead of being made again from every page; the same for the
+        # site's list of pages (see _render).
+        patched = hint is not None and len(project.pages) == len(old) and all(
+            page is not None and p in old and old_world.by_url.get(url_key(page.slug)) is old[p]
+            for p, page in hint.items())
+        if patched:
+            assert hint is not None
+            new, by_url = dict(old), dict(old_world.by_url)
+            for p, page in hint.items():
+                new[p] = by_url[url_key(page.slug)] = page  # type: ignore[union-attr]
+            changed = {p for p in hint if new[p].source != old[p].source}
+        else:
+            new = {page.path: page for page in project.pages}
+            changed = {p for p in new.keys() | old.keys()
+                       if (p in old) != (p in new) or (p in new and new[p].source != old[p].source)}
+            state.home = next((p for p in new if _unit(new[p]) == GENERATED), None)
+        state.same_pages = patched
+        refs = _changed_refs(state.references, project.references)
         # The name index is the last one while no page came or went and no
         # changed page answers to other names (rebuilding it is most of this
         # step's cost at 10,000 entries).
         same_names = all(p in old and p in new and list(names_of(old[p])) == list(names_of(new[p])) for p in changed)
-        world = World(project.pages, project.references, old_world.index if same_names else None)
+        world = World(project.pages, project.references, old_world.index if same_names else None,
+                      (dict(new), by_url) if patched else None)
         world.linkers, world.listers = old_world.linkers, old_world.listers
         facts: set[tuple] = set()
         for path in changed:
@@ -205,8 +236,8 @@ class StagedSite:
             facts |= self._forget(state, path)
         units = {p for p in changed if p in new} | {u for k in facts for u in state.readers.get(k, ())}
         paths = self._resolve(state, world, {_page_of(state, u, new) for u in units} - {None}, lists)
-        if lists or GENERATED in units:
-            paths |= {p for p in new if _unit(new[p]) == GENERATED}
+        if (lists or GENERATED in units) and state.home is not None:
+            paths.add(state.home)
         for key in refs:
             state.site.formatted.pop(key, None)
         if refs:  # a record inherits from another through crossref
@@ -244,6 +275,7 @@ class StagedSite:
     def _forget(self, state: _State, path: str) -> set[tuple]:
         """Drop a removed page; returns the linkers and listers facts that changed."""
         page = state.resolved.pop(path).page
+        state.lastmod.pop(staged_path(page), None)
         self._unread(state, _unit(page))
         if _unit(page) != GENERATED:
             state.reads.pop(path, None)
@@ -273,7 +305,18 @@ class StagedSite:
             resolve_lists(rp, world)
         world.reads = None
         dates(again, config)
-        pages = [state.resolved[page.path] for page in project.pages]
+        for rp in again:
+            if rp.updated is not None:
+                state.lastmod[staged_path(rp.page)] = rp.updated
+            else:
+                state.lastmod.pop(staged_path(rp.page), None)
+        if state.same_pages and state.site is not None:
+            pages = list(state.site.pages)  # the same paths in the same places: only the resolved again change
+            for rp in again:
+                pages[state.position[rp.page.path]] = rp
+        else:
+            pages = [state.resolved[page.path] for page in project.pages]
+            state.position = {rp.page.path: i for i, rp in enumerate(pages)}
         if lists or state.site is None:
             site = site_of(pages, project, world, state.site.formatted if state.site is not None else {})
         else:
@@ -318,7 +361,8 @@ class StagedSite:
         another unit writes them now."""
         written: list[str] = []
         stale: set[str] = set()
-        for unit in [u for u in state.files if u != GENERATED and u not in state.pages]:
+        gone = () if state.same_pages else [u for u in state.files if u != GENERATED and u not in state.pages]
+        for unit in gone:
             stale |= state.files.pop(unit).keys()
         for unit, files in out.items():
             previous = state.files.get(unit, {})
@@ -369,7 +413,7 @@ def _page_of(state: _State, unit: str, pages: dict[str, Page]) -> str | None:
     """The page a unit resolves: itself, or for the generated unit the home page."""
     if unit != GENERATED:
         return unit if unit in pages else None
-    return next((p for p in pages if _unit(pages[p]) == GENERATED), None)
+    return state.home if state.home in pages else None
 
 
 def _reverse(outgoing: dict[str, tuple[set[str], set[str]]]) -> tuple[dict[str, set[str]], dict[str, set[str]]]:

@@ -62,16 +62,19 @@ class World:
     resolve once every page's own links and differentials are known."""
 
     def __init__(self, pages: list[Page], references: dict[str, Reference],
-                 index: NameIndex[str] | None = None) -> None:
+                 index: NameIndex[str] | None = None,
+                 lookups: tuple[dict[str, Page], dict[str, Page]] | None = None) -> None:
         self.pages = pages
-        self.by_path = {page.path: page for page in pages}
+        #: ``lookups``: :attr:`by_path` and :attr:`by_url` made by the caller
+        #: (an earlier world's, patched where pages changed), as this would make them.
+        self.by_path = lookups[0] if lookups is not None else {page.path: page for page in pages}
         #: Names -> page paths; ``index``: an earlier world's, when the pages
         #: and their names are the same (see :func:`names_of`).
         self.index: NameIndex[str] = index if index is not None else NameIndex.of(
             (page.slug, (page.entry.condition, *page.entry.aliases) if page.entry is not None else (), page.path)
             for page in pages)
         self.references = references
-        self.by_url = {url_key(page.slug): page for page in pages}
+        self.by_url = lookups[1] if lookups is not None else {url_key(page.slug): page for page in pages}
         self.linkers: dict[str, set[str]] = {}
         self.listers: dict[str, set[str]] = {}
         self.tags: tuple[str, ...] = ()
