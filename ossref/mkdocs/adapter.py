@@ -52,6 +52,7 @@ logged it.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import math
@@ -73,7 +74,7 @@ from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 from mkdocs.utils import normalize_url
 
-from ossref.mkdocs.incremental import Built, Increment, _carry_over, _only_changed, _signature
+from ossref.mkdocs.incremental import Built, Increment, _only_changed, _signature, complete
 from ossref.mkdocs.incremental import outputs as _outputs
 from ossref.site.search import MATERIAL_FIELDS, META_KEY, material_records
 from ossref.site.sitemap import gzip_mtime, write_gzip
@@ -559,6 +560,9 @@ def build_html(project_root: Path, staging: Path, site_dir: Path, sanitize: Call
         signature = _signature(config, nav, search)
         if increment is not None and (increment.previous.signature != signature or not _increments_allowed(config)):
             increment = None
+        if increment is not None and search == "pagefind":
+            # The build links the served site's Pagefind bundles in, which a spare already holds.
+            increment = dataclasses.replace(increment, spare=None)
         searcher = next((p for p in config.plugins.values() if _is_material_search(p)), None)
         hooks = _Hooks(sanitize, mark, post_page, sources, searcher, increment, observe, lastmod)
         config.plugins[_HOOK_NAME] = hooks  # type: ignore[assignment]
@@ -570,11 +574,12 @@ def build_html(project_root: Path, staging: Path, site_dir: Path, sanitize: Call
         # from one build to the next and merges pages by URL prefix; ossref
         # merges it itself, page by page.
         config.plugins.on_startup(command="build", dirty=False)
+        changes = None
         try:
             with _one_markdown():
                 _mkdocs_build(config, dirty=increment is not None)
             if increment is not None and not capture.problems:
-                _carry_over(hooks.files, increment.base, site_dir)
+                changes = complete(hooks.files, increment, site_dir)
         except Exception as exc:  # noqa: BLE001 - MkDocs, themes and plugins raise anything
             # MkDocs logs a failing page (naming it) before re-raising; the
             # exception itself is news only when nothing was logged as an error.
@@ -585,6 +590,9 @@ def build_html(project_root: Path, staging: Path, site_dir: Path, sanitize: Call
             config.plugins.on_shutdown()
         if capture.problems:
             raise BuildFailed(capture.problems)
+        written, removed = changes if changes is not None else (None, None)
         return Built(signature, hooks.search(), hooks.rendered, increment is not None,
                      tuple(str(d) for d in config.theme.dirs), str(config.theme.name),
-                     _outputs(hooks.files) if hooks.files is not None else None)
+                     _outputs(hooks.files) if hooks.files is not None else None,
+                     since=increment.previous.token if changes is not None else None,
+                     written=written, removed=removed)

@@ -22,17 +22,19 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import secrets
 import shutil
 import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
+from typing import Protocol
 
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.structure.files import Files
 
-__all__ = ["Built", "Increment", "outputs"]
+__all__ = ["Built", "Increment", "Spare", "complete", "outputs"]
 
 # Distributions whose code or templates shape every page: another version of
 # any of them makes an increment a full build.
@@ -63,6 +65,27 @@ class Built:
     #: folder (None: not known, look at the folder): what the next increment
     #: may take from it without asking the file system about each.
     outputs: frozenset[str] | None = None
+    #: Names this build's site for the output audit's memory of it
+    #: (:class:`ossref.site.audit.Memo`).
+    token: str = field(default_factory=lambda: secrets.token_hex(8))
+    #: When the site was completed from a spare (:class:`Spare`): the token
+    #: of the served build it was made from, the files this build wrote and
+    #: the files of that site it lacks. Every other file is the served
+    #: site's own, the same inode. None: not known (look at every file).
+    since: str | None = None
+    written: frozenset[str] | None = None
+    removed: frozenset[str] | None = None
+
+
+class Spare(Protocol):
+    """The folder served before the current one, kept to be brought up to
+    date and swapped in (:class:`ossref.publish.swap.SpareSite`)."""
+
+    def complete(self, new: Path, written: set[str], outputs: frozenset[str]) -> frozenset[str] | None:
+        """Make ``new``, which holds the files the build wrote (``written``),
+        the complete site: those, and each of ``outputs`` the served site has.
+        Returns the served site's files the new one lacks; None when it
+        could not (``new`` is then as it was)."""
 
 
 @dataclass(frozen=True)
@@ -73,12 +96,16 @@ class Increment:
     :class:`Built`, ``changed`` the paths under the staging folder of every
     staged file that is new or whose content changed since (the caller
     compares the staged files, fragments included; a path that is not staged
-    any more needs no mention).
+    any more needs no mention). With ``spare`` the new site is completed
+    from it (:func:`complete`).
     """
 
     base: Path
     previous: Built
     changed: frozenset[str]
+    #: Where the rest of the site comes from instead of a folder of hard
+    #: links made for each build; None: that folder (:func:`_carry_over`).
+    spare: Spare | None = None
 
 
 def _regular_file(path: str) -> bool:
@@ -147,6 +174,31 @@ def _carry_over(files: Files, base: Path, site_dir: Path) -> None:
             if not _regular_file(source):
                 continue  # the previous site lacks it: this build wrote it, or nobody does
             shutil.copy2(source, target)  # a file system without hard links
+
+
+def _written(site_dir: Path) -> set[str]:
+    """Every file under ``site_dir``, by path under it."""
+    out: set[str] = set()
+    root = str(site_dir)
+    start = len(root) + 1
+    for parent, _, names in os.walk(root):
+        rel = parent[start:].replace(os.sep, "/")
+        out.update(f"{rel}/{name}" if rel else name for name in names)
+    return out
+
+
+def complete(files: Files, increment: Increment, site_dir: Path) -> tuple[frozenset[str], frozenset[str]] | None:
+    """After the dirty build of ``files`` into ``site_dir``: make it the whole
+    site, from the increment's spare when it has one, else by
+    :func:`_carry_over`. Returns (the files this build wrote, the files of
+    the served site the new one lacks) when the spare was used, else None."""
+    if increment.spare is not None:
+        written = _written(site_dir)
+        removed = increment.spare.complete(site_dir, written, outputs(files))
+        if removed is not None:
+            return frozenset(written), removed
+    _carry_over(files, increment.base, site_dir)
+    return None
 
 
 def _version(distribution: str) -> str:
