@@ -109,3 +109,32 @@ def test_a_rebuild_failing_its_audit_after_the_spare_was_used_keeps_the_site(
     left = sorted(p.name for p in server.site_dir.parent.iterdir() if p.name.startswith(".site."))
     assert len(left) == 2 and left[0] + ".lock" == left[1], left
     assert not any(os.path.samefile(server.site_dir, server.site_dir.parent / name) for name in left)
+
+
+def test_an_increment_reuses_mkdocs_files_and_pages(server: Server, wiki: Path, tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """Once an increment follows another with the same staged files, MkDocs
+    neither lists the docs or theme folders nor makes a page for a file it
+    does not render; the site still equals a full build."""
+    from mkdocs.structure import files as mkdocs_files
+    from mkdocs.structure import pages as mkdocs_pages
+
+    beta = wiki / "content" / "beta-lesion.md"
+    edit(beta, "Beta shows no bone", "Beta shows no bone at all")
+    rebuild(server)
+    made: list[str] = []
+    listed: list[str] = []
+    real_page = mkdocs_pages.Page.__init__
+    monkeypatch.setattr(mkdocs_pages.Page, "__init__",
+                        lambda self, title, file, config: (made.append(file.src_uri), real_page(self, title, file, config))[1])
+    real_get = mkdocs_files.get_files
+    monkeypatch.setattr(mkdocs_files, "get_files", lambda config: (listed.append("docs"), real_get(config))[1])
+    import mkdocs.commands.build as mkdocs_build
+    monkeypatch.setattr(mkdocs_build, "get_files", mkdocs_files.get_files)
+    real_theme = mkdocs_files.Files.add_files_from_theme
+    monkeypatch.setattr(mkdocs_files.Files, "add_files_from_theme",
+                        lambda self, env, config: (listed.append("theme"), real_theme(self, env, config))[1])
+    edit(beta, "no bone at all", "no bone, none")
+    assert rendered(rebuild(server)) == 1
+    assert made == ["beta-lesion.md"] and listed == []
+    assert_same_as_full_build(server, wiki, tmp_path)

@@ -57,6 +57,7 @@ import datetime as dt
 import logging
 import math
 import re
+import secrets
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -74,7 +75,8 @@ from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 from mkdocs.utils import normalize_url
 
-from ossref.mkdocs.incremental import Built, Increment, _only_changed, _signature, complete
+from ossref.mkdocs.incremental import Built, Increment, Kept, _only_changed, _signature, complete, release_pages, \
+    reusing, search_pieces, splice, staged_files
 from ossref.mkdocs.incremental import outputs as _outputs
 from ossref.site.search import MATERIAL_FIELDS, META_KEY, material_records
 from ossref.site.sitemap import gzip_mtime, write_gzip
@@ -240,6 +242,8 @@ class _Hooks:
         self.rendered = 0
         #: Search records of the pages rendered in this build, by src_uri.
         self.records: dict[str, tuple[dict, ...]] = {}
+        #: Every page's records as JSON text (increments only; see search_pieces).
+        self.pieces: dict[str, str] = {}
         self._seen = 0
 
     def _search_entries(self) -> list[dict] | None:
@@ -351,10 +355,25 @@ class _Hooks:
             # MkDocs stamped it with the day of the build.
             write_gzip(sitemap, gzip_mtime(self._sitemap_dates))
         entries = self._search_entries()
-        if entries is not None and self._increment is not None:
-            # Before Material's search writes its index: every page's records,
-            # in the order a full build adds them.
-            entries[:] = [entry for records in self.search().values() for entry in records]
+        if entries is not None and self._increment is not None and self.files is not None:
+            # Before Material's search writes its index: every page's
+            # records, in the order a full build adds them, as the JSON text
+            # kept from the build that rendered the page (the whole index
+            # serialized again took seconds at 10,000 entries).
+            order = [file.src_uri for file in self.files.documentation_pages()]
+            self.pieces = search_pieces(order, self.records, self._increment.previous)
+            entries[:] = []
+            index = self._search_plugin.search_index  # type: ignore[attr-defined]
+            material = index.generate_search_index
+
+            def generate(prev: object) -> str:
+                text = splice(material(prev), self.pieces)
+                if text is None:  # another Material: its own, whole
+                    entries[:] = [entry for records in self.search().values() for entry in records]
+                    text = material(prev)
+                return text
+
+            index.generate_search_index = generate
 
     on_post_build.mkdocs_priority = math.inf  # type: ignore[attr-defined]
 
@@ -575,8 +594,12 @@ def build_html(project_root: Path, staging: Path, site_dir: Path, sanitize: Call
         # merges it itself, page by page.
         config.plugins.on_startup(command="build", dirty=False)
         changes = None
+        token = secrets.token_hex(8)
+        staged = staged_files(staging)
+        kept = increment.previous.kept if increment is not None else None
+        files = kept.take(increment.previous.token, str(staging), staged) if kept is not None else None
         try:
-            with _one_markdown():
+            with _one_markdown(), reusing(files):
                 _mkdocs_build(config, dirty=increment is not None)
             if increment is not None and not capture.problems:
                 changes = complete(hooks.files, increment, site_dir)
@@ -591,8 +614,10 @@ def build_html(project_root: Path, staging: Path, site_dir: Path, sanitize: Call
         if capture.problems:
             raise BuildFailed(capture.problems)
         written, removed = changes if changes is not None else (None, None)
+        release_pages(hooks.files)
         return Built(signature, hooks.search(), hooks.rendered, increment is not None,
                      tuple(str(d) for d in config.theme.dirs), str(config.theme.name),
                      _outputs(hooks.files) if hooks.files is not None else None,
-                     since=increment.previous.token if changes is not None else None,
-                     written=written, removed=removed)
+                     token=token, since=increment.previous.token if changes is not None else None,
+                     written=written, removed=removed, pieces=hooks.pieces,
+                     kept=Kept(token, str(staging), staged, hooks.files) if hooks.files is not None else None)

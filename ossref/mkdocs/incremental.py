@@ -25,7 +25,8 @@ import os
 import secrets
 import shutil
 import stat
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -34,7 +35,8 @@ from typing import Protocol
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.structure.files import Files
 
-__all__ = ["Built", "Increment", "Spare", "complete", "outputs"]
+__all__ = ["Built", "Increment", "Kept", "Spare", "complete", "outputs", "release_pages", "reusing", "search_pieces",
+           "splice", "staged_files"]
 
 # Distributions whose code or templates shape every page: another version of
 # any of them makes an increment a full build.
@@ -75,6 +77,123 @@ class Built:
     since: str | None = None
     written: frozenset[str] | None = None
     removed: frozenset[str] | None = None
+    #: Each page's records of Material's search index as the JSON text the
+    #: index holds them in, by path under the staging folder (filled by
+    #: increments; a page missing is written from :attr:`search`).
+    pieces: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
+    #: MkDocs' own objects of this build, for the next increment (:class:`Kept`).
+    kept: Kept | None = field(default=None, compare=False, repr=False)
+
+
+class Kept:
+    """MkDocs' files of a build (theme files included) and their pages and
+    navigation, for the next increment: MkDocs makes all of them again on
+    every build, a page object for every file, although an increment
+    renders a few. Reused only by the build that follows the one that left
+    them (``owner``, its token), from the same staging folder holding the
+    same files (then MkDocs, with the same configuration, would make the same
+    files in the same order); the build using them makes a new page for each
+    page it renders, as MkDocs does, and gives the others the build's date.
+    A build that fails leaves them owned by nobody: the next one makes its own."""
+
+    def __init__(self, owner: str, staging: str, staged: frozenset[str], files: Files) -> None:
+        self.owner: str | None = owner
+        self.staging = staging
+        self.staged = staged
+        self.files = files
+
+    def take(self, owner: str, staging: str, staged: frozenset[str]) -> Files | None:
+        """The files, for the build following ``owner``'s, or None."""
+        usable = self.owner == owner and self.staging == staging and self.staged == staged
+        self.owner = None
+        return self.files if usable else None
+
+
+def staged_files(staging: Path) -> frozenset[str]:
+    """Every file under ``staging``, by path under it."""
+    return frozenset(_written(staging))
+
+
+@contextmanager
+def reusing(files: Files | None) -> Iterator[None]:
+    """While inside, MkDocs' build takes ``files`` (:class:`Kept`) instead
+    of reading the docs and theme folders, and keeps the page of every file
+    it does not render. Nothing changes with None."""
+    if files is None:
+        yield
+        return
+    from mkdocs.commands import build as module
+    from mkdocs.utils import get_build_date
+
+    real_files, real_navigation = module.get_files, module.get_navigation
+
+    def get_files(config: MkDocsConfig) -> Files:
+        for file in files:
+            file.dest_dir = config.site_dir
+            file.__dict__.pop("abs_dest_path", None)  # a cached property of the last site folder
+        # MkDocs adds the theme's files to what this returns: they are in it.
+        files.add_files_from_theme = lambda env, config: None  # type: ignore[method-assign]
+        return files
+
+    def get_navigation(given: Files, config: MkDocsConfig) -> object:
+        date = get_build_date()
+        for file in given:
+            page = file.page
+            if page is None:
+                continue
+            if file.is_modified():
+                file.page = None  # MkDocs makes a new one, as for a full build
+            else:
+                page.update_date = date
+        return real_navigation(given, config)
+
+    module.get_files, module.get_navigation = get_files, get_navigation  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        module.get_files, module.get_navigation = real_files, real_navigation  # type: ignore[assignment]
+        files.__dict__.pop("add_files_from_theme", None)
+
+
+def release_pages(files: Files | None) -> None:
+    """Drop what only the build itself needed of each page (its Markdown
+    and HTML): at 10,000 entries, kept pages would hold them all."""
+    for file in files or ():
+        page = file.page
+        if page is not None:
+            page.markdown = page.content = None
+
+
+def search_pieces(order: Sequence[str], rendered: Mapping[str, tuple[dict, ...]],
+                  previous: Built) -> dict[str, str]:
+    """Each page's records of the search index as JSON text, in ``order``:
+    the pages ``rendered`` now from their records, the rest from the
+    ``previous`` build's pieces (else its records)."""
+    out = {}
+    for uri in order:
+        if uri in rendered:
+            out[uri] = _dumps(rendered[uri])
+            continue
+        piece = previous.pieces.get(uri)
+        out[uri] = piece if piece is not None else _dumps(previous.search.get(uri, ()))
+    return out
+
+
+def _dumps(records: Sequence[dict]) -> str:
+    # As Material writes its whole index: the same separators and default.
+    return ",".join(json.dumps(record, separators=(",", ":"), default=str) for record in records)
+
+
+def splice(empty: str, pieces: Mapping[str, str]) -> str | None:
+    """The search index text: ``empty``, what Material writes with no
+    records (``{"config":{...},"docs":[]}``), with ``pieces`` as its
+    records; None when ``empty`` is not of that form."""
+    if not empty.endswith(_EMPTY_DOCS):
+        return None
+    return empty[: -len("]}")] + ",".join(piece for piece in pieces.values() if piece) + "]}"
+
+
+_EMPTY_DOCS = '"docs":[]}'
 
 
 class Spare(Protocol):
