@@ -4,14 +4,20 @@ Incremental builds (``ossref serve``): given an :class:`Increment` (the
 previous complete site, its :class:`Built` record and the staged files that
 changed since), the build renders only the changed and new pages, through
 MkDocs' own dirty build with every file told exactly whether it changed
-(never by modification times), into the same fresh folder as always; every
-other file a full build would write is then hard-linked from the previous
-site, so files of pages that are no longer staged are simply not carried
-over. Material's search index is written whole: each page's records are kept
-from the build that last rendered it and merged in the order a full build
-writes them. Anything the increment cannot vouch for makes it a full build:
-another ``mkdocs.yml``, theme, MkDocs or Material version, nav, search engine,
-or a plugin other than Material's search (a plugin may read every page).
+(never by modification times), into the same fresh folder as always. MkDocs
+is handed the files, pages and nav the previous build left (:class:`Kept`)
+when the staging folder holds the same files, instead of making them all
+again. The site is then completed (:func:`complete`): with the increment's
+spare (the folder served before the current one, :class:`Spare`), that
+folder is brought up to date with only the files that differ and put where
+the fresh folder was; without, every other file a full build would write is
+hard-linked from the previous site. Either way files of pages that are no
+longer staged are not carried over. Material's search index is written
+whole, from each page's records as JSON text kept from the build that last
+rendered it, in the order a full build writes them. Anything the increment
+cannot vouch for makes it a full build: another ``mkdocs.yml``, theme, MkDocs
+or Material version, nav, search engine, or a plugin other than Material's
+search (a plugin may read every page).
 
 Only :mod:`ossref.mkdocs.adapter` uses this module: it is the adapter's, split
 off to keep each file to one job, and like the adapter it may import MkDocs.
@@ -33,7 +39,7 @@ from pathlib import Path
 from typing import Protocol
 
 from mkdocs.config.defaults import MkDocsConfig
-from mkdocs.structure.files import Files
+from mkdocs.structure.files import Files, InclusionLevel
 
 __all__ = ["Built", "Increment", "Kept", "Spare", "complete", "outputs", "release_pages", "reusing", "search_pieces",
            "splice", "staged_files"]
@@ -133,6 +139,17 @@ def reusing(files: Files | None) -> Iterator[None]:
             file.__dict__.pop("abs_dest_path", None)  # a cached property of the last site folder
         # MkDocs adds the theme's files to what this returns: they are in it.
         files.add_files_from_theme = lambda env, config: None  # type: ignore[method-assign]
+        # MkDocs and its plugins ask for the pages about ten times a build,
+        # each a pass over every file; nothing changes the files once MkDocs
+        # has them (only Material's search may take part in an increment).
+        found: dict[object, list] = {}
+
+        def documentation_pages(*, inclusion=InclusionLevel.is_included) -> list:
+            if inclusion not in found:
+                found[inclusion] = Files.documentation_pages(files, inclusion=inclusion)
+            return list(found[inclusion])
+
+        files.documentation_pages = documentation_pages  # type: ignore[method-assign]
         return files
 
     def get_navigation(given: Files, config: MkDocsConfig) -> object:
@@ -153,6 +170,7 @@ def reusing(files: Files | None) -> Iterator[None]:
     finally:
         module.get_files, module.get_navigation = real_files, real_navigation  # type: ignore[assignment]
         files.__dict__.pop("add_files_from_theme", None)
+        files.__dict__.pop("documentation_pages", None)
 
 
 def release_pages(files: Files | None) -> None:

@@ -26,8 +26,10 @@ The order, and what each failure leaves behind:
 the staging folder is the preview's own, kept from one build to the next, and
 only the pages whose inputs changed are resolved and rendered again
 (:mod:`ossref.site.incremental`); in step 4 MkDocs renders only the pages whose staged Markdown changed since the
-site being served, the rest of the new folder being hard links to that site's
-files (:mod:`ossref.publish.preview`). With Pagefind, step 5 then carries the served
+site being served, the rest of the new folder being that site's own files
+(:mod:`ossref.publish.preview`: the folder served before it, brought up to
+date, :class:`ossref.publish.swap.SpareSite`), and step 5b audits only the
+files MkDocs wrote. With Pagefind, step 5 then carries the served
 site's search index over, and the server indexes the new site after the swap
 (:meth:`ossref.publish.preview.Preview.refresh_search`), so an edit shows before
 Pagefind has read every page again.
