@@ -14,9 +14,11 @@ afterwards) and, for each edit, prints the wall and CPU time of:
 * ``stage``: resolving and rendering the pages the edit reaches, and
   writing the staged files that changed (:mod:`ossref.site.incremental`);
 * ``mkdocs``: MkDocs' dirty build of the changed pages, the search index,
-  the sitemap and the rest of the site hard-linked from the served one;
-* ``audit``: the output audit of the new site (files carried over are not read again);
-* ``swap``: swapping the new site in (the old one is removed in the background);
+  the sitemap, and the spare site (the one served before) brought up to date
+  with the files that differ (the first edit makes the spare: hard links to
+  every file of the served site);
+* ``audit``: the output audit of the files the build wrote;
+* ``swap``: swapping the new site in (the old one is kept as the next spare);
 * ``rest``: everything else in the rebuild (printing the report, folders);
 
 then ``edit to preview``: from writing the file to the new page being

@@ -451,3 +451,60 @@ def test_a_memo_checks_new_search_strings_and_skips_passed_ones(tmp_path: Path, 
     assert codes(new, theme) == [("search/search_index.json", "unsafe-output")]
     assert {(v.file, v.code) for v in audit_site(new, theme, memo=memo)} == {("search/search_index.json",
                                                                              "unsafe-output")}
+
+
+def test_told_what_was_written_the_audit_catches_a_bad_file_planted_in_an_unchanged_slot(
+        tmp_path: Path, theme: Theme, monkeypatch) -> None:
+    """ossref serve, with the site completed from its spare: the audit reads
+    only the files the build wrote. A bad file the build wrote where the
+    served site had a file that passed (a slot the memo knows, at the same
+    path) is read and refused, as a full audit of the folder refuses it."""
+    import ossref.site.audit as audit
+
+    extra = {"b/index.html": '<!doctype html><html><head><title>B</title></head><body><p>b</p></body></html>'}
+    site = site_with(tmp_path, '<p><a href="#top">top</a></p>', extra=extra)
+    memo = audit.Memo()
+    assert audit_site(site, theme, memo=memo, token="served") == []
+    new = tmp_path / "new"
+    _linked_copy(site, new)
+    (new / "b" / "index.html").unlink()
+    (new / "b" / "index.html").write_text(extra["b/index.html"].replace("<p>b</p>", '<p onclick="x()">b</p>'))
+    read: list[str] = []
+    real = audit._audit_html
+    monkeypatch.setattr(audit, "_audit_html", lambda site, rel, *a: (read.append(rel), real(site, rel, *a))[1])
+    full = codes(new, theme)
+    assert full == [("b/index.html", "unsafe-output")]
+    read.clear()
+    written = audit.Written("served", frozenset({"b/index.html"}))
+    found = audit_site(new, theme, memo=memo, token="next", written=written)
+    assert sorted({(v.file, v.code) for v in found}) == full
+    assert read == ["b/index.html"]  # nothing else was read
+    assert memo.token == "served"  # a site that failed is not remembered
+
+
+def test_told_what_was_written_the_audit_looks_at_no_other_file(tmp_path: Path, theme: Theme, monkeypatch) -> None:
+    """The files not written are taken as the memo's site's own (the builder
+    vouches they are the same inodes): the folder is not walked, no other
+    file is even looked at, removed files count as gone for links, and the
+    memo then describes the new site."""
+    import ossref.site.audit as audit
+
+    gone = '<!doctype html><html><head><title>C</title></head><body><h2 id="c">C</h2></body></html>'
+    site = site_with(tmp_path, '<p><a href="../c/#c">c</a></p>', extra={"c/index.html": gone})
+    memo = audit.Memo()
+    assert audit_site(site, theme, memo=memo, token="served") == []
+    new = tmp_path / "new"
+    _linked_copy(site, new)
+    (new / "c" / "index.html").unlink()
+    (new / "c").rmdir()
+    looked: list[str] = []
+    monkeypatch.setattr(audit, "_files", lambda site: looked.append("walk") or iter(()))
+    monkeypatch.setattr(audit.Memo, "_identity", staticmethod(lambda path: looked.append(str(path)) or None))
+    found = audit_site(new, theme, memo=memo, token="next",
+                       written=audit.Written("served", frozenset(), frozenset({"c/index.html"})))
+    assert [(v.file, v.code) for v in found] == [("a/index.html", "broken-link")]
+    assert looked == []
+    # Told of another site than the memo's: a full audit of the folder.
+    monkeypatch.undo()
+    found = audit_site(new, theme, memo=memo, token="next", written=audit.Written("another", frozenset()))
+    assert [(v.file, v.code) for v in found] == [("a/index.html", "broken-link")]

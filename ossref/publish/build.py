@@ -26,8 +26,10 @@ The order, and what each failure leaves behind:
 the staging folder is the preview's own, kept from one build to the next, and
 only the pages whose inputs changed are resolved and rendered again
 (:mod:`ossref.site.incremental`); in step 4 MkDocs renders only the pages whose staged Markdown changed since the
-site being served, the rest of the new folder being hard links to that site's
-files (:mod:`ossref.publish.preview`). With Pagefind, step 5 then carries the served
+site being served, the rest of the new folder being that site's own files
+(:mod:`ossref.publish.preview`: the folder served before it, brought up to
+date, :class:`ossref.publish.swap.SpareSite`), and step 5b audits only the
+files MkDocs wrote. With Pagefind, step 5 then carries the served
 site's search index over, and the server indexes the new site after the swap
 (:meth:`ossref.publish.preview.Preview.refresh_search`), so an edit shows before
 Pagefind has read every page again.
@@ -218,16 +220,20 @@ def _audit(config: Config, staging: Path, site: Path, built: Built,
     every link Markdown rendered that the check's scanner did not predict, as
     diagnostics at the source file, on the line where the offending value is
     written when it can be found there. ``memo`` (``ossref serve``'s) spares
-    reading again the files carried over from the served site."""
+    reading again the files carried over from the served site; when the
+    build completed the site from its spare (``built.written``), only the
+    files it wrote are read, and no other file is even looked at."""
     from urllib.parse import urlsplit
 
-    from ossref.site.audit import audit_site, unchecked_links
+    from ossref.site.audit import Written, audit_site, unchecked_links
 
     found = []
     theme = _theme(built.theme_dirs, built.theme_name not in ("mkdocs", "readthedocs"))
     base = urlsplit(config.site_url).path or "/"
     sources = {dest: src for src, dest, _ in observed}
-    for v in audit_site(site, theme, base_path=base, memo=memo):
+    written = (Written(built.since, built.written, built.removed or frozenset())
+               if built.since is not None and built.written is not None else None)
+    for v in audit_site(site, theme, base_path=base, memo=memo, token=built.token, written=written):
         found.append(_located(config, sources, v.file, v.code, v.message, v.value))
     for src, dest, rendered in observed:
         try:

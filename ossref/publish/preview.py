@@ -54,6 +54,7 @@ from ossref.diagnostics import Severity
 from ossref.mkdocs.adapter import Built, Increment
 from ossref.model import Project
 from ossref.publish.kept import KeptPages
+from ossref.publish.swap import SpareSite
 from ossref.site.deferred import Deferred
 from ossref.site.incremental import Staged, StagedSite
 from ossref.site.markup import build_date
@@ -101,6 +102,9 @@ class Preview:
         #: The output audit's memory of the served site's files.
         self.audited = Memo()
         self._removals: list[threading.Thread] = []
+        #: The site served before the current one, kept to become the next
+        #: (:class:`ossref.publish.swap.SpareSite`); made by the first increment.
+        self._spare: SpareSite | None = None
         #: What the last check kept for the next one (see :meth:`check`).
         self.check_state: CheckState | None = None
         #: The pages kept between rebuilds (with a staging folder), and the
@@ -217,9 +221,16 @@ class Preview:
         self._deferred_search = False
         served = self._served
         if served is None or served.inputs != inputs or not site.is_dir():
+            self._drop_spare()  # it would be out of date everywhere
             return None
         changed = frozenset(path for path, digest in digests.items() if served.digests.get(path) != digest)
-        return Increment(site, served.built, changed)
+        # Only with the kept staging folder: every file the build adds to
+        # the site is then MkDocs' (a fresh staging folder's build writes
+        # the citation downloads itself, into the finished folder).
+        if self._spare is None or self._spare.site != site:
+            self._drop_spare()
+            self._spare = SpareSite(site)
+        return Increment(site, served.built, changed, spare=self._spare if self.staging is not None else None)
 
     def defer_search(self, site: Path, new: Path) -> bool:
         """Pagefind mode: put the served ``site``'s search bundles into the
@@ -268,16 +279,26 @@ class Preview:
         """Remove ``folder``, a site this session served, in a background
         thread: the new site is served as soon as it is swapped in, and at
         10,000 entries removing the old one (a folder a page) takes seconds
-        of wall time. :meth:`close` waits for every removal."""
+        of wall time. :meth:`close` waits for every removal. The site the
+        spare replaced is kept as the next spare instead (:class:`SpareSite`)."""
         from ossref.publish.swap import _remove
 
+        if self._spare is not None and self._spare.adopt(folder):
+            return  # the next rebuild's spare
         self._removals = [t for t in self._removals if t.is_alive()]
         thread = threading.Thread(target=_remove, args=(folder,), name="ossref-serve-discard", daemon=True)
         thread.start()
         self._removals.append(thread)
 
+    def _drop_spare(self) -> None:
+        folder = self._spare.forget() if self._spare is not None else None
+        if folder is not None:
+            self._spare = None  # discard must not adopt it again
+            self.discard(folder)
+
     def close(self) -> None:
-        """Wait for the folders being removed (:meth:`discard`)."""
+        """Remove the spare site, and wait for the folders being removed (:meth:`discard`)."""
+        self._drop_spare()
         for thread in self._removals:
             thread.join()
         self._removals = []
@@ -297,6 +318,8 @@ class Preview:
         :meth:`increment` is now served."""
         assert self._pending is not None, "increment() first"
         inputs, digests = self._pending
+        if built.written is None:
+            self._drop_spare()  # the served site was not made from it: it is out of date everywhere
         self._served = _Served(inputs, digests, built)
         self._pending = None
         self._search_stale = self._deferred_search

@@ -30,7 +30,7 @@ try:
 except ImportError:  # not POSIX: folders are not locked, and killed builds' folders stay
     fcntl = None  # type: ignore[assignment]
 
-__all__ = ["BuildDirError", "swap_in"]
+__all__ = ["BuildDirError", "SpareSite", "swap_in"]
 
 
 def _shown(path: Path) -> str:
@@ -298,3 +298,155 @@ def _swap_by_renames(new: Path, target: Path, discard: Callable[[Path], None] = 
         raise
     discard(aside)
     return placed
+
+
+# --------------------------------------------------------------------------- the spare site (ossref serve)
+
+
+class SpareSite:
+    """The second of two site folders that ``ossref serve`` uses in turn.
+
+    A rebuild of one changed page would otherwise need a new folder holding
+    every file of the site (hard links to the served one: at 10,000 entries
+    10,000 folders and 30,000 links, and as many removals afterwards). Here
+    the folder served before the current one is kept (:meth:`adopt`),
+    brought up to date with only the files that differ (:meth:`complete`)
+    and swapped in whole, as any new site is (:func:`swap_in`).
+
+    What it relies on: a served folder is never written to, so the spare
+    differs from it only at the paths it remembers (the files the build
+    that replaced it wrote or removed); every other file of the spare is
+    the served file itself, the same inode. Files are put in place by a
+    link to a temporary name and a rename, never by writing into a file,
+    since a file of the spare may be a hard link to the served one.
+    Anything unexpected (no ``renameat2``, no hard links, an error half-way)
+    forgets the spare: the next increment makes a new one, and the build at
+    hand carries the site over as before. A failed or interrupted rebuild
+    loses the spare (its build removes its folder) and never the served site.
+    """
+
+    def __init__(self, site: Path) -> None:
+        self.site = site
+        self._folder: Path | None = None
+        #: Paths where the spare may differ from the served site.
+        self._stale: set[str] = set()
+        #: Every file of the served site, by path under it.
+        self._served: set[str] | None = None
+        #: (folder, listing, differences from the served site) of the site
+        #: last completed, until it is served: the exchange of its swap puts
+        #: the served site at that folder's path.
+        self._pending: tuple[Path, set[str], set[str]] | None = None
+        self._usable = _renameat2 is not None
+
+    def complete(self, new: Path, written: set[str], outputs: frozenset[str]) -> frozenset[str] | None:
+        """Make ``new`` (a folder beside the served site, holding only the
+        files a build wrote: ``written``) the complete site that build
+        describes: ``written``, and every file of ``outputs`` the served site
+        has, taken from it. The spare, brought up to date, is exchanged with
+        ``new``, whose own files are linked into it first. Returns the files
+        of the served site the new one lacks, or None when it could not
+        (``new`` is then as it was)."""
+        if not self._usable:
+            return None
+        try:
+            if self._folder is None or self._served is None:
+                self._make()
+            folder, served = self._folder, self._served
+            assert folder is not None and served is not None
+            listing = {rel for rel in served if rel in outputs} | written
+            removed = served - listing
+            for rel in sorted(self._stale | written | removed):
+                if rel in written:
+                    _place(new / rel, folder / rel)
+                elif rel in listing:
+                    _place(self.site / rel, folder / rel)
+                else:
+                    _unlink(folder, rel)
+            if not _exchange(folder, new):
+                self._usable = False
+                raise OSError(errno.ENOTSUP, "cannot exchange folders")
+        except OSError:
+            self.forget()
+            return None
+        # The exchange put the build's own folder where the spare was.
+        _remove(folder)
+        self._folder = None
+        self._pending = (new, listing, written | removed)
+        self._stale = set()
+        return frozenset(removed)
+
+    def adopt(self, folder: Path) -> bool:
+        """``folder`` is the site that was served until a new one was swapped
+        in: keep it as the spare when the new one is the site last completed
+        (the swap exchanged the two). False otherwise (then it is the
+        caller's to remove)."""
+        if self._pending is None or self._pending[0] != folder:
+            return False
+        _, self._served, self._stale = self._pending
+        self._pending = None
+        self._folder = folder
+        return True
+
+    def forget(self) -> Path | None:
+        """Give up the spare; returns its folder (the caller removes it) or None."""
+        folder, self._folder = self._folder, None
+        self._served, self._pending, self._stale = None, None, set()
+        if folder is not None and not folder.exists():
+            _release(folder)
+            return None
+        return folder
+
+    def _make(self) -> None:
+        """A new spare: a folder of hard links to every file of the served site."""
+        self.forget()
+        folder = _new_dir(self.site.parent, f".{self.site.name}.tmp-")
+        self._folder = folder
+        served: set[str] = set()
+        root = str(self.site)
+        start = len(root) + 1
+        try:
+            for parent, dirs, names in os.walk(root):
+                rel = parent[start:]
+                into = os.path.join(folder, rel) if rel else str(folder)
+                for name in dirs:
+                    os.mkdir(os.path.join(into, name))
+                for name in names:
+                    os.link(os.path.join(parent, name), os.path.join(into, name), follow_symlinks=False)
+                    served.add(f"{rel}/{name}".replace(os.sep, "/") if rel else name)
+        except OSError as exc:
+            if exc.errno in (errno.EPERM, errno.EXDEV, errno.ENOTSUP, errno.EMLINK):
+                self._usable = False  # no hard links here
+            raise
+        self._served = served
+        self._stale = set()
+
+
+def _place(source: Path, target: Path) -> None:
+    """Put a hard link to ``source`` at ``target``, replacing what is there,
+    without writing into the file ``target`` was (it may be a served one)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.parent / f".ossref-place-{secrets.token_hex(4)}"
+    os.link(source, temporary, follow_symlinks=False)
+    try:
+        os.replace(temporary, target)
+    except OSError:
+        os.unlink(temporary)
+        raise
+
+
+def _unlink(folder: Path, rel: str) -> None:
+    """Remove the file ``folder/rel``, and the folders it leaves empty."""
+    path = folder / rel
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        return
+    except IsADirectoryError:
+        shutil.rmtree(path)
+    parent = path.parent
+    while parent != folder:
+        try:
+            parent.rmdir()
+        except OSError:
+            break
+        parent = parent.parent

@@ -49,8 +49,8 @@ from selectolax.lexbor import LexborHTMLParser
 
 from ossref.site.sanitize import ALLOWED_TAGS, URL_SCHEMES
 
-__all__ = ["ATTRIBUTES", "ELEMENTS", "Memo", "Theme", "Violation", "audit_site", "body_links", "unchecked_links",
-           "url_is_safe"]
+__all__ = ["ATTRIBUTES", "ELEMENTS", "Memo", "Theme", "Violation", "Written", "audit_site", "body_links",
+           "unchecked_links", "url_is_safe"]
 
 # --------------------------------------------------------------------------- the policy
 
@@ -266,11 +266,25 @@ class _Page:
     targets: set[str] | None = None
 
 
+@dataclass(frozen=True)
+class Written:
+    """What an incremental build changed in the site it started from
+    (``ossref serve``): ``since`` names that site (the ``token`` its audit
+    was given), ``files`` are the files this build wrote, ``removed`` the
+    files of that site the new one lacks. The builder vouches that every
+    other file of the new site is that site's own file, the same inode."""
+
+    since: str
+    files: frozenset[str]
+    removed: frozenset[str] = frozenset()
+
+
 class Memo:
     """What an audit learned of each file that passed it, for the next audit
     of a site whose unchanged files are hard links to this one's
     (``ossref serve``): a file that is the same inode, size and modification
-    time is not read again. Only files that passed are kept."""
+    time is not read again. Only files that passed are kept, and only when
+    the whole site passed."""
 
     def __init__(self) -> None:
         self._files: dict[str, tuple[tuple[int, int, int, int], _Page | None]] = {}
@@ -279,6 +293,8 @@ class Memo:
         #: change, and a string already passed, are not checked again.
         self._listed: frozenset[str] = frozenset()
         self._strings: set[int] = set()
+        #: The ``token`` of the site the last passed audit was given.
+        self.token: str | None = None
 
     @staticmethod
     def _identity(path: Path) -> tuple[int, int, int, int] | None:
@@ -295,24 +311,46 @@ class Memo:
         return False, None
 
     def replace(self, site: Path, passed: dict[str, _Page | None], listed: frozenset[str] = frozenset(),
-                strings: set[int] | None = None) -> None:
+                strings: set[int] | None = None, token: str | None = None,
+                written: Written | None = None) -> None:
         self._listed = listed
         self._strings |= strings or set()
-        self._files = {}
-        for rel, page in passed.items():
+        self.token = token
+        if written is not None:
+            # Only the files written are new; the rest are the same inodes as before.
+            for rel in written.removed:
+                self._files.pop(rel, None)
+            update = {rel: passed[rel] for rel in written.files if rel in passed}
+            for rel in written.files:
+                self._files.pop(rel, None)
+        else:
+            self._files = {}
+            update = passed
+        for rel, page in update.items():
             identity = self._identity(site / rel)
             if identity is not None:
                 self._files[rel] = (identity, page)
 
 
-def audit_site(site: Path, theme: Theme, *, base_path: str = "/", memo: Memo | None = None) -> list[Violation]:
+def audit_site(site: Path, theme: Theme, *, base_path: str = "/", memo: Memo | None = None,
+               token: str | None = None, written: Written | None = None) -> list[Violation]:
     """Audit every file under ``site`` (see the module notes). ``base_path`` is
     the URL path the site is published at (from ``site_url``), so that
     root-relative URLs (``/ossref/...``) can be resolved. With ``memo``, files
     a previous audit passed and that are still the same file are not read
     again, and the memo is replaced by what this audit passed (only when the
-    whole site passed). Never raises on content; an unreadable file is itself
-    a violation."""
+    whole site passed), under ``token``. Never raises on content; an
+    unreadable file is itself a violation.
+
+    With ``written`` as well, and a memo of the site it names
+    (``written.since``, the token of the memo's last passed audit), the
+    folder is not walked nor any file looked at but those written: the
+    files are the memo's site's, less ``written.removed``, plus
+    ``written.files``, and every one not written is, by the builder's word,
+    the file that audit passed. Files written are audited whatever the memo
+    knows of their paths; the links of every page that reaches a file
+    written or removed are checked again. The verdict is that of a full
+    audit of the folder. Without such a memo ``written`` is ignored."""
     site = Path(site)
     found: list[Violation] = []
     pages: dict[str, _Page] = {}
@@ -321,10 +359,23 @@ def audit_site(site: Path, theme: Theme, *, base_path: str = "/", memo: Memo | N
     listed: list[str] = []
     read: set[str] = set()
     strings: set[int] = set()
-    for rel in _files(site):
+    if written is not None and (memo is None or memo.token is None or memo.token != written.since):
+        written = None
+    if written is not None:
+        assert memo is not None
+        names: Iterator[str] | list[str] = sorted((memo._listed - written.removed) | written.files)
+    else:
+        names = _files(site)
+    for rel in names:
         listed.append(rel)
         suffix = posixpath.splitext(rel)[1].lower()
-        if memo is not None:
+        if written is not None and rel not in written.files:
+            page = memo._files.get(rel, (None, None))[1]  # type: ignore[union-attr]
+            passed[rel] = page
+            if page is not None:
+                pages[rel] = page
+            continue
+        if memo is not None and written is None:
             known, page = memo.get(site, rel)
             if known:
                 passed[rel] = page
@@ -363,7 +414,7 @@ def audit_site(site: Path, theme: Theme, *, base_path: str = "/", memo: Memo | N
                 if rel in changed or page.targets is None or not page.targets.isdisjoint(changed)}
     found += _broken_links(site, pages, base_path, only)
     if memo is not None and not found:
-        memo.replace(site, passed, frozenset(listed), strings)
+        memo.replace(site, passed, frozenset(listed), strings, token, written)
     return found
 
 
