@@ -148,8 +148,8 @@ class Theme:
     (see :func:`_pattern`)."""
 
     dirs: tuple[Path, ...] = ()
-    #: Elements (tag and attributes) already judged, with their violations.
-    judged: dict[tuple, tuple[Violation, ...]] = field(default_factory=dict, compare=False, repr=False)
+    #: Elements (tag and attributes) already judged: their violations, ids and links (see :func:`_judge`).
+    judged: dict[tuple, tuple] = field(default_factory=dict, compare=False, repr=False)
     elements: frozenset[str] = frozenset()
     attributes: frozenset[str] = frozenset()
     script_sources: tuple[re.Pattern[str], ...] = ()
@@ -434,31 +434,52 @@ def _audit_html(site: Path, rel: str, page: _Page, theme: Theme, verified: dict[
     out: list[Violation] = []
     here = posixpath.dirname(rel)
     judged = theme.judged
+    ids = page.ids
+    links = page.links
     for node in LexborHTMLParser(text).root.traverse(include_text=False):
         tag = node.tag
         if tag.startswith("-"):  # comments, the doctype
             continue
         attrs = node.attributes
         # The theme repeats the same elements on every page: each distinct
-        # element is judged once per build.
+        # element (tag and attributes) is judged once per build, and what it
+        # gives the page (ids, links) read from it once too.
         key = (tag, *attrs.items())
-        found = judged.get(key)
-        if found is None:
-            found = judged[key] = tuple(_element("", tag, attrs, theme))
+        known = judged.get(key)
+        if known is None:
+            known = judged[key] = _judge(tag, attrs, theme)
+        found, own_ids, own_links = known
         if found:
             out += [Violation(rel, v.code, v.message, v.value) for v in found]
         if tag == "script":
             out += _script(site, rel, here, attrs, node.text(deep=True), theme, verified, base_path)
-        ident = attrs.get("id")
-        if ident:
-            page.ids.add(ident)
-        if tag == "a" and attrs.get("name"):
-            page.ids.add(attrs["name"] or "")
+        if own_ids:
+            ids.update(own_ids)
+        if own_links:
+            links += own_links
+    return out
+
+
+def _judge(tag: str, attrs: dict[str, str | None], theme: Theme) -> tuple[tuple[Violation, ...], tuple[str, ...],
+                                                                          tuple[tuple[str, str], ...]]:
+    """What one element (``tag`` with ``attrs``) means to the audit, wherever
+    it is: its violations (without a file), the ids it gives its page (``id``;
+    ``name`` on ``<a>``), and its internal-link candidates (``href`` and
+    ``src`` values with the tag; none for ``<script>``, whose source
+    :func:`_script` judges)."""
+    own_ids = []
+    ident = attrs.get("id")
+    if ident:
+        own_ids.append(ident)
+    if tag == "a" and attrs.get("name"):
+        own_ids.append(attrs["name"] or "")
+    own_links = []
+    if tag != "script":
         for name in ("href", "src"):
             value = attrs.get(name)
-            if value is not None and tag != "script":
-                page.links.append((value, tag))
-    return out
+            if value is not None:
+                own_links.append((value, tag))
+    return tuple(_element("", tag, attrs, theme)), tuple(own_ids), tuple(own_links)
 
 
 def _element(where: str, tag: str, attrs: dict[str, str | None], theme: Theme) -> list[Violation]:
@@ -632,7 +653,9 @@ def _broken_links(site: Path, pages: dict[str, _Page], base_path: str,
     exists: dict[str, bool] = {}
     # The same URL from the same folder names the same file: the theme's
     # links repeat on every page of a folder.
-    resolved: dict[tuple[str, str], tuple[str | None, str]] = {}
+    # With it, what else a link's verdict needs that depends on the URL and
+    # folder alone: the files it reads, and its fragment.
+    resolved: dict[tuple[str, str], tuple[str | None, str, tuple[str, ...], str]] = {}
     for rel, page in pages.items():
         if only is not None and rel not in only:
             continue
@@ -642,11 +665,13 @@ def _broken_links(site: Path, pages: dict[str, _Page], base_path: str,
             key = (here, url)
             known = resolved.get(key)
             if known is None:
-                known = resolved[key] = _resolve(site, pages, exists, url, here, base_path)
-            raw = _internal_path(url, here, base_path) if url.strip() else None
-            if raw:
-                targets.update((raw, posixpath.join(raw, "index.html")))
-            target, problem = known
+                raw = _internal_path(url, here, base_path) if url.strip() else None
+                known = resolved[key] = (*_resolve(site, pages, exists, url, here, base_path),
+                                         (raw, posixpath.join(raw, "index.html")) if raw else (),
+                                         unquote(url.split("#", 1)[1]) if "#" in url else "")
+            target, problem, reads, fragment = known
+            if reads:
+                targets.update(reads)
             if problem:
                 out.append(Violation(rel, "broken-link", problem, url))
                 continue
@@ -654,7 +679,6 @@ def _broken_links(site: Path, pages: dict[str, _Page], base_path: str,
                 continue
             if target == "":
                 target = rel
-            fragment = unquote(url.split("#", 1)[1]) if "#" in url else ""
             if fragment and target in pages and fragment not in pages[target].ids:
                 out.append(Violation(rel, "broken-link", f"link to #{fragment[:60]}, which {target} has no id for",
                                      url))

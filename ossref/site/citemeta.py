@@ -116,7 +116,13 @@ def _citation_reference(ref: Reference) -> str:
     """One Highwire ``citation_reference`` value, as Google Scholar reads it:
     ``citation_title=...; citation_author=...; ...``. A ";" inside a value
     would start a new key there, so it becomes a ","."""
-    f = _ref_fields(ref)
+    return _citation_reference_cached(ref.key, tuple(sorted(ref.fields.items())))
+
+
+# Per record, not per page citing it.
+@functools.lru_cache(maxsize=16384)
+def _citation_reference_cached(key: str, items: tuple[tuple[str, str], ...]) -> str:
+    f = _ref_fields_cached(key, items)
     parts = []
 
     def add(key: str, value: str) -> None:

@@ -238,8 +238,9 @@ def search_meta(title: str, aliases: list[str], texts: list[str], cited: list[st
     text_words = words(" ".join(texts))
     cited_words = words(" ".join(cited))
     names_out = list(dict.fromkeys(alias_words + spelling_variants(name_words, groups)))
+    in_text = set(text_words)  # a page's body has thousands of words: a list here made this quadratic
     terms = [w for w in dict.fromkeys(spelling_variants(text_words + cited_words, groups) + cited_words)
-             if w not in text_words]
+             if w not in in_text]
     out = {}
     if names_out:
         out["names"] = " ".join(names_out)
